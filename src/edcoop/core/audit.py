@@ -1,0 +1,226 @@
+"""Writing and verifying the audit trail.
+
+Every service function that writes calls :func:`record` inside its own transaction, so the
+audit row commits or rolls back with the change it describes. Who and from where come from
+:func:`acting_as`, which the web middleware, the API and the CLI set once per request or
+command; a service never has to be handed the request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+# Field names whose values never reach the audit log in clear; the change is still recorded.
+SECRET_FIELDS = {"password", "tax_id", "key_hash"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    source: str
+    ip: str | None = None
+
+
+SYSTEM = Actor(user_id=None, label="system", source="system")
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("edcoop_actor", default=SYSTEM)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    token = _current.set(actor)
+    try:
+        yield actor
+    finally:
+        _current.reset(token)
+
+
+def actor_for_user(user: Any, *, source: str, ip: str | None = None) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Actor(user_id=None, label="anonymous", source=source, ip=ip)
+    return Actor(user_id=user.pk, label=user.get_username(), source=source, ip=ip)
+
+
+def current_actor() -> Actor:
+    return _current.get()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, hash-stable form of a field value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def mask(field: str, value: Any) -> Any:
+    if field in SECRET_FIELDS and value not in (None, ""):
+        return "[redacted]"
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """Concrete field values of ``instance``, keyed by field name (FKs by ``name``, as pk)."""
+    names = fields or [f.name for f in instance._meta.concrete_fields]
+    out: dict[str, Any] = {}
+    for name in names:
+        field = instance._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        out[name] = _plain(getattr(instance, attname))
+    return out
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field that changed, secrets redacted."""
+    before = before or {}
+    after = after or {}
+    changes: dict[str, list[Any]] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = [mask(name, old), mask(name, new)]
+    return changes
+
+
+def _content(event: AuditEvent) -> str:
+    return json.dumps(
+        {
+            "seq": event.seq,
+            "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": event.actor_id,
+            "actor_label": event.actor_label,
+            "source": event.source,
+            "ip": event.ip,
+            "agency_id": event.agency_id,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "object_label": event.object_label,
+            "changes": event.changes,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256((event.prev_hash + _content(event)).encode("utf-8")).hexdigest()
+
+
+def _lock_head() -> AuditHead:
+    if connection.vendor == "postgresql":
+        # Serialises appenders even before the head row exists (first event after a flush).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x0EDC00A0])
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
+    return head
+
+
+def record(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    agency_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    label: str | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Must run inside the caller's transaction."""
+    actor = actor or current_actor()
+    with transaction.atomic():
+        head = _lock_head()
+        if agency_id is None and obj is not None:
+            agency_id = getattr(obj, "agency_id", None)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor_id=actor.user_id,
+            actor_label=actor.label[:200],
+            source=actor.source,
+            ip=actor.ip,
+            agency_id=agency_id,
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_label=(label if label is not None else str(obj) if obj is not None else "")[
+                :300
+            ],
+            changes=_plain(changes or {}),
+            prev_hash=head.last_hash or GENESIS,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+def record_create(action: str, obj: models.Model, **kwargs: Any) -> AuditEvent:
+    return record(action, obj, changes=diff(None, snapshot(obj)), **kwargs)
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    reason: str
+
+
+def verify() -> list[Problem]:
+    """Walk the chain; return its problems, the first bad event first (empty if intact)."""
+    problems: list[Problem] = []
+    expected_prev = GENESIS
+    expected_seq = 1
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            problems.append(
+                Problem(expected_seq, f"event #{expected_seq} is missing (next found #{event.seq})")
+            )
+        elif event.prev_hash != expected_prev:
+            problems.append(Problem(event.seq, "does not link to the event before it"))
+        if compute_hash(event) != event.hash:
+            problems.append(Problem(event.seq, "content does not match its hash (edited)"))
+        expected_prev = event.hash
+        expected_seq = event.seq + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.last_seq, head.last_hash or GENESIS) != (last_seq, expected_prev):
+        if head.last_seq > last_seq:
+            problems.append(
+                Problem(last_seq + 1, f"events #{last_seq + 1} to #{head.last_seq} are missing")
+            )
+        else:
+            problems.append(Problem(head.last_seq, "chain head does not match the last event"))
+    elif head is None and last_seq > 0:
+        problems.append(Problem(1, "chain head record is missing"))
+    problems.sort(key=lambda p: p.seq)
+    return problems

@@ -1,0 +1,376 @@
+"""Agencies, the institutions that are their members, suppliers, and who may act for whom."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"),
+    ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"),
+    ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"), ("PR", "Puerto Rico"),
+    ("GU", "Guam"), ("VI", "U.S. Virgin Islands"), ("AS", "American Samoa"),
+    ("MP", "Northern Mariana Islands"),
+]  # fmt: skip
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone, e.g. America/New_York.")
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        REGIONAL = "regional", "Regional educational service agency"
+        NATIONAL = "national", "National purchasing cooperative"
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=2, choices=US_STATES)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    accepting_applications = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ServiceArea(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="service_areas")
+    name = models.CharField(max_length=200)
+    counties = models.JSONField(default=list, blank=True, help_text="County names.")
+
+    class Meta:
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="service_area_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Institution(models.Model):
+    """A school district, college or other public body, as one agency knows it."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_K12 = "public_k12", "Public K-12 district"
+        CHARTER = "charter", "Charter school"
+        PRIVATE_K12 = "private_k12", "Private K-12 school"
+        ESA = "esa", "ESA / BOCES"
+        COMMUNITY_COLLEGE = "community_college", "Community college"
+        PUBLIC_UNIVERSITY = "public_university", "Public university"
+        PRIVATE_UNIVERSITY = "private_university", "Private college or university"
+        MUNICIPALITY = "municipality", "Municipality"
+        OTHER_PUBLIC = "other_public", "Other public entity"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="institutions")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    state = models.CharField(max_length=2, choices=US_STATES)
+    county = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    nces_id = models.CharField(
+        "NCES ID",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{7}(\d{5})?$", "NCES IDs are 7 (district) or 12 digits.")],
+    )
+    ipeds_id = models.CharField(
+        "IPEDS unit ID",
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", "IPEDS unit IDs are 6 digits.")],
+    )
+    beds_code = models.CharField(
+        "NY BEDS code",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{12}$", "NY BEDS codes are 12 digits.")],
+    )
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "nces_id"], condition=~Q(nces_id=""), name="institution_nces"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "ipeds_id"], condition=~Q(ipeds_id=""), name="institution_ipeds"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "beds_code"], condition=~Q(beds_code=""), name="institution_beds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        DECLINED = "declined", "Declined"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    institution = models.OneToOneField(
+        Institution, on_delete=models.PROTECT, related_name="membership"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPLICANT)
+    component = models.BooleanField(
+        default=False, help_text="Component districts own the BOCES and share its admin budget."
+    )
+    service_area = models.ForeignKey(
+        ServiceArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+    )
+    joined_on = models.DateField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_title = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["institution__name"]
+        indexes = [models.Index(fields=["agency", "status"], name="membership_agency_status")]
+
+    def __str__(self) -> str:
+        return f"{self.institution} in {self.agency}"
+
+    def clean(self) -> None:
+        if self.institution_id and self.agency_id and self.institution.agency_id != self.agency_id:
+            raise ValidationError({"institution": "The institution belongs to another agency."})
+        if self.service_area_id and self.service_area.agency_id != self.agency_id:
+            raise ValidationError({"service_area": "The service area belongs to another agency."})
+
+
+class MembershipYear(models.Model):
+    """A member's figures for one fiscal year (named by the year it ends: FY2026)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="years")
+    fiscal_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)]
+    )
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    rwada = models.DecimalField(
+        "RWADA", max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+    aid_ratio = models.DecimalField(
+        max_digits=5, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )  # fmt: skip
+    full_value = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["membership", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "fiscal_year"], name="membership_year_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(aid_ratio__isnull=True) | Q(aid_ratio__gte=0, aid_ratio__lte=1),
+                name="membership_year_aid_ratio_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.institution} FY{self.fiscal_year}"
+
+    @property
+    def agency_id(self) -> int:
+        return self.membership.agency_id
+
+
+class Supplier(models.Model):
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        DEBARRED = "debarred", "Debarred"
+        INACTIVE = "inactive", "Inactive"
+
+    class Certification(models.TextChoices):
+        MWBE = "mwbe", "MWBE"
+        MBE = "mbe", "Minority-owned (MBE)"
+        WBE = "wbe", "Women-owned (WBE)"
+        SDVOB = "sdvob", "Service-disabled veteran-owned"
+        SMALL = "small", "Small business"
+        LOCAL = "local", "Local business"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="suppliers")
+    legal_name = models.CharField(max_length=200)
+    dba = models.CharField("doing business as", max_length=200, blank=True)
+    tax_id = models.CharField(
+        "tax ID (EIN)",
+        max_length=10,
+        validators=[RegexValidator(r"^\d{2}-\d{7}$", "An EIN looks like 12-3456789.")],
+    )
+    certifications = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPLICANT)
+    state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "tax_id"], name="supplier_unique_tax_id")
+        ]
+
+    def __str__(self) -> str:
+        # Never the tax ID: str() ends up in logs and the audit trail.
+        return self.dba or self.legal_name
+
+    def __repr__(self) -> str:
+        return f"<Supplier {self.pk}: {self.legal_name}>"
+
+    @property
+    def tax_id_masked(self) -> str:
+        return f"**-***{self.tax_id[-4:]}" if self.tax_id else ""
+
+    def clean(self) -> None:
+        valid = set(self.Certification.values)
+        bad = [c for c in self.certifications or [] if c not in valid]
+        if bad:
+            raise ValidationError(
+                {"certifications": f"Unknown certification(s): {', '.join(map(str, bad))}."}
+            )
+
+
+class Role(models.TextChoices):
+    AGENCY_ADMIN = "agency_admin", "Agency administrator"
+    PROCUREMENT_OFFICER = "procurement_officer", "Procurement officer"
+    BUSINESS_OFFICE = "business_office", "Business office"
+    EVALUATOR = "evaluator", "Evaluator"
+    AUDITOR = "auditor", "Auditor"
+    MEMBER_ADMIN = "member_admin", "Member administrator"
+    MEMBER_BUYER = "member_buyer", "Member buyer"
+    MEMBER_FINANCE = "member_finance", "Member finance"
+    SUPPLIER_REP = "supplier_rep", "Supplier representative"
+
+
+# Tuples, not sets: their order reaches the migration of the CHECK constraint below.
+AGENCY_ROLES = (
+    Role.AGENCY_ADMIN,
+    Role.PROCUREMENT_OFFICER,
+    Role.BUSINESS_OFFICE,
+    Role.EVALUATOR,
+    Role.AUDITOR,
+)
+MEMBER_ROLES = (Role.MEMBER_ADMIN, Role.MEMBER_BUYER, Role.MEMBER_FINANCE)
+SUPPLIER_ROLES = (Role.SUPPLIER_REP,)
+
+
+class RoleAssignment(models.Model):
+    """A user's role in one agency, narrowed to one institution or one supplier where the
+    role requires it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="staff"
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, null=True, blank=True, related_name="staff"
+    )
+
+    class Meta:
+        constraints = [
+            # Three partial constraints, since SQLite cannot treat NULLs as equal.
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"],
+                condition=Q(institution__isnull=True, supplier__isnull=True),
+                name="role_assignment_unique_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "agency", "role", "institution"],
+                condition=Q(institution__isnull=False),
+                name="role_assignment_unique_institution",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "agency", "role", "supplier"],
+                condition=Q(supplier__isnull=False),
+                name="role_assignment_unique_supplier",
+            ),
+            models.CheckConstraint(
+                name="role_assignment_scope",
+                condition=(
+                    Q(
+                        role__in=[r.value for r in AGENCY_ROLES],
+                        institution__isnull=True,
+                        supplier__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in MEMBER_ROLES],
+                        institution__isnull=False,
+                        supplier__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in SUPPLIER_ROLES],
+                        institution__isnull=True,
+                        supplier__isnull=False,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.institution or self.supplier or self.agency
+        return f"{self.user} as {self.get_role_display()} for {scope}"
+
+    def clean(self) -> None:
+        if self.role in MEMBER_ROLES and not self.institution_id:
+            raise ValidationError({"institution": "Member roles need an institution."})
+        if self.role in SUPPLIER_ROLES and not self.supplier_id:
+            raise ValidationError({"supplier": "The supplier role needs a supplier."})
+        if self.role in AGENCY_ROLES and (self.institution_id or self.supplier_id):
+            raise ValidationError({"role": "Agency roles apply to the whole agency."})
+        if self.institution_id and self.institution.agency_id != self.agency_id:
+            raise ValidationError({"institution": "The institution belongs to another agency."})
+        if self.supplier_id and self.supplier.agency_id != self.agency_id:
+            raise ValidationError({"supplier": "The supplier belongs to another agency."})

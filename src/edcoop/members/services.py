@@ -1,0 +1,409 @@
+"""Writes on agencies, members, suppliers and roles.
+
+Each function checks permission, validates, writes in one transaction and records the
+audit event in that same transaction; e-mail leaves only after the commit. Views, the API,
+commands and tests all call these, never the models' ``save()`` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from edcoop.core import audit
+from edcoop.core.permissions import Action, forget, require
+
+from .models import (
+    Agency,
+    Institution,
+    Membership,
+    MembershipYear,
+    Role,
+    RoleAssignment,
+    ServiceArea,
+    Supplier,
+)
+
+
+def _save_validated(obj: Model, *, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude)
+    obj.save()
+
+
+def _apply(obj: Model, fields: dict[str, Any], allowed: set[str]) -> dict[str, list[Any]]:
+    """Set ``fields`` on ``obj`` (only ``allowed`` ones); return the audit diff."""
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    names = sorted(allowed)
+    before = audit.snapshot(obj, names)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return audit.diff(before, audit.snapshot(obj, names))
+
+
+def agency_today(agency: Agency) -> Any:
+    return timezone.now().astimezone(agency.zone).date()
+
+
+# Membership -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Application:
+    """What an institution tells the agency when it applies (the public form)."""
+
+    name: str
+    kind: str
+    state: str
+    county: str = ""
+    city: str = ""
+    nces_id: str = ""
+    ipeds_id: str = ""
+    beds_code: str = ""
+    website: str = ""
+    contact_name: str = ""
+    contact_title: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    notes: str = ""
+
+
+@transaction.atomic
+def membership_apply(*, agency: Agency, application: Application) -> Membership:
+    """An institution asks to join. No cost, no minimum purchase: the agency approves."""
+    if not agency.accepting_applications:
+        raise ValidationError({"__all__": f"{agency} is not accepting applications right now."})
+    a = application
+    institution = Institution(
+        agency=agency,
+        name=a.name.strip(),
+        kind=a.kind,
+        state=a.state,
+        county=a.county.strip(),
+        city=a.city.strip(),
+        nces_id=a.nces_id.strip(),
+        ipeds_id=a.ipeds_id.strip(),
+        beds_code=a.beds_code.strip(),
+        website=a.website.strip(),
+    )
+    existing = _find_institution(agency, institution)
+    if existing is not None and hasattr(existing, "membership"):
+        raise ValidationError(
+            {"name": f"{existing.name} already has a membership record with {agency}."}
+        )
+    _save_validated(institution)
+    membership = Membership(
+        agency=agency,
+        institution=institution,
+        status=Membership.Status.APPLICANT,
+        applied_at=timezone.now(),
+        contact_name=a.contact_name.strip(),
+        contact_title=a.contact_title.strip(),
+        contact_email=a.contact_email.strip(),
+        contact_phone=a.contact_phone.strip(),
+        notes=a.notes.strip(),
+    )
+    _save_validated(membership)
+    audit.record_create("institution.create", institution)
+    audit.record_create("membership.apply", membership)
+    return membership
+
+
+def _find_institution(agency: Agency, candidate: Institution) -> Institution | None:
+    """The agency's record for the same institution, matched on its public identifiers."""
+    qs = Institution.objects.filter(agency=agency)
+    for field in ("nces_id", "ipeds_id", "beds_code"):
+        value = getattr(candidate, field)
+        if value:
+            found = qs.filter(**{field: value}).first()
+            if found is not None:
+                return found
+    return qs.filter(name__iexact=candidate.name, state=candidate.state).first()
+
+
+@transaction.atomic
+def membership_approve(
+    *,
+    user: Any,
+    membership: Membership,
+    component: bool = False,
+    service_area: ServiceArea | None = None,
+    invite_contact: bool = True,
+) -> Membership:
+    require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.APPLICANT:
+        raise ValidationError(
+            {"status": f"Only applications can be approved; this one is {membership.status}."}
+        )
+    changes = _apply(
+        membership,
+        {
+            "status": Membership.Status.ACTIVE,
+            "component": component,
+            "service_area": service_area,
+            "joined_on": agency_today(membership.agency),
+            "decided_at": timezone.now(),
+        },
+        {"status", "component", "service_area", "joined_on", "decided_at"},
+    )
+    _save_validated(membership)
+    audit.record("membership.approve", membership, changes=changes)
+    if invite_contact and membership.contact_email:
+        _invite_member_admin(membership)
+    return membership
+
+
+def _invite_member_admin(membership: Membership) -> None:
+    """Give the applicant's contact a member-admin login and mail a link to set a password."""
+    User = get_user_model()
+    email = membership.contact_email.lower()
+    user = User.objects.filter(username=email).first()
+    if user is None:
+        first, _, last = membership.contact_name.partition(" ")
+        user = User.objects.create_user(
+            username=email, email=email, first_name=first[:150], last_name=last[:150]
+        )
+        user.set_unusable_password()
+        user.save()
+        audit.record("user.create", user, agency_id=membership.agency_id,
+                     changes={"username": [None, user.username]})  # fmt: skip
+    ra, created = RoleAssignment.objects.get_or_create(
+        user=user,
+        agency=membership.agency,
+        role=Role.MEMBER_ADMIN,
+        institution=membership.institution,
+        supplier=None,
+    )
+    if created:
+        audit.record_create("role.assign", ra)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = settings.EDCOOP_BASE_URL + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)}
+    )
+    agency = membership.agency
+    body = (
+        f"{agency.name} has approved the membership of {membership.institution.name}.\n\n"
+        f"Your EdCoop login is {user.username}. Choose a password here:\n{link}\n\n"
+        "Membership carries no cost and no minimum purchase."
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            f"Welcome to {agency.name}", body, None, [email], fail_silently=False
+        )
+    )
+
+
+@transaction.atomic
+def membership_decline(*, user: Any, membership: Membership, reason: str) -> Membership:
+    require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.APPLICANT:
+        raise ValidationError({"status": "Only applications can be declined."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the application is declined."})
+    changes = _apply(
+        membership,
+        {"status": Membership.Status.DECLINED, "decided_at": timezone.now()},
+        {"status", "decided_at"},
+    )
+    membership.save()
+    changes["reason"] = [None, reason.strip()]
+    audit.record("membership.decline", membership, changes=changes)
+    return membership
+
+
+_STATUS_MOVES = {
+    Membership.Status.ACTIVE: {Membership.Status.SUSPENDED, Membership.Status.WITHDRAWN},
+    Membership.Status.SUSPENDED: {Membership.Status.ACTIVE, Membership.Status.WITHDRAWN},
+    Membership.Status.WITHDRAWN: {Membership.Status.ACTIVE},
+}
+
+
+@transaction.atomic
+def membership_set_status(*, user: Any, membership: Membership, status: str) -> Membership:
+    require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    allowed = _STATUS_MOVES.get(Membership.Status(membership.status), set())
+    if status not in allowed:
+        raise ValidationError(
+            {"status": f"A {membership.status} membership cannot become {status}."}
+        )
+    changes = _apply(membership, {"status": status}, {"status"})
+    membership.save()
+    audit.record("membership.status", membership, changes=changes)
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, user: Any, membership: Membership, **fields: Any) -> Membership:
+    """Component flag, service area, contact details."""
+    require(user, Action.MEMBERSHIP_EDIT, membership.agency)
+    changes = _apply(
+        membership,
+        fields,
+        {"component", "service_area", "contact_name", "contact_title", "contact_email",
+         "contact_phone", "notes"},
+    )  # fmt: skip
+    _save_validated(membership)
+    if changes:
+        audit.record("membership.update", membership, changes=changes)
+    return membership
+
+
+@transaction.atomic
+def membership_year_set(
+    *,
+    user: Any,
+    membership: Membership,
+    fiscal_year: int,
+    enrollment: int | None = None,
+    rwada: Decimal | None = None,
+    aid_ratio: Decimal | None = None,
+    full_value: Decimal | None = None,
+) -> MembershipYear:
+    """Record (or correct) a member's figures for one fiscal year."""
+    require(user, Action.MEMBERSHIP_EDIT, membership.agency)
+    year = MembershipYear.objects.filter(membership=membership, fiscal_year=fiscal_year).first()
+    created = year is None
+    if year is None:
+        year = MembershipYear(membership=membership, fiscal_year=fiscal_year)
+    changes = _apply(
+        year,
+        {"enrollment": enrollment, "rwada": rwada, "aid_ratio": aid_ratio, "full_value": full_value},
+        {"enrollment", "rwada", "aid_ratio", "full_value"},
+    )
+    _save_validated(year)
+    if changes or created:
+        audit.record(
+            "membership_year.create" if created else "membership_year.update",
+            year,
+            agency_id=membership.agency_id,
+            changes={"fiscal_year": [None, fiscal_year], **changes} if created else changes,
+        )
+    return year
+
+
+# Institutions ---------------------------------------------------------------------------
+
+INSTITUTION_FIELDS = {
+    "name", "kind", "state", "county", "city", "nces_id", "ipeds_id", "beds_code", "website",
+}  # fmt: skip
+MEMBER_EDITABLE_FIELDS = {"website", "city", "county"}
+
+
+@transaction.atomic
+def institution_update(*, user: Any, institution: Institution, **fields: Any) -> Institution:
+    require(user, Action.INSTITUTION_EDIT, institution.agency, institution=institution)
+    from edcoop.core.permissions import is_agency_staff
+
+    allowed = INSTITUTION_FIELDS if is_agency_staff(user, institution.agency) else (
+        MEMBER_EDITABLE_FIELDS
+    )
+    changes = _apply(institution, fields, allowed)
+    _save_validated(institution)
+    if changes:
+        audit.record("institution.update", institution, changes=changes)
+    return institution
+
+
+# Suppliers ------------------------------------------------------------------------------
+
+SUPPLIER_PROFILE_FIELDS = {
+    "legal_name", "dba", "tax_id", "certifications", "state", "email", "phone", "website",
+}  # fmt: skip
+
+
+@transaction.atomic
+def supplier_register(*, agency: Agency, user: Any = None, **fields: Any) -> Supplier:
+    """A supplier registers (applicant until the agency approves it)."""
+    unknown = set(fields) - SUPPLIER_PROFILE_FIELDS
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in unknown})
+    if user is not None and user.is_authenticated:
+        require(user, Action.SUPPLIER_EDIT, agency)
+    supplier = Supplier(agency=agency, status=Supplier.Status.APPLICANT, **fields)
+    _save_validated(supplier)
+    audit.record_create("supplier.register", supplier)
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, user: Any, supplier: Supplier, **fields: Any) -> Supplier:
+    require(user, Action.SUPPLIER_EDIT, supplier.agency, supplier=supplier)
+    changes = _apply(supplier, fields, SUPPLIER_PROFILE_FIELDS)
+    _save_validated(supplier)
+    if changes:
+        audit.record("supplier.update", supplier, changes=changes)
+    return supplier
+
+
+@transaction.atomic
+def supplier_set_status(*, user: Any, supplier: Supplier, status: str, reason: str = "") -> Supplier:
+    require(user, Action.SUPPLIER_DECIDE, supplier.agency)
+    if status not in Supplier.Status.values:
+        raise ValidationError({"status": f"{status!r} is not a supplier status."})
+    if status in {Supplier.Status.DEBARRED, Supplier.Status.SUSPENDED} and not reason.strip():
+        raise ValidationError({"reason": "Say why the supplier is debarred or suspended."})
+    changes = _apply(supplier, {"status": status}, {"status"})
+    supplier.save()
+    if reason.strip():
+        changes["reason"] = [None, reason.strip()]
+    audit.record("supplier.status", supplier, changes=changes)
+    return supplier
+
+
+# Roles ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    user: Any,
+    agency: Agency,
+    person: Any,
+    role: str,
+    institution: Institution | None = None,
+    supplier: Supplier | None = None,
+) -> RoleAssignment:
+    """Give ``person`` a role in ``agency`` (agency admins only)."""
+    if user is not None:
+        require(user, Action.ROLE_ASSIGN, agency)
+    ra = RoleAssignment(
+        user=person, agency=agency, role=role, institution=institution, supplier=supplier
+    )
+    _save_validated(ra)
+    audit.record_create("role.assign", ra)
+    forget(person)
+    return ra
+
+
+@transaction.atomic
+def agency_create(**fields: Any) -> Agency:
+    """A new agency on this installation (operators only: CLI, admin, demo)."""
+    agency = Agency(**fields)
+    _save_validated(agency)
+    audit.record_create("agency.create", agency, agency_id=agency.pk)
+    return agency
+
+
+@transaction.atomic
+def service_area_create(*, agency: Agency, name: str, counties: list[str]) -> ServiceArea:
+    area = ServiceArea(agency=agency, name=name, counties=counties)
+    _save_validated(area)
+    audit.record_create("service_area.create", area)
+    return area

@@ -1,0 +1,250 @@
+"""EdCoop settings, read from the environment.
+
+No variable set means a development installation: an embedded SQLite database under
+``var/`` and a development secret. ``EDCOOP_ENV=production`` turns every unsafe default
+into a hard error at start-up, so a misconfigured server never comes up half-secure.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# In a source checkout (src layout) var/ sits at the repository root; elsewhere in the cwd.
+_REPO_ROOT = PACKAGE_DIR.parent.parent
+VAR_DIR = Path(
+    os.environ.get(
+        "EDCOOP_VAR_DIR",
+        _REPO_ROOT / "var" if (_REPO_ROOT / "pyproject.toml").exists() else Path.cwd() / "var",
+    )
+)
+
+ENV = os.environ.get("EDCOOP_ENV", "development").strip().lower()
+if ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(
+        f"EDCOOP_ENV must be 'development', 'production' or 'test', not {ENV!r}."
+    )
+PRODUCTION = ENV == "production"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_DEV_SECRET = "development-only-secret-key-never-use-in-production-0123456789abcdef"
+SECRET_KEY = os.environ.get("EDCOOP_SECRET_KEY", "")
+DEBUG = env_bool("EDCOOP_DEBUG", False)
+ALLOWED_HOSTS = env_list("EDCOOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+
+if PRODUCTION:
+    problems = []
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("EDCOOP_SECRET_KEY must be set to a random string of 50 or more characters")
+    if DEBUG:
+        problems.append("EDCOOP_DEBUG must be off")
+    if not ALLOWED_HOSTS:
+        problems.append("EDCOOP_ALLOWED_HOSTS must list the host names the site is served on")
+    if not os.environ.get("DATABASE_URL"):
+        problems.append("DATABASE_URL must point at the PostgreSQL database")
+    if problems:
+        raise ImproperlyConfigured(
+            "EdCoop refuses to start in production: " + "; ".join(problems) + "."
+        )
+elif not SECRET_KEY:
+    SECRET_KEY = _DEV_SECRET
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "csp",
+    "ninja",
+    "edcoop.core",
+    "edcoop.members",
+    "edcoop.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "edcoop.core.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "edcoop.urls"
+WSGI_APPLICATION = "edcoop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "edcoop.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+if "DATABASE_URL" not in os.environ:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+_DEFAULT_DB = f"sqlite:///{VAR_DIR / 'edcoop.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _DEFAULT_DB))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
+    # half-way with "database is locked"; the audit chain relies on writers being serial.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDCOOP_TEST_SQLITE", "")}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Login throttling: five failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("EDCOOP_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Outside production the files are served straight from the package, no collectstatic needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Sessions and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 10
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION or env_bool("EDCOOP_HTTPS", False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("EDCOOP_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+CSRF_TRUSTED_ORIGINS = env_list("EDCOOP_CSRF_TRUSTED_ORIGINS", [])
+
+# Content-Security-Policy: everything from this site, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "EDCOOP_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EDCOOP_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EDCOOP_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EDCOOP_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EDCOOP_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EDCOOP_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("EDCOOP_FROM_EMAIL", "EdCoop <noreply@edcoop.invalid>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("EDCOOP_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # A locked-out login is worth a line; axes' per-attempt chatter is not.
+        "axes": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+# Where people reach this installation; links in e-mail start with it.
+EDCOOP_BASE_URL = os.environ.get("EDCOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite: a small installation with two agencies.
+
+Agency ``north`` (a NY-style regional BOCES) and agency ``nation`` (a national cooperative)
+share one database; each has members, a supplier and one user per role, so every test can
+ask "can X see Y" across the tenant boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from edcoop.members import services
+from edcoop.members.models import Agency, Institution, Membership, Role, Supplier
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Argon2 is the production hasher (tested in test_settings); tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Tenant:
+    agency: Agency
+    institutions: list[Institution]
+    supplier: Supplier
+    users: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def institution(self) -> Institution:
+        return self.institutions[0]
+
+
+def make_user(username: str) -> Any:
+    return get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD
+    )
+
+
+def make_tenant(slug: str, *, kind: str, state: str, time_zone: str) -> Tenant:
+    agency = services.agency_create(
+        slug=slug, name=f"{slug.title()} Agency", kind=kind, state=state, time_zone=time_zone
+    )
+    institutions = []
+    for i in range(2):
+        m = services.membership_apply(
+            agency=agency,
+            application=services.Application(
+                name=f"{slug.title()} District {i + 1}",
+                kind=Institution.Kind.PUBLIC_K12,
+                state=state,
+                contact_email="",
+            ),
+        )
+        m.status = Membership.Status.ACTIVE
+        m.save()
+        institutions.append(m.institution)
+    supplier = services.supplier_register(
+        agency=agency, legal_name=f"{slug.title()} Paper Co", tax_id=f"1{len(slug)}-1234567"
+    )
+    tenant = Tenant(agency=agency, institutions=institutions, supplier=supplier)
+    for role in Role:
+        user = make_user(f"{slug}-{role.value}")
+        scope: dict[str, Any] = {}
+        if role.value.startswith("member_"):
+            scope["institution"] = institutions[0]
+        if role == Role.SUPPLIER_REP:
+            scope["supplier"] = supplier
+        services.role_assign(user=None, agency=agency, person=user, role=role, **scope)
+        tenant.users[role.value] = user
+    services.membership_year_set(
+        user=tenant.users["agency_admin"],
+        membership=institutions[0].membership,
+        fiscal_year=2026,
+        enrollment=1200,
+        rwada=Decimal("1180.50"),
+        aid_ratio=Decimal("0.6150"),
+        full_value=Decimal("812345678.00"),
+    )
+    return tenant
+
+
+@pytest.fixture
+def north(db: None) -> Tenant:
+    return make_tenant("north", kind="regional", state="NY", time_zone="America/New_York")
+
+
+@pytest.fixture
+def nation(db: None) -> Tenant:
+    return make_tenant("nation", kind="national", state="MN", time_zone="America/Chicago")
