@@ -50,6 +50,12 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         _current.reset(token)
 
 
+def set_actor(actor: Actor) -> None:
+    """Name the actor for the rest of the current request or command (API token auth, which
+    learns the user after the middleware ran; the middleware's reset still restores it)."""
+    _current.set(actor)
+
+
 def actor_for_user(user: Any, *, source: str, ip: str | None = None) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False):
         return Actor(user_id=None, label="anonymous", source=source, ip=ip)
