@@ -17,7 +17,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
         if connection.vendor == "sqlite":
             for op in ("UPDATE", "DELETE"):
                 cursor.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_{op.lower()} "  # noqa: S608
+                    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_{op.lower()} "
                     f"BEFORE {op} ON {TABLE} BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"
                 )
         elif connection.vendor == "postgresql":

@@ -33,7 +33,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["agency_id", "-seq"], name="audit_agency_seq")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_label}"
+        return (
+            f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_label}"
+        )
 
 
 class AuditHead(models.Model):

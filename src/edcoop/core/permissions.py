@@ -48,9 +48,7 @@ _STAFF_READ = {
 # applied by ``can`` from the role's kind, not repeated here.
 MATRIX: dict[str, frozenset[Action]] = {
     "agency_admin": frozenset(Action),
-    "procurement_officer": frozenset(
-        _STAFF_READ | {A.SUPPLIER_EDIT, A.SUPPLIER_DECIDE}
-    ),
+    "procurement_officer": frozenset(_STAFF_READ | {A.SUPPLIER_EDIT, A.SUPPLIER_DECIDE}),
     "business_office": frozenset(_STAFF_READ | {A.MEMBERSHIP_EDIT, A.INSTITUTION_EDIT}),
     "evaluator": frozenset({A.AGENCY_CONSOLE, A.SUPPLIER_LIST, A.SUPPLIER_VIEW}),
     # Read-only everything in the agency, the audit trail included.
@@ -103,12 +101,20 @@ def can(
             continue
         if ra.role in AGENCY_ROLES:
             return True
-        if ra.role in MEMBER_ROLES and institution is not None and supplier is None:
-            if ra.institution_id == institution.pk:
-                return True
-        if ra.role in SUPPLIER_ROLES and supplier is not None and institution is None:
-            if ra.supplier_id == supplier.pk:
-                return True
+        own_institution = (
+            ra.role in MEMBER_ROLES
+            and institution is not None
+            and supplier is None
+            and ra.institution_id == institution.pk
+        )
+        own_supplier = (
+            ra.role in SUPPLIER_ROLES
+            and supplier is not None
+            and institution is None
+            and ra.supplier_id == supplier.pk
+        )
+        if own_institution or own_supplier:
+            return True
     return False
 
 

@@ -24,13 +24,37 @@ from edcoop.core.permissions import Action, require
 from .models import Agency, Institution, Membership, MembershipYear, ServiceArea
 
 COLUMNS = [
-    "name", "kind", "state", "county", "city", "nces_id", "ipeds_id", "beds_code", "website",
-    "status", "component", "service_area", "joined_on",
-    "fiscal_year", "enrollment", "rwada", "aid_ratio", "full_value",
-]  # fmt: skip
+    "name",
+    "kind",
+    "state",
+    "county",
+    "city",
+    "nces_id",
+    "ipeds_id",
+    "beds_code",
+    "website",
+    "status",
+    "component",
+    "service_area",
+    "joined_on",
+    "fiscal_year",
+    "enrollment",
+    "rwada",
+    "aid_ratio",
+    "full_value",
+]
 REQUIRED = ["name", "kind", "state"]
-INSTITUTION_COLUMNS = ["name", "kind", "state", "county", "city", "nces_id", "ipeds_id",
-                       "beds_code", "website"]  # fmt: skip
+INSTITUTION_COLUMNS = [
+    "name",
+    "kind",
+    "state",
+    "county",
+    "city",
+    "nces_id",
+    "ipeds_id",
+    "beds_code",
+    "website",
+]
 YEAR_COLUMNS = ["enrollment", "rwada", "aid_ratio", "full_value"]
 TRUE = {"yes", "y", "true", "1", "component"}
 FALSE = {"", "no", "n", "false", "0", "non-component"}
@@ -38,7 +62,7 @@ FALSE = {"", "no", "n", "false", "0", "non-component"}
 
 class ImportFailed(Exception):
     def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the file")
+        super().__init__("; ".join(errors[:3]) + ("; ..." if len(errors) > 3 else ""))
         self.errors = errors
 
 
@@ -89,9 +113,15 @@ def _parse_row(line: int, raw: dict[str, str], areas: dict[str, ServiceArea]) ->
     if row["kind"] and kind is None:
         problems.append(f"kind {row['kind']!r} is not one of {', '.join(Institution.Kind.values)}")
     status = row["status"].lower() or Membership.Status.ACTIVE
-    if status not in {Membership.Status.ACTIVE, Membership.Status.SUSPENDED,
-                      Membership.Status.WITHDRAWN, Membership.Status.APPLICANT}:  # fmt: skip
-        problems.append(f"status {row['status']!r} is not active, suspended, withdrawn or applicant")
+    if status not in {
+        Membership.Status.ACTIVE,
+        Membership.Status.SUSPENDED,
+        Membership.Status.WITHDRAWN,
+        Membership.Status.APPLICANT,
+    }:
+        problems.append(
+            f"status {row['status']!r} is not active, suspended, withdrawn or applicant"
+        )
     component_raw = row["component"].lower()
     if component_raw not in TRUE | FALSE:
         problems.append(f"component must be yes or no, not {row['component']!r}")
@@ -117,19 +147,25 @@ def _parse_row(line: int, raw: dict[str, str], areas: dict[str, ServiceArea]) ->
                 if row["enrollment"].replace(",", "").isdigit():
                     year["enrollment"] = int(row["enrollment"].replace(",", ""))
                 else:
-                    problems.append(
-                        f"enrollment must be a whole number, not {row['enrollment']!r}"
-                    )
+                    problems.append(f"enrollment must be a whole number, not {row['enrollment']!r}")
             for name in ("rwada", "aid_ratio", "full_value"):
                 try:
                     year[name] = _decimal(row[name], name)
                 except ValueError as exc:
                     problems.append(str(exc))
-    if problems:
-        raise ValueError("; ".join(problems))
-    institution = {c: row[c] for c in INSTITUTION_COLUMNS}
+    institution: dict[str, Any] = {c: row[c] for c in INSTITUTION_COLUMNS}
     institution["kind"] = kind
     institution["state"] = row["state"].upper()
+    # The model's own field rules (identifier formats, known states), checked before any write.
+    for name in INSTITUTION_COLUMNS:
+        if name == "kind" or not institution[name]:
+            continue
+        try:
+            Institution._meta.get_field(name).clean(institution[name], None)
+        except ValidationError as exc:
+            problems.append(f"{name}: {' '.join(exc.messages)}")
+    if problems:
+        raise ValueError("; ".join(problems))
     membership = {
         "status": status,
         "component": component_raw in TRUE,
@@ -246,8 +282,11 @@ def _write_row(agency: Agency, row: _Row) -> str:
     if created or inst_changes:
         institution.full_clean()
         institution.save()
-        audit.record("institution.create" if created else "institution.update", institution,
-                     changes=inst_changes)  # fmt: skip
+        audit.record(
+            "institution.create" if created else "institution.update",
+            institution,
+            changes=inst_changes,
+        )
 
     membership = Membership.objects.filter(institution=institution).first()
     m_created = membership is None
@@ -262,8 +301,9 @@ def _write_row(agency: Agency, row: _Row) -> str:
     if m_created or m_changes:
         membership.full_clean()
         membership.save()
-        audit.record("membership.create" if m_created else "membership.update", membership,
-                     changes=m_changes)  # fmt: skip
+        audit.record(
+            "membership.create" if m_created else "membership.update", membership, changes=m_changes
+        )
 
     y_changed = False
     if row.year is not None:

@@ -177,7 +177,8 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.institution_id and self.agency_id and self.institution.agency_id != self.agency_id:
             raise ValidationError({"institution": "The institution belongs to another agency."})
-        if self.service_area_id and self.service_area.agency_id != self.agency_id:
+        area = self.service_area if self.service_area_id else None
+        if area is not None and area.agency_id != self.agency_id:
             raise ValidationError({"service_area": "The service area belongs to another agency."})
 
 
@@ -370,7 +371,9 @@ class RoleAssignment(models.Model):
             raise ValidationError({"supplier": "The supplier role needs a supplier."})
         if self.role in AGENCY_ROLES and (self.institution_id or self.supplier_id):
             raise ValidationError({"role": "Agency roles apply to the whole agency."})
-        if self.institution_id and self.institution.agency_id != self.agency_id:
+        institution = self.institution if self.institution_id else None
+        supplier = self.supplier if self.supplier_id else None
+        if institution is not None and institution.agency_id != self.agency_id:
             raise ValidationError({"institution": "The institution belongs to another agency."})
-        if self.supplier_id and self.supplier.agency_id != self.agency_id:
+        if supplier is not None and supplier.agency_id != self.agency_id:
             raise ValidationError({"supplier": "The supplier belongs to another agency."})

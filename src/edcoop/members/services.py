@@ -180,8 +180,12 @@ def _invite_member_admin(membership: Membership) -> None:
         )
         user.set_unusable_password()
         user.save()
-        audit.record("user.create", user, agency_id=membership.agency_id,
-                     changes={"username": [None, user.username]})  # fmt: skip
+        audit.record(
+            "user.create",
+            user,
+            agency_id=membership.agency_id,
+            changes={"username": [None, user.username]},
+        )
     ra, created = RoleAssignment.objects.get_or_create(
         user=user,
         agency=membership.agency,
@@ -193,7 +197,8 @@ def _invite_member_admin(membership: Membership) -> None:
         audit.record_create("role.assign", ra)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = settings.EDCOOP_BASE_URL + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)}
+        "password_reset_confirm",
+        kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
     )
     agency = membership.agency
     body = (
@@ -202,9 +207,7 @@ def _invite_member_admin(membership: Membership) -> None:
         "Membership carries no cost and no minimum purchase."
     )
     transaction.on_commit(
-        lambda: send_mail(
-            f"Welcome to {agency.name}", body, None, [email], fail_silently=False
-        )
+        lambda: send_mail(f"Welcome to {agency.name}", body, None, [email], fail_silently=False)
     )
 
 
@@ -256,9 +259,16 @@ def membership_update(*, user: Any, membership: Membership, **fields: Any) -> Me
     changes = _apply(
         membership,
         fields,
-        {"component", "service_area", "contact_name", "contact_title", "contact_email",
-         "contact_phone", "notes"},
-    )  # fmt: skip
+        {
+            "component",
+            "service_area",
+            "contact_name",
+            "contact_title",
+            "contact_email",
+            "contact_phone",
+            "notes",
+        },
+    )
     _save_validated(membership)
     if changes:
         audit.record("membership.update", membership, changes=changes)
@@ -284,7 +294,12 @@ def membership_year_set(
         year = MembershipYear(membership=membership, fiscal_year=fiscal_year)
     changes = _apply(
         year,
-        {"enrollment": enrollment, "rwada": rwada, "aid_ratio": aid_ratio, "full_value": full_value},
+        {
+            "enrollment": enrollment,
+            "rwada": rwada,
+            "aid_ratio": aid_ratio,
+            "full_value": full_value,
+        },
         {"enrollment", "rwada", "aid_ratio", "full_value"},
     )
     _save_validated(year)
@@ -301,8 +316,16 @@ def membership_year_set(
 # Institutions ---------------------------------------------------------------------------
 
 INSTITUTION_FIELDS = {
-    "name", "kind", "state", "county", "city", "nces_id", "ipeds_id", "beds_code", "website",
-}  # fmt: skip
+    "name",
+    "kind",
+    "state",
+    "county",
+    "city",
+    "nces_id",
+    "ipeds_id",
+    "beds_code",
+    "website",
+}
 MEMBER_EDITABLE_FIELDS = {"website", "city", "county"}
 
 
@@ -311,8 +334,10 @@ def institution_update(*, user: Any, institution: Institution, **fields: Any) ->
     require(user, Action.INSTITUTION_EDIT, institution.agency, institution=institution)
     from edcoop.core.permissions import is_agency_staff
 
-    allowed = INSTITUTION_FIELDS if is_agency_staff(user, institution.agency) else (
-        MEMBER_EDITABLE_FIELDS
+    allowed = (
+        INSTITUTION_FIELDS
+        if is_agency_staff(user, institution.agency)
+        else (MEMBER_EDITABLE_FIELDS)
     )
     changes = _apply(institution, fields, allowed)
     _save_validated(institution)
@@ -324,8 +349,15 @@ def institution_update(*, user: Any, institution: Institution, **fields: Any) ->
 # Suppliers ------------------------------------------------------------------------------
 
 SUPPLIER_PROFILE_FIELDS = {
-    "legal_name", "dba", "tax_id", "certifications", "state", "email", "phone", "website",
-}  # fmt: skip
+    "legal_name",
+    "dba",
+    "tax_id",
+    "certifications",
+    "state",
+    "email",
+    "phone",
+    "website",
+}
 
 
 @transaction.atomic
@@ -353,7 +385,9 @@ def supplier_update(*, user: Any, supplier: Supplier, **fields: Any) -> Supplier
 
 
 @transaction.atomic
-def supplier_set_status(*, user: Any, supplier: Supplier, status: str, reason: str = "") -> Supplier:
+def supplier_set_status(
+    *, user: Any, supplier: Supplier, status: str, reason: str = ""
+) -> Supplier:
     require(user, Action.SUPPLIER_DECIDE, supplier.agency)
     if status not in Supplier.Status.values:
         raise ValidationError({"status": f"{status!r} is not a supplier status."})

@@ -4,43 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                ("last_hash", models.CharField(blank=True, max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(help_text='Gapless position in the chain.', unique=True)),
-                ('at', models.DateTimeField()),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor_label', models.CharField(help_text="Username, or 'system' for jobs.", max_length=200)),
-                ('source', models.CharField(help_text='web, api, cli, admin or system.', max_length=20)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('agency_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(max_length=80)),
-                ('object_type', models.CharField(blank=True, max_length=80)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('object_label', models.CharField(blank=True, max_length=300)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "seq",
+                    models.PositiveBigIntegerField(
+                        help_text="Gapless position in the chain.", unique=True
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "actor_label",
+                    models.CharField(help_text="Username, or 'system' for jobs.", max_length=200),
+                ),
+                (
+                    "source",
+                    models.CharField(help_text="web, api, cli, admin or system.", max_length=20),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("agency_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("action", models.CharField(max_length=80)),
+                ("object_type", models.CharField(blank=True, max_length=80)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("object_label", models.CharField(blank=True, max_length=300)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['agency_id', '-seq'], name='audit_agency_seq')],
+                "ordering": ["seq"],
+                "indexes": [models.Index(fields=["agency_id", "-seq"], name="audit_agency_seq")],
             },
         ),
     ]

@@ -1,0 +1,45 @@
+# EdCoop: `make demo` runs the product with demo data; `make test` runs every check.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint check e2e screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/edcoop migrate --no-input -v 0
+	$(BIN)/edcoop demo --if-empty
+	@echo "EdCoop is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/edcoop runserver $(HOST):$(PORT) --noreload
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/edcoop makemigrations --check --dry-run -v 1
+
+# pytest's exit code 5 (no tests collected) fails the target like any other failure.
+test: lint
+	EDCOOP_ENV=test $(BIN)/python -m pytest
+
+e2e: $(VENV)/.installed-dev
+	EDCOOP_ENV=test $(BIN)/python -m pytest tests/e2e
+
+screenshots: $(VENV)/.installed-dev
+	EDCOOP_ENV=test EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -k screenshots
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

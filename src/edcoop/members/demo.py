@@ -1,0 +1,374 @@
+"""Demo data: two agencies sharing one installation, built through the product's own services.
+
+Everything goes through the service functions, so the demo's audit trail is real and verifies.
+Later capabilities extend ``build`` with their own part of the story.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from edcoop.core import audit
+
+from . import services
+from .importers import import_institutions
+from .models import Agency, Institution, Membership, Role, Supplier
+
+PASSWORD = "edcoop-demo-2026"  # noqa: S105  (printed by make demo on purpose)
+DEMO_ACTOR = audit.Actor(user_id=None, label="demo", source="system")
+
+# Fictional districts of a NY-style BOCES: (name, county, enrollment, area).
+LAKES_DISTRICTS = [
+    ("Alder Creek CSD", "Ontario", 2140, "North"),
+    ("Birch Hollow CSD", "Ontario", 1185, "North"),
+    ("Canandaigua Heights CSD", "Ontario", 3620, "North"),
+    ("Cedar Falls CSD", "Wayne", 940, "North"),
+    ("Clearwater Valley CSD", "Wayne", 1710, "North"),
+    ("Deer Run CSD", "Wayne", 655, "North"),
+    ("East Seneca CSD", "Seneca", 1390, "North"),
+    ("Fox Ridge CSD", "Seneca", 820, "North"),
+    ("Glen Harbor CSD", "Yates", 1045, "North"),
+    ("Hemlock Lake CSD", "Livingston", 2475, "North"),
+    ("Iron Bridge CSD", "Livingston", 1530, "South"),
+    ("Juniper Hill CSD", "Steuben", 760, "South"),
+    ("Keuka Shores CSD", "Yates", 1225, "South"),
+    ("Laurel Point CSD", "Steuben", 2890, "South"),
+    ("Maple Glen CSD", "Steuben", 1960, "South"),
+    ("North Branch CSD", "Schuyler", 585, "South"),
+    ("Oak Orchard CSD", "Schuyler", 1120, "South"),
+    ("Pine Valley CSD", "Chemung", 4310, "South"),
+    ("Quarry Hill CSD", "Chemung", 2655, "South"),
+    ("Round Lake CSD", "Chemung", 1880, "South"),
+]
+
+# A national cooperative's members: several kinds, several states.
+NATION_MEMBERS = [
+    ("Prairie Winds Unified School District 312", Institution.Kind.PUBLIC_K12, "KS", "", ""),
+    ("Red River Independent School District", Institution.Kind.PUBLIC_K12, "TX", "", ""),
+    ("Cascade Foothills School District", Institution.Kind.PUBLIC_K12, "WA", "", ""),
+    ("Lakeshore Community College", Institution.Kind.COMMUNITY_COLLEGE, "MI", "", "900101"),
+    ("Great Plains State University", Institution.Kind.PUBLIC_UNIVERSITY, "NE", "", "900102"),
+    ("St. Brendan College", Institution.Kind.PRIVATE_UNIVERSITY, "MA", "", "900103"),
+    ("Harbor Academy Charter School", Institution.Kind.CHARTER, "FL", "", ""),
+    ("City of Millbrook", Institution.Kind.MUNICIPALITY, "OH", "", ""),
+    ("Summit Ridge Preparatory School", Institution.Kind.PRIVATE_K12, "CO", "", ""),
+]
+
+SUPPLIERS = {
+    "lakes": [
+        ("Empire Paper & Supply, Inc.", "Empire Paper", "16-4820117", ["small"], "active"),
+        ("Finger Lakes Dairy Cooperative", "", "16-0912245", ["local"], "active"),
+        ("Northeast Custodial Products LLC", "NECP", "22-3318760", ["mwbe", "wbe"], "active"),
+        ("Tri-County Bus Parts Corp.", "", "16-7751032", [], "applicant"),
+        ("Acme Surplus Brokers", "", "13-5550199", [], "debarred"),
+    ],
+    "nation": [
+        ("Continental Office Solutions", "", "41-2290018", [], "active"),
+        ("Campus Technology Partners, Inc.", "CTP", "27-1180455", ["small", "sdvob"], "active"),
+        ("Heartland Furniture Company", "", "47-0663129", ["mbe"], "applicant"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    scope: str
+
+
+def _user(username: str, first: str, last: str):
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=username, email=username, password=PASSWORD, first_name=first, last_name=last
+        )
+        audit.record("user.create", user, changes={"username": [None, username]})
+    return user
+
+
+def _give(
+    logins: list[Login],
+    agency: Agency,
+    username: str,
+    name: str,
+    role: Role,
+    institution: Institution | None = None,
+    supplier: Supplier | None = None,
+) -> None:
+    first, _, last = name.partition(" ")
+    user = _user(username, first, last)
+    services.role_assign(
+        user=None,
+        agency=agency,
+        person=user,
+        role=role,
+        institution=institution,
+        supplier=supplier,
+    )
+    scope = institution.name if institution else supplier.legal_name if supplier else agency.name
+    logins.append(Login(username, role.label, scope))
+
+
+def _activate(
+    membership: Membership, *, component: bool, area: object | None, joined: date
+) -> None:
+    # Historical members: activated as of the date they joined, not today.
+    before = audit.snapshot(membership, ["status", "component", "service_area", "joined_on"])
+    membership.status = Membership.Status.ACTIVE
+    membership.component = component
+    membership.service_area = area  # type: ignore[assignment]
+    membership.joined_on = joined
+    membership.save()
+    audit.record(
+        "membership.create",
+        membership,
+        changes=audit.diff(before, audit.snapshot(membership, list(before))),
+    )
+
+
+def _suppliers(agency: Agency) -> list[Supplier]:
+    out = []
+    for legal, dba, ein, certs, status in SUPPLIERS[agency.slug]:
+        supplier = services.supplier_register(
+            agency=agency,
+            legal_name=legal,
+            dba=dba,
+            tax_id=ein,
+            certifications=certs,
+            state=agency.state,
+            email=f"bids@{legal.split()[0].lower()}.example.com",
+        )
+        if status != "applicant":
+            supplier.status = status
+            supplier.save()
+            audit.record("supplier.status", supplier, changes={"status": ["applicant", status]})
+        out.append(supplier)
+    return out
+
+
+def build_lakes(logins: list[Login]) -> Agency:
+    agency = services.agency_create(
+        slug="lakes",
+        name="Lakes Region BOCES",
+        kind=Agency.Kind.REGIONAL,
+        state="NY",
+        time_zone="America/New_York",
+        fiscal_year_start_month=7,
+        website="https://lakes-boces.example.org",
+        email="businessoffice@lakes-boces.example.org",
+    )
+    areas = {
+        "North": services.service_area_create(
+            agency=agency,
+            name="North",
+            counties=["Ontario", "Wayne", "Seneca", "Yates", "Livingston"],
+        ),
+        "South": services.service_area_create(
+            agency=agency, name="South", counties=["Steuben", "Schuyler", "Chemung"]
+        ),
+    }
+    rng = random.Random(2026)  # noqa: S311  (fixed seed: the same demo every time)
+    members = []
+    for i, (name, county, enrollment, area) in enumerate(LAKES_DISTRICTS):
+        m = services.membership_apply(
+            agency=agency,
+            application=services.Application(
+                name=name,
+                kind=Institution.Kind.PUBLIC_K12,
+                state="NY",
+                county=county,
+                beds_code=f"71{i + 1:02d}01040000",
+                contact_name="Business Official",
+                contact_email="",
+            ),
+        )
+        _activate(m, component=True, area=areas[area], joined=date(1968 + i, 7, 1))
+        members.append((m, enrollment))
+    admin = _staff(logins, agency, "lakes")
+    for m, enrollment in members:
+        for fy in (2025, 2026, 2027):
+            drift = Decimal(1) + Decimal(fy - 2026) * Decimal("-0.012")
+            enrol = int(enrollment * drift)
+            # RWADA weights attendance (secondary 1.25, special education more) on ~94%
+            # attendance; a BOCES district's RWADA runs near 1.1 x enrollment.
+            rwada = (Decimal(enrol) * Decimal(rng.uniform(1.06, 1.16))).quantize(Decimal("0.01"))
+            full_value_per = Decimal(rng.randrange(310_000, 1_150_000, 1_000))
+            ratio = max(
+                Decimal("0.3600"),
+                min(Decimal("0.9000"), (1 - Decimal("0.51") * full_value_per / 702_400)),
+            ).quantize(Decimal("0.0001"))
+            services.membership_year_set(
+                user=admin,
+                membership=m,
+                fiscal_year=fy,
+                enrollment=enrol,
+                rwada=rwada,
+                aid_ratio=ratio,
+                full_value=(full_value_per * rwada).quantize(Decimal("1.00")),
+            )
+    # A non-component district buying by cross-contract, and two applications to decide.
+    outside = services.membership_apply(
+        agency=agency,
+        application=services.Application(
+            name="Twin Rivers City School District",
+            kind=Institution.Kind.PUBLIC_K12,
+            state="NY",
+            county="Monroe",
+            beds_code="719901010000",
+        ),
+    )
+    _activate(outside, component=False, area=None, joined=date(2019, 7, 1))
+    services.membership_apply(
+        agency=agency,
+        application=services.Application(
+            name="Seneca Falls Academy Charter School",
+            kind=Institution.Kind.CHARTER,
+            state="NY",
+            county="Seneca",
+            contact_name="Dana Whitfield",
+            contact_title="School Business Administrator",
+            contact_email="dwhitfield@sfacs.example.org",
+            notes="Interested in the Central Business Office and cooperative bids.",
+        ),
+    )
+    services.membership_apply(
+        agency=agency,
+        application=services.Application(
+            name="Finger Lakes Community College Foundation",
+            kind=Institution.Kind.OTHER_PUBLIC,
+            state="NY",
+            county="Ontario",
+            contact_name="Lee Ortiz",
+            contact_email="lortiz@flccf.example.org",
+        ),
+    )
+    suppliers = _suppliers(agency)
+    alder = members[0][0].institution
+    _give(
+        logins,
+        agency,
+        "superintendent@alder.example.org",
+        "Morgan Hale",
+        Role.MEMBER_ADMIN,
+        institution=alder,
+    )
+    _give(
+        logins,
+        agency,
+        "buyer@alder.example.org",
+        "Jamie Ruiz",
+        Role.MEMBER_BUYER,
+        institution=alder,
+    )
+    _give(
+        logins,
+        agency,
+        "finance@alder.example.org",
+        "Pat Okafor",
+        Role.MEMBER_FINANCE,
+        institution=alder,
+    )
+    _give(
+        logins,
+        agency,
+        "rep@empirepaper.example.com",
+        "Chris Novak",
+        Role.SUPPLIER_REP,
+        supplier=suppliers[0],
+    )
+    return agency
+
+
+def _staff(logins: list[Login], agency: Agency, slug: str):
+    people = [
+        ("admin", "Avery Collins", Role.AGENCY_ADMIN),
+        ("purchasing", "Rowan Patel", Role.PROCUREMENT_OFFICER),
+        ("business", "Taylor Brooks", Role.BUSINESS_OFFICE),
+        ("evaluator", "Jordan Kim", Role.EVALUATOR),
+        ("auditor", "Casey Morgan", Role.AUDITOR),
+    ]
+    for local, name, role in people:
+        _give(logins, agency, f"{local}@{slug}.example.org", name, role)
+    return get_user_model().objects.get(username=f"admin@{slug}.example.org")
+
+
+def build_nation(logins: list[Login]) -> Agency:
+    agency = services.agency_create(
+        slug="nation",
+        name="National Education Purchasing Cooperative",
+        kind=Agency.Kind.NATIONAL,
+        state="MN",
+        time_zone="America/Chicago",
+        fiscal_year_start_month=7,
+        website="https://nepc.example.org",
+    )
+    for i, (name, kind, state, nces, ipeds) in enumerate(NATION_MEMBERS):
+        m = services.membership_apply(
+            agency=agency,
+            application=services.Application(
+                name=name, kind=kind, state=state, nces_id=nces, ipeds_id=ipeds
+            ),
+        )
+        _activate(m, component=False, area=None, joined=date(2015 + i % 9, 1 + i, 15))
+    # The NY BOCES themselves join the national cooperative: the shipped import sample.
+    sample = resources.files("edcoop").joinpath("samples/ny_boces.csv").read_bytes()
+    import_institutions(user=None, agency=agency, data=sample)
+    services.membership_apply(
+        agency=agency,
+        application=services.Application(
+            name="Mesa Verde Technical College",
+            kind=Institution.Kind.COMMUNITY_COLLEGE,
+            state="AZ",
+            contact_name="Sam Reyes",
+            contact_title="Director of Purchasing",
+            contact_email="sreyes@mvtc.example.edu",
+        ),
+    )
+    suppliers = _suppliers(agency)
+    gpsu = Institution.objects.get(agency=agency, ipeds_id="900102")
+    _give(logins, agency, "admin@nation.example.org", "Robin Ellis", Role.AGENCY_ADMIN)
+    _give(logins, agency, "purchasing@nation.example.org", "Drew Sato", Role.PROCUREMENT_OFFICER)
+    _give(
+        logins, agency, "buyer@gpsu.example.edu", "Alex Romero", Role.MEMBER_BUYER, institution=gpsu
+    )
+    _give(
+        logins,
+        agency,
+        "rep@ctp.example.com",
+        "Sydney Clarke",
+        Role.SUPPLIER_REP,
+        supplier=suppliers[1],
+    )
+    return agency
+
+
+def build() -> list[Login]:
+    """Create the demo installation in an empty database; return the logins."""
+    logins: list[Login] = []
+    with audit.acting_as(DEMO_ACTOR), transaction.atomic():
+        build_lakes(logins)
+        build_nation(logins)
+    return logins
+
+
+def logins() -> list[Login]:
+    """The demo logins present in the database (for printing on every `make demo`)."""
+    from .models import RoleAssignment
+
+    out = []
+    rows = RoleAssignment.objects.select_related("user", "agency", "institution", "supplier")
+    for ra in rows.order_by("pk"):
+        if ra.user.check_password(PASSWORD):
+            scope = ra.institution or ra.agency
+            label = ra.supplier.legal_name if ra.supplier else scope.name
+            out.append(Login(ra.user.username, ra.get_role_display(), label))
+    return out
