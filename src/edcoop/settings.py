@@ -184,6 +184,8 @@ STORAGES = {
 }
 # Outside production the files are served straight from the package, no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Sessions and cookies.

@@ -66,7 +66,7 @@ def current_actor() -> Actor:
     return _current.get()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-safe, hash-stable form of a field value."""
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -79,9 +79,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     return str(value)
 
 
@@ -98,7 +98,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     for name in names:
         field = instance._meta.get_field(name)
         attname = getattr(field, "attname", name)
-        out[name] = _plain(getattr(instance, attname))
+        out[name] = plain(getattr(instance, attname))
     return out
 
 
@@ -180,7 +180,7 @@ def record(
             object_label=(label if label is not None else str(obj) if obj is not None else "")[
                 :300
             ],
-            changes=_plain(changes or {}),
+            changes=plain(changes or {}),
             prev_hash=head.last_hash or GENESIS,
         )
         event.hash = compute_hash(event)
