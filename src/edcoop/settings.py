@@ -250,5 +250,8 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# Behind a reverse proxy: the header it sets to the client's address (e.g. X-Real-IP).
+EDCOOP_CLIENT_IP_HEADER = os.environ.get("EDCOOP_CLIENT_IP_HEADER", "")
+
 # Where people reach this installation; links in e-mail start with it.
 EDCOOP_BASE_URL = os.environ.get("EDCOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -2,14 +2,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from .audit import acting_as, actor_for_user
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, the proxy sets REMOTE_ADDR (see docs/deploy.md); headers a client can
-    # forge are not trusted here.
+    """The client's address for the audit trail.
+
+    Behind a reverse proxy, EDCOOP_CLIENT_IP_HEADER names the header the proxy sets (e.g.
+    X-Real-IP); without it only REMOTE_ADDR counts, since a client can forge any header.
+    """
+    header = settings.EDCOOP_CLIENT_IP_HEADER
+    if header:
+        value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "").strip()
+        if value:
+            return value.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

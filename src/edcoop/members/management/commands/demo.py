@@ -5,9 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
-
-from edcoop.core import guards
 from edcoop.members import demo
 from edcoop.members.models import Agency
 
@@ -31,12 +28,7 @@ class Command(BaseCommand):
         if reset:
             if settings.PRODUCTION:
                 raise CommandError("demo --reset erases the database; refused in production.")
-            # The audit trail refuses deletes; a reset is the one sanctioned exception.
-            guards.remove(connection)
-            try:
-                call_command("flush", interactive=False, verbosity=0)
-            finally:
-                guards.install(connection)
+            call_command("flush", interactive=False, verbosity=0)
         if Agency.objects.exists():
             if not if_empty:
                 raise CommandError(
