@@ -98,9 +98,12 @@ def test_deleting_the_newest_rows_is_caught_by_the_chain_head(north):
 )
 def test_database_refuses_update_and_delete(north, sql):
     before = AuditEvent.objects.count()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AuditEvent.objects.count() == before
     assert audit.verify() == []
 

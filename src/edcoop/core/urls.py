@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("a/<slug:slug>/", views.agency_page, name="agency"),
 ]

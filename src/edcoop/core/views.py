@@ -1,6 +1,194 @@
+"""Public pages (home, an agency's page), the agency dashboard, and the helpers every list
+page uses: server-side sorting, pagination and CSV export (see docs/ui.md)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from . import permissions
+from .permissions import Action
+
+PAGE_SIZE = 50
+
+
+# Where a signed-in user works ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Destination:
+    agency: Any
+    label: str
+    url: str
+
+
+def destinations_for(user: Any) -> list[Destination]:
+    """Every starting page the user has: an agency console, a member portal, a supplier portal."""
+    from edcoop.members.models import AGENCY_ROLES, MEMBER_ROLES, RoleAssignment
+
+    seen: set[str] = set()
+    result: list[Destination] = []
+    assignments = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("agency", "institution", "supplier")
+        .order_by("agency__name", "role")
+    )
+    for ra in assignments:
+        agency = ra.agency
+        if ra.role in AGENCY_ROLES:
+            dest = Destination(agency, f"{agency.name}: agency console",
+                               reverse("agency", args=[agency.slug]))  # fmt: skip
+        elif ra.role in MEMBER_ROLES and ra.institution is not None:
+            dest = Destination(
+                agency,
+                f"{agency.name}: {ra.institution.name}",
+                reverse("members:portal", args=[agency.slug, ra.institution_id]),
+            )
+        elif ra.supplier is not None:
+            dest = Destination(
+                agency,
+                f"{agency.name}: {ra.supplier}",
+                reverse("members:supplier_portal", args=[agency.slug, ra.supplier_id]),
+            )
+        else:
+            continue
+        if dest.url not in seen:
+            seen.add(dest.url)
+            result.append(dest)
+    return result
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    from edcoop.members.models import Agency
+
+    if request.user.is_authenticated:
+        destinations = destinations_for(request.user)
+        if len(destinations) == 1:
+            return redirect(destinations[0].url)
+        return render(request, "core/chooser.html", {"destinations": destinations})
+    agencies = Agency.objects.filter(accepting_applications=True).order_by("name")
+    return render(request, "core/home.html", {"agencies": agencies})
+
+
+def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's public page; its staff see their dashboard here instead."""
+    from edcoop.members.models import Agency, Membership, Supplier
+
+    agency = get_object_or_404(Agency, slug=slug)
+    user = request.user
+    if not permissions.can(user, Action.AGENCY_CONSOLE, agency):
+        mine = [d for d in destinations_for(user) if d.agency.pk == agency.pk] if (
+            user.is_authenticated) else []  # fmt: skip
+        return render(request, "core/agency_public.html", {"agency": agency, "mine": mine})
+
+    counts: dict[str, int] = {}
+    if permissions.can(user, Action.MEMBERSHIP_LIST, agency):
+        memberships = Membership.objects.filter(agency=agency)
+        counts["active_members"] = memberships.filter(status=Membership.Status.ACTIVE).count()
+        counts["applications"] = memberships.filter(status=Membership.Status.APPLICANT).count()
+    if permissions.can(user, Action.SUPPLIER_LIST, agency):
+        suppliers = Supplier.objects.filter(agency=agency)
+        counts["suppliers"] = suppliers.filter(status=Supplier.Status.ACTIVE).count()
+        counts["supplier_applicants"] = suppliers.filter(status=Supplier.Status.APPLICANT).count()
+    return render(
+        request,
+        "core/dashboard.html",
+        {
+            "agency": agency,
+            "counts": counts,
+            "can_audit": permissions.can(user, Action.AUDIT_VIEW, agency),
+        },
+    )
+
+
+# Lists: sorting, pagination, CSV --------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    """A table column. ``sort`` is the ordering field ("" for an unsortable column)."""
+
+    key: str
+    label: str
+    sort: str = ""
+    numeric: bool = False
+    aria_sort: str = ""
+    url: str = ""
+    next_label: str = ""
+
+
+def sort_columns(
+    request: HttpRequest, columns: Sequence[Column], default: str
+) -> tuple[list[str], list[Column]]:
+    """Read ``?sort=key`` / ``?sort=-key``; return the ordering and the columns with their
+    header links (which keep the other query parameters and go back to page 1)."""
+    requested = request.GET.get("sort", default)
+    key = requested.lstrip("-")
+    by_key = {c.key: c for c in columns if c.sort}
+    if key not in by_key:
+        requested, key = default, default.lstrip("-")
+    descending = requested.startswith("-")
+    for column in columns:
+        if not column.sort:
+            continue
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop("format", None)
+        if column.key == key:
+            column.aria_sort = "descending" if descending else "ascending"
+            params["sort"] = column.key if descending else f"-{column.key}"
+            column.next_label = "ascending" if descending else "descending"
+        else:
+            column.aria_sort = "none"
+            params["sort"] = column.key
+            column.next_label = "ascending"
+        column.url = "?" + params.urlencode()
+    field = by_key[key].sort
+    ordering = [f"-{field}" if descending else field]
+    return ordering, list(columns)
+
+
+def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def wants_csv(request: HttpRequest) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def csv_url(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["format"] = "csv"
+    return "?" + params.urlencode()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Defuse spreadsheet formulas: a cell a user typed must never run in Excel."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with the byte-order mark
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return response
