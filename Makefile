@@ -24,6 +24,9 @@ demo: $(VENV)/.installed
 	$(BIN)/edcoop migrate --no-input -v 0
 	$(BIN)/edcoop demo --if-empty
 	@echo "EdCoop is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@# The background-job worker runs beside the web server and stops with it.
+	$(BIN)/edcoop db_worker --no-reload --no-startup-delay --interval 0.5 -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/edcoop runserver $(HOST):$(PORT) --noreload
 
 lint: $(VENV)/.installed-dev
@@ -33,10 +36,10 @@ lint: $(VENV)/.installed-dev
 
 # pytest's exit code 5 (no tests collected) fails the target like any other failure.
 test: lint
-	EDCOOP_ENV=test $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
 
 e2e: $(VENV)/.installed-dev
-	EDCOOP_ENV=test $(BIN)/python -m pytest tests/e2e
+	$(BIN)/python -m pytest tests/e2e
 
 screenshots: $(VENV)/.installed-dev
 	EDCOOP_ENV=test EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -k screenshots

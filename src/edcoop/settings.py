@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "edcoop.core",
     "edcoop.members",
     "edcoop.api",
@@ -249,6 +251,19 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs: a queue on the same database, drained by `edcoop db_worker` (make demo
+# starts one). Tests run each job at once, in the test's own transaction.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if ENV == "test"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "ENQUEUE_ON_COMMIT": False,
+    }
+}
 
 # Behind a reverse proxy: the header it sets to the client's address (e.g. X-Real-IP).
 EDCOOP_CLIENT_IP_HEADER = os.environ.get("EDCOOP_CLIENT_IP_HEADER", "")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from edcoop.core.admin import AuditedModelAdmin
 
@@ -33,7 +36,7 @@ class MembershipYearInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["fiscal_year", "enrollment", "rwada", "aid_ratio", "full_value"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Yearly figures change through the product (audited per field), not inline here.
         return False
 

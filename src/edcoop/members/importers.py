@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 
 from edcoop.core import audit
 from edcoop.core.permissions import Action, require
@@ -161,7 +163,9 @@ def _parse_row(line: int, raw: dict[str, str], areas: dict[str, ServiceArea]) ->
         if name == "kind" or not institution[name]:
             continue
         try:
-            Institution._meta.get_field(name).clean(institution[name], None)
+            model_field = Institution._meta.get_field(name)
+            if isinstance(model_field, Field):
+                model_field.clean(institution[name], None)
         except ValidationError as exc:
             problems.append(f"{name}: {' '.join(exc.messages)}")
     if problems:
@@ -183,7 +187,13 @@ def _validation_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def import_institutions(*, user: Any, agency: Agency, data: bytes | str) -> ImportResult:
+def import_institutions(
+    *,
+    user: Any,
+    agency: Agency,
+    data: bytes | str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     """Check the whole file, then write it in one transaction; raise ImportFailed otherwise."""
     if user is not None:
         require(user, Action.INSTITUTION_IMPORT, agency)
@@ -235,7 +245,9 @@ def import_institutions(*, user: Any, agency: Agency, data: bytes | str) -> Impo
 
     result = ImportResult(lines=len(rows))
     with transaction.atomic():
-        for row in rows:
+        for done, row in enumerate(rows, start=1):
+            if progress is not None:
+                progress(done - 1, len(rows))
             try:
                 with transaction.atomic():
                     outcome = _write_row(agency, row)

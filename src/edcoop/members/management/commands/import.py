@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from edcoop.core import audit
 from edcoop.members.importers import ImportFailed, import_institutions
@@ -29,9 +30,19 @@ class Command(BaseCommand):
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}", returncode=2) from None
-        with audit.acting_as(audit.Actor(user_id=None, label="cli", source="cli")):
+        bar = tqdm(desc="importing", unit="row", file=self.stderr, leave=False,
+                   disable=not self.stderr.isatty())  # fmt: skip
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        with audit.acting_as(audit.Actor(user_id=None, label="cli", source="cli")), bar:
             try:
-                result = import_institutions(user=None, agency=target, data=data)
+                result = import_institutions(
+                    user=None, agency=target, data=data, progress=progress
+                )
             except ImportFailed as exc:
                 for error in exc.errors:
                     self.stderr.write(f"{file}: {error}")

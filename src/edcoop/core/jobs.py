@@ -1,0 +1,96 @@
+"""Background jobs: start one, report progress from inside it, read how it went.
+
+A job kind is a plain function ``run(job, progress) -> dict`` registered with ``@job_kind``;
+``job_start`` records the Job and enqueues it on the task queue after the transaction
+commits. The function runs as the user who started it, so permission checks and the audit
+trail see that user, and reports progress with ``progress(done, total)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from . import audit
+from .models import Job
+
+Progress = Callable[[int, int], None]
+JobFunction = Callable[[Job, Progress], dict[str, Any]]
+
+_KINDS: dict[str, JobFunction] = {}
+logger = logging.getLogger("edcoop.jobs")
+
+
+class JobFailed(Exception):
+    """A job's expected failure: its message (and details) are shown to the user."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []
+
+
+def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
+    def register(function: JobFunction) -> JobFunction:
+        _KINDS[name] = function
+        return function
+
+    return register
+
+
+def job_start(
+    *, kind: str, title: str, user: Any, agency_id: int | None, params: dict[str, Any]
+) -> Job:
+    if kind not in _KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind, title=title, agency_id=agency_id, params=params,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )  # fmt: skip
+        transaction.on_commit(lambda: run_job.enqueue(job.pk))
+    return job
+
+
+def _progress_writer(job: Job) -> Progress:
+    """Saves progress at most twice a second, so reporting never slows the work down."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.5:
+            return
+        last[0] = now
+        Job.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    return report
+
+
+@task()
+def run_job(job_id: int) -> None:
+    job = Job.objects.get(pk=job_id)
+    if job.status != Job.Status.QUEUED:
+        return  # already run (a retried delivery)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    user = job.created_by
+    actor = audit.actor_for_user(user, source="job") if user else audit.SYSTEM
+    status, result, error = Job.Status.SUCCEEDED, {}, ""
+    try:
+        with audit.acting_as(actor):
+            result = _KINDS[job.kind](job, _progress_writer(job))
+    except JobFailed as exc:
+        status, error, result = Job.Status.FAILED, str(exc), {"details": exc.details}
+    except (ValidationError, PermissionDenied) as exc:
+        status, error = Job.Status.FAILED, "; ".join(getattr(exc, "messages", [str(exc)]))
+    except Exception:
+        status, error = Job.Status.FAILED, "The job stopped on an unexpected error; it is logged."
+        logger.exception("job %s failed", job.pk)
+    Job.objects.filter(pk=job.pk).update(
+        status=status, result=result, error=error, finished_at=timezone.now()
+    )
