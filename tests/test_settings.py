@@ -13,7 +13,8 @@ GOOD_SECRET = "k3J9-pQ2x_Zr8vLm4Nc7Ht1Wy6Bd5Fs0Ga9Ue2Io3Ky8Rp4Tq7Vx1Mz6Lc5Nb"
 
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("EDCOOP_", "DATABASE_"))}
+    prefixes = ("EDCOOP_", "DATABASE_", "DJANGO_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     base.update({"DJANGO_SETTINGS_MODULE": "edcoop.settings", "EDCOOP_VAR_DIR": str(tmp_path)})
     base.update(env)
     return subprocess.run(  # noqa: S603

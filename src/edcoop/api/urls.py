@@ -1,3 +1,75 @@
-from ninja import NinjaAPI
+"""The JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
 
-api = NinjaAPI(title="EdCoop API", version="1", urls_namespace="api")
+Handlers are thin: parse with a schema, look the record up through
+``edcoop.core.permissions``, call one service, return a schema. See docs/api.md.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Router
+
+from . import agencies, auth, errors, institutions, memberships, suppliers
+
+
+def _json_405(view: Any) -> Any:
+    """Ninja answers a known path with the wrong method in plain text; make it JSON."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+            allowed = response.get("Allow", "")
+            json_response = JsonResponse(
+                {"detail": f"Method {request.method} not allowed here; use {allowed}."},
+                status=405,
+            )
+            json_response["Allow"] = allowed
+            return json_response
+        return response
+
+    return wrapper
+
+
+class EdCoopAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_405(pattern.callback)
+        return patterns
+
+
+api = EdCoopAPI(
+    title="EdCoop API",
+    version="1",
+    description=(
+        "The JSON API of an EdCoop installation. Authenticate with "
+        "`Authorization: Bearer <token>` (tokens: `edcoop token create`) or the browser "
+        "session. Decimals are strings. Errors are `{\"detail\": ...}`. See docs/api.md."
+    ),
+    urls_namespace="api",
+    auth=auth.REQUIRED,
+)
+errors.install(api)
+for module in (agencies, institutions, memberships, suppliers):
+    api.add_router("", module.router)
+
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown(request: HttpRequest, rest: str) -> None:
+    """Anything under /api/v1/ no route matched: a JSON 404, like every other error. Added
+    last, so it only sees what every other pattern missed."""
+    raise Http404(rest)
+
+
+api.add_router("", fallback)
+

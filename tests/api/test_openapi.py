@@ -1,0 +1,73 @@
+"""The OpenAPI document and the interactive docs, under the site's strict CSP."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.test import Client
+
+EXPECTED_PATHS = {
+    "/api/v1/me": {"get"},
+    "/api/v1/agencies": {"get"},
+    "/api/v1/agencies/{slug}": {"get"},
+    "/api/v1/agencies/{slug}/institutions": {"get"},
+    "/api/v1/agencies/{slug}/institutions/{institution_id}": {"get", "patch"},
+    "/api/v1/agencies/{slug}/memberships": {"get"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}": {"get"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}/approve": {"post"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}/decline": {"post"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}/status": {"post"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}/years/{fiscal_year}": {"put"},
+    "/api/v1/agencies/{slug}/applications": {"post"},
+    "/api/v1/agencies/{slug}/suppliers": {"get", "post"},
+    "/api/v1/agencies/{slug}/suppliers/{supplier_id}": {"get", "patch"},
+    "/api/v1/agencies/{slug}/suppliers/{supplier_id}/status": {"post"},
+}
+
+
+def test_openapi_json_lists_every_path(db):
+    r = Client().get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    doc = json.loads(r.content)
+    assert doc["openapi"].startswith("3.")
+    assert doc["info"]["title"] == "EdCoop API"
+    assert {p: set(ops) for p, ops in doc["paths"].items()} == EXPECTED_PATHS
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_openapi_documents_decimals_as_strings_and_never_the_clear_tax_id(db):
+    doc = Client().get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    year = schemas["MembershipYearOut"]["properties"]
+    assert year["aid_ratio"]["anyOf"][0]["type"] == "string"
+    assert "tax_id" not in schemas["SupplierOut"]["properties"]
+    assert "tax_id_masked" in schemas["SupplierOut"]["properties"]
+
+
+def test_docs_page_loads_only_local_assets_under_the_strict_csp(db):
+    client = Client()
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    html = r.content.decode()
+    # No inline script that would run (the JSON settings block is data, not script) and no
+    # inline style; every asset from this site.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    for attrs, body in scripts:
+        assert "src=" in attrs or 'type="application/json"' in attrs, attrs
+        if "src=" in attrs:
+            assert not body.strip()
+    assert "<style" not in html and "style=" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/static/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_unknown_api_paths_are_json_404(db):
+    r = Client().get("/api/v1/no/such/thing")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not found."}
