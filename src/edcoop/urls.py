@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("edcoop.core.urls")),
+    path("", include("edcoop.members.urls")),
 ]

@@ -1,0 +1,145 @@
+"""Template filters and tags shared by every page (see docs/ui.md).
+
+``{% load edcoop_ui %}`` then:
+
+- ``{{ amount|money }}``: ``$1,234.50``; put it in a ``<td class="num">`` (right-aligned).
+- ``{{ value|decimal:2 }}``: a plain number with a fixed number of places and thousands commas.
+- ``{{ dt|agency_time:agency }}``: a ``<time>`` element in the agency's zone, with the zone
+  abbreviation (``Mar 3, 2026, 4:05 PM EST``).
+- ``{% status_badge obj.status obj.get_status_display %}``: the status as text in a badge.
+- ``{% form_fields form %}``: error summary, then every field (use it instead of ``{{ form }}``).
+- ``{% field form.name %}``: one form field with label, required mark, help and inline errors.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils import timezone
+from django.utils.html import format_html
+
+from edcoop.core.money import quantize_money
+
+register = template.Library()
+
+
+def _to_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def money(value: Any) -> str:
+    """Dollars with two decimals and thousands separators; an empty cell for no value."""
+    amount = _to_decimal(value)
+    if amount is None:
+        return ""
+    amount = quantize_money(amount)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+@register.filter(name="decimal")
+def decimal_places(value: Any, places: int = 2) -> str:
+    number = _to_decimal(value)
+    if number is None:
+        return ""
+    places = int(places)
+    quantum = Decimal(1).scaleb(-places)
+    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{number:,.{places}f}"
+
+
+def _format_local(local: datetime) -> str:
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {local:%p} {local:%Z}"
+
+
+@register.filter
+def agency_time(value: Any, agency: Any = None) -> str:
+    """A stored (UTC) moment shown in the agency's time zone, the zone named."""
+    if not isinstance(value, datetime):
+        return "" if value is None else str(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    zone = getattr(agency, "zone", None) or timezone.get_default_timezone()
+    local = value.astimezone(zone)
+    return format_html(
+        '<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), _format_local(local)
+    )
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A calendar date (joined on, fiscal year start): ``Mar 3, 2026``."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    return format_html('<time datetime="{}">{} {}, {}</time>', value.isoformat(),
+                       value.strftime("%b"), value.day, value.year)  # fmt: skip
+
+
+_BADGE_TONES = {
+    "active": "ok",
+    "applicant": "pending",
+    "suspended": "warn",
+    "debarred": "bad",
+    "declined": "bad",
+    "withdrawn": "muted",
+    "inactive": "muted",
+}
+
+
+@register.simple_tag
+def status_badge(status: str, label: str = "") -> str:
+    """The status in words, inside a badge whose colour only repeats what the text says."""
+    tone = _BADGE_TONES.get(str(status), "muted")
+    return format_html('<span class="badge badge-{}">{}</span>', tone, label or str(status).title())
+
+
+@register.filter
+def yesno_text(value: Any) -> str:
+    return "Yes" if value else "No"
+
+
+@register.inclusion_tag("includes/field.html")
+def field(bound: BoundField, hint: str = "") -> dict[str, Any]:
+    """One field: label (or legend), required mark, hint, error, widget. See docs/ui.md."""
+    widget_type = bound.widget_type
+    return {
+        "field": bound,
+        "hint": hint or bound.help_text,
+        "is_group": bound.use_fieldset,
+        "is_checkbox": widget_type == "checkbox",
+    }
+
+
+@register.inclusion_tag("includes/form_fields.html")
+def form_fields(form: Any) -> dict[str, Any]:
+    """A whole form: error summary, hidden fields, then each visible field via ``field``."""
+    return {"form": form}
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(form: Any) -> dict[str, Any]:
+    """The list of problems at the top of a form, each linking to its field."""
+    items = []
+    if form is not None and form.errors:
+        for error in form.non_field_errors():
+            items.append({"href": "", "text": error})
+        for bound in form:
+            for error in bound.errors:
+                target = bound.auto_id
+                if bound.use_fieldset:
+                    target = f"{bound.auto_id}_0"
+                items.append({"href": f"#{target}", "text": f"{bound.label}: {error}"})
+    return {"items": items}

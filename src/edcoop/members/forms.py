@@ -1,0 +1,202 @@
+"""Forms for the member, supplier and agency pages.
+
+Forms parse what the browser sent (types, required fields); the rules of the domain (an NCES
+ID's shape, a unique EIN, which status may follow which) live in ``services``, whose
+``ValidationError`` the view puts back on the fields with :func:`add_service_errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .models import US_STATES, Institution, Membership, ServiceArea, Supplier
+
+STATE_CHOICES = [("", "Choose a state"), *US_STATES]
+KIND_CHOICES = [("", "Choose a kind"), *Institution.Kind.choices]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: on the field it names where the form
+    has that field, otherwise at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            target = name if name in form.fields else None
+            for message in messages:
+                if target is None and name not in (NON_FIELD_ERRORS, "__all__"):
+                    message = f"{name.replace('_', ' ').capitalize()}: {message}"
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class EdCoopForm(forms.Form):
+    """Base form. Render it with ``{% form_fields form %}`` (docs/ui.md), not ``{{ form }}``."""
+
+    required_css_class = "required"
+
+
+class JoinForm(EdCoopForm):
+    name = forms.CharField(label="Institution name", max_length=200)
+    kind = forms.ChoiceField(label="Kind of institution", choices=KIND_CHOICES)
+    state = forms.ChoiceField(choices=STATE_CHOICES)
+    county = forms.CharField(max_length=100, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    nces_id = forms.CharField(
+        label="NCES ID", max_length=12, required=False,
+        help_text="7 digits for a district, 12 for a school. Find it at nces.ed.gov/ccd.",
+    )  # fmt: skip
+    ipeds_id = forms.CharField(
+        label="IPEDS unit ID", max_length=6, required=False, help_text="Colleges: 6 digits."
+    )
+    beds_code = forms.CharField(
+        label="NY BEDS code", max_length=12, required=False,
+        help_text="New York institutions: 12 digits.",
+    )  # fmt: skip
+    website = forms.URLField(required=False, assume_scheme="https")
+    contact_name = forms.CharField(label="Your name", max_length=200)
+    contact_title = forms.CharField(label="Your title", max_length=200, required=False)
+    contact_email = forms.EmailField(
+        label="Your e-mail", help_text="We send the decision and your login here."
+    )
+    contact_phone = forms.CharField(label="Your phone", max_length=40, required=False)
+    notes = forms.CharField(
+        label="Anything we should know", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class SupplierRegisterForm(EdCoopForm):
+    legal_name = forms.CharField(max_length=200)
+    dba = forms.CharField(label="Doing business as (DBA)", max_length=200, required=False)
+    tax_id = forms.CharField(
+        label="Tax ID (EIN)", max_length=10, help_text="Nine digits: 12-3456789."
+    )
+    certifications = forms.MultipleChoiceField(
+        choices=Supplier.Certification.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Tick every certification your business holds.",
+    )
+    state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
+    email = forms.EmailField(label="E-mail")
+    phone = forms.CharField(max_length=40, required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+
+
+class SupplierProfileForm(SupplierRegisterForm):
+    """What a supplier may change itself. The tax ID is not shown in clear, so not edited."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["tax_id"]
+
+
+class ApproveForm(EdCoopForm):
+    component = forms.BooleanField(
+        label="Component district", required=False,
+        help_text="Component districts own the BOCES and share its administrative budget.",
+    )  # fmt: skip
+    service_area = forms.ModelChoiceField(
+        queryset=ServiceArea.objects.none(), required=False, empty_label="No service area"
+    )
+
+    def __init__(self, *args: Any, agency: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["service_area"])
+        field.queryset = ServiceArea.objects.filter(agency=agency)
+
+
+class ReasonForm(EdCoopForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the audit trail.",
+    )
+
+
+class OptionalReasonForm(ReasonForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+
+
+class ConfirmForm(EdCoopForm):
+    """No fields: the button is the confirmation."""
+
+
+class YearForm(EdCoopForm):
+    fiscal_year = forms.IntegerField(
+        label="Fiscal year", min_value=1990, max_value=2100,
+        help_text="The year it ends: 2026 for July 2025 to June 2026.",
+    )  # fmt: skip
+    enrollment = forms.IntegerField(min_value=0, required=False)
+    rwada = forms.DecimalField(label="RWADA", min_value=0, decimal_places=2, required=False)
+    aid_ratio = forms.DecimalField(
+        label="Aid ratio", min_value=0, max_value=1, decimal_places=4, required=False,
+        help_text="Between 0 and 1, e.g. 0.6150.",
+    )  # fmt: skip
+    full_value = forms.DecimalField(
+        label="Full value ($)", min_value=0, decimal_places=2, required=False
+    )
+
+
+class InstitutionForm(EdCoopForm):
+    """The institution's record; members see only the fields they may change."""
+
+    name = forms.CharField(label="Institution name", max_length=200)
+    kind = forms.ChoiceField(label="Kind of institution", choices=KIND_CHOICES)
+    state = forms.ChoiceField(choices=STATE_CHOICES)
+    county = forms.CharField(max_length=100, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    nces_id = forms.CharField(label="NCES ID", max_length=12, required=False)
+    ipeds_id = forms.CharField(label="IPEDS unit ID", max_length=6, required=False)
+    beds_code = forms.CharField(label="NY BEDS code", max_length=12, required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, only: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if only is not None:
+            for name in list(self.fields):
+                if name not in only:
+                    del self.fields[name]
+
+
+class MemberFilterForm(forms.Form):
+    """The filters above the members table (GET; every field optional)."""
+
+    q = forms.CharField(label="Search", required=False,
+                        help_text="Name, NCES, IPEDS or BEDS code")  # fmt: skip
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Membership.Status.choices], required=False
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Institution.Kind.choices], required=False)
+    component = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Component"), ("no", "Not component")], required=False
+    )
+    service_area = forms.ModelChoiceField(
+        queryset=ServiceArea.objects.none(), required=False, empty_label="Any service area"
+    )
+    state = forms.ChoiceField(choices=[("", "Any state"), *US_STATES], required=False)
+
+    def __init__(self, *args: Any, agency: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["service_area"])
+        field.queryset = ServiceArea.objects.filter(agency=agency)
+
+
+class SupplierFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, help_text="Legal name or DBA")
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Supplier.Status.choices], required=False
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["action"])
+        field.choices = [("", "Any action"), *((a, a) for a in actions)]

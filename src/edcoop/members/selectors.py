@@ -1,0 +1,78 @@
+"""Reads for the member and supplier pages: querysets already narrowed to what the user may
+see (through ``permissions``), then filtered as the page asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from edcoop.core import permissions
+from edcoop.core.models import AuditEvent
+from edcoop.core.permissions import Action
+
+from .models import Agency, Membership, Supplier
+
+
+def memberships_for(user: Any, agency: Agency) -> QuerySet[Membership]:
+    """The agency's memberships, for users who may list them (403 otherwise)."""
+    permissions.require(user, Action.MEMBERSHIP_LIST, agency)
+    return Membership.objects.filter(agency=agency).select_related("institution", "service_area")
+
+
+def membership_search(
+    qs: QuerySet[Membership],
+    *,
+    q: str = "",
+    status: str = "",
+    kind: str = "",
+    component: str = "",
+    service_area: Any = None,
+    state: str = "",
+) -> QuerySet[Membership]:
+    q = q.strip()
+    if q:
+        qs = qs.filter(
+            Q(institution__name__icontains=q)
+            | Q(institution__nces_id__startswith=q)
+            | Q(institution__ipeds_id__startswith=q)
+            | Q(institution__beds_code__startswith=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(institution__kind=kind)
+    if component in {"yes", "no"}:
+        qs = qs.filter(component=component == "yes")
+    if service_area is not None:
+        qs = qs.filter(service_area=service_area)
+    if state:
+        qs = qs.filter(institution__state=state)
+    return qs
+
+
+def supplier_search(qs: QuerySet[Supplier], *, q: str = "", status: str = "") -> QuerySet[Supplier]:
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(legal_name__icontains=q) | Q(dba__icontains=q))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def audit_events_for(user: Any, agency: Agency, *, action: str = "") -> QuerySet[AuditEvent]:
+    """This agency's events, newest first (auditors and agency admins only)."""
+    permissions.require(user, Action.AUDIT_VIEW, agency)
+    qs = AuditEvent.objects.filter(agency_id=agency.pk).order_by("-seq")
+    if action:
+        qs = qs.filter(action=action)
+    return qs
+
+
+def audit_actions(agency: Agency) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(agency_id=agency.pk)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )

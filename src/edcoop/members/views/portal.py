@@ -1,0 +1,127 @@
+"""The member portal (one institution) and the supplier portal (one supplier).
+
+Lookups go through ``permissions.institutions_for`` / ``suppliers_for``, so another
+institution or supplier, even of the same agency, is a 404 for a member or supplier user.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from edcoop.core import permissions
+from edcoop.core.permissions import Action
+
+from .. import services
+from ..forms import InstitutionForm, SupplierProfileForm, add_service_errors
+from ..models import Agency, Institution, Membership, Supplier
+from ._common import agency_or_404, posted
+from .console import _cert_labels
+
+
+def _institution(request: HttpRequest, agency: Agency, pk: int) -> Institution:
+    institution = permissions.get_or_404(permissions.institutions_for(request.user, agency), pk=pk)
+    permissions.require(request.user, Action.INSTITUTION_VIEW, agency, institution=institution)
+    return institution
+
+
+def _edit_fields(request: HttpRequest, agency: Agency) -> set[str]:
+    if permissions.is_agency_staff(request.user, agency):
+        return set(services.INSTITUTION_FIELDS)
+    return set(services.MEMBER_EDITABLE_FIELDS)
+
+
+@login_required
+def institution_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    institution = _institution(request, agency, pk)
+    membership = Membership.objects.filter(institution=institution).first()
+    years = membership.years.order_by("-fiscal_year") if membership else []
+    return render(
+        request,
+        "portal/institution.html",
+        {
+            "agency": agency,
+            "institution": institution,
+            "membership": membership,
+            "years": years,
+            "can_edit": permissions.can(
+                request.user, Action.INSTITUTION_EDIT, agency, institution=institution
+            ),
+        },
+    )
+
+
+@login_required
+def institution_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    institution = _institution(request, agency, pk)
+    permissions.require(request.user, Action.INSTITUTION_EDIT, agency, institution=institution)
+    only = _edit_fields(request, agency)
+    initial = {name: getattr(institution, name) for name in only}
+    form = InstitutionForm(posted(request), initial=initial, only=only)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.institution_update(
+                user=request.user, institution=institution, **form.cleaned_data
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Saved your institution's details.")
+            return redirect("members:portal", agency.slug, institution.pk)
+    return render(
+        request,
+        "members/institution_edit.html",
+        {"agency": agency, "form": form, "institution": institution,
+         "cancel_url": reverse("members:portal", args=[agency.slug, institution.pk])},
+    )  # fmt: skip
+
+
+def _supplier(request: HttpRequest, agency: Agency, pk: int) -> Supplier:
+    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=pk)
+    permissions.require(request.user, Action.SUPPLIER_VIEW, agency, supplier=supplier)
+    return supplier
+
+
+@login_required
+def supplier_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, pk)
+    return render(
+        request,
+        "portal/supplier.html",
+        {
+            "agency": agency,
+            "supplier": supplier,
+            "certifications": _cert_labels(supplier),
+            "can_edit": permissions.can(
+                request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier
+            ),
+        },
+    )
+
+
+@login_required
+def supplier_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, pk)
+    permissions.require(request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier)
+    form = SupplierProfileForm(posted(request), initial={
+        name: getattr(supplier, name) for name in SupplierProfileForm.base_fields
+        if name != "tax_id"
+    })  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supplier_update(user=request.user, supplier=supplier, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Saved your company profile.")
+            return redirect("members:supplier_portal", agency.slug, supplier.pk)
+    return render(request, "portal/supplier_edit.html",
+                  {"agency": agency, "supplier": supplier, "form": form})  # fmt: skip
