@@ -42,7 +42,7 @@ e2e: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/e2e
 
 screenshots: $(VENV)/.installed-dev
-	EDCOOP_ENV=test EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -k screenshots
+	EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

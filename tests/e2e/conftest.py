@@ -65,11 +65,19 @@ class Page:
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("response", self._response)
 
     def _console(self, message: Any) -> None:
         text = message.text
+        # A page a test opens on purpose may answer 403 or 404; failed assets are caught below.
+        if text.startswith("Failed to load resource"):
+            return
         if message.type == "error" or "Content Security Policy" in text:
             self.problems.append(f"console {message.type}: {text}")
+
+    def _response(self, response: Any) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.problems.append(f"{response.status} for {response.url}")
 
     def goto(self, path: str) -> Any:
         response = self.page.goto(self.base_url + path)
@@ -82,6 +90,7 @@ class Page:
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
     tab = Page(context.new_page(), live_server.url)
     yield tab
     context.close()
@@ -111,6 +120,6 @@ def login(page: Page, username: str, password: str) -> None:
     """Sign in through the login form with the keyboard, as a person would."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_load_state()
+    page.get_by_label("Password", exact=False).fill(password)
+    page.get_by_label("Password", exact=False).press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -125,3 +125,22 @@ def test_supplier_list_filters(north: Any) -> None:
     assert row_names(body) == ["Acme Buses"]
     body = client.get("/a/north/suppliers/?status=applicant&sort=-name").content.decode()
     assert row_names(body) == ["North Paper Co", "Acme Buses"]
+
+
+def test_xlsx_export_is_a_real_workbook_with_the_same_rows(north: Any) -> None:
+    from openpyxl import load_workbook
+
+    apply(north, "=SUM(A1:A9)", nces_id="3600998")
+    client = client_for(north.users["auditor"])
+    page = get(client, "?status=active")
+    assert 'href="?status=active&amp;format=xlsx"' in page
+    response = client.get("/a/north/members/?status=active&format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="north-members.xlsx"' in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["Institution", "Kind"]
+    assert [r[0] for r in rows[1:]] == ["North District 1", "North District 2"]
+    everything = client.get("/a/north/members/?format=xlsx")
+    names = [r[0].value for r in load_workbook(io.BytesIO(everything.content)).active.iter_rows()]
+    assert "'=SUM(A1:A9)" in names

@@ -160,35 +160,63 @@ def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SI
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def wants_csv(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "csv"
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def csv_url(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    params["format"] = "csv"
-    return "?" + params.urlencode()
+def export_format(request: HttpRequest) -> str | None:
+    """``csv`` or ``xlsx`` when the list is asked for as a download (``?format=...``)."""
+    fmt = request.GET.get("format")
+    return fmt if fmt in EXPORT_FORMATS else None
+
+
+def export_urls(request: HttpRequest) -> dict[str, str]:
+    """The current list (filters and sort kept, all pages) as each download format."""
+    urls = {}
+    for fmt in EXPORT_FORMATS:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["format"] = fmt
+        urls[fmt] = "?" + params.urlencode()
+    return urls
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value: Any) -> Any:
+def _cell(value: Any) -> Any:
     """Defuse spreadsheet formulas: a cell a user typed must never run in Excel."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return "" if value is None else value
 
 
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+def export_response(
+    fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
+    """One list, downloaded as CSV or as an Excel workbook (``filename`` without suffix).
+
+    Numbers and Decimals stay numbers in the workbook, so totals can be summed there.
+    """
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        # Write-only: rows stream out, so a long list does not sit in memory twice.
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=filename[:31])
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+        response = HttpResponse(
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        workbook.save(response)
+        return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 only with the byte-order mark
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_cell(v) for v in row])
     return response

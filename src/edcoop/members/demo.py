@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from importlib import resources
 
@@ -122,11 +122,17 @@ def _activate(
     membership: Membership, *, component: bool, area: object | None, joined: date
 ) -> None:
     # Historical members: activated as of the date they joined, not today.
-    before = audit.snapshot(membership, ["status", "component", "service_area", "joined_on"])
+    before = audit.snapshot(
+        membership,
+        ["status", "component", "service_area", "joined_on", "applied_at", "decided_at"],
+    )
     membership.status = Membership.Status.ACTIVE
     membership.component = component
     membership.service_area = area  # type: ignore[assignment]
     membership.joined_on = joined
+    membership.applied_at = membership.decided_at = datetime.combine(
+        joined, time(9), tzinfo=membership.agency.zone
+    )
     membership.save()
     audit.record(
         "membership.create",
@@ -195,26 +201,25 @@ def build_lakes(logins: list[Login]) -> Agency:
         members.append((m, enrollment))
     admin = _staff(logins, agency, "lakes")
     for m, enrollment in members:
+        # Each district keeps its character from year to year: attendance weighting and
+        # property wealth drawn once, then enrollment eases and values rise a little.
+        weighting = Decimal(str(round(rng.uniform(1.06, 1.16), 4)))
+        value_per_rwada = Decimal(rng.randrange(330_000, 1_100_000, 1_000))
         for fy in (2025, 2026, 2027):
-            drift = Decimal(1) + Decimal(fy - 2026) * Decimal("-0.012")
-            enrol = int(enrollment * drift)
+            years = fy - 2026
+            enrol = int(enrollment * (1 - Decimal("0.012") * years))
             # RWADA weights attendance (secondary 1.25, special education more) on ~94%
             # attendance; a BOCES district's RWADA runs near 1.1 x enrollment.
-            rwada = (Decimal(enrol) * Decimal(rng.uniform(1.06, 1.16))).quantize(Decimal("0.01"))
-            full_value_per = Decimal(rng.randrange(310_000, 1_150_000, 1_000))
+            rwada = (enrol * weighting).quantize(Decimal("0.01"))
+            per_rwada = value_per_rwada * (1 + Decimal("0.03") * years)
             ratio = max(
                 Decimal("0.3600"),
-                min(Decimal("0.9000"), (1 - Decimal("0.51") * full_value_per / 702_400)),
+                min(Decimal("0.9000"), 1 - Decimal("0.51") * per_rwada / 702_400),
             ).quantize(Decimal("0.0001"))
             services.membership_year_set(
-                user=admin,
-                membership=m,
-                fiscal_year=fy,
-                enrollment=enrol,
-                rwada=rwada,
-                aid_ratio=ratio,
-                full_value=(full_value_per * rwada).quantize(Decimal("1.00")),
-            )
+                user=admin, membership=m, fiscal_year=fy, enrollment=enrol, rwada=rwada,
+                aid_ratio=ratio, full_value=(per_rwada * rwada).quantize(Decimal("1.00")),
+            )  # fmt: skip
     # A non-component district buying by cross-contract, and two applications to decide.
     outside = services.membership_apply(
         agency=agency,

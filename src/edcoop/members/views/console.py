@@ -12,7 +12,14 @@ from django.shortcuts import redirect, render
 
 from edcoop.core import audit, permissions
 from edcoop.core.permissions import Action
-from edcoop.core.views import Column, csv_response, csv_url, paginate, sort_columns, wants_csv
+from edcoop.core.views import (
+    Column,
+    export_format,
+    export_response,
+    export_urls,
+    paginate,
+    sort_columns,
+)
 
 from .. import selectors, services
 from ..forms import (
@@ -53,9 +60,10 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         qs = selectors.membership_search(qs, **form.cleaned_data)
     ordering, columns = sort_columns(request, [Column(**vars(c)) for c in MEMBER_COLUMNS], "name")
     qs = qs.order_by(*ordering, "institution__name", "pk")
-    if wants_csv(request):
-        return csv_response(
-            f"{agency.slug}-members.csv",
+    if fmt := export_format(request):
+        return export_response(
+            fmt,
+            f"{agency.slug}-members",
             ["Institution", "Kind", "County", "City", "State", "NCES ID", "IPEDS ID",
              "BEDS code", "Status", "Component", "Service area", "Joined on"],
             (
@@ -75,7 +83,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "columns": columns,
             "page": paginate(request, qs),
-            "csv_url": csv_url(request),
+            "export_urls": export_urls(request),
             "filtered": bool(form.is_valid() and any(form.cleaned_data.values())),
         },
     )
@@ -319,9 +327,10 @@ def supplier_list(request: HttpRequest, slug: str) -> HttpResponse:
         qs = selectors.supplier_search(qs, **form.cleaned_data)
     ordering, columns = sort_columns(request, [Column(**vars(c)) for c in SUPPLIER_COLUMNS], "name")
     qs = qs.order_by(*ordering, "legal_name", "pk")
-    if wants_csv(request):
-        return csv_response(
-            f"{agency.slug}-suppliers.csv",
+    if fmt := export_format(request):
+        return export_response(
+            fmt,
+            f"{agency.slug}-suppliers",
             ["Legal name", "DBA", "Tax ID (masked)", "Certifications", "State", "E-mail",
              "Phone", "Status"],
             ([s.legal_name, s.dba, s.tax_id_masked, " ".join(s.certifications or []), s.state,
@@ -331,7 +340,7 @@ def supplier_list(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "members/supplier_list.html",
         {"agency": agency, "form": form, "columns": columns, "page": paginate(request, qs),
-         "csv_url": csv_url(request),
+         "export_urls": export_urls(request),
          "filtered": bool(form.is_valid() and any(form.cleaned_data.values()))},
     )  # fmt: skip
 
