@@ -146,3 +146,40 @@ def test_the_accessibility_check_itself_catches_a_violation(page: Page, live_ser
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page)
     page.problems.clear()  # the broken image's 404 is this test's own doing
+
+
+def test_import_runs_as_a_job_whose_page_follows_its_progress(page: Page, demo_data):
+    from importlib import resources
+
+    from playwright.sync_api import expect
+
+    from edcoop.core.models import Job
+
+    login(page, "admin@lakes.example.org", PASSWORD)
+    page.goto("/a/lakes/members/")
+    page.get_by_role("link", name="Import institutions from CSV").click()
+    assert_accessible(page, "import")
+    sample = resources.files("edcoop").joinpath("samples/centennial_boces_members.csv")
+    page.get_by_label("CSV file").set_input_files(str(sample))
+    page.get_by_role("button", name="Start the import").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    assert "Finished" in page.locator("main").inner_text()
+    assert_accessible(page, "import-result")
+
+    # A job still running: the bar shows its progress and the page turns into the result.
+    admin = Job.objects.get().created_by
+    job = Job.objects.create(
+        kind="institution_import", title="Import of big.csv", agency_id=Job.objects.get(
+        ).agency_id, created_by=admin, status=Job.Status.RUNNING, done=3, total=10,
+    )  # fmt: skip
+    page.goto(f"/a/lakes/jobs/{job.pk}/")
+    assert page.locator("progress").get_attribute("value") == "30"
+    assert_accessible(page, "job-running")
+    Job.objects.filter(pk=job.pk).update(done=6)
+    expect(page.locator("[data-job-status]")).to_have_text("6 of 10 done.")
+    assert page.locator("progress").get_attribute("value") == "60"
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, done=10, result={"created": 10}
+    )
+    page.get_by_role("heading", name="Result").wait_for()
+    assert "Finished" in page.locator("main").inner_text()

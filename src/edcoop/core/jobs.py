@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -91,6 +92,8 @@ def run_job(job_id: int) -> None:
     except Exception:
         status, error = Job.Status.FAILED, "The job stopped on an unexpected error; it is logged."
         logger.exception("job %s failed", job.pk)
-    Job.objects.filter(pk=job.pk).update(
-        status=status, result=result, error=error, finished_at=timezone.now()
-    )
+    finish: dict[str, Any] = {"status": status, "result": result, "error": error,
+                              "finished_at": timezone.now()}  # fmt: skip
+    if status == Job.Status.SUCCEEDED:
+        finish["done"] = F("total")
+    Job.objects.filter(pk=job.pk).update(**finish)

@@ -16,6 +16,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 if TYPE_CHECKING:
+    from edcoop.core.models import Job
     from edcoop.members.models import Agency, Institution, RoleAssignment, Supplier
 
 
@@ -167,6 +168,16 @@ def suppliers_for(user: Any, agency: Agency) -> QuerySet[Supplier]:
         return qs
     own = [ra.supplier_id for ra in assignments(user, agency) if ra.supplier_id]
     return qs.filter(pk__in=own)
+
+
+def jobs_for(user: Any, agency: Agency) -> QuerySet[Job]:
+    """Background jobs: agency staff see the agency's; anyone else only those they started."""
+    from edcoop.core.models import Job
+
+    qs = Job.objects.filter(agency_id=agency.pk)
+    if can(user, Action.AGENCY_CONSOLE, agency):
+        return qs
+    return qs.filter(created_by=user) if user.is_authenticated else qs.none()
 
 
 M = TypeVar("M", bound=Model)

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -220,3 +221,23 @@ def export_response(
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return response
+
+
+# Background jobs --------------------------------------------------------------------------
+
+
+@login_required
+def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A job's progress, then its result. ``?format=json`` feeds the page's progress bar."""
+    agency = permissions.agency_for_user(request.user, slug)
+    job = permissions.get_or_404(permissions.jobs_for(request.user, agency), pk=pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {"status": job.status, "status_label": job.get_status_display(), "done": job.done,
+             "total": job.total, "percent": job.percent, "finished": job.finished}
+        )  # fmt: skip
+    return render(
+        request,
+        "core/job.html",
+        {"agency": agency, "job": job, "back_url": job.params.get("back_url", "")},
+    )

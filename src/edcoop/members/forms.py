@@ -39,6 +39,32 @@ class EdCoopForm(forms.Form):
     required_css_class = "required"
 
 
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class ImportForm(EdCoopForm):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header row; columns in the import guide. At most 5 MB.",
+    )
+
+    filename = ""
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        self.filename = str(upload.name)
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError("Choose a .csv file (in Excel: Save As, CSV UTF-8).")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError("The file is larger than 5 MB; split it into several files.")
+        try:
+            return cast(str, upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "The file is not UTF-8 text. In Excel, save it as \"CSV UTF-8\"."
+            ) from None
+
+
 class JoinForm(EdCoopForm):
     name = forms.CharField(label="Institution name", max_length=200)
     kind = forms.ChoiceField(label="Kind of institution", choices=KIND_CHOICES)

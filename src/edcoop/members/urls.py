@@ -15,6 +15,7 @@ urlpatterns = [
     # Agency console
     path(A + "members/", console.member_list, name="list"),
     path(A + "members/applications/", console.applications, name="applications"),
+    path(A + "members/import/", console.member_import, name="import"),
     path(A + "members/<int:pk>/", console.member_detail, name="detail"),
     path(A + "members/<int:pk>/edit/", console.member_edit, name="edit"),
     path(A + "members/<int:pk>/years/", console.member_year, name="year"),

@@ -90,6 +90,10 @@ def day(value: Any) -> str:
 
 _BADGE_TONES = {
     "active": "ok",
+    "succeeded": "ok",
+    "queued": "pending",
+    "running": "pending",
+    "failed": "bad",
     "applicant": "pending",
     "suspended": "warn",
     "debarred": "bad",

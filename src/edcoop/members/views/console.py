@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from edcoop.core import audit, permissions
+from edcoop.core.jobs import job_start
 from edcoop.core.permissions import Action
 from edcoop.core.views import (
     Column,
@@ -26,6 +28,7 @@ from ..forms import (
     ApproveForm,
     AuditFilterForm,
     ConfirmForm,
+    ImportForm,
     InstitutionForm,
     MemberFilterForm,
     OptionalReasonForm,
@@ -34,6 +37,7 @@ from ..forms import (
     YearForm,
     add_service_errors,
 )
+from ..jobs import INSTITUTION_IMPORT
 from ..models import Agency, Membership, Supplier
 from ._common import agency_or_404, allowed, posted
 
@@ -84,6 +88,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
             "columns": columns,
             "page": paginate(request, qs),
             "export_urls": export_urls(request),
+            **allowed(request.user, agency, Action.INSTITUTION_IMPORT),
             "filtered": bool(form.is_valid() and any(form.cleaned_data.values())),
         },
     )
@@ -216,8 +221,6 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def membership_url(agency: Agency, membership: Membership) -> str:
-    from django.urls import reverse
-
     return reverse("members:detail", args=[agency.slug, membership.pk])
 
 
@@ -413,3 +416,21 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
         {"agency": agency, "form": form, "page": paginate(request, events),
          "problems": problems, "filtered": bool(action)},
     )  # fmt: skip
+
+
+@login_required
+def member_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a CSV of institutions; the import runs in the background with progress."""
+    agency = agency_or_404(request, slug, Action.INSTITUTION_IMPORT)
+    form = ImportForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        back = reverse("members:list", args=[agency.slug])
+        job = job_start(
+            kind=INSTITUTION_IMPORT,
+            title=f"Import of {form.filename}",
+            user=request.user,
+            agency_id=agency.pk,
+            params={"csv": form.cleaned_data["file"], "back_url": back},
+        )
+        return redirect("job", agency.slug, job.pk)
+    return render(request, "members/import.html", {"agency": agency, "form": form})

@@ -55,7 +55,34 @@
     });
   }
 
+  // 4. A running background job's page follows its progress, then shows the result.
+  function followJob() {
+    var box = document.querySelector("[data-job-poll]");
+    if (!box || typeof fetch !== "function") {
+      return; // without script, the page offers a Refresh link
+    }
+    var bar = box.querySelector("progress");
+    var status = box.querySelector("[data-job-status]");
+    function poll() {
+      fetch(box.getAttribute("data-job-poll"), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (job) {
+          if (job.finished) {
+            window.location.reload();
+            return;
+          }
+          bar.value = job.percent;
+          bar.textContent = job.percent + "%";
+          status.textContent = job.total ? job.done + " of " + job.total + " done." : job.status_label + ".";
+          window.setTimeout(poll, 1000);
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    }
+    window.setTimeout(poll, 500);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    followJob();
     focusErrorSummary();
     wireDialogs();
     wireMenus();
