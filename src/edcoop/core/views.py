@@ -10,12 +10,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from . import permissions
+from .charts import Bar, bar_chart
 from .permissions import Action
 
 PAGE_SIZE = 50
@@ -81,7 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency's public page; its staff see their dashboard here instead."""
-    from edcoop.members.models import Agency, Membership, Supplier
+    from edcoop.members.models import Agency, Institution, Membership, Supplier
 
     agency = get_object_or_404(Agency, slug=slug)
     user = request.user
@@ -91,9 +92,18 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "core/agency_public.html", {"agency": agency, "mine": mine})
 
     counts: dict[str, int] = {}
+    by_kind: list[Bar] = []
     if permissions.can(user, Action.MEMBERSHIP_LIST, agency):
         memberships = Membership.objects.filter(agency=agency)
         counts["active_members"] = memberships.filter(status=Membership.Status.ACTIVE).count()
+        kinds = dict(Institution.Kind.choices)
+        by_kind = [
+            Bar(kinds.get(row["institution__kind"], row["institution__kind"]), row["n"])
+            for row in memberships.filter(status=Membership.Status.ACTIVE)
+            .values("institution__kind")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "institution__kind")
+        ]
         counts["applications"] = memberships.filter(status=Membership.Status.APPLICANT).count()
     if permissions.can(user, Action.SUPPLIER_LIST, agency):
         suppliers = Supplier.objects.filter(agency=agency)
@@ -106,6 +116,15 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
             "agency": agency,
             "counts": counts,
             "can_audit": permissions.can(user, Action.AUDIT_VIEW, agency),
+            "by_kind": by_kind,
+            "by_kind_chart": bar_chart(
+                "Active members by kind",
+                by_kind,
+                describe=f"{counts.get('active_members', 0)} active members; the table below "
+                "gives the number of each kind.",
+            )
+            if by_kind
+            else "",
         },
     )
 
