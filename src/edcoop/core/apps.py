@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "edcoop.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import job_kinds  # noqa: F401  (registers the job kinds with the worker)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -201,12 +201,15 @@ class Problem:
     reason: str
 
 
-def verify() -> list[Problem]:
+def verify(progress: Callable[[int, int], None] | None = None) -> list[Problem]:
     """Walk the chain; return its problems, the first bad event first (empty if intact)."""
     problems: list[Problem] = []
     expected_prev = GENESIS
     expected_seq = 1
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    total = AuditEvent.objects.count() if progress else 0
+    for done, event in enumerate(AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)):
+        if progress is not None and done % 2000 == 0:
+            progress(done, total)
         if event.seq != expected_seq:
             problems.append(
                 Problem(expected_seq, f"event #{expected_seq} is missing (next found #{event.seq})")

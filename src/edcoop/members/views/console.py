@@ -12,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from edcoop.core import audit, permissions
+from edcoop.core.job_kinds import AUDIT_VERIFY
 from edcoop.core.jobs import job_start
+from edcoop.core.models import Job
 from edcoop.core.permissions import Action
 from edcoop.core.views import (
     Column,
@@ -408,13 +410,20 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.AUDIT_VIEW)
     form = AuditFilterForm(request.GET or None, actions=selectors.audit_actions(agency))
     action = form.cleaned_data.get("action", "") if form.is_valid() else ""
+    if request.method == "POST":
+        # Verifying walks the whole chain, so it runs as a job with a progress page.
+        job = job_start(
+            kind=AUDIT_VERIFY, title="Verification of the audit trail", user=request.user,
+            agency_id=agency.pk, params={"back_url": reverse("members:audit", args=[agency.slug])},
+        )  # fmt: skip
+        return redirect("job", agency.slug, job.pk)
     events = selectors.audit_events_for(request.user, agency, action=action)
-    problems = audit.verify()
+    last_check = Job.objects.filter(kind=AUDIT_VERIFY, agency_id=agency.pk).first()
     return render(
         request,
         "members/audit.html",
         {"agency": agency, "form": form, "page": paginate(request, events),
-         "problems": problems, "filtered": bool(action)},
+         "last_check": last_check, "filtered": bool(action)},
     )  # fmt: skip
 
 
