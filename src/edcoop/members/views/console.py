@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from edcoop.core import audit, permissions
+from edcoop.core import permissions
 from edcoop.core.job_kinds import AUDIT_VERIFY
 from edcoop.core.jobs import job_start
 from edcoop.core.models import Job
