@@ -23,40 +23,23 @@ from django.db.models import Field
 from edcoop.core import audit
 from edcoop.core.permissions import Action, require
 
-from .models import Agency, Institution, Membership, MembershipYear, ServiceArea
+from .models import (
+    INSTITUTION_FIELDS,
+    Agency,
+    Institution,
+    Membership,
+    MembershipYear,
+    ServiceArea,
+    match_institution,
+)
 
 COLUMNS = [
-    "name",
-    "kind",
-    "state",
-    "county",
-    "city",
-    "nces_id",
-    "ipeds_id",
-    "beds_code",
-    "website",
-    "status",
-    "component",
-    "service_area",
-    "joined_on",
-    "fiscal_year",
-    "enrollment",
-    "rwada",
-    "aid_ratio",
-    "full_value",
-]
+    *INSTITUTION_FIELDS,
+    "status", "component", "service_area", "joined_on",
+    "fiscal_year", "enrollment", "rwada", "aid_ratio", "full_value",
+]  # fmt: skip
 REQUIRED = ["name", "kind", "state"]
-INSTITUTION_COLUMNS = [
-    "name",
-    "kind",
-    "state",
-    "county",
-    "city",
-    "nces_id",
-    "ipeds_id",
-    "beds_code",
-    "website",
-]
+INSTITUTION_COLUMNS = list(INSTITUTION_FIELDS)
 YEAR_COLUMNS = ["enrollment", "rwada", "aid_ratio", "full_value"]
 TRUE = {"yes", "y", "true", "1", "component"}
 FALSE = {"", "no", "n", "false", "0", "non-component"}
@@ -269,19 +252,9 @@ def import_institutions(
     return result
 
 
-def _match(agency: Agency, fields: dict[str, Any]) -> Institution | None:
-    qs = Institution.objects.filter(agency=agency)
-    for key in ("nces_id", "ipeds_id", "beds_code"):
-        if fields[key]:
-            found = qs.filter(**{key: fields[key]}).first()
-            if found is not None:
-                return found
-    return qs.filter(name__iexact=fields["name"], state=fields["state"]).first()
-
-
 def _write_row(agency: Agency, row: _Row) -> str:
     """Create or update one institution with its membership and year; say which."""
-    institution = _match(agency, row.institution)
+    institution = match_institution(agency, row.institution)
     created = institution is None
     if institution is None:
         institution = Institution(agency=agency)

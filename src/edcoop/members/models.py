@@ -139,6 +139,25 @@ class Institution(models.Model):
         return self.name
 
 
+# The fields that describe an institution, in the order forms and the CSV import use.
+INSTITUTION_FIELDS = (
+    "name", "kind", "state", "county", "city", "nces_id", "ipeds_id", "beds_code", "website",
+)  # fmt: skip
+IDENTIFIER_FIELDS = ("nces_id", "ipeds_id", "beds_code")
+
+
+def match_institution(agency: Agency, fields: dict[str, str]) -> Institution | None:
+    """The agency's record for the same institution: by NCES, IPEDS or BEDS identifier,
+    else by name and state. One rule for applications and imports alike."""
+    qs = Institution.objects.filter(agency=agency)
+    for key in IDENTIFIER_FIELDS:
+        if fields.get(key):
+            found = qs.filter(**{key: fields[key]}).first()
+            if found is not None:
+                return found
+    return qs.filter(name__iexact=fields["name"], state=fields["state"]).first()
+
+
 class Membership(models.Model):
     class Status(models.TextChoices):
         APPLICANT = "applicant", "Applicant"

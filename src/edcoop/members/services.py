@@ -7,6 +7,7 @@ commands and tests all call these, never the models' ``save()`` directly.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,9 +25,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from edcoop.core import audit
-from edcoop.core.permissions import Action, forget, require
+from edcoop.core.permissions import Action, forget, is_agency_staff, require
 
 from .models import (
+    INSTITUTION_FIELDS,
     Agency,
     Institution,
     Membership,
@@ -35,6 +37,7 @@ from .models import (
     RoleAssignment,
     ServiceArea,
     Supplier,
+    match_institution,
 )
 
 
@@ -43,9 +46,11 @@ def _save_validated(obj: Model, *, exclude: list[str] | None = None) -> None:
     obj.save()
 
 
-def _apply(obj: Model, fields: dict[str, Any], allowed: set[str]) -> dict[str, list[Any]]:
+def _apply(
+    obj: Model, fields: dict[str, Any], allowed: Collection[str]
+) -> dict[str, list[Any]]:
     """Set ``fields`` on ``obj`` (only ``allowed`` ones); return the audit diff."""
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
     names = sorted(allowed)
@@ -100,7 +105,7 @@ def membership_apply(*, agency: Agency, application: Application) -> Membership:
         beds_code=a.beds_code.strip(),
         website=a.website.strip(),
     )
-    existing = _find_institution(agency, institution)
+    existing = match_institution(agency, audit.snapshot(institution, INSTITUTION_FIELDS))
     if existing is not None and hasattr(existing, "membership"):
         raise ValidationError(
             {"name": f"{existing.name} already has a membership record with {agency}."}
@@ -121,18 +126,6 @@ def membership_apply(*, agency: Agency, application: Application) -> Membership:
     audit.record_create("institution.create", institution)
     audit.record_create("membership.apply", membership)
     return membership
-
-
-def _find_institution(agency: Agency, candidate: Institution) -> Institution | None:
-    """The agency's record for the same institution, matched on its public identifiers."""
-    qs = Institution.objects.filter(agency=agency)
-    for field in ("nces_id", "ipeds_id", "beds_code"):
-        value = getattr(candidate, field)
-        if value:
-            found = qs.filter(**{field: value}).first()
-            if found is not None:
-                return found
-    return qs.filter(name__iexact=candidate.name, state=candidate.state).first()
 
 
 @transaction.atomic
@@ -315,30 +308,14 @@ def membership_year_set(
 
 # Institutions ---------------------------------------------------------------------------
 
-INSTITUTION_FIELDS = {
-    "name",
-    "kind",
-    "state",
-    "county",
-    "city",
-    "nces_id",
-    "ipeds_id",
-    "beds_code",
-    "website",
-}
 MEMBER_EDITABLE_FIELDS = {"website", "city", "county"}
 
 
 @transaction.atomic
 def institution_update(*, user: Any, institution: Institution, **fields: Any) -> Institution:
     require(user, Action.INSTITUTION_EDIT, institution.agency, institution=institution)
-    from edcoop.core.permissions import is_agency_staff
-
-    allowed = (
-        INSTITUTION_FIELDS
-        if is_agency_staff(user, institution.agency)
-        else (MEMBER_EDITABLE_FIELDS)
-    )
+    staff = is_agency_staff(user, institution.agency)
+    allowed = set(INSTITUTION_FIELDS) if staff else MEMBER_EDITABLE_FIELDS
     changes = _apply(institution, fields, allowed)
     _save_validated(institution)
     if changes:

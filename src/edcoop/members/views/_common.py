@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from edcoop.core import permissions
 from edcoop.core.permissions import Action
 
-from ..models import Agency
+from ..models import Agency, Supplier
 
 
 def agency_or_404(request: HttpRequest, slug: str, action: Action | None = None) -> Agency:
@@ -23,6 +23,13 @@ def agency_or_404(request: HttpRequest, slug: str, action: Action | None = None)
 def allowed(user: Any, agency: Agency, *actions: Action, **scope: Any) -> dict[str, bool]:
     """``{"membership_decide": True, ...}`` for the template to show or hide buttons."""
     return {a.name.lower(): permissions.can(user, a, agency, **scope) for a in actions}
+
+
+def supplier_or_404(request: HttpRequest, agency: Agency, pk: int) -> Supplier:
+    """A supplier the user may see (agency staff, or the supplier's own representative)."""
+    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=pk)
+    permissions.require(request.user, Action.SUPPLIER_VIEW, agency, supplier=supplier)
+    return supplier
 
 
 def posted(request: HttpRequest) -> Any:

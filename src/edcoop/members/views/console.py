@@ -41,7 +41,7 @@ from ..forms import (
 )
 from ..jobs import INSTITUTION_IMPORT
 from ..models import Agency, Membership, Supplier
-from ._common import agency_or_404, allowed, posted
+from ._common import agency_or_404, allowed, posted, supplier_or_404
 
 # Members ------------------------------------------------------------------------------------
 
@@ -350,16 +350,10 @@ def supplier_list(request: HttpRequest, slug: str) -> HttpResponse:
     )  # fmt: skip
 
 
-def _supplier(request: HttpRequest, agency: Agency, pk: int) -> Supplier:
-    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=pk)
-    permissions.require(request.user, Action.SUPPLIER_VIEW, agency, supplier=supplier)
-    return supplier
-
-
 @login_required
 def supplier_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.SUPPLIER_LIST)
-    supplier = _supplier(request, agency, pk)
+    supplier = supplier_or_404(request, agency, pk)
     moves = []
     if permissions.can(request.user, Action.SUPPLIER_DECIDE, agency):
         moves = [{"move": m, "label": SUPPLIER_MOVES[m][1]} for m in _supplier_moves(supplier)]
@@ -379,7 +373,7 @@ def _cert_labels(supplier: Supplier) -> list[str]:
 @login_required
 def supplier_status(request: HttpRequest, slug: str, pk: int, move: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.SUPPLIER_DECIDE)
-    supplier = _supplier(request, agency, pk)
+    supplier = supplier_or_404(request, agency, pk)
     if move not in _supplier_moves(supplier):
         raise Http404("That step does not apply to this supplier.")
     status, label, reason_required = SUPPLIER_MOVES[move]

@@ -18,8 +18,8 @@ from edcoop.core.permissions import Action
 
 from .. import services
 from ..forms import InstitutionForm, SupplierProfileForm, add_service_errors
-from ..models import Agency, Institution, Membership, Supplier
-from ._common import agency_or_404, posted
+from ..models import Agency, Institution, Membership
+from ._common import agency_or_404, posted, supplier_or_404
 from .console import _cert_labels
 
 
@@ -82,16 +82,10 @@ def institution_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-def _supplier(request: HttpRequest, agency: Agency, pk: int) -> Supplier:
-    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=pk)
-    permissions.require(request.user, Action.SUPPLIER_VIEW, agency, supplier=supplier)
-    return supplier
-
-
 @login_required
 def supplier_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug)
-    supplier = _supplier(request, agency, pk)
+    supplier = supplier_or_404(request, agency, pk)
     return render(
         request,
         "portal/supplier.html",
@@ -109,7 +103,7 @@ def supplier_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def supplier_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug)
-    supplier = _supplier(request, agency, pk)
+    supplier = supplier_or_404(request, agency, pk)
     permissions.require(request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier)
     form = SupplierProfileForm(posted(request), initial={
         name: getattr(supplier, name) for name in SupplierProfileForm.base_fields
