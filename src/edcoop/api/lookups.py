@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from edcoop.core import permissions
-from edcoop.members.models import Agency, Membership
+from edcoop.members.models import Agency
 
 
 def caller(request: HttpRequest) -> Any:
@@ -35,14 +34,3 @@ def public_agency(request: HttpRequest, slug: str) -> Agency:
     if found is None:
         raise Http404("No such agency.")
     return found
-
-
-def memberships_for(user: Any, agency: Agency) -> QuerySet[Membership]:
-    """Memberships the user may see: all for staff who list members, else their own."""
-    return (
-        Membership.objects.filter(
-            agency=agency, institution__in=permissions.institutions_for(user, agency)
-        )
-        .select_related("institution", "service_area")
-        .order_by("institution__name", "pk")
-    )

@@ -41,7 +41,7 @@ def membership_list(
     agency = lookups.agency(request, slug)
     user = lookups.caller(request)
     permissions.require(user, Action.MEMBERSHIP_LIST, agency)
-    qs = lookups.memberships_for(user, agency)
+    qs = permissions.memberships_for(user, agency).order_by("institution__name", "pk")
     if filters.status:
         qs = qs.filter(status=filters.status.value)
     if filters.component is not None:
@@ -51,7 +51,7 @@ def membership_list(
 
 def _membership(request: HttpRequest, slug: str, membership_id: int) -> Membership:
     agency = lookups.agency(request, slug)
-    qs = lookups.memberships_for(lookups.caller(request), agency).select_related("agency")
+    qs = permissions.memberships_for(lookups.caller(request), agency).select_related("agency")
     return permissions.get_or_404(qs, pk=membership_id)
 
 

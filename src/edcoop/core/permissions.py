@@ -17,7 +17,7 @@ from django.http import Http404
 
 if TYPE_CHECKING:
     from edcoop.core.models import Job
-    from edcoop.members.models import Agency, Institution, RoleAssignment, Supplier
+    from edcoop.members.models import Agency, Institution, Membership, RoleAssignment, Supplier
 
 
 class Action(StrEnum):
@@ -144,6 +144,15 @@ def agencies_for(user: Any) -> QuerySet[Agency]:
     if user is None or not user.is_authenticated:
         return Agency.objects.none()
     return Agency.objects.filter(role_assignments__user=user).distinct()
+
+
+def memberships_for(user: Any, agency: Agency) -> QuerySet[Membership]:
+    """Memberships the user may see: all for staff who list members, else their own."""
+    from edcoop.members.models import Membership
+
+    return Membership.objects.filter(
+        agency=agency, institution__in=institutions_for(user, agency)
+    ).select_related("institution", "service_area")
 
 
 def institutions_for(user: Any, agency: Agency) -> QuerySet[Institution]:

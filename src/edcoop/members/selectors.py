@@ -14,12 +14,6 @@ from edcoop.core.permissions import Action
 from .models import Agency, Membership, Supplier
 
 
-def memberships_for(user: Any, agency: Agency) -> QuerySet[Membership]:
-    """The agency's memberships, for users who may list them (403 otherwise)."""
-    permissions.require(user, Action.MEMBERSHIP_LIST, agency)
-    return Membership.objects.filter(agency=agency).select_related("institution", "service_area")
-
-
 def membership_search(
     qs: QuerySet[Membership],
     *,

@@ -60,7 +60,7 @@ MEMBER_COLUMNS = [
 @login_required
 def member_list(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.MEMBERSHIP_LIST)
-    qs = selectors.memberships_for(request.user, agency)
+    qs = permissions.memberships_for(request.user, agency)
     form = MemberFilterForm(request.GET or None, agency=agency)
     if form.is_valid():
         qs = selectors.membership_search(qs, **form.cleaned_data)
@@ -100,7 +100,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
 def applications(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.MEMBERSHIP_LIST)
     qs = (
-        selectors.memberships_for(request.user, agency)
+        permissions.memberships_for(request.user, agency)
         .filter(status=Membership.Status.APPLICANT)
         .order_by("applied_at", "pk")
     )
@@ -116,7 +116,7 @@ def applications(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _membership(request: HttpRequest, agency: Agency, pk: int) -> Membership:
-    return permissions.get_or_404(selectors.memberships_for(request.user, agency), pk=pk)
+    return permissions.get_or_404(permissions.memberships_for(request.user, agency), pk=pk)
 
 
 def _render_detail(
