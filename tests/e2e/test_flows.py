@@ -48,16 +48,24 @@ def test_anonymous_visitor_applies_for_membership_with_the_keyboard(page: Page, 
     assert membership.status == Membership.Status.APPLICANT
 
 
-def test_agency_admin_approves_an_application(page: Page, demo_data):
+def test_agency_admin_approves_an_application_with_the_keyboard(page: Page, demo_data):
     login(page, "admin@lakes.example.org", PASSWORD)
     assert_accessible(page, "agency-dashboard")
-    page.get_by_role("link", name="Applications").first.click()
+    page.get_by_role("link", name="Applications").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/applications/$"))
     assert_accessible(page, "applications")
-    page.get_by_role("link", name="Approve Seneca Falls Academy Charter School").click()
+    page.get_by_role("link", name="Approve Seneca Falls Academy Charter School").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/approve/$"))
     assert_accessible(page, "approve")
-    page.get_by_label("Component district").check()
-    page.get_by_role("button", name="Approve membership").click()
-    page.wait_for_load_state()
+    page.get_by_label("Component district").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # the service area
+    page.keyboard.press("Tab")  # the approve button
+    assert page.locator(":focus").text_content() == "Approve membership"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/applications/$"))
     membership = Membership.objects.get(institution__name="Seneca Falls Academy Charter School")
     assert membership.status == Membership.Status.ACTIVE
     assert membership.component is True
