@@ -56,6 +56,7 @@ def test_configured_production_passes_check_deploy_without_warnings(tmp_path):
             "EDCOOP_SECRET_KEY": GOOD_SECRET,
             "EDCOOP_ALLOWED_HOSTS": "coop.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "EDCOOP_SEALING_KEY": "kS3m0x9bJd5K2mKj0y2tQyR8H0mZqfL1m7Jk0e1pW9Q=",
         },
         tmp_path,
     )

@@ -66,6 +66,8 @@ if PRODUCTION:
         problems.append("EDCOOP_ALLOWED_HOSTS must list the host names the site is served on")
     if not os.environ.get("DATABASE_URL"):
         problems.append("DATABASE_URL must point at the PostgreSQL database")
+    if not os.environ.get("EDCOOP_SEALING_KEY", "").strip():
+        problems.append("EDCOOP_SEALING_KEY must hold the Fernet key that seals bid responses")
     if problems:
         raise ImproperlyConfigured(
             "EdCoop refuses to start in production: " + "; ".join(problems) + "."
@@ -89,6 +91,9 @@ INSTALLED_APPS = [
     "edcoop.core",
     "edcoop.members",
     "edcoop.api",
+    "edcoop.services",
+    "edcoop.billing",
+    "edcoop.procurement",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +276,7 @@ EDCOOP_CLIENT_IP_HEADER = os.environ.get("EDCOOP_CLIENT_IP_HEADER", "")
 
 # Where people reach this installation; links in e-mail start with it.
 EDCOOP_BASE_URL = os.environ.get("EDCOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Sealed bid responses are encrypted with this Fernet key (comma-separate several to rotate:
+# the first encrypts). Required in production; elsewhere derived from SECRET_KEY.
+EDCOOP_SEALING_KEY = os.environ.get("EDCOOP_SEALING_KEY", "")

@@ -9,4 +9,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("edcoop.core.urls")),
     path("", include("edcoop.members.urls")),
+    path("", include("edcoop.billing.urls")),
+    path("", include("edcoop.procurement.urls")),
 ]

@@ -25,6 +25,28 @@ EXPECTED_PATHS = {
     "/api/v1/agencies/{slug}/suppliers/{supplier_id}/status": {"post"},
 }
 
+# Cooperative procurement (edcoop.procurement.api).
+S = "/api/v1/agencies/{slug}/solicitations"
+EXPECTED_PATHS |= {
+    S: {"get", "post"},
+    S + "/{sid}": {"get"},
+    S + "/{sid}/lots": {"post"},
+    S + "/{sid}/items": {"post"},
+    S + "/{sid}/publish": {"post"},
+    S + "/{sid}/status": {"post"},
+    S + "/{sid}/open": {"post"},
+    S + "/{sid}/addenda": {"post"},
+    S + "/{sid}/questions": {"post"},
+    S + "/{sid}/questions/{qid}/answer": {"post"},
+    S + "/{sid}/demand": {"get"},
+    S + "/{sid}/demand/{institution_id}": {"put"},
+    S + "/{sid}/responses": {"get", "post"},
+    S + "/{sid}/responses/{rid}": {"get"},
+    S + "/{sid}/responses/withdraw": {"post"},
+    S + "/{sid}/tabulation": {"get"},
+    S + "/{sid}/ocds": {"get"},
+}
+
 
 def test_openapi_json_lists_every_path(db):
     r = Client().get("/api/v1/openapi.json")

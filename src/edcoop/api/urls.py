@@ -59,6 +59,11 @@ errors.install(api)
 for module in (agencies, institutions, memberships, suppliers):
     api.add_router("", module.router)
 
+# Cooperative procurement (its router lives in its app).
+from edcoop.procurement import api as procurement_api  # noqa: E402
+
+api.add_router("", procurement_api.router)
+
 fallback = Router()
 
 

@@ -41,15 +41,28 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Applications", reverse("members:applications", args=[s])))
         if permissions.can(user, Action.SUPPLIER_LIST, agency):
             items.append(("Suppliers", reverse("members:suppliers", args=[s])))
+        if permissions.can(user, Action.SERVICE_VIEW, agency):
+            items.append(("Services", reverse("billing:services", args=[s])))
+        if permissions.can(user, Action.BILLING_VIEW, agency):
+            items.append(("Billing", reverse("billing:home", args=[s])))
+        if permissions.can(user, Action.SOLICITATION_VIEW, agency):
+            items.append(("Solicitations", reverse("procurement:list", args=[s])))
         if permissions.can(user, Action.AUDIT_VIEW, agency):
             items.append(("Audit trail", reverse("members:audit", args=[s])))
     for ra in permissions.assignments(user, agency):
         if ra.role in MEMBER_ROLES and ra.institution_id:
             url = reverse("members:portal", args=[s, ra.institution_id])
             items.append(("My institution", url))
+            if Action.DEMAND_COMMIT in permissions.MATRIX.get(ra.role, ()):
+                url = reverse("procurement:surveys", args=[s, ra.institution_id])
+                items.append(("Demand surveys", url))
+            if permissions.can(user, Action.BILLING_VIEW, agency, institution=ra.institution):
+                items.append(("Billing", reverse("billing:member", args=[s, ra.institution_id])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:
             url = reverse("members:supplier_portal", args=[s, ra.supplier_id])
             items.append(("My company", url))
+            if Action.RESPONSE_SUBMIT in permissions.MATRIX.get(ra.role, ()):
+                items.append(("Bids", reverse("procurement:bids", args=[s, ra.supplier_id])))
     result = []
     seen = set()
     dashboard = reverse("agency", args=[s])

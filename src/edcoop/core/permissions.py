@@ -34,6 +34,25 @@ class Action(StrEnum):
     SUPPLIER_DECIDE = "supplier.decide"  # approve, suspend, debar
     AUDIT_VIEW = "audit.view"
     ROLE_ASSIGN = "role.assign"
+    # Cooperative procurement (edcoop.procurement)
+    SOLICITATION_VIEW = "solicitation.view"  # the agency's solicitations, drafts included
+    SOLICITATION_EDIT = "solicitation.edit"  # draft, lots, items, documents, addenda, answers
+    SOLICITATION_PUBLISH = "solicitation.publish"  # publish, cancel, move to evaluation
+    DEMAND_VIEW = "demand.view"  # aggregated demand-survey quantities
+    DEMAND_COMMIT = "demand.commit"  # an institution's estimated quantities
+    RESPONSE_SUBMIT = "response.submit"  # a supplier's own sealed response
+    RESPONSE_OPEN = "response.open"  # the public opening
+    RESPONSE_READ = "response.read"  # opened responses (never sealed ones)
+    QUESTION_ASK = "question.ask"  # a supplier asks about a solicitation
+    # Shared services and billing (edcoop.services, edcoop.billing)
+    SERVICE_VIEW = "service.view"  # the catalog, budgets, requests, subscriptions, usage
+    SERVICE_CATALOG_EDIT = "service.catalog_edit"  # services, yearly budgets, positions
+    SERVICE_REQUEST_FILE = "service.request_file"  # an institution's requests for services
+    SERVICE_REQUEST_DECIDE = "service.request_decide"  # approve into subscriptions, decline
+    USAGE_RECORD = "usage.record"  # monthly usage, by hand, API or CSV import
+    BILLING_VIEW = "billing.view"  # runs, invoices, statements (members: their own)
+    BILLING_RUN = "billing.run"  # compute, review and post billing runs and the true-up
+    BILLING_ADJUST = "billing.adjust"  # payments and credit memos
 
 
 A = Action
@@ -59,6 +78,40 @@ MATRIX: dict[str, frozenset[Action]] = {
     "member_finance": frozenset({A.INSTITUTION_VIEW}),
     "supplier_rep": frozenset({A.SUPPLIER_VIEW, A.SUPPLIER_EDIT}),
 }
+
+# Cooperative procurement: added to the rows above. Officers and admins run solicitations;
+# evaluators and auditors read opened responses; a member buyer commits its institution's
+# quantities; a supplier's representative responds and asks for its own supplier only.
+# Submitting and asking are a supplier's acts: no agency role does them on its behalf.
+_PROCUREMENT: dict[str, set[Action]] = {
+    "procurement_officer": {A.SOLICITATION_VIEW, A.SOLICITATION_EDIT, A.SOLICITATION_PUBLISH,
+                            A.DEMAND_VIEW, A.RESPONSE_OPEN, A.RESPONSE_READ},
+    "business_office": {A.SOLICITATION_VIEW, A.DEMAND_VIEW},
+    "evaluator": {A.SOLICITATION_VIEW, A.DEMAND_VIEW, A.RESPONSE_READ},
+    "auditor": {A.SOLICITATION_VIEW, A.DEMAND_VIEW, A.RESPONSE_READ},
+    "member_admin": {A.DEMAND_COMMIT},
+    "member_buyer": {A.DEMAND_COMMIT},
+    "supplier_rep": {A.RESPONSE_SUBMIT, A.QUESTION_ASK},
+}  # fmt: skip
+for _role, _actions in _PROCUREMENT.items():
+    MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
+MATRIX["agency_admin"] = MATRIX["agency_admin"] - {A.RESPONSE_SUBMIT, A.QUESTION_ASK}
+
+# Shared services and billing: the business office (and the agency admin, who holds every
+# action) runs the billing year; auditors read it all; a member's administrator and finance
+# officer see their own institution's invoices and statement; members file requests.
+_BILLING: dict[str, set[Action]] = {
+    "business_office": {A.SERVICE_VIEW, A.SERVICE_CATALOG_EDIT, A.SERVICE_REQUEST_FILE,
+                        A.SERVICE_REQUEST_DECIDE, A.USAGE_RECORD, A.BILLING_VIEW,
+                        A.BILLING_RUN, A.BILLING_ADJUST},
+    "procurement_officer": {A.SERVICE_VIEW},
+    "auditor": {A.SERVICE_VIEW, A.BILLING_VIEW},
+    "member_admin": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW},
+    "member_buyer": {A.SERVICE_REQUEST_FILE},
+    "member_finance": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW},
+}  # fmt: skip
+for _role, _actions in _BILLING.items():
+    MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 
 _CACHE_ATTR = "_edcoop_role_cache"
 
@@ -187,6 +240,60 @@ def jobs_for(user: Any, agency: Agency) -> QuerySet[Job]:
     if can(user, Action.AGENCY_CONSOLE, agency):
         return qs
     return qs.filter(created_by=user) if user.is_authenticated else qs.none()
+
+
+def solicitations_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """Solicitations: the agency's staff see all, drafts included; everyone else (the public
+    too) only those that were published."""
+    from edcoop.procurement.models import Solicitation
+
+    qs = Solicitation.objects.filter(agency=agency)
+    if can(user, Action.SOLICITATION_VIEW, agency):
+        return qs
+    return qs.filter(published_at__isnull=False)
+
+
+def responses_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """Responses (envelopes, not their sealed contents): staff who see solicitations see that
+    each exists; a supplier's representative sees its own supplier's only."""
+    from edcoop.procurement.models import Response
+
+    qs = Response.objects.filter(solicitation__agency=agency)
+    if can(user, Action.SOLICITATION_VIEW, agency):
+        return qs.exclude(status=Response.Status.DRAFT)
+    own = [ra.supplier_id for ra in assignments(user, agency) if ra.supplier_id]
+    return qs.filter(supplier_id__in=own)
+
+
+def _billing_scope(user: Any, agency: Agency, action: Action) -> list[int] | None:
+    """None when the user holds ``action`` agency-wide; else the institutions it holds it
+    for (member roles)."""
+    if can(user, action, agency):
+        return None
+    return [
+        ra.institution_id
+        for ra in assignments(user, agency)
+        if ra.institution_id and action in MATRIX.get(ra.role, ())
+    ]
+
+
+def billing_records_for(user: Any, agency: Agency, model: type[M]) -> QuerySet[M]:
+    """Invoices, payments, credit memos (anything with ``agency`` and ``institution``):
+    all of the agency's for billing staff, a member user's own institution's otherwise."""
+    qs = model._default_manager.filter(agency=agency)
+    own = _billing_scope(user, agency, Action.BILLING_VIEW)
+    return qs if own is None else qs.filter(institution_id__in=own)
+
+
+def service_records_for(user: Any, agency: Agency, model: type[M]) -> QuerySet[M]:
+    """Requests, subscriptions, usage: all for staff who read services, else the member's
+    own (those it may file requests for or see bills of)."""
+    qs = model._default_manager.filter(agency=agency)
+    if can(user, Action.SERVICE_VIEW, agency):
+        return qs
+    own = set(_billing_scope(user, agency, Action.SERVICE_REQUEST_FILE) or [])
+    own |= set(_billing_scope(user, agency, Action.BILLING_VIEW) or [])
+    return qs.filter(institution_id__in=own)
 
 
 M = TypeVar("M", bound=Model)

@@ -360,8 +360,14 @@ def build() -> list[Login]:
     """Create the demo installation in an empty database; return the logins."""
     logins: list[Login] = []
     with audit.acting_as(DEMO_ACTOR), transaction.atomic():
-        build_lakes(logins)
+        lakes = build_lakes(logins)
+        from edcoop.billing.demo import build_billing
+
+        build_billing(lakes)
         build_nation(logins)
+        from edcoop.procurement.demo import build as build_procurement
+
+        build_procurement(logins)
     return logins
 
 

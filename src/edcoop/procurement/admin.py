@@ -1,0 +1,41 @@
+"""Admin for installation operators. A response shows its envelope only (supplier, receipt
+time, hash): the sealed content is not a field here, and its decrypted form never is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from edcoop.core.admin import AuditedModelAdmin
+
+from .models import Response, Solicitation
+
+
+@admin.register(Solicitation)
+class SolicitationAdmin(AuditedModelAdmin):
+    list_display = ["number", "title", "agency", "kind", "status", "responses_due_at"]
+    list_filter = ["agency", "kind", "status"]
+    search_fields = ["number", "title"]
+    readonly_fields = ["status", "published_at", "opened_at"]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["solicitation", "supplier", "status", "version", "received_at"]
+    list_filter = ["status"]
+    fields = (
+        "solicitation", "supplier", "status", "is_current", "version", "received_at",
+        "content_sha256", "responsive",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

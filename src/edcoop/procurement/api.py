@@ -1,0 +1,493 @@
+"""The solicitations API (mounted from ``edcoop.api.urls``). Thin handlers: a schema in,
+a scoped lookup, one service, a schema out. A sealed response's contents are a 403 for every
+caller but its own supplier, and the attempt is audited; another agency's records are 404."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from edcoop.api import auth, lookups
+from edcoop.api.schemas import DecimalIn, In, Money
+from edcoop.core import permissions
+from edcoop.core.permissions import Action
+from edcoop.members.models import Agency, Supplier
+
+from . import sealing, selectors, services
+from .models import Lot, Response, Solicitation
+
+router = Router(tags=["procurement"])
+
+UnitPrice = Any  # documented as a decimal string with 4 places below
+
+
+def _price(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.0001")))
+
+
+# Schemas -------------------------------------------------------------------------------------
+
+
+class ItemOut(Schema):
+    id: int
+    number: str
+    description: str
+    unit: str
+    specifications: str
+    estimated_quantity: Money
+
+
+class LotOut(Schema):
+    id: int
+    number: int
+    title: str
+    award_basis: str
+    items: list[ItemOut]
+
+
+class AddendumOut(Schema):
+    number: int
+    title: str
+    body: str
+    issued_at: datetime
+
+
+class AnswerOut(Schema):
+    question: str
+    answer: str
+    answered_at: datetime | None
+
+
+class SolicitationOut(Schema):
+    id: int
+    number: str
+    title: str
+    kind: str
+    category: str
+    lead_agency: str
+    status: str
+    eligibility: str
+    eligible_kinds: list[str]
+    open_to_all_eligible: bool
+    required_attestations: list[str]
+    survey_deadline: datetime | None
+    published_at: datetime | None
+    questions_due_at: datetime | None
+    responses_due_at: datetime | None
+    opening_at: datetime | None
+    opened_at: datetime | None
+
+
+class SolicitationDetail(SolicitationOut):
+    lots: list[LotOut]
+    addenda: list[AddendumOut]
+    answers: list[AnswerOut]
+
+
+class SolicitationIn(In):
+    number: str
+    title: str
+    kind: Solicitation.Kind = Solicitation.Kind.IFB
+    category: str = ""
+    lead_agency: str = ""
+    description: str = ""
+    eligibility: Solicitation.Eligibility = Solicitation.Eligibility.SERVICE_AREA
+    eligible_kinds: list[str] = []
+    open_to_all_eligible: bool = False
+    required_attestations: list[str] = []
+    survey_deadline: datetime | None = None
+    questions_due_at: datetime | None = None
+    responses_due_at: datetime | None = None
+    opening_at: datetime | None = None
+
+
+class LotIn(In):
+    title: str
+    award_basis: Lot.AwardBasis = Lot.AwardBasis.PER_ITEM
+
+
+class ItemIn(In):
+    lot_id: int
+    number: str
+    description: str
+    unit: str
+    specifications: str = ""
+    estimated_quantity: DecimalIn = Decimal("0")
+
+
+class AddendumIn(In):
+    title: str
+    body: str
+    new_responses_due_at: datetime | None = None
+
+
+class StatusIn(In):
+    status: str = Field(description="under_evaluation, awarded or cancelled")
+    note: str = ""
+
+
+class QuestionIn(In):
+    supplier_id: int
+    text: str
+
+
+class AnswerIn(In):
+    public_text: str = ""
+    answer: str
+
+
+class DemandIn(In):
+    quantities: dict[int, DecimalIn] = Field(description="item id -> estimated annual quantity")
+
+
+class DemandItemOut(Schema):
+    item_id: int
+    number: str
+    total: Money
+    by_member: dict[str, Money]
+
+
+class TierIn(In):
+    min_quantity: DecimalIn
+    unit_price: DecimalIn
+
+
+class LineIn(In):
+    item_id: int
+    unit_price: DecimalIn
+    tiers: list[TierIn] = []
+
+
+class AttachmentIn(In):
+    filename: str
+    content_type: str = "application/octet-stream"
+    content_base64: str
+
+
+class ResponseIn(In):
+    supplier_id: int
+    lines: list[LineIn]
+    alternates: str = ""
+    exceptions: str = ""
+    attestations: list[str] = []
+    acknowledged_addenda: list[int] = []
+    attachments: list[AttachmentIn] = []
+    idempotency_key: str = Field("", description="A retry with the same key returns the "
+                                 "first receipt and creates nothing.")  # fmt: skip
+
+
+class SupplierIn(In):
+    supplier_id: int
+
+
+class ReceiptOut(Schema):
+    response_id: int
+    supplier: str
+    solicitation: str
+    version: int
+    received_at: datetime
+    sha256: str
+
+
+class EnvelopeOut(Schema):
+    """What the agency may see of a response before the opening: that it exists."""
+
+    id: int
+    supplier_id: int
+    supplier: str
+    status: str
+    version: int
+    received_at: datetime
+    responsive: bool | None
+
+
+class ResponseContentOut(EnvelopeOut):
+    sha256: str
+    content: dict[str, Any]
+
+
+class CellOut(Schema):
+    supplier: str
+    unit_price: str | None
+    extended: str | None
+    lowest: bool
+
+
+class RowOut(Schema):
+    item: str
+    description: str
+    unit: str
+    estimated_quantity: str
+    bids: list[CellOut]
+
+
+class TabulationOut(Schema):
+    solicitation: str
+    opened_at: datetime
+    suppliers: list[dict[str, Any]]
+    rows: list[RowOut]
+
+
+# Lookups ---------------------------------------------------------------------------------------
+
+
+def _agency(request: HttpRequest, slug: str) -> Agency:
+    """Public operations: any agency by slug (its published records only, unless staff)."""
+    found = Agency.objects.filter(slug=slug).first()
+    if found is None:
+        raise Http404("No such agency.")
+    return found
+
+
+def _solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:
+    agency = _agency(request, slug)
+    qs = permissions.solicitations_for(lookups.caller(request), agency).select_related("agency")
+    return permissions.get_or_404(qs, pk=sid)
+
+
+def _staff_solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:
+    agency = lookups.agency(request, slug)
+    return selectors.solicitation_for(lookups.caller(request), agency, sid)
+
+
+def _supplier(request: HttpRequest, agency: Agency, supplier_id: int) -> Supplier:
+    qs = permissions.suppliers_for(lookups.caller(request), agency)
+    return permissions.get_or_404(qs, pk=supplier_id)
+
+
+def _detail(s: Solicitation) -> dict[str, Any]:
+    out = SolicitationOut.from_orm(s).dict()
+    out["lots"] = [
+        {"id": lot.pk, "number": lot.number, "title": lot.title, "award_basis": lot.award_basis,
+         "items": list(lot.items.all())}
+        for lot in s.lots.prefetch_related("items")
+    ]  # fmt: skip
+    out["addenda"] = list(s.addenda.all())
+    out["answers"] = [{"question": q.public_text, "answer": q.answer, "answered_at": q.answered_at}
+                      for q in selectors.public_questions(s)]  # fmt: skip
+    return out
+
+
+# Solicitations --------------------------------------------------------------------------------
+
+
+@router.get("/agencies/{slug}/solicitations", response=list[SolicitationOut], auth=auth.OPTIONAL,
+            tags=["procurement", "public"])  # fmt: skip
+def solicitation_list(request: HttpRequest, slug: str) -> QuerySet[Solicitation]:
+    """Published solicitations (anyone); the agency's staff also see drafts."""
+    agency = _agency(request, slug)
+    return permissions.solicitations_for(lookups.caller(request), agency).order_by("number", "pk")
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}", response=SolicitationDetail,
+            auth=auth.OPTIONAL, tags=["procurement", "public"])  # fmt: skip
+def solicitation_detail(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
+    return _detail(_solicitation(request, slug, sid))
+
+
+@router.post("/agencies/{slug}/solicitations", response={201: SolicitationOut})
+def solicitation_create(request: HttpRequest, slug: str, payload: SolicitationIn) -> Any:
+    agency = lookups.agency(request, slug)
+    data = payload.dict()
+    data["kind"], data["eligibility"] = data["kind"].value, data["eligibility"].value
+    s = services.solicitation_create(user=lookups.caller(request), agency=agency, **data)
+    return Status(201, s)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/lots", response={201: dict[str, int]})
+def lot_add(request: HttpRequest, slug: str, sid: int, payload: LotIn) -> Any:
+    s = _staff_solicitation(request, slug, sid)
+    lot = services.lot_add(user=lookups.caller(request), solicitation=s, title=payload.title,
+                           award_basis=payload.award_basis.value)  # fmt: skip
+    return Status(201, {"id": lot.pk, "number": lot.number})
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/items", response={201: ItemOut})
+def item_add(request: HttpRequest, slug: str, sid: int, payload: ItemIn) -> Any:
+    s = _staff_solicitation(request, slug, sid)
+    lot = permissions.get_or_404(s.lots.all(), pk=payload.lot_id)
+    data = payload.dict()
+    data.pop("lot_id")
+    return Status(201, services.item_add(user=lookups.caller(request), lot=lot, **data))
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/publish", response=SolicitationOut)
+def publish(request: HttpRequest, slug: str, sid: int) -> Solicitation:
+    s = _staff_solicitation(request, slug, sid)
+    return services.solicitation_publish(user=lookups.caller(request), solicitation=s)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/status", response=SolicitationOut)
+def set_status(request: HttpRequest, slug: str, sid: int, payload: StatusIn) -> Solicitation:
+    s = _staff_solicitation(request, slug, sid)
+    return services.solicitation_set_status(user=lookups.caller(request), solicitation=s,
+                                            status=payload.status, note=payload.note)  # fmt: skip
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/open", response=SolicitationOut)
+def open_responses(request: HttpRequest, slug: str, sid: int) -> Solicitation:
+    """The public opening (at or after the opening time)."""
+    s = _staff_solicitation(request, slug, sid)
+    return services.solicitation_open(user=lookups.caller(request), solicitation=s)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/addenda", response={201: AddendumOut})
+def addendum_issue(request: HttpRequest, slug: str, sid: int, payload: AddendumIn) -> Any:
+    s = _staff_solicitation(request, slug, sid)
+    a = services.addendum_issue(user=lookups.caller(request), solicitation=s, **payload.dict())
+    return Status(201, a)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/questions", response={201: dict[str, int]})
+def question_ask(request: HttpRequest, slug: str, sid: int, payload: QuestionIn) -> Any:
+    """A supplier's representative asks privately; the answer is published anonymised."""
+    agency = lookups.agency(request, slug)
+    s = _solicitation(request, slug, sid)
+    supplier = _supplier(request, agency, payload.supplier_id)
+    q = services.question_ask(user=lookups.caller(request), solicitation=s, supplier=supplier,
+                              text=payload.text)  # fmt: skip
+    return Status(201, {"id": q.pk})
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/questions/{qid}/answer", response=AnswerOut)
+def question_answer(request: HttpRequest, slug: str, sid: int, qid: int, payload: AnswerIn) -> Any:
+    s = _staff_solicitation(request, slug, sid)
+    q = permissions.get_or_404(s.questions.all(), pk=qid)
+    q = services.question_answer(user=lookups.caller(request), question=q, **payload.dict())
+    return {"question": q.public_text, "answer": q.answer, "answered_at": q.answered_at}
+
+
+# Demand survey ---------------------------------------------------------------------------------
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/demand", response=list[DemandItemOut])
+def demand(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
+    s = _staff_solicitation(request, slug, sid)
+    permissions.require(lookups.caller(request), Action.DEMAND_VIEW, s.agency)
+    return [{"item_id": r.item.pk, "number": r.item.number, "total": r.total,
+             "by_member": dict(r.by_member)} for r in selectors.demand_by_item(s)]  # fmt: skip
+
+
+@router.put("/agencies/{slug}/solicitations/{sid}/demand/{institution_id}",
+            response=dict[str, Money])  # fmt: skip
+def demand_commit(
+    request: HttpRequest, slug: str, sid: int, institution_id: int, payload: DemandIn
+) -> dict[str, Decimal]:
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    institution = permissions.get_or_404(permissions.institutions_for(user, agency),
+                                         pk=institution_id)  # fmt: skip
+    s = permissions.get_or_404(Solicitation.objects.filter(agency=agency), pk=sid)
+    services.demand_commit(user=user, solicitation=s, institution=institution,
+                           quantities=dict(payload.quantities))  # fmt: skip
+    return {str(k): v for k, v in selectors.commitments_of(s, institution).items()}
+
+
+# Responses -----------------------------------------------------------------------------------
+
+
+def _envelope(r: Response) -> dict[str, Any]:
+    return {"id": r.pk, "supplier_id": r.supplier_id, "supplier": str(r.supplier),
+            "status": r.status, "version": r.version, "received_at": r.received_at,
+            "responsive": r.responsive}  # fmt: skip
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/responses", response=list[EnvelopeOut])
+def response_list(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
+    """Staff: every response's envelope (supplier, receipt time), never its contents.
+    A supplier's representative: its own responses."""
+    agency = lookups.agency(request, slug)
+    s = _solicitation(request, slug, sid)
+    qs = permissions.responses_for(lookups.caller(request), agency).filter(solicitation=s)
+    return [_envelope(r) for r in qs.select_related("supplier").order_by("received_at", "pk")]
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/responses/{rid}", response=ResponseContentOut)
+def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict[str, Any]:
+    """The contents: its own supplier any time; readers of responses once opened. Before
+    the opening everyone else gets 403 and the attempt is in the audit trail."""
+    agency = lookups.agency(request, slug)
+    s = _solicitation(request, slug, sid)
+    qs = permissions.responses_for(lookups.caller(request), agency).filter(solicitation=s)
+    r = permissions.get_or_404(qs.select_related("supplier", "solicitation__agency"), pk=rid)
+    content = sealing.unseal_for(lookups.caller(request), r, what="API")
+    return {**_envelope(r), "sha256": r.content_sha256, "content": content}
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/responses", response={201: ReceiptOut})
+def response_submit(request: HttpRequest, slug: str, sid: int, payload: ResponseIn) -> Any:
+    """Submit (or revise) a sealed response. Send an ``idempotency_key`` (or the
+    ``Idempotency-Key`` header) so a retried request creates one response, not two."""
+    agency = lookups.agency(request, slug)
+    s = _solicitation(request, slug, sid)
+    supplier = _supplier(request, agency, payload.supplier_id)
+    uploads = []
+    for a in payload.attachments:
+        try:
+            data = base64.b64decode(a.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError(
+                {"attachments": f"{a.filename}: content_base64 is not base64."}
+            ) from None
+        uploads.append(services.Upload(a.filename, a.content_type, data))
+    data_in = services.ResponseInput(
+        lines=[services.LineInput(line.item_id, line.unit_price,
+                                  [(t.min_quantity, t.unit_price) for t in line.tiers])
+               for line in payload.lines],
+        alternates=payload.alternates, exceptions=payload.exceptions,
+        attestations=payload.attestations, acknowledged_addenda=payload.acknowledged_addenda,
+    )  # fmt: skip
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    receipt = services.response_submit(user=lookups.caller(request), solicitation=s,
+                                       supplier=supplier, data=data_in, uploads=uploads,
+                                       idempotency_key=key)  # fmt: skip
+    return Status(201, receipt.__dict__)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/responses/withdraw", response=EnvelopeOut)
+def response_withdraw(request: HttpRequest, slug: str, sid: int, payload: SupplierIn) -> Any:
+    agency = lookups.agency(request, slug)
+    s = _solicitation(request, slug, sid)
+    supplier = _supplier(request, agency, payload.supplier_id)
+    r = services.response_withdraw(user=lookups.caller(request), solicitation=s, supplier=supplier)
+    return _envelope(r)
+
+
+# Public results ------------------------------------------------------------------------------
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/tabulation", response=TabulationOut,
+            auth=auth.OPTIONAL, tags=["procurement", "public"])  # fmt: skip
+def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
+    """The bid tabulation; 404 until the opening."""
+    s = _solicitation(request, slug, sid)
+    tab = selectors.tabulation_for(s)
+    if tab is None or s.opened_at is None:
+        raise Http404("Not opened.")
+    return {
+        "solicitation": s.number, "opened_at": s.opened_at,
+        "suppliers": [{"name": b.supplier, "responsive": b.responsive, "reasons": list(b.reasons)}
+                      for b in tab.bids],
+        "rows": [{"item": r.item.number, "description": r.item.description, "unit": r.item.unit,
+                  "estimated_quantity": str(r.item.quantity),
+                  "bids": [{"supplier": b.supplier, "unit_price": _price(c.unit_price),
+                            "extended": None if c.extended is None else str(c.extended),
+                            "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
+                 for r in tab.rows],
+    }  # fmt: skip
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/ocds", auth=auth.OPTIONAL,
+            tags=["procurement", "public"])  # fmt: skip
+def ocds(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
+    """An OCDS 1.1-shaped release; bids appear only once opened."""
+    return selectors.ocds_release(_solicitation(request, slug, sid))

@@ -1,0 +1,221 @@
+"""Demo cooperative bids for Lakes Region BOCES, built through the procurement services.
+
+- LK-2027-01 copy paper and milk: a demand survey (districts' quantities), published, an
+  addendum, answered questions, and three suppliers' sealed responses (due in two weeks).
+- LK-2026-03 custodial supplies: bid last autumn and publicly opened; its tabulation is public.
+
+The past bid is built with the services' clock set back to its dates, so every rule (no
+late bids, opening after the deadline) holds exactly as it did then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+
+from edcoop.members.models import Agency, Institution, Role, RoleAssignment, Supplier
+
+from . import services, timing
+from .services import LineInput, ResponseInput, Upload
+
+D = Decimal
+
+
+@contextmanager
+def _clock(moment: datetime) -> Iterator[None]:
+    with mock.patch.object(timing, "now", lambda: moment):
+        yield
+
+
+def _local(agency: Agency, year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    wall = datetime(year, month, day, hour, minute)  # noqa: DTZ001 (the agency's wall clock)
+    return timing.local_to_utc(agency, wall)
+
+
+def _rep(agency: Agency, supplier: Supplier, username: str, name: str, logins: list[Any]) -> Any:
+    from edcoop.members.demo import _give
+
+    found = RoleAssignment.objects.filter(agency=agency, supplier=supplier,
+                                          role=Role.SUPPLIER_REP).first()  # fmt: skip
+    if found is not None:
+        return found.user
+    _give(logins, agency, username, name, Role.SUPPLIER_REP, supplier=supplier)
+    return get_user_model().objects.get(username=username)
+
+
+def _offer(s: Any, prices: dict[str, Any], acks: list[int], **kw: Any) -> ResponseInput:
+    items = {i.number: i for i in s.items.all()}
+    lines = []
+    for number, price in prices.items():
+        base, tiers = (price, []) if not isinstance(price, tuple) else price
+        lines.append(LineInput(items[number].pk, base, tiers))
+    return ResponseInput(lines=lines, attestations=list(s.required_attestations),
+                         acknowledged_addenda=acks, **kw)  # fmt: skip
+
+
+def build(logins: list[Any]) -> None:
+    agency = Agency.objects.get(slug="lakes")
+    user_model = get_user_model()
+    officer = user_model.objects.get(username="purchasing@lakes.example.org")
+    admin = user_model.objects.get(username="admin@lakes.example.org")
+    suppliers = {s.legal_name.split()[0]: s for s in Supplier.objects.filter(agency=agency)}
+    empire, dairy, necp = suppliers["Empire"], suppliers["Finger"], suppliers["Northeast"]
+    reps = {
+        "empire": _rep(agency, empire, "rep@empirepaper.example.com", "Chris Novak", logins),
+        "dairy": _rep(agency, dairy, "rep@flxdairy.example.com", "Sam Whitaker", logins),
+        "necp": _rep(agency, necp, "rep@necp.example.com", "Alex Rivera", logins),
+    }
+    _past_bid(agency, officer, reps, empire, necp, dairy)
+    _current_bid(agency, officer, admin, reps, empire, dairy, necp)
+
+
+def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
+                 empire: Supplier, dairy: Supplier, necp: Supplier) -> None:  # fmt: skip
+    now = timing.now()
+    today = now.astimezone(agency.zone).date()
+    due_day = today + timedelta(days=14)
+    ymd = (due_day.year, due_day.month, due_day.day)
+    s = services.solicitation_create(
+        user=officer, agency=agency, number="LK-2027-01",
+        title="Copy paper and milk, cooperative bid 2026-27", kind="ifb",
+        category="Paper and food service",
+        description="Cooperative bid under GML §119-o for the component districts of Lakes "
+        "Region BOCES. Each participating district issues its own purchase orders and pays "
+        "its own invoices.",
+        eligible_kinds=[Institution.Kind.PUBLIC_K12],
+        required_attestations=["non_collusion", "debarment", "insurance"],
+        survey_deadline=now + timedelta(days=3),
+        questions_due_at=_local(agency, *ymd, 12) - timedelta(days=7),
+        responses_due_at=_local(agency, *ymd, 14),
+        opening_at=_local(agency, *ymd, 14, 30),
+    )  # fmt: skip
+    paper = services.lot_add(user=officer, solicitation=s, title="Copy paper",
+                             award_basis="all_or_none")  # fmt: skip
+    milk = services.lot_add(user=officer, solicitation=s, title="Milk", award_basis="per_item")
+    specs = "20 lb, 92 bright, 30% post-consumer recycled content; 10 reams per case."
+    items = [
+        (paper, "1.01", "Copy paper, 8.5 x 11, white", "case", specs),
+        (paper, "1.02", "Copy paper, 8.5 x 14, white", "case", specs),
+        (paper, "1.03", "Copy paper, 11 x 17, white", "case", "20 lb, 92 bright; 5 reams/case."),
+        (milk, "2.01", "Milk, 1% white, half pint", "each", "Grade A, delivered 2x weekly."),
+        (milk, "2.02", "Milk, fat-free chocolate, half pint", "each", "Grade A."),
+    ]  # fmt: skip
+    for lot, number, description, unit, spec in items:
+        services.item_add(user=officer, lot=lot, number=number, description=description,
+                          unit=unit, specifications=spec)  # fmt: skip
+    by_number = {i.number: i for i in s.items.all()}
+    districts = Institution.objects.filter(
+        agency=agency, kind=Institution.Kind.PUBLIC_K12, membership__status="active"
+    ).order_by("name")[:12]
+    for n, district in enumerate(districts):
+        quantities = {by_number["1.01"].pk: D(300 + 45 * n), by_number["1.02"].pk: D(20 + 3 * n),
+                      by_number["1.03"].pk: D(12 + 2 * (n % 4))}  # fmt: skip
+        if n % 3 != 2:  # two districts in three also join the milk bid
+            quantities[by_number["2.01"].pk] = D(18_000 + 1_500 * n)
+            quantities[by_number["2.02"].pk] = D(9_000 + 700 * n)
+        services.demand_commit(user=admin, solicitation=s, institution=district,
+                               quantities=quantities)  # fmt: skip
+    s = services.survey_close(user=officer, solicitation=s)
+    services.document_add(user=officer, solicitation=s, title="Bid specifications and forms",
+                          upload=Upload("LK-2027-01-specifications.txt", "text/plain",
+                                        b"Lakes Region BOCES LK-2027-01: specifications, "
+                                        b"non-collusion and debarment forms.\n"))  # fmt: skip
+    s = services.solicitation_publish(user=officer, solicitation=s)
+    q1 = services.question_ask(
+        user=reps["empire"],
+        solicitation=s,
+        supplier=empire,
+        text="Empire Paper here: will you accept 96 brightness?",
+    )
+    services.question_answer(user=officer, question=q1,
+                             public_text="Will 96 brightness paper be accepted?",
+                             answer="Yes: 92 bright is the minimum.")  # fmt: skip
+    q2 = services.question_ask(
+        user=reps["dairy"],
+        solicitation=s,
+        supplier=dairy,
+        text="How many delivery sites are there per district?",
+    )
+    services.question_answer(user=officer, question=q2, answer="One per school building; the "
+                             "list of buildings is in Addendum 1.")  # fmt: skip
+    services.addendum_issue(user=officer, solicitation=s, title="Delivery sites",
+                            body="Milk is delivered to each school building listed below, "
+                            "Tuesdays and Fridays before 7:00 AM.")  # fmt: skip
+    services.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+                             data=_offer(s, {"1.01": ("38.40", [("5000", "37.95")]),
+                                             "1.02": "44.10", "1.03": "61.75"}, [1]),
+                             idempotency_key="demo-empire-1")  # fmt: skip
+    services.response_submit(
+        user=reps["dairy"],
+        solicitation=s,
+        supplier=dairy,
+        data=_offer(s, {"2.01": "0.2875", "2.02": "0.3120"}, [1]),
+    )
+    services.response_submit(
+        user=reps["necp"],
+        solicitation=s,
+        supplier=necp,
+        data=_offer(
+            s,
+            {"1.01": "39.15", "1.02": "45.00", "1.03": "60.90"},
+            [1],
+            exceptions="Delivery within 10 business days.",
+        ),
+    )
+
+
+def _past_bid(agency: Agency, officer: Any, reps: dict[str, Any], empire: Supplier,
+              necp: Supplier, dairy: Supplier) -> None:  # fmt: skip
+    year = timing.now().astimezone(agency.zone).year - 1
+    with _clock(_local(agency, year, 9, 2, 9)):
+        s = services.solicitation_create(
+            user=officer, agency=agency, number="LK-2026-03",
+            title="Custodial supplies and trash liners", kind="ifb", category="Custodial",
+            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
+            required_attestations=["non_collusion", "debarment"],
+            questions_due_at=_local(agency, year, 9, 16, 12),
+            responses_due_at=_local(agency, year, 9, 23, 14),
+            opening_at=_local(agency, year, 9, 23, 14, 30),
+        )  # fmt: skip
+        liners = services.lot_add(user=officer, solicitation=s, title="Trash liners",
+                                  award_basis="per_lot")  # fmt: skip
+        chem = services.lot_add(user=officer, solicitation=s, title="Cleaning chemicals")
+        for lot, number, description, unit, qty in [
+            (liners, "1.01", "Can liner 40x46, 1.5 mil, black", "case of 100", "1800"),
+            (liners, "1.02", "Can liner 24x33, 0.7 mil, clear", "case of 500", "950"),
+            (chem, "2.01", "Neutral floor cleaner, concentrate", "gallon", "640"),
+            (chem, "2.02", "Glass cleaner, ready to use", "case of 12 qt", "210"),
+        ]:  # fmt: skip
+            services.item_add(user=officer, lot=lot, number=number, description=description,
+                              unit=unit, estimated_quantity=D(qty))  # fmt: skip
+        s = services.solicitation_publish(user=officer, solicitation=s)
+    with _clock(_local(agency, year, 9, 10, 11)):
+        services.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+                                 data=_offer(s, {"1.01": "21.40", "1.02": "24.15",
+                                                 "2.01": "11.95"}, []))  # fmt: skip
+    with _clock(_local(agency, year, 9, 12, 10)):
+        services.addendum_issue(user=officer, solicitation=s, title="Liner gauge",
+                                body="Item 1.01 may be 1.5 mil or heavier.")  # fmt: skip
+    with _clock(_local(agency, year, 9, 22, 16)):
+        services.response_submit(
+            user=reps["necp"],
+            solicitation=s,
+            supplier=necp,
+            data=_offer(
+                s, {"1.01": "22.10", "1.02": "23.80", "2.01": "12.40", "2.02": "38.50"}, [1]
+            ),
+        )
+        services.response_submit(
+            user=reps["dairy"],
+            solicitation=s,
+            supplier=dairy,
+            data=_offer(s, {"2.01": "11.75", "2.02": "39.90"}, [1]),
+        )
+    with _clock(_local(agency, year, 9, 23, 14, 30)):
+        services.solicitation_open(user=officer, solicitation=s)

@@ -1,0 +1,266 @@
+"""Forms for the solicitation pages. Domain rules live in ``services``; these parse."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from edcoop.members.forms import EdCoopForm
+from edcoop.members.models import Institution
+
+from . import timing
+from .models import Lot, Solicitation
+from .services import ATTESTATIONS, LineInput, ResponseInput, Upload
+
+LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time in the agency's zone; the form turns it into UTC."""
+
+    widget = LOCAL
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        for fmt in list(self.input_formats or []):
+            try:
+                return datetime.strptime(str(value).strip(), fmt)  # noqa: DTZ007 (agency zone)
+            except ValueError:
+                continue
+        raise ValidationError("Enter a date and time, e.g. 2026-03-15 14:00.")
+
+
+class AgencyTimesForm(EdCoopForm):
+    """Turns every ``LocalDateTimeField`` into an aware UTC moment in the agency's zone."""
+
+    def __init__(self, *args: Any, agency: Any, **kwargs: Any) -> None:
+        self.agency = agency
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            if isinstance(f, LocalDateTimeField):
+                f.help_text = (f.help_text + " " if f.help_text else "") + (
+                    f"Time in {agency.time_zone}."
+                )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, f in self.fields.items():
+            if isinstance(f, LocalDateTimeField) and data.get(name) is not None:
+                try:
+                    data[name] = timing.local_to_utc(self.agency, data[name], field=name)
+                except ValidationError as e:
+                    for msg in e.message_dict[name]:
+                        self.add_error(name, msg)
+        return data
+
+
+class SolicitationForm(AgencyTimesForm):
+    number = forms.CharField(max_length=40, help_text="e.g. IFB-2026-07")
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(label="Type", choices=Solicitation.Kind.choices)
+    category = forms.CharField(max_length=100, required=False)
+    lead_agency = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty when your agency is the lead agent."
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    eligibility = forms.ChoiceField(choices=Solicitation.Eligibility.choices)
+    eligible_kinds = forms.MultipleChoiceField(
+        label="Eligible institution kinds", choices=Institution.Kind.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="None checked: every kind.",
+    )  # fmt: skip
+    open_to_all_eligible = forms.BooleanField(
+        label="Open to every eligible member, not only those that committed quantities",
+        required=False,
+    )
+    required_attestations = forms.MultipleChoiceField(
+        choices=list(ATTESTATIONS.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    survey_deadline = LocalDateTimeField(
+        label="Demand survey closes", required=False, help_text="Leave empty for no demand survey."
+    )
+    questions_due_at = LocalDateTimeField(label="Questions due", required=False)
+    responses_due_at = LocalDateTimeField(label="Responses due")
+    opening_at = LocalDateTimeField(label="Public opening")
+
+
+class LotForm(EdCoopForm):
+    title = forms.CharField(max_length=200)
+    award_basis = forms.ChoiceField(choices=Lot.AwardBasis.choices)
+
+
+class ItemForm(EdCoopForm):
+    lot = forms.ModelChoiceField(queryset=Lot.objects.none(), empty_label="Choose a lot")
+    number = forms.CharField(label="Item number", max_length=20, help_text="e.g. 1.01")
+    description = forms.CharField(max_length=300)
+    unit = forms.CharField(max_length=40, help_text="e.g. case, gallon, each")
+    specifications = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    estimated_quantity = forms.DecimalField(
+        min_value=Decimal("0"),
+        decimal_places=2,
+        required=False,
+        help_text="With a demand survey, members' total.",
+    )
+
+    def __init__(self, *args: Any, solicitation: Solicitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = solicitation.lots.all()  # type: ignore[attr-defined]
+
+
+class DocumentForm(EdCoopForm):
+    title = forms.CharField(max_length=200)
+    file = forms.FileField()
+
+
+class AddendumForm(AgencyTimesForm):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(label="Text of the addendum", widget=forms.Textarea(attrs={"rows": 6}))
+    new_responses_due_at = LocalDateTimeField(
+        label="New response deadline", required=False, help_text="Only to extend the deadline."
+    )
+
+
+class AnswerForm(EdCoopForm):
+    public_text = forms.CharField(
+        label="Question as published",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Remove anything that names the supplier.",
+    )
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class QuestionForm(EdCoopForm):
+    text = forms.CharField(label="Your question", widget=forms.Textarea(attrs={"rows": 5}),
+                           help_text="Published with the answer to every supplier, without "
+                                     "your company's name.")  # fmt: skip
+
+
+class NoteForm(EdCoopForm):
+    note = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def _file(upload: Any) -> Upload:
+    return Upload(
+        str(upload.name), str(upload.content_type or "application/octet-stream"), upload.read()
+    )
+
+
+class ResponseForm(EdCoopForm):
+    """One price (and optional volume tiers) per line, texts, attestations, addenda."""
+
+    alternates = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Alternate products you offer, with their prices.",
+    )
+    exceptions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Any exception you take to the specifications.",
+    )
+    attestations = forms.MultipleChoiceField(
+        choices=[], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    acknowledged_addenda = forms.TypedMultipleChoiceField(
+        label="Addenda acknowledged",
+        choices=[],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attachment = forms.FileField(required=False, help_text="PDF, Word, Excel, CSV, text or "
+                                 "image; at most 10 MB.")  # fmt: skip
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, solicitation: Solicitation, initial_content: dict[str, Any]
+                 | None = None, **kwargs: Any) -> None:  # fmt: skip
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        content = initial_content or {}
+        for key in ("alternates", "exceptions", "attestations", "acknowledged_addenda"):
+            if key in content:
+                initial[key] = content[key]
+        super().__init__(*args, **kwargs)
+        self.items = list(solicitation.items.select_related("lot"))
+        prices = {line["item_id"]: line for line in content.get("lines", [])}
+        self.price_fields = []
+        for item in self.items:
+            line = prices.get(item.pk, {})
+            name, tier = f"price_{item.pk}", f"tiers_{item.pk}"
+            self.fields[name] = forms.CharField(
+                label=f"Unit price for {item.number} {item.description} (per {item.unit})",
+                required=False, initial=line.get("unit_price", ""),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                help_text="Dollars, up to 4 decimals; empty: not bid.",
+            )  # fmt: skip
+            self.fields[tier] = forms.CharField(
+                label=f"Volume tiers for {item.number}", required=False,
+                initial="; ".join(f"{t['min_quantity']}: {t['unit_price']}"
+                                  for t in line.get("tiers", [])),
+                help_text="Optional: minimum quantity: unit price, separated by semicolons "
+                          "(500: 30.95; 1000: 30.50).",
+            )  # fmt: skip
+            self.price_fields.append((item, self[name], self[tier]))
+        codes = solicitation.required_attestations or []
+        choices = [(c, ATTESTATIONS[c]) for c in codes]
+        self.fields["attestations"].choices = choices  # type: ignore[attr-defined]
+        self.fields["acknowledged_addenda"].choices = [  # type: ignore[attr-defined]
+            (a.number, f"Addendum {a.number}: {a.title}") for a in solicitation.addenda.all()
+        ]
+
+    def response_input(self) -> ResponseInput:
+        d = self.cleaned_data
+        lines = []
+        for item in self.items:
+            price = (d.get(f"price_{item.pk}") or "").strip()
+            tiers_raw = (d.get(f"tiers_{item.pk}") or "").strip()
+            tiers: list[tuple[Any, Any]] = []
+            for part in filter(None, (p.strip() for p in tiers_raw.split(";"))):
+                minimum, _, tier_price = part.partition(":")
+                if not tier_price:
+                    raise ValidationError(
+                        {
+                            f"tiers_{item.pk}": f"{part!r}: write a tier as "
+                            "minimum quantity: unit price."
+                        }
+                    )
+                tiers.append((minimum.strip(), tier_price.strip()))
+            if price or tiers:
+                lines.append(LineInput(item.pk, price, tiers))
+        return ResponseInput(
+            lines=lines,
+            alternates=d.get("alternates", ""),
+            exceptions=d.get("exceptions", ""),
+            attestations=list(d.get("attestations", [])),
+            acknowledged_addenda=list(d.get("acknowledged_addenda", [])),
+        )
+
+    def uploads(self) -> list[Upload]:
+        upload = self.cleaned_data.get("attachment")
+        return [_file(upload)] if upload else []
+
+
+class DemandForm(EdCoopForm):
+    def __init__(self, *args: Any, solicitation: Solicitation, current: dict[int, Decimal],
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.items = list(solicitation.items.select_related("lot"))
+        for item in self.items:
+            self.fields[f"qty_{item.pk}"] = forms.DecimalField(
+                label=f"{item.number} {item.description} ({item.unit} per year)",
+                required=False, min_value=Decimal("0"), decimal_places=2,
+                initial=current.get(item.pk), help_text=item.specifications[:200],
+            )  # fmt: skip
+
+    def quantities(self) -> dict[int, Decimal]:
+        return {item.pk: self.cleaned_data.get(f"qty_{item.pk}") or Decimal("0")
+                for item in self.items}  # fmt: skip

@@ -1,0 +1,39 @@
+"""``edcoop procurement open-due``: close what is past its deadline and open what is past
+its opening time (run it from cron every minute). ``edcoop procurement remind``: e-mail
+suppliers holding an unsubmitted draft when a deadline is within 48 hours (run daily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from edcoop.core import audit
+from edcoop.procurement import services
+
+ACTOR = audit.Actor(user_id=None, label="cli", source="cli")
+
+
+class Command(BaseCommand):
+    help = "Scheduled procurement jobs: `open-due` (cron, every minute) and `remind` (daily)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="job", required=True)
+        sub.add_parser("open-due", help="Close past-deadline solicitations; open those due.")
+        remind = sub.add_parser("remind", help="Remind suppliers of unsubmitted drafts.")
+        remind.add_argument("--hours", type=int, default=48)
+
+    def handle(self, *args: Any, job: str, **options: Any) -> None:
+        with audit.acting_as(ACTOR):
+            try:
+                if job == "open-due":
+                    opened = services.open_due()
+                    for s in opened:
+                        self.stdout.write(f"opened {s.agency.slug} {s.number}")
+                    self.stdout.write(f"{len(opened)} solicitation(s) opened")
+                else:
+                    sent = services.remind_due(within_hours=options["hours"])
+                    self.stdout.write(f"{sent} reminder(s) sent")
+            except ValidationError as e:
+                raise CommandError("; ".join(e.messages), returncode=2) from e

@@ -1,0 +1,338 @@
+"""Cooperative solicitations: demand surveys, lots and line items, addenda, public Q&A,
+suppliers' sealed responses and the opened bid tabulation.
+
+A response's contents (prices, texts, attachments) are stored only as Fernet ciphertext
+(``sealing.py``) until the public opening; only then are its prices written in clear to
+``BidLine``. Nothing here decrypts: the one way in is ``sealing.unseal_for``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from edcoop.members.models import Agency, Institution, Supplier
+
+
+class Solicitation(models.Model):
+    class Kind(models.TextChoices):
+        IFB = "ifb", "Invitation for bids (sealed bid)"
+        RFP = "rfp", "Request for proposals (best value)"
+        RFQ = "rfq", "Request for quotes"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+        OPENED = "opened", "Opened"
+        UNDER_EVALUATION = "under_evaluation", "Under evaluation"
+        AWARDED = "awarded", "Awarded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Eligibility(models.TextChoices):
+        SERVICE_AREA = "service_area", "The agency's members (service area)"
+        NATIONAL = "national", "Eligible institutions nationwide"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="solicitations")
+    number = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IFB)
+    category = models.CharField(max_length=100, blank=True)
+    lead_agency = models.CharField(
+        max_length=200, blank=True, help_text="The lead agent that receives and opens responses."
+    )
+    description = models.TextField(blank=True)
+    eligibility = models.CharField(
+        max_length=20, choices=Eligibility.choices, default=Eligibility.SERVICE_AREA
+    )
+    eligible_kinds = models.JSONField(default=list, blank=True)
+    open_to_all_eligible = models.BooleanField(
+        default=False,
+        help_text="Every eligible member may use the contract, not only those that committed "
+        "quantities in the demand survey (national cooperative practice).",
+    )
+    required_attestations = models.JSONField(default=list, blank=True)
+    survey_deadline = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    questions_due_at = models.DateTimeField(null=True, blank=True)
+    responses_due_at = models.DateTimeField(null=True, blank=True)
+    opening_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-responses_due_at", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="solicitation_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_sealed(self) -> bool:
+        """Responses stay sealed until the opening has happened."""
+        return self.opened_at is None
+
+
+class StatusChange(models.Model):
+    """Who moved a solicitation from one status to the next, and when."""
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    by_label = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class Lot(models.Model):
+    class AwardBasis(models.TextChoices):
+        PER_ITEM = "per_item", "Per item"
+        PER_LOT = "per_lot", "Per lot"
+        ALL_OR_NONE = "all_or_none", "All or none"
+
+    solicitation = models.ForeignKey(Solicitation, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    award_basis = models.CharField(
+        max_length=20, choices=AwardBasis.choices, default=AwardBasis.PER_ITEM
+    )
+
+    class Meta:
+        ordering = ["solicitation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["solicitation", "number"], name="lot_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.number}: {self.title}"
+
+    @property
+    def needs_every_line(self) -> bool:
+        return self.award_basis in {self.AwardBasis.PER_LOT, self.AwardBasis.ALL_OR_NONE}
+
+
+class LineItem(models.Model):
+    solicitation = models.ForeignKey(Solicitation, on_delete=models.CASCADE, related_name="items")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="items")
+    number = models.CharField(max_length=20)
+    description = models.CharField(max_length=300)
+    unit = models.CharField(max_length=40)
+    specifications = models.TextField(blank=True)
+    estimated_quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["lot__number", "number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["solicitation", "number"], name="line_item_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}"
+
+
+class Criterion(models.Model):
+    """An RFP's evaluation criterion and its weight (percent; the weights sum to 100)."""
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.CASCADE, related_name="criteria"
+    )
+    name = models.CharField(max_length=200)
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["solicitation", "-weight", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight}%)"
+
+
+class Document(models.Model):
+    """A solicitation document (specifications, forms), public once published."""
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.CASCADE, related_name="documents"
+    )
+    title = models.CharField(max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["solicitation", "added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Addendum(models.Model):
+    solicitation = models.ForeignKey(Solicitation, on_delete=models.CASCADE, related_name="addenda")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    issued_at = models.DateTimeField()
+    new_responses_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["solicitation", "number"]
+        verbose_name_plural = "addenda"
+        constraints = [
+            models.UniqueConstraint(fields=["solicitation", "number"], name="addendum_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.number}: {self.title}"
+
+
+class Question(models.Model):
+    """A supplier asks privately; the agency publishes the answer to all, anonymised."""
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.CASCADE, related_name="questions"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="questions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    asked_at = models.DateTimeField()
+    public_text = models.TextField(blank=True, help_text="The question as published (anonymised).")
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["solicitation", "asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Question on {self.solicitation.number}"
+
+
+class DemandCommitment(models.Model):
+    """A member's estimated annual quantity of one item (intent to participate)."""
+
+    item = models.ForeignKey(LineItem, on_delete=models.CASCADE, related_name="commitments")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="demand_commitments"
+    )
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    committed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "institution"], name="commitment_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="commitment_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution}: {self.quantity} of {self.item.number}"
+
+
+class Response(models.Model):
+    """One sealed envelope: a draft, a submission (the latest counts), or a withdrawal."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        SUPERSEDED = "superseded", "Replaced by a later submission"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.PROTECT, related_name="responses"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="responses")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    is_current = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    sealed = models.BinaryField(help_text="Fernet ciphertext of the response's content.")
+    content_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Filled at the opening, never before:
+    responsive = models.BooleanField(null=True)
+    nonresponsive_reasons = models.JSONField(default=list, blank=True)
+    opened_content = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["solicitation", "supplier__legal_name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["solicitation", "supplier"], condition=Q(is_current=True),
+                name="response_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["solicitation", "supplier"], condition=Q(status="draft"),
+                name="response_one_draft",
+            ),
+            models.UniqueConstraint(
+                fields=["supplier", "idempotency_key"], condition=~Q(idempotency_key=""),
+                name="response_idempotency_key",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.supplier} response to {self.solicitation.number} (v{self.version})"
+
+    @property
+    def agency_id(self) -> int:
+        return self.solicitation.agency_id
+
+
+class ResponseAttachment(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    sealed = models.BinaryField(help_text="Fernet ciphertext of the file.")
+
+    class Meta:
+        ordering = ["response", "filename", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class BidLine(models.Model):
+    """A price from an opened response, in clear: written at the opening, never before."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="bid_lines")
+    item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="bid_lines")
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    tiers = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["item", "unit_price", "pk"]
+        constraints = [models.UniqueConstraint(fields=["response", "item"], name="bid_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} at {self.unit_price}"

@@ -1,0 +1,192 @@
+"""Reads that need more than a filter: demand aggregates, participants, the tabulation of an
+opened solicitation, OCDS-ready data. Nothing here returns a sealed price: prices come only
+from ``BidLine`` rows, which exist only after the opening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+
+from edcoop.core import permissions
+from edcoop.members.models import Agency, Institution, Membership
+
+from . import tabulation
+from .models import DemandCommitment, Response, Solicitation
+
+PUBLIC_STATUSES = [s for s in Solicitation.Status.values if s != Solicitation.Status.DRAFT]
+
+
+def public_solicitations(agency: Agency) -> QuerySet[Solicitation]:
+    return Solicitation.objects.filter(agency=agency, published_at__isnull=False)
+
+
+def public_solicitation(slug: str, pk: int) -> Solicitation:
+    found = (Solicitation.objects.select_related("agency")
+             .filter(agency__slug=slug, pk=pk, published_at__isnull=False).first())  # fmt: skip
+    if found is None:
+        raise Http404("No such solicitation.")
+    return found
+
+
+def solicitation_for(user: Any, agency: Agency, pk: int) -> Solicitation:
+    return permissions.get_or_404(
+        permissions.solicitations_for(user, agency).select_related("agency"), pk=pk
+    )
+
+
+def public_questions(solicitation: Solicitation) -> QuerySet[Any]:
+    return solicitation.questions.filter(answered_at__isnull=False).order_by("answered_at", "pk")
+
+
+@dataclass
+class DemandRow:
+    item: Any
+    total: Decimal
+    by_member: list[tuple[str, Decimal]]
+
+
+def demand_by_item(solicitation: Solicitation) -> list[DemandRow]:
+    rows = []
+    commitments = (DemandCommitment.objects.filter(item__solicitation=solicitation)
+                   .select_related("institution").order_by("institution__name"))  # fmt: skip
+    by_item: dict[int, list[tuple[str, Decimal]]] = {}
+    for c in commitments:
+        by_item.setdefault(c.item_id, []).append((c.institution.name, c.quantity))
+    for item in solicitation.items.select_related("lot"):
+        members = by_item.get(item.pk, [])
+        rows.append(DemandRow(item, sum((q for _, q in members), Decimal("0")), members))
+    return rows
+
+
+def demand_by_member(solicitation: Solicitation) -> list[tuple[str, int, Decimal]]:
+    """(institution, items committed, total quantity) per committing member."""
+    rows = (DemandCommitment.objects.filter(item__solicitation=solicitation)
+            .values("institution__name").annotate(total=Sum("quantity"))
+            .order_by("institution__name"))  # fmt: skip
+    counts: dict[str, int] = {}
+    for c in DemandCommitment.objects.filter(item__solicitation=solicitation).values(
+        "institution__name"
+    ):
+        counts[c["institution__name"]] = counts.get(c["institution__name"], 0) + 1
+    return [(r["institution__name"], counts[r["institution__name"]], r["total"]) for r in rows]
+
+
+def participants(solicitation: Solicitation) -> QuerySet[Institution]:
+    """Who may use the resulting contract: the members that committed quantities
+    (GML §119-o), or every eligible active member when the solicitation is open to all."""
+    qs = Institution.objects.filter(agency=solicitation.agency,
+                                    membership__status=Membership.Status.ACTIVE)  # fmt: skip
+    if solicitation.eligible_kinds:
+        qs = qs.filter(kind__in=solicitation.eligible_kinds)
+    if not solicitation.open_to_all_eligible:
+        qs = qs.filter(demand_commitments__item__solicitation=solicitation,
+                       demand_commitments__quantity__gt=0)  # fmt: skip
+    return qs.distinct().order_by("name")
+
+
+def commitments_of(solicitation: Solicitation, institution: Institution) -> dict[int, Decimal]:
+    return dict(DemandCommitment.objects.filter(item__solicitation=solicitation,
+                                                institution=institution)
+                .values_list("item_id", "quantity"))  # fmt: skip
+
+
+def opened_responses(solicitation: Solicitation) -> QuerySet[Response]:
+    if solicitation.is_sealed:
+        return Response.objects.none()
+    return (Response.objects.filter(solicitation=solicitation, responsive__isnull=False)
+            .select_related("supplier").prefetch_related("bid_lines")
+            .order_by("supplier__legal_name", "pk"))  # fmt: skip
+
+
+def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
+    """The tabulation of an opened solicitation; ``None`` while it is sealed."""
+    if solicitation.is_sealed:
+        return None
+    items = [
+        tabulation.Item(i.pk, i.number, i.description, i.unit, i.estimated_quantity,
+                        i.lot.number, i.lot.title, i.lot.award_basis)
+        for i in solicitation.items.select_related("lot").order_by("lot__number", "number")
+    ]  # fmt: skip
+    bids = []
+    for r in opened_responses(solicitation):
+        prices = {
+            b.item_id: (b.unit_price, tuple((Decimal(t["min_quantity"]), Decimal(t["unit_price"]))
+                                            for t in b.tiers))
+            for b in r.bid_lines.all()
+        }  # fmt: skip
+        bids.append(tabulation.Bid(str(r.supplier), bool(r.responsive),
+                                   tuple(r.nonresponsive_reasons), prices))  # fmt: skip
+    return tabulation.tabulate(items, bids)
+
+
+def tabulation_rows(tab: tabulation.Tabulation) -> tuple[list[str], list[list[Any]]]:
+    """The tabulation as one table for CSV and XLSX: a row per item and supplier."""
+    header = ["Lot", "Item", "Description", "Unit", "Estimated quantity", "Supplier",
+              "Unit price", "Extended price", "Lowest responsive", "Responsive",
+              "Volume tiers (min quantity: unit price)", "Notes"]  # fmt: skip
+    rows: list[list[Any]] = []
+    for row in tab.rows:
+        for cell, bid in zip(row.cells, tab.bids, strict=True):
+            if cell.unit_price is None:
+                continue
+            tiers = "; ".join(f"{m.normalize()}: {p}" for m, p in cell.tiers)
+            rows.append([row.item.lot_number, row.item.number, row.item.description,
+                         row.item.unit, row.item.quantity, bid.supplier, cell.unit_price,
+                         cell.extended, "yes" if cell.lowest else "no",
+                         "yes" if bid.responsive else "no", tiers,
+                         " ".join(bid.reasons)])  # fmt: skip
+    return header, rows
+
+
+def ocds_release(solicitation: Solicitation) -> dict[str, Any]:
+    """An OCDS 1.1-shaped release of the tender; bids (with prices) only once opened."""
+    s = solicitation
+    method = {"ifb": "open", "rfp": "open", "rfq": "limited"}[s.kind]
+    release: dict[str, Any] = {
+        "ocid": f"ocds-edcoop-{s.agency.slug}-{s.number}",
+        "id": f"{s.number}-{s.status}",
+        "date": (s.opened_at or s.published_at or s.created_at).isoformat(),
+        "tag": ["tender"],
+        "initiationType": "tender",
+        "buyer": {"name": s.lead_agency or s.agency.name},
+        "tender": {
+            "id": s.number, "title": s.title, "status": _ocds_status(s),
+            "procurementMethod": method, "procurementMethodDetails": s.get_kind_display(),
+            "mainProcurementCategory": "goods",
+            "tenderPeriod": {"startDate": s.published_at.isoformat() if s.published_at else None,
+                             "endDate": _iso(s.responses_due_at)},
+            "items": [{"id": i.number, "description": i.description,
+                       "quantity": str(i.estimated_quantity), "unit": {"name": i.unit}}
+                      for i in s.items.all()],
+            "numberOfTenderers": None,
+        },
+    }  # fmt: skip
+    if not s.is_sealed:
+        details = []
+        for r in opened_responses(s):
+            details.append({
+                "id": str(r.pk), "date": r.received_at.isoformat(),
+                "status": "valid" if r.responsive else "disqualified",
+                "tenderers": [{"name": str(r.supplier)}],
+                "value": None,
+                "items": [{"id": b.item.number, "unitPrice": str(b.unit_price)}
+                          for b in r.bid_lines.select_related("item")],
+            })  # fmt: skip
+        release["bids"] = {"details": details}
+        release["tender"]["numberOfTenderers"] = len(details)
+        release["tag"] = ["tender", "tenderUpdate"]
+    return release
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _ocds_status(s: Solicitation) -> str:
+    return {"draft": "planning", "published": "active", "closed": "active",
+            "opened": "active", "under_evaluation": "active", "awarded": "complete",
+            "cancelled": "cancelled"}[s.status]  # fmt: skip

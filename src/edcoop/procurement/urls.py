@@ -1,0 +1,42 @@
+from django.urls import path
+
+from .views import console, portal, public
+
+app_name = "procurement"
+
+A = "a/<slug:slug>/"
+C = A + "solicitations/<int:pk>/"
+P = A + "supplier/<int:sid>/bids/"
+
+urlpatterns = [
+    # Public
+    path(A + "bids/", public.public_list, name="public_list"),
+    path(A + "bids/<int:pk>/", public.public_detail, name="public_detail"),
+    path(A + "bids/<int:pk>/documents/<int:doc>/", public.document, name="document"),
+    path(A + "bids/<int:pk>/tabulation/", public.tabulation, name="tabulation"),
+    # Agency console
+    path(A + "solicitations/", console.solicitation_list, name="list"),
+    path(A + "solicitations/new/", console.solicitation_create, name="create"),
+    path(C, console.solicitation_detail, name="detail"),
+    path(C + "lots/new/", console.lot_add, name="lot_add"),
+    path(C + "items/new/", console.item_add, name="item_add"),
+    path(C + "documents/new/", console.document_add, name="document_add"),
+    path(C + "addenda/new/", console.addendum_add, name="addendum_add"),
+    path(C + "questions/<int:question>/answer/", console.question_answer, name="answer"),
+    path(C + "responses/<int:rid>/", console.response_detail, name="response"),
+    path(
+        C + "responses/<int:rid>/attachments/<int:aid>/",
+        console.response_attachment,
+        name="response_attachment",
+    ),
+    path(C + "<str:move>/", console.confirm, name="confirm"),
+    # Supplier portal
+    path(P, portal.bids, name="bids"),
+    path(P + "<int:pk>/", portal.respond, name="respond"),
+    path(P + "<int:pk>/withdraw/", portal.withdraw, name="withdraw"),
+    path(P + "<int:pk>/ask/", portal.ask, name="ask"),
+    path(P + "<int:pk>/receipts/<int:rid>/", portal.receipt, name="receipt"),
+    # Member portal: demand surveys
+    path(A + "institution/<int:iid>/surveys/", portal.surveys, name="surveys"),
+    path(A + "institution/<int:iid>/surveys/<int:pk>/", portal.survey, name="survey"),
+]

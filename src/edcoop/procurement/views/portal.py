@@ -1,0 +1,214 @@
+"""The supplier portal (open solicitations, its own responses) and the member portal's
+demand surveys. Another supplier's or institution's pages are 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from edcoop.core import permissions
+from edcoop.core.permissions import Action
+from edcoop.members.forms import ConfirmForm, add_service_errors
+from edcoop.members.models import Agency, Institution, Supplier
+from edcoop.members.views._common import agency_or_404, posted
+
+from .. import sealing, selectors, services, timing
+from ..forms import DemandForm, QuestionForm, ResponseForm
+from ..models import Response, Solicitation
+
+
+def _supplier(request: HttpRequest, agency: Agency, sid: int) -> Supplier:
+    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=sid)
+    permissions.require(request.user, Action.RESPONSE_SUBMIT, agency, supplier=supplier)
+    return supplier
+
+
+@login_required
+def bids(request: HttpRequest, slug: str, sid: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, sid)
+    now = timing.now()
+    open_now = (
+        selectors.public_solicitations(agency)
+        .filter(status=Solicitation.Status.PUBLISHED, responses_due_at__gt=now)
+        .order_by("responses_due_at", "pk")
+    )
+    mine = (Response.objects.filter(supplier=supplier).exclude(status=Response.Status.SUPERSEDED)
+            .select_related("solicitation").order_by("-received_at", "pk"))  # fmt: skip
+    return render(
+        request,
+        "procurement/supplier_bids.html",
+        {"agency": agency, "supplier": supplier, "open_now": open_now, "mine": mine},
+    )
+
+
+def _open_solicitation(agency: Agency, pk: int) -> Solicitation:
+    return permissions.get_or_404(selectors.public_solicitations(agency).select_related("agency"),
+                                  pk=pk)  # fmt: skip
+
+
+@login_required
+def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, sid)
+    s = _open_solicitation(agency, pk)
+    draft = Response.objects.filter(solicitation=s, supplier=supplier,
+                                    status=Response.Status.DRAFT).first()  # fmt: skip
+    current = Response.objects.filter(solicitation=s, supplier=supplier, is_current=True).first()
+    source = draft or current
+    content = sealing.unseal_for(request.user, source, what="own response") if source else None
+    form = ResponseForm(posted(request), request.FILES or None, solicitation=s,
+                        initial_content=content)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            data = form.response_input()
+            if submit:
+                receipt = services.response_submit(
+                    user=request.user, solicitation=s, supplier=supplier, data=data,
+                    uploads=form.uploads(), with_draft_attachments=True,
+                    idempotency_key=form.cleaned_data.get("idempotency_key", ""),
+                )  # fmt: skip
+            else:
+                services.response_save_draft(
+                    user=request.user, solicitation=s, supplier=supplier, data=data,
+                    uploads=form.uploads(),
+                    remove_attachments=[int(x) for x in request.POST.getlist("remove")
+                                        if x.isdigit()],
+                )  # fmt: skip
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            if submit:
+                messages.success(request, "Your response was received and sealed.")
+                return redirect(
+                    "procurement:receipt", agency.slug, supplier.pk, s.pk, receipt.response_id
+                )
+            messages.success(request, "Draft saved. It is not submitted yet.")
+            return redirect("procurement:respond", agency.slug, supplier.pk, s.pk)
+    return render(request, "procurement/respond.html", {
+        "agency": agency, "supplier": supplier, "s": s, "form": form, "draft": draft,
+        "current": current, "attachments": draft.attachments.all() if draft else [],
+        "is_open": s.status == "published" and timing.is_on_time(s.responses_due_at,
+                                                                 timing.now()),
+        "addenda": s.addenda.all(), "questions": selectors.public_questions(s),
+        "lots": s.lots.prefetch_related("items"),
+    })  # fmt: skip
+
+
+@login_required
+def receipt(request: HttpRequest, slug: str, sid: int, pk: int, rid: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, sid)
+    r = permissions.get_or_404(Response.objects.filter(supplier=supplier, solicitation_id=pk)
+                               .exclude(status=Response.Status.DRAFT)
+                               .select_related("solicitation"), pk=rid)  # fmt: skip
+    return render(
+        request,
+        "procurement/receipt.html",
+        {"agency": agency, "supplier": supplier, "s": r.solicitation, "r": r},
+    )
+
+
+@login_required
+def withdraw(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, sid)
+    s = _open_solicitation(agency, pk)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_withdraw(user=request.user, solicitation=s, supplier=supplier)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Your response is withdrawn. You may submit again before "
+                                      "the deadline.")  # fmt: skip
+            return redirect("procurement:bids", agency.slug, supplier.pk)
+    return render(request, "procurement/confirm.html", {
+        "agency": agency, "s": s, "form": form, "label": "Withdraw response", "danger": True,
+        "what": "Your submitted response will no longer count. You may submit a new one "
+                "before the deadline.",
+        "cancel_url": reverse("procurement:respond", args=[slug, sid, pk]),
+    })  # fmt: skip
+
+
+@login_required
+def ask(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    supplier = _supplier(request, agency, sid)
+    s = _open_solicitation(agency, pk)
+    form = QuestionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_ask(
+                user=request.user, solicitation=s, supplier=supplier, **form.cleaned_data
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Question sent. The answer will be published to all "
+                                      "suppliers.")  # fmt: skip
+            return redirect("procurement:respond", agency.slug, supplier.pk, s.pk)
+    return render(request, "procurement/form.html", {
+        "agency": agency, "s": s, "form": form, "heading": f"Ask about {s.number}",
+        "submit": "Send question", "cancel_url": reverse("procurement:respond",
+                                                         args=[slug, sid, pk]),
+    })  # fmt: skip
+
+
+def _institution(request: HttpRequest, agency: Agency, iid: int) -> Institution:
+    institution = permissions.get_or_404(permissions.institutions_for(request.user, agency),
+                                         pk=iid)  # fmt: skip
+    permissions.require(request.user, Action.DEMAND_COMMIT, agency, institution=institution)
+    return institution
+
+
+@login_required
+def surveys(request: HttpRequest, slug: str, iid: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    institution = _institution(request, agency, iid)
+    qs = Solicitation.objects.filter(
+        agency=agency, survey_deadline__gt=timing.now(), status=Solicitation.Status.DRAFT
+    ).order_by("survey_deadline")
+    return render(
+        request,
+        "procurement/surveys.html",
+        {"agency": agency, "institution": institution, "surveys": qs},
+    )
+
+
+@login_required
+def survey(request: HttpRequest, slug: str, iid: int, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug)
+    institution = _institution(request, agency, iid)
+    s = permissions.get_or_404(
+        Solicitation.objects.filter(agency=agency, survey_deadline__isnull=False), pk=pk
+    )
+    form = DemandForm(posted(request), solicitation=s,
+                      current=selectors.commitments_of(s, institution))  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.demand_commit(user=request.user, solicitation=s, institution=institution,
+                                   quantities=form.quantities())  # fmt: skip
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Saved your estimated quantities.")
+            return redirect("procurement:surveys", agency.slug, institution.pk)
+    ctx: dict[str, Any] = {
+        "agency": agency,
+        "institution": institution,
+        "s": s,
+        "form": form,
+        "heading": f"Demand survey: {s.title}",
+        "submit": "Save quantities",
+        "cancel_url": reverse("procurement:surveys", args=[slug, iid]),
+    }
+    return render(request, "procurement/form.html", ctx)

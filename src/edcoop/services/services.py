@@ -1,0 +1,341 @@
+"""Writes on the service catalog, requests, subscriptions and usage.
+
+Each function checks permission, validates, writes in one transaction and records the
+audit event in that same transaction (see docs/billing.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from edcoop.core import audit
+from edcoop.core.permissions import Action
+from edcoop.members.models import Agency, Institution, Membership
+from edcoop.services.perm import require
+
+from .fiscal import fiscal_year_of
+from .models import (
+    ChargeMethod,
+    Service,
+    ServicePosition,
+    ServiceRequest,
+    ServiceYear,
+    Subscription,
+    UsageRecord,
+)
+
+SERVICE_FIELDS = (
+    "code", "name", "coser_group", "category", "description", "unit", "aidable", "capacity",
+    "charge_method", "unit_rate", "share_basis", "flat_amount", "admin_fee_pct",
+    "all_components", "active",
+)  # fmt: skip
+
+# Default request deadlines (Wayne-Finger Lakes BOCES policy 4110/4120): preliminary by
+# Feb 1 and final by May 1 before the fiscal year.
+PRELIMINARY_DUE = (2, 1)
+FINAL_DUE = (5, 1)
+
+
+def _today(agency: Agency) -> date:
+    return timezone.now().astimezone(agency.zone).date()
+
+
+def _clean_save(obj: Any) -> None:
+    obj.full_clean()
+    obj.save()
+
+
+@transaction.atomic
+def service_create(*, user: Any, agency: Agency, **fields: Any) -> Service:
+    require(user, Action.SERVICE_CATALOG_EDIT, agency)
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in unknown})
+    service = Service(agency=agency, **fields)
+    if Service.objects.filter(agency=agency, code=service.code).exists():
+        raise ValidationError({"code": f"{agency} already has a service {service.code}."})
+    _check_terms(service)
+    _clean_save(service)
+    audit.record_create("service.create", service)
+    return service
+
+
+@transaction.atomic
+def service_update(*, user: Any, service: Service, **fields: Any) -> Service:
+    require(user, Action.SERVICE_CATALOG_EDIT, service.agency)
+    unknown = set(fields) - set(SERVICE_FIELDS) | ({"code"} & set(fields))
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    names = list(SERVICE_FIELDS)
+    before = audit.snapshot(service, names)
+    for name, value in fields.items():
+        setattr(service, name, value)
+    _check_terms(service)
+    _clean_save(service)
+    audit.record(
+        "service.update", service, changes=audit.diff(before, audit.snapshot(service, names))
+    )
+    return service
+
+
+def _check_terms(service: Service) -> None:
+    if service.charge_method in (ChargeMethod.RATE, ChargeMethod.COMMITTED_SEATS) and (
+        service.unit_rate is None or service.unit_rate <= 0
+    ):
+        raise ValidationError({"unit_rate": "This charge method needs a unit rate above zero."})
+    if service.charge_method == ChargeMethod.FLAT and not service.flat_amount:
+        raise ValidationError({"flat_amount": "A flat charge needs its yearly amount."})
+
+
+@transaction.atomic
+def service_year_set(
+    *,
+    user: Any,
+    service: Service,
+    fiscal_year: int,
+    budget: Decimal,
+    actual_cost: Decimal | None = None,
+    positions: list[tuple[str, Decimal, Decimal]] | None = None,
+) -> ServiceYear:
+    """A service's budget (cost pool) for a fiscal year, its actual cost once known, and the
+    staff positions behind it (title, salary, FTE) for the aid's salary cap."""
+    from edcoop.billing.aid import salary_over_cap
+
+    require(user, Action.SERVICE_CATALOG_EDIT, service.agency)
+    year, created = ServiceYear.objects.select_for_update().get_or_create(
+        service=service, fiscal_year=fiscal_year
+    )
+    names = ["budget", "actual_cost", "salaries", "salary_over_cap"]
+    before = None if created else audit.snapshot(year, names)
+    year.budget = budget
+    year.actual_cost = actual_cost
+    if positions is not None:
+        year.positions.all().delete()
+        rows = [ServicePosition(service_year=year, title=t, salary=s, fte=f)
+                for t, s, f in positions]  # fmt: skip
+        for row in rows:
+            row.full_clean(exclude=["service_year"])
+        ServicePosition.objects.bulk_create(rows)
+        year.salaries = sum((r.salary * r.fte for r in rows), Decimal(0)).quantize(Decimal("0.01"))
+        year.salary_over_cap = salary_over_cap(
+            service.agency, fiscal_year, [(r.salary, r.fte) for r in rows]
+        )
+    _clean_save(year)
+    audit.record("service_year.set", year, agency_id=service.agency_id,
+                 changes=audit.diff(before, audit.snapshot(year, names)))  # fmt: skip
+    return year
+
+
+def request_due(agency: Agency, fiscal_year: int, kind: str) -> date | None:
+    """When a request for ``fiscal_year`` is due (Feb 1 / May 1 of the year it starts)."""
+    start_year = fiscal_year - 1
+    if kind == ServiceRequest.Kind.PRELIMINARY:
+        return date(start_year, *PRELIMINARY_DUE)
+    if kind == ServiceRequest.Kind.FINAL:
+        return date(start_year, *FINAL_DUE)
+    return None
+
+
+def _active_member(agency: Agency, institution: Institution) -> None:
+    if institution.agency_id != agency.pk:
+        raise ValidationError({"institution": "The institution belongs to another agency."})
+    status = Membership.objects.filter(institution=institution).values_list("status", flat=True)
+    if list(status) != [Membership.Status.ACTIVE]:
+        raise ValidationError({"institution": f"{institution} is not an active member."})
+
+
+@transaction.atomic
+def request_file(
+    *,
+    user: Any,
+    institution: Institution,
+    service: Service,
+    fiscal_year: int,
+    kind: str,
+    quantity: Decimal,
+    note: str = "",
+) -> ServiceRequest:
+    """A member asks for a service next year (preliminary, final) or mid-year (additional)."""
+    agency = institution.agency
+    require(user, Action.SERVICE_REQUEST_FILE, agency, institution=institution)
+    _active_member(agency, institution)
+    if service.agency_id != agency.pk or not service.active:
+        raise ValidationError({"service": "No such service in the catalog."})
+    if kind not in ServiceRequest.Kind.values:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of request."})
+    if quantity is None or quantity < 0:
+        raise ValidationError({"quantity": "Enter a quantity of zero or more."})
+    due = request_due(agency, fiscal_year, kind)
+    now = timezone.now()
+    req = ServiceRequest(
+        agency=agency, institution=institution, service=service, fiscal_year=fiscal_year,
+        kind=kind, quantity=quantity, submitted_at=now, due_on=due,
+        late=bool(due and _today(agency) > due),
+        submitted_by=user if getattr(user, "is_authenticated", False) else None, note=note,
+    )  # fmt: skip
+    _clean_save(req)
+    audit.record_create("service_request.file", req)
+    return req
+
+
+@transaction.atomic
+def request_decide(
+    *, user: Any, request: ServiceRequest, approve: bool, quantity: Decimal | None = None
+) -> ServiceRequest:
+    """Approve a request into the member's subscription for the year (its quantity is the
+    estimate or commitment), or decline it."""
+    require(user, Action.SERVICE_REQUEST_DECIDE, request.agency)
+    req = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    if req.status != ServiceRequest.Status.SUBMITTED:
+        raise ValidationError({"status": f"This request was already {req.status}."})
+    req.status = ServiceRequest.Status.APPROVED if approve else ServiceRequest.Status.DECLINED
+    req.decided_at = timezone.now()
+    req.save(update_fields=["status", "decided_at"])
+    audit.record("service_request.decide", req, changes={"status": ["submitted", req.status]})
+    if approve:
+        subscription_set(
+            user=user, institution=req.institution, service=req.service,
+            fiscal_year=req.fiscal_year, quantity=req.quantity if quantity is None else quantity,
+            request=req,
+        )  # fmt: skip
+    return req
+
+
+@transaction.atomic
+def subscription_set(
+    *,
+    user: Any,
+    institution: Institution,
+    service: Service,
+    fiscal_year: int,
+    quantity: Decimal,
+    request: ServiceRequest | None = None,
+) -> Subscription:
+    """Create or change a member's subscription (approved participation) for a year."""
+    agency = institution.agency
+    require(user, Action.SERVICE_REQUEST_DECIDE, agency)
+    _active_member(agency, institution)
+    if service.agency_id != agency.pk:
+        raise ValidationError({"service": "No such service in the catalog."})
+    if quantity < 0:
+        raise ValidationError({"quantity": "Enter a quantity of zero or more."})
+    sub = (
+        Subscription.objects.select_for_update()
+        .filter(institution=institution, service=service, fiscal_year=fiscal_year)
+        .first()
+    )
+    if sub is None:
+        sub = Subscription(agency=agency, institution=institution, service=service,
+                           fiscal_year=fiscal_year, quantity=quantity, request=request,
+                           approved_at=timezone.now())  # fmt: skip
+        _clean_save(sub)
+        audit.record_create("subscription.create", sub)
+        return sub
+    old = sub.quantity
+    sub.quantity = quantity
+    sub.request = request or sub.request
+    _clean_save(sub)
+    audit.record("subscription.update", sub, changes={"quantity": [old, quantity]})
+    return sub
+
+
+def _period_posted(agency: Agency, period: date) -> bool:
+    from edcoop.billing.models import BillingRun
+
+    return BillingRun.objects.filter(
+        agency=agency, kind=BillingRun.Kind.MONTHLY, period=period,
+        status=BillingRun.Status.POSTED,
+    ).exists()  # fmt: skip
+
+
+def check_usage(
+    *,
+    agency: Agency,
+    subscription: Subscription | None,
+    institution: Institution,
+    service: Service,
+    period: date,
+    quantity: Decimal,
+    pending: Decimal = Decimal(0),
+) -> None:
+    """The rules every usage record meets (shared by the form, the API and the import)."""
+    if quantity is None or quantity < 0:
+        raise ValidationError({"quantity": "A quantity cannot be negative."})
+    if period.day != 1:
+        raise ValidationError({"period": "A period is a month (its first day)."})
+    fy = fiscal_year_of(period, agency.fiscal_year_start_month)
+    if subscription is None:
+        raise ValidationError(
+            {"service": f"{institution} has no subscription to {service.code} for FY{fy}."}
+        )
+    if _period_posted(agency, period):
+        raise ValidationError(
+            {"period": f"{period:%B %Y} is already billed; correct it with a credit memo."}
+        )
+    if service.capacity is not None:
+        used = UsageRecord.objects.filter(
+            service=service, period__in=_fy_periods(agency, fy)
+        ).aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+        left = max(service.capacity - used - pending, Decimal(0))
+        if used + pending + quantity > service.capacity:
+            raise ValidationError(
+                {"quantity": f"{service.code} has {service.capacity.normalize():f} "
+                 f"{service.unit} a year and {left.normalize():f} left; this is beyond "
+                 "capacity."}
+            )  # fmt: skip
+
+
+def _fy_periods(agency: Agency, fy: int) -> list[date]:
+    from .fiscal import fiscal_year_periods
+
+    return fiscal_year_periods(fy, agency.fiscal_year_start_month)
+
+
+def find_subscription(
+    agency: Agency, institution: Institution, service: Service, period: date
+) -> Subscription | None:
+    fy = fiscal_year_of(period, agency.fiscal_year_start_month)
+    return Subscription.objects.filter(
+        institution=institution, service=service, fiscal_year=fy
+    ).first()
+
+
+@transaction.atomic
+def usage_record(
+    *,
+    user: Any,
+    institution: Institution,
+    service: Service,
+    period: date,
+    quantity: Decimal,
+    external_ref: str = "",
+    note: str = "",
+) -> UsageRecord:
+    agency = institution.agency
+    require(user, Action.USAGE_RECORD, agency)
+    if service.agency_id != agency.pk:
+        raise ValidationError({"service": "No such service in the catalog."})
+    if (
+        external_ref
+        and UsageRecord.objects.filter(agency=agency, external_ref=external_ref).exists()
+    ):
+        raise ValidationError({"external_ref": f"Usage {external_ref!r} is already recorded."})
+    subscription = find_subscription(agency, institution, service, period)
+    check_usage(agency=agency, subscription=subscription, institution=institution,
+                service=service, period=period, quantity=quantity)  # fmt: skip
+    record = UsageRecord(
+        agency=agency, subscription=subscription, institution=institution, service=service,
+        period=period, quantity=quantity, external_ref=external_ref, note=note,
+        recorded_at=timezone.now(),
+    )  # fmt: skip
+    _clean_save(record)
+    audit.record_create("usage.record", record)
+    return record

@@ -1,0 +1,31 @@
+"""`make demo`'s procurement story: a sealed current bid and an opened past one."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from edcoop.core import audit
+from edcoop.members import demo
+from edcoop.procurement import selectors
+from edcoop.procurement.models import Solicitation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
+    demo.build()
+    assert audit.verify() == []
+    current = Solicitation.objects.get(number="LK-2027-01")
+    assert current.status == "published" and current.is_sealed
+    assert current.responses.filter(is_current=True).count() == 3
+    assert current.addenda.count() == 1
+    assert selectors.public_questions(current).count() == 2
+    assert selectors.participants(current).count() == 12
+    past = Solicitation.objects.get(number="LK-2026-03")
+    assert past.status == "opened"
+    client = Client()
+    page = client.get(reverse("procurement:tabulation", args=["lakes", past.pk]))
+    assert page.status_code == 200 and b"NECP" in page.content
+    sealed = client.get(reverse("procurement:tabulation", args=["lakes", current.pk]))
+    assert sealed.status_code == 404 and b"38.40" not in sealed.content
