@@ -163,28 +163,46 @@ def membership_approve(
 
 def _invite_member_admin(membership: Membership) -> None:
     """Give the applicant's contact a member-admin login and mail a link to set a password."""
+    institution = membership.institution
+    _invite(
+        agency=membership.agency,
+        email=membership.contact_email,
+        name=membership.contact_name,
+        role=Role.MEMBER_ADMIN,
+        institution=institution,
+        message=f"{membership.agency.name} has approved the membership of {institution.name}.",
+        footer="Membership carries no cost and no minimum purchase.",
+    )
+
+
+def _invite(
+    *,
+    agency: Agency,
+    email: str,
+    name: str,
+    role: Role,
+    message: str,
+    footer: str,
+    institution: Institution | None = None,
+    supplier: Supplier | None = None,
+) -> None:
+    """A login for a newly approved member or supplier: the user (made once per e-mail
+    address, without a password), the role, and an e-mail with a link to choose a password."""
     User = get_user_model()
-    email = membership.contact_email.lower()
+    email = email.lower()
     user = User.objects.filter(username=email).first()
     if user is None:
-        first, _, last = membership.contact_name.partition(" ")
+        first, _, last = name.partition(" ")
         user = User.objects.create_user(
             username=email, email=email, first_name=first[:150], last_name=last[:150]
         )
         user.set_unusable_password()
         user.save()
         audit.record(
-            "user.create",
-            user,
-            agency_id=membership.agency_id,
-            changes={"username": [None, user.username]},
+            "user.create", user, agency_id=agency.pk, changes={"username": [None, user.username]}
         )
     ra, created = RoleAssignment.objects.get_or_create(
-        user=user,
-        agency=membership.agency,
-        role=Role.MEMBER_ADMIN,
-        institution=membership.institution,
-        supplier=None,
+        user=user, agency=agency, role=role, institution=institution, supplier=supplier
     )
     if created:
         audit.record_create("role.assign", ra)
@@ -193,11 +211,9 @@ def _invite_member_admin(membership: Membership) -> None:
         "password_reset_confirm",
         kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
     )
-    agency = membership.agency
     body = (
-        f"{agency.name} has approved the membership of {membership.institution.name}.\n\n"
-        f"Your EdCoop login is {user.username}. Choose a password here:\n{link}\n\n"
-        "Membership carries no cost and no minimum purchase."
+        f"{message}\n\nYour EdCoop login is {user.username}. Choose a password here:\n"
+        f"{link}\n\n{footer}"
     )
     transaction.on_commit(
         lambda: send_mail(f"Welcome to {agency.name}", body, None, [email], fail_silently=False)
@@ -370,11 +386,23 @@ def supplier_set_status(
         raise ValidationError({"status": f"{status!r} is not a supplier status."})
     if status in {Supplier.Status.DEBARRED, Supplier.Status.SUSPENDED} and not reason.strip():
         raise ValidationError({"reason": "Say why the supplier is debarred or suspended."})
+    approving = supplier.status == Supplier.Status.APPLICANT and status == Supplier.Status.ACTIVE
     changes = _apply(supplier, {"status": status}, {"status"})
     supplier.save()
     if reason.strip():
         changes["reason"] = [None, reason.strip()]
     audit.record("supplier.status", supplier, changes=changes)
+    if approving and supplier.email and not supplier.staff.exists():
+        # The registration's e-mail becomes the supplier's first representative login.
+        _invite(
+            agency=supplier.agency,
+            email=supplier.email,
+            name="",
+            role=Role.SUPPLIER_REP,
+            supplier=supplier,
+            message=f"{supplier.agency.name} has approved the registration of {supplier}.",
+            footer="You can now find open solicitations and respond to them in EdCoop.",
+        )
     return supplier
 
 
