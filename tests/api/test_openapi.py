@@ -47,6 +47,18 @@ EXPECTED_PATHS |= {
     S + "/{sid}/ocds": {"get"},
 }
 
+# Shared services and billing (edcoop.billing.api).
+B = "/api/v1/agencies/{slug}"
+EXPECTED_PATHS |= {
+    B + "/services": {"get"},
+    B + "/subscriptions": {"get"},
+    B + "/usage": {"get", "post"},
+    B + "/billing/runs": {"get"},
+    B + "/invoices": {"get"},
+    B + "/invoices/{invoice_id}": {"get"},
+    B + "/memberships/{membership_id}/statement": {"get"},
+}
+
 
 def test_openapi_json_lists_every_path(db):
     r = Client().get("/api/v1/openapi.json")

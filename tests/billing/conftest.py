@@ -60,3 +60,12 @@ def year(north: Any) -> Any:
     svc.usage_record(user=admin, institution=b, service=s["usage"], period=sept, quantity=D("2"))
     svc.usage_record(user=admin, institution=a, service=s["seats"], period=sept, quantity=D("1"))
     return SimpleNamespace(admin=admin, a=a, b=b, s=s, sept=sept, tenant=north)
+
+
+@pytest.fixture
+def posted(year: Any) -> Any:
+    """September 2026 computed and posted: one issued invoice per district."""
+    from edcoop.billing.runs import billing_run_compute, billing_run_post
+
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    return billing_run_post(user=year.admin, run=run)

@@ -6,15 +6,6 @@ import pytest
 from tests.web.conftest import ALL_ROLES, assert_audited, assert_csp_clean, client_for
 
 from edcoop.billing.models import BillingRun, Invoice
-from edcoop.billing.runs import billing_run_compute, billing_run_post
-
-
-@pytest.fixture
-def posted(year):
-    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
-    billing_run_post(user=year.admin, run=run)
-    return run
-
 
 AGENCY_PAGES = {"agency_admin": 200, "business_office": 200, "auditor": 200}
 

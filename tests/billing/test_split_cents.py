@@ -1,8 +1,11 @@
-"""split_cents: exact, proportional within a cent, deterministic ties, fast."""
+"""split_cents: exact, proportional within a cent, deterministic ties, large inputs.
+
+Speed is measured by ``bench/billing.py --split-only`` (figures in docs/performance.md),
+never asserted here: tests check behaviour, not wall-clock time.
+"""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -70,10 +73,13 @@ def test_bad_weights_are_refused():
     assert split_cents(0, {"a": 0}) == {"a": 0}
 
 
-def test_a_million_weights_split_in_well_under_a_second():
+def test_a_million_weights_split_sums_exactly_and_stays_within_a_cent():
     weights = {i: (i * 7919) % 1000 for i in range(1_000_000)}
-    started = time.perf_counter()
-    parts = split_cents(987_654_321, weights)
-    elapsed = time.perf_counter() - started
-    assert sum(parts.values()) == 987_654_321
-    assert elapsed < 0.9
+    total = 987_654_321
+    parts = split_cents(total, weights)
+    assert len(parts) == 1_000_000
+    assert sum(parts.values()) == total
+    whole = sum(weights.values())
+    for key in (0, 1, 2, 499_999, 999_999):
+        assert abs(parts[key] * whole - total * weights[key]) < whole  # within one cent
+    assert all(parts[k] == 0 for k, w in weights.items() if w == 0)

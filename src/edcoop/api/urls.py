@@ -64,6 +64,11 @@ from edcoop.procurement import api as procurement_api  # noqa: E402
 
 api.add_router("", procurement_api.router)
 
+# Shared services and billing (its router lives in its app).
+from edcoop.billing import api as billing_api  # noqa: E402
+
+api.add_router("", billing_api.router)
+
 fallback = Router()
 
 

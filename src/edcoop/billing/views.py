@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,8 @@ from edcoop.services.fiscal import fiscal_year_of
 from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 
 from . import aid, statements, yearend
-from .forms import ConfirmForm, RunForm
+from . import services as billing_services
+from .forms import ConfirmForm, CreditMemoForm, PaymentForm, RunForm
 from .jobs import BILLING_RUN
 from .models import BillingRun, Invoice
 from .runs import billing_run_compute, billing_run_post
@@ -73,6 +75,7 @@ def billing_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "billing/home.html", {
         "agency": agency, "form": form, "can_run": can_run, "page": paginate(request, runs),
         "fiscal_year": _fy(agency),
+        "can_record_usage": permissions.can(request.user, Action.USAGE_RECORD, agency),
     })  # fmt: skip
 
 
@@ -159,6 +162,7 @@ def invoice_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "agency": agency, "invoice": invoice, "lines": lines,
         "credit_memos": invoice.credit_memos.all(), "export_urls": export_urls(request),
         "staff": permissions.can(request.user, Action.BILLING_VIEW, agency),
+        "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
     })  # fmt: skip
 
 
@@ -219,6 +223,7 @@ def year_end(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
     return render(request, "billing/year_end.html", {
         "agency": agency, "fiscal_year": fiscal_year, "rows": rows, "totals": totals,
         "aid_rows": aid.aid_estimate(agency, fiscal_year),
+        "can_run": permissions.can(request.user, Action.BILLING_RUN, agency),
     })  # fmt: skip
 
 
@@ -264,8 +269,186 @@ def member_billing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "statement": statements.statement(institution, today), "usage": usage,
         "total_budget": sum((r["budget"] for r in rows), Decimal(0)),
         "total_ytd": sum((r["ytd"] for r in rows), Decimal(0)),
+        "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
+        "can_file": permissions.can(request.user, Action.SERVICE_REQUEST_FILE, agency,
+                                    institution=institution),
     })  # fmt: skip
 
 
 def member_billing_url(agency: Agency, institution: Institution) -> str:
     return reverse("billing:member", args=[agency.slug, institution.pk])
+
+
+def _member(request: HttpRequest, agency: Agency, pk: int) -> Institution:
+    return permissions.get_or_404(permissions.institutions_for(request.user, agency), pk=pk)
+
+
+@login_required
+def payment_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Record a payment received from a member (on one invoice, or oldest open first)."""
+    agency = agency_or_404(request, slug)
+    institution = _member(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_ADJUST, agency)
+    invoices = Invoice.objects.filter(
+        agency=agency, institution=institution, status=Invoice.Status.ISSUED
+    ).order_by("-period", "-number")
+    form = PaymentForm(posted(request), invoices=invoices,
+                       initial={"received_on": _today(agency)})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = billing_services.payment_record(
+                user=request.user, institution=institution, amount=data["amount"],
+                received_on=data["received_on"], reference=data["reference"],
+                invoice=data["invoice"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Recorded a payment of {money(payment.amount)} from "
+                             f"{institution.name}.")  # fmt: skip
+            return redirect("billing:member", slug, institution.pk)
+    return render(request, "billing/payment_new.html", {
+        "agency": agency, "institution": institution, "form": form,
+        "cancel_url": member_billing_url(agency, institution),
+    })  # fmt: skip
+
+
+@login_required
+def credit_memo_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Confirmation page: issue a credit memo that corrects an issued invoice."""
+    agency = agency_or_404(request, slug)
+    invoice = _invoice(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_ADJUST, agency)
+    form = CreditMemoForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            memo = billing_services.credit_memo_issue(
+                user=request.user, invoice=invoice, amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Issued credit memo {memo.display_number} for "
+                             f"{money(memo.amount)} on invoice {invoice.display_number}.")
+            return redirect("billing:invoice", slug, invoice.pk)
+    credited = sum((m.amount for m in invoice.credit_memos.all()), Decimal(0))
+    return render(request, "billing/credit_memo_new.html", {
+        "agency": agency, "invoice": invoice, "form": form, "credited": credited,
+        "creditable": invoice.total - credited,
+        "cancel_url": reverse("billing:invoice", args=[slug, invoice.pk]),
+    })  # fmt: skip
+
+
+def _fiscal_year_or_404(fiscal_year: int) -> int:
+    if not 1990 <= fiscal_year <= 2100:
+        raise Http404("No such fiscal year.")
+    return fiscal_year
+
+
+@login_required
+def true_up_post(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """Confirmation page: bill the year-end true-up and surplus refunds, and post them."""
+    agency = agency_or_404(request, slug, Action.BILLING_RUN)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                run = yearend.true_up_post(user=request.user, agency=agency,
+                                           fiscal_year=fiscal_year)  # fmt: skip
+                run = billing_run_post(user=request.user, run=run)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Posted the FY{fiscal_year} true-up: "
+                             f"{run.invoice_count} invoices issued.")  # fmt: skip
+            return redirect("billing:run", slug, run.pk)
+    rows = yearend.true_up_preview(agency, fiscal_year)
+    members = {r.institution_id for r in rows if r.adjustment or r.refund}
+    return render(request, "billing/true_up_post.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "form": form,
+        "members": len(members),
+        "adjustment": sum((r.actual - r.billed for r in rows), Decimal(0)),
+        "refund": sum((r.refund for r in rows), Decimal(0)),
+        "already": BillingRun.objects.filter(agency=agency, kind=BillingRun.Kind.TRUE_UP,
+                                             fiscal_year=fiscal_year).first(),
+        "cancel_url": reverse("billing:year_end", args=[slug, fiscal_year]),
+    })  # fmt: skip
+
+
+@login_required
+def budget(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """The year's budget per service (participants, pool, estimated unit cost) and per
+    member (estimated charges), from the subscriptions' quantities at budgeted pools."""
+    agency = agency_or_404(request, slug, Action.BILLING_VIEW)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    est = yearend.estimates(agency, fiscal_year)
+    subs = Subscription.objects.filter(agency=agency, fiscal_year=fiscal_year)
+    participants: dict[int, int] = defaultdict(int)
+    quantities: dict[int, Decimal] = defaultdict(Decimal)
+    for service_id, quantity in subs.values_list("service_id", "quantity"):
+        participants[service_id] += 1
+        quantities[service_id] += quantity
+    pools = dict(ServiceYear.objects.filter(service__agency=agency, fiscal_year=fiscal_year)
+                 .values_list("service_id", "budget"))  # fmt: skip
+    by_code: dict[str, Decimal] = defaultdict(Decimal)
+    by_member: dict[int, Decimal] = defaultdict(Decimal)
+    for (member, code), amount in est.items():
+        by_code[code] += amount
+        by_member[member] += amount
+    services: list[dict[str, Any]] = []
+    for s in Service.objects.filter(agency=agency).order_by("code"):
+        if not participants.get(s.pk) and not by_code.get(s.code):
+            continue
+        total = by_code.get(s.code, Decimal(0))
+        qty = quantities.get(s.pk, Decimal(0))
+        services.append({
+            "service": s, "participants": participants.get(s.pk, 0), "pool": pools.get(s.pk),
+            "quantity": qty, "estimated": total,
+            "unit_cost": (total / qty).quantize(Decimal("0.01")) if qty else None,
+        })  # fmt: skip
+    names = dict(Institution.objects.filter(pk__in=list(by_member)).values_list("pk", "name"))
+    members = sorted(
+        ({"pk": m, "name": names.get(m, ""), "estimated": a} for m, a in by_member.items()),
+        key=lambda r: (r["name"], r["pk"]),
+    )
+    if (fmt := export_format(request)) is not None:
+        return export_response(
+            fmt, f"{agency.slug}-budget-fy{fiscal_year}",
+            ["Code", "Service", "Charge method", "Participants", "Pool", "Estimated quantity",
+             "Estimated charges", "Estimated unit cost"],
+            ([r["service"].code, r["service"].name, r["service"].get_charge_method_display(),
+              r["participants"], r["pool"], r["quantity"], r["estimated"], r["unit_cost"]]
+             for r in services),
+        )  # fmt: skip
+    return render(request, "billing/budget.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "services": services, "members": members,
+        "total": sum(by_code.values(), Decimal(0)), "export_urls": export_urls(request),
+    })  # fmt: skip
+
+
+@login_required
+def member_budget(request: HttpRequest, slug: str, fiscal_year: int, pk: int) -> HttpResponse:
+    """One member's estimated charges for the year, by service."""
+    agency = agency_or_404(request, slug)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    institution = _member(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_VIEW, agency, institution=institution)
+    est = yearend.estimates(agency, fiscal_year)
+    subs = {s.service.code: s for s in Subscription.objects.filter(
+        institution=institution, fiscal_year=fiscal_year).select_related("service")}  # fmt: skip
+    services = {s.code: s for s in Service.objects.filter(agency=agency)}
+    rows: list[dict[str, Any]] = []
+    for (member, code), amount in sorted(est.items(), key=lambda kv: kv[0][1]):
+        if member != institution.pk:
+            continue
+        sub = subs.get(code)
+        rows.append({"service": services[code], "quantity": sub.quantity if sub else None,
+                     "estimated": amount})  # fmt: skip
+    return render(request, "billing/member_budget.html", {
+        "agency": agency, "institution": institution, "fiscal_year": fiscal_year, "rows": rows,
+        "total": sum((r["estimated"] for r in rows), Decimal(0)),
+        "staff": permissions.can(request.user, Action.BILLING_VIEW, agency),
+    })  # fmt: skip

@@ -58,6 +58,8 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
                 items.append(("Demand surveys", url))
             if permissions.can(user, Action.BILLING_VIEW, agency, institution=ra.institution):
                 items.append(("Billing", reverse("billing:member", args=[s, ra.institution_id])))
+            if Action.SERVICE_REQUEST_FILE in permissions.MATRIX.get(ra.role, ()):
+                items.append(("Service requests", reverse("billing:requests", args=[s])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:
             url = reverse("members:supplier_portal", args=[s, ra.supplier_id])
             items.append(("My company", url))

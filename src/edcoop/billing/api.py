@@ -1,0 +1,420 @@
+"""The shared-services and billing API (mounted from ``edcoop.api.urls``): the catalog,
+subscriptions, usage (read, and record: idempotent on ``external_ref``), billing runs,
+invoices with their lines, and a member's statement. Thin handlers: a schema in, a scoped
+lookup through ``core.permissions``, one service, a schema out. Decimals are strings."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+from pydantic import PlainSerializer, WithJsonSchema
+
+from edcoop.api import lookups
+from edcoop.api.schemas import DecimalIn, In, Money
+from edcoop.core import permissions
+from edcoop.core.permissions import Action
+from edcoop.members.models import Agency, Institution
+from edcoop.services import services as service_writes
+from edcoop.services.fiscal import parse_period
+from edcoop.services.models import Service, Subscription, UsageRecord
+
+from . import statements
+from .models import BillingRun, Invoice
+
+router = Router(tags=["billing"])
+
+
+def _quantize(places: int) -> Any:
+    quantum = Decimal(1).scaleb(-places)
+    return lambda value: str(Decimal(value).quantize(quantum))
+
+
+def _schema(places: int, example: str) -> dict[str, Any]:
+    return {"type": "string", "format": "decimal", "pattern": rf"^-?\d+\.\d{{{places}}}$",
+            "examples": [example]}  # fmt: skip
+
+
+Quantity = Annotated[
+    Decimal, PlainSerializer(_quantize(4), return_type=str), WithJsonSchema(_schema(4, "12.5000"))
+]
+Rate = Annotated[
+    Decimal, PlainSerializer(_quantize(4), return_type=str), WithJsonSchema(_schema(4, "78.5000"))
+]
+Share = Annotated[
+    Decimal, PlainSerializer(_quantize(6), return_type=str), WithJsonSchema(_schema(6, "0.250000"))
+]
+
+
+# Schemas ----------------------------------------------------------------------------------
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    name: str
+    coser_group: str
+    category: str
+    description: str
+    unit: str
+    aidable: bool
+    capacity: Quantity | None
+    charge_method: str
+    unit_rate: Rate
+    share_basis: str
+    flat_amount: Money
+    admin_fee_pct: Money
+    active: bool
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class ServiceRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class SubscriptionOut(Schema):
+    id: int
+    institution: Ref
+    service: ServiceRef
+    fiscal_year: int
+    quantity: Quantity
+    approved_at: datetime | None
+
+
+class UsageOut(Schema):
+    id: int
+    institution: Ref
+    service: ServiceRef
+    period: str = Field(..., examples=["2026-11"])
+    quantity: Quantity
+    external_ref: str
+    note: str
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_period(obj: UsageRecord) -> str:
+        return f"{obj.period:%Y-%m}"
+
+
+class UsageIn(In):
+    institution_id: int
+    service: str = Field(..., description="The service's code, e.g. 601.010.")
+    period: str = Field(..., description="The month, YYYY-MM.", examples=["2026-11"])
+    quantity: DecimalIn
+    external_ref: str = Field("", max_length=100, description="Idempotency key (recommended).")
+    note: str = Field("", max_length=300)
+
+
+class RunOut(Schema):
+    id: int
+    kind: str
+    period: str
+    fiscal_year: int
+    status: str
+    computed_at: datetime | None
+    posted_at: datetime | None
+    invoice_count: int
+    line_count: int
+    usage_count: int
+    total: Money
+
+    @staticmethod
+    def resolve_period(obj: BillingRun) -> str:
+        return f"{obj.period:%Y-%m}"
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    institution: Ref
+    period: str
+    fiscal_year: int
+    issued_on: date | None
+    due_on: date | None
+    total: Money
+
+    @staticmethod
+    def resolve_number(obj: Invoice) -> str:
+        return obj.display_number
+
+    @staticmethod
+    def resolve_period(obj: Invoice) -> str:
+        return f"{obj.period:%Y-%m}"
+
+
+class LineOut(Schema):
+    service: ServiceRef
+    kind: str
+    description: str
+    quantity: Quantity
+    basis: str
+    share: Share | None
+    rate: Rate | None
+    amount: Money
+
+
+class CreditMemoOut(Schema):
+    number: str
+    issued_on: date
+    amount: Money
+    reason: str
+
+    @staticmethod
+    def resolve_number(obj: Any) -> str:
+        return str(obj.display_number)
+
+
+class InvoiceDetail(InvoiceOut):
+    lines: list[LineOut]
+    credit_memos: list[CreditMemoOut]
+
+    @staticmethod
+    def resolve_lines(obj: Invoice) -> Any:
+        return obj.lines.select_related("service").order_by("pk")
+
+    @staticmethod
+    def resolve_credit_memos(obj: Invoice) -> Any:
+        return obj.credit_memos.order_by("issued_on", "number")
+
+
+class OpenItemOut(Schema):
+    invoice: str
+    invoice_id: int
+    issued_on: date | None
+    total: Money
+    credits: Money
+    paid: Money
+    open: Money
+    age_days: int
+
+
+class StatementOut(Schema):
+    institution: Ref
+    as_of: date
+    balance: Money
+    unapplied: Money
+    aging: dict[str, Money] = Field(..., description='Keys "current", "30", "60", "90+".')
+    items: list[OpenItemOut]
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def _member_scope(user: Any, agency: Agency, *actions: Action) -> bool:
+    """Does the user hold one of ``actions`` agency-wide, or for an institution it belongs to?"""
+    for action in actions:
+        if permissions.can(user, action, agency):
+            return True
+    return any(
+        ra.institution_id and action in permissions.MATRIX.get(ra.role, ())
+        for ra in permissions.assignments(user, agency)
+        for action in actions
+    )
+
+
+def _require_any(user: Any, agency: Agency, *actions: Action) -> None:
+    if not _member_scope(user, agency, *actions):
+        raise PermissionDenied("You may not see this part of billing here.")
+
+
+def _filter_period(qs: QuerySet[Any], text: str | None) -> QuerySet[Any]:
+    return qs.filter(period=parse_period(text)) if text else qs
+
+
+# Catalog, subscriptions, usage ------------------------------------------------------------
+
+
+class ServiceFilters(Schema):
+    active: bool | None = None
+    coser_group: str | None = None
+
+
+@router.get("/agencies/{slug}/services", response=list[ServiceOut])
+@paginate(PageNumberPagination)
+def service_list(
+    request: HttpRequest, slug: str, filters: Query[ServiceFilters]
+) -> QuerySet[Service]:
+    """The service catalog (staff who read services; members who file requests)."""
+    agency = lookups.agency(request, slug)
+    _require_any(lookups.caller(request), agency, Action.SERVICE_VIEW,
+                 Action.SERVICE_REQUEST_FILE)  # fmt: skip
+    qs = Service.objects.filter(agency=agency).order_by("code", "pk")
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    if filters.coser_group:
+        qs = qs.filter(coser_group=filters.coser_group)
+    return qs
+
+
+class SubscriptionFilters(Schema):
+    fiscal_year: int | None = None
+    institution_id: int | None = None
+    service: str | None = Field(None, description="A service code.")
+
+
+@router.get("/agencies/{slug}/subscriptions", response=list[SubscriptionOut])
+@paginate(PageNumberPagination)
+def subscription_list(
+    request: HttpRequest, slug: str, filters: Query[SubscriptionFilters]
+) -> QuerySet[Subscription]:
+    """Approved subscriptions: all for staff, a member user's own institution's otherwise."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.SERVICE_VIEW, Action.SERVICE_REQUEST_FILE,
+                 Action.BILLING_VIEW)  # fmt: skip
+    qs = permissions.service_records_for(user, agency, Subscription).select_related(
+        "institution", "service").order_by("fiscal_year", "institution__name", "service__code",
+                                           "pk")  # fmt: skip
+    if filters.fiscal_year is not None:
+        qs = qs.filter(fiscal_year=filters.fiscal_year)
+    if filters.institution_id is not None:
+        qs = qs.filter(institution_id=filters.institution_id)
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    return qs
+
+
+class UsageFilters(Schema):
+    period: str | None = Field(None, description="A month, YYYY-MM.")
+    institution_id: int | None = None
+    service: str | None = Field(None, description="A service code.")
+    external_ref: str | None = None
+
+
+@router.get("/agencies/{slug}/usage", response=list[UsageOut])
+@paginate(PageNumberPagination)
+def usage_list(
+    request: HttpRequest, slug: str, filters: Query[UsageFilters]
+) -> QuerySet[UsageRecord]:
+    """Monthly usage records: all for staff, a member user's own institution's otherwise."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.SERVICE_VIEW, Action.SERVICE_REQUEST_FILE,
+                 Action.BILLING_VIEW)  # fmt: skip
+    qs = permissions.service_records_for(user, agency, UsageRecord).select_related(
+        "institution", "service").order_by("period", "institution__name", "service__code",
+                                           "pk")  # fmt: skip
+    qs = _filter_period(qs, filters.period)
+    if filters.institution_id is not None:
+        qs = qs.filter(institution_id=filters.institution_id)
+    if filters.service:
+        qs = qs.filter(service__code=filters.service)
+    if filters.external_ref:
+        qs = qs.filter(external_ref=filters.external_ref)
+    return qs
+
+
+@router.post("/agencies/{slug}/usage", response={200: UsageOut, 201: UsageOut})
+def usage_create(request: HttpRequest, slug: str, payload: UsageIn) -> Status[Any]:
+    """Record one month's usage (business office). Safe to retry: a record whose
+    ``external_ref`` is already recorded with the same values answers 200 with it; with
+    other values it is refused (400)."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    institution: Institution = permissions.get_or_404(
+        permissions.institutions_for(user, agency), pk=payload.institution_id
+    )
+    permissions.require(user, Action.USAGE_RECORD, agency)
+    service = Service.objects.filter(agency=agency, code=payload.service).first()
+    if service is None:
+        raise ValidationError({"service": f"No service {payload.service!r} in the catalog."})
+    period = parse_period(payload.period)
+    ref = payload.external_ref.strip()
+    if ref:
+        found = UsageRecord.objects.filter(agency=agency, external_ref=ref).first()
+        if found is not None and (found.institution_id, found.service_id, found.period,
+                                  found.quantity) == (institution.pk, service.pk, period,
+                                                      payload.quantity):  # fmt: skip
+            return Status(200, found)
+        if found is not None:
+            raise ValidationError(
+                {"external_ref": f"Usage {ref!r} is already recorded with other values."}
+            )
+    record = service_writes.usage_record(
+        user=user, institution=institution, service=service, period=period,
+        quantity=payload.quantity, external_ref=ref, note=payload.note,
+    )  # fmt: skip
+    return Status(201, record)
+
+
+# Runs, invoices, statements ---------------------------------------------------------------
+
+
+@router.get("/agencies/{slug}/billing/runs", response=list[RunOut])
+@paginate(PageNumberPagination)
+def run_list(request: HttpRequest, slug: str, fiscal_year: int | None = None) -> Any:
+    """Billing runs, newest month first (billing staff)."""
+    agency = lookups.agency(request, slug)
+    permissions.require(lookups.caller(request), Action.BILLING_VIEW, agency)
+    qs = BillingRun.objects.filter(agency=agency).order_by("-period", "kind", "-pk")
+    return qs if fiscal_year is None else qs.filter(fiscal_year=fiscal_year)
+
+
+class InvoiceFilters(Schema):
+    fiscal_year: int | None = None
+    period: str | None = Field(None, description="A month, YYYY-MM.")
+    institution_id: int | None = None
+
+
+def _invoices(request: HttpRequest, slug: str) -> QuerySet[Invoice]:
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.BILLING_VIEW)
+    return permissions.billing_records_for(user, agency, Invoice).filter(
+        status=Invoice.Status.ISSUED).select_related("institution")  # fmt: skip
+
+
+@router.get("/agencies/{slug}/invoices", response=list[InvoiceOut])
+@paginate(PageNumberPagination)
+def invoice_list(
+    request: HttpRequest, slug: str, filters: Query[InvoiceFilters]
+) -> QuerySet[Invoice]:
+    """Issued invoices: all for billing staff, a member user's own institution's otherwise."""
+    qs = _invoices(request, slug).order_by("fiscal_year", "number", "pk")
+    qs = _filter_period(qs, filters.period)
+    if filters.fiscal_year is not None:
+        qs = qs.filter(fiscal_year=filters.fiscal_year)
+    if filters.institution_id is not None:
+        qs = qs.filter(institution_id=filters.institution_id)
+    return qs
+
+
+@router.get("/agencies/{slug}/invoices/{invoice_id}", response=InvoiceDetail)
+def invoice_detail(request: HttpRequest, slug: str, invoice_id: int) -> Invoice:
+    """One issued invoice with its lines and credit memos."""
+    return permissions.get_or_404(_invoices(request, slug), pk=invoice_id)
+
+
+@router.get("/agencies/{slug}/memberships/{membership_id}/statement", response=StatementOut)
+def membership_statement(
+    request: HttpRequest, slug: str, membership_id: int, as_of: date | None = None
+) -> dict[str, Any]:
+    """A member's statement: open invoices less credits and payments, aged by invoice date."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    membership = permissions.get_or_404(permissions.memberships_for(user, agency),
+                                        pk=membership_id)  # fmt: skip
+    institution = membership.institution
+    permissions.require(user, Action.BILLING_VIEW, agency, institution=institution)
+    day = as_of or timezone.now().astimezone(agency.zone).date()
+    st = statements.statement(institution, day)
+    return {
+        "institution": institution, "as_of": day, "balance": st.balance,
+        "unapplied": st.unapplied, "aging": st.aging,
+        "items": [{"invoice": i.invoice.display_number, "invoice_id": i.invoice.pk,
+                   "issued_on": i.invoice.issued_on, "total": i.invoice.total,
+                   "credits": i.credits, "paid": i.paid, "open": i.open,
+                   "age_days": i.age(day)} for i in st.items if i.open],
+    }  # fmt: skip
