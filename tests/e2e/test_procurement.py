@@ -75,3 +75,44 @@ def test_officer_console_shows_only_envelopes_before_opening(page: Page, demo_da
     assert "sealed until the public opening" in text and "38.40" not in text
     page.get_by_role("link", name="Issue addendum").click()
     assert_accessible(page, "console-addendum")
+
+
+def test_officer_edits_a_draft_with_the_keyboard(page: Page, demo_data):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from edcoop.members.models import Agency
+    from edcoop.procurement import services, timing
+
+    officer = get_user_model().objects.get(username="purchasing@lakes.example.org")
+    now = timing.now()
+    s = services.solicitation_create(
+        user=officer, agency=Agency.objects.get(slug="lakes"), number="LK-2027-09",
+        title="Bus parts", responses_due_at=now + timedelta(days=20),
+        opening_at=now + timedelta(days=20, hours=1),
+    )  # fmt: skip
+    lot = services.lot_add(user=officer, solicitation=s, title="Brakes")
+    services.item_add(user=officer, lot=lot, number="1.01", description="Brake pads", unit="set")
+    services.item_add(user=officer, lot=lot, number="1.02", description="Rotors", unit="each")
+    login(page, "purchasing@lakes.example.org", PASSWORD)
+    page.goto(f"/a/lakes/solicitations/{s.pk}/")
+    assert_accessible(page, "console-draft")
+    page.get_by_role("link", name="Edit item 1.01").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/items/\d+/edit/$"))
+    assert_accessible(page, "console-item-edit")
+    description = page.get_by_label(re.compile(r"^Description"))
+    description.fill("Brake pads, ceramic")
+    description.press("Enter")
+    page.wait_for_url(re.compile(rf"/solicitations/{s.pk}/$"))
+    assert "Brake pads, ceramic" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Delete item 1.02").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/items/\d+/delete/$"))
+    assert_accessible(page, "console-item-delete")
+    page.get_by_role("button", name="Delete item 1.02").press("Enter")
+    page.wait_for_url(re.compile(rf"/solicitations/{s.pk}/$"))
+    assert "Item 1.02 deleted" in page.locator("[role=status]").first.inner_text()
+    assert "Rotors" not in page.locator("main").inner_text()
+    assert list(s.items.values_list("number", flat=True)) == ["1.01"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 from decimal import Decimal
 
 import pytest
-from tests.api.conftest import Api, _api_for
+from tests.api.conftest import BASE, Api, _api_for
 
 from edcoop.core.models import AuditEvent
 from edcoop.procurement import services
@@ -37,7 +38,7 @@ def test_supplier_submits_and_gets_a_receipt_once_per_key(north, bid):
             {
                 "filename": "ins.pdf",
                 "content_type": "application/pdf",
-                "content_base64": base64.b64encode(b"%PDF").decode(),
+                "content_base64": base64.b64encode(b"%PDF-1.7\n").decode(),
             }
         ],
     )
@@ -51,6 +52,39 @@ def test_supplier_submits_and_gets_a_receipt_once_per_key(north, bid):
     own = api.get(f"/agencies/north/solicitations/{bid.pk}/responses/{receipt['response_id']}")
     assert own.status_code == 200
     assert own.json()["content"]["lines"][0]["unit_price"] == "0.2875"
+
+
+def test_same_key_with_different_content_is_409(north, bid, clock):
+    from datetime import timedelta
+
+    api = _api_for(north.users["supplier_rep"])
+    url = f"/agencies/north/solicitations/{bid.pk}/responses"
+    first = api.post(url, _body(north, bid, {"2.01": "0.2875"}, idempotency_key="k-9"))
+    assert first.status_code == 201
+    clock.set(clock.now + timedelta(seconds=3))
+    changed = api.post(url, _body(north, bid, {"2.01": "0.2700"}, idempotency_key="k-9"))
+    assert changed.status_code == 409
+    detail = changed.json()["detail"]
+    assert "idempotency key" in detail and "different" in detail
+    assert "0.27" not in detail
+    assert Response.objects.count() == 1
+    # The header carries the key as well; the same content still gets the first receipt.
+    same = api.client.post(BASE + url, json.dumps(_body(north, bid, {"2.01": "0.2875"})),
+                           content_type="application/json",
+                           headers={**api._headers(), "Idempotency-Key": "k-9"})  # fmt: skip
+    assert same.status_code == 201 and same.json() == first.json()
+    assert Response.objects.count() == 1
+
+
+def test_attachment_content_must_match_its_extension(north, bid):
+    api = _api_for(north.users["supplier_rep"])
+    fake = {"filename": "insurance.pdf", "content_type": "application/pdf",
+            "content_base64": base64.b64encode(b"MZ\x90\x00 not a pdf").decode()}  # fmt: skip
+    r = api.post(f"/agencies/north/solicitations/{bid.pk}/responses",
+                 _body(north, bid, {"2.01": "1"}, attachments=[fake]))  # fmt: skip
+    assert r.status_code == 400
+    assert "insurance.pdf" in r.json()["detail"] and "not a PDF" in r.json()["detail"]
+    assert not Response.objects.exists()
 
 
 @pytest.mark.parametrize(("prices", "status", "needle"), [

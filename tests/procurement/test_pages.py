@@ -69,7 +69,7 @@ def test_attachment_download_is_sealed(north, bid):
     services.response_submit(
         user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier,
         data=offer(bid, {"2.01": "0.29"}),
-        uploads=[services.Upload("prices.pdf", "application/pdf", b"%PDF secret")],
+        uploads=[services.Upload("prices.pdf", "application/pdf", b"%PDF-1.4 secret")],
     )  # fmt: skip
     r = Response.objects.get(is_current=True)
     a = r.attachments.get()
@@ -77,7 +77,7 @@ def test_attachment_download_is_sealed(north, bid):
     resp = client_for(north.users["agency_admin"]).get(url)
     assert resp.status_code == 403 and b"secret" not in resp.content
     own = client_for(north.users["supplier_rep"]).get(url)
-    assert own.status_code == 200 and own.content == b"%PDF secret"  # its own file
+    assert own.status_code == 200 and own.content == b"%PDF-1.4 secret"  # its own file
 
 
 def test_admin_shows_no_sealed_content(north, bid, admin_client):

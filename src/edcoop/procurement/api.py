@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 from ninja.responses import Status
 
 from edcoop.api import auth, lookups
@@ -181,8 +182,9 @@ class ResponseIn(In):
     attestations: list[str] = []
     acknowledged_addenda: list[int] = []
     attachments: list[AttachmentIn] = []
-    idempotency_key: str = Field("", description="A retry with the same key returns the "
-                                 "first receipt and creates nothing.")  # fmt: skip
+    idempotency_key: str = Field("", description="A retry with the same key and content returns "
+                                 "the first receipt and creates nothing; the same key with "
+                                 "different content is refused (409).")  # fmt: skip
 
 
 class SupplierIn(In):
@@ -426,7 +428,8 @@ def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict
 @router.post("/agencies/{slug}/solicitations/{sid}/responses", response={201: ReceiptOut})
 def response_submit(request: HttpRequest, slug: str, sid: int, payload: ResponseIn) -> Any:
     """Submit (or revise) a sealed response. Send an ``idempotency_key`` (or the
-    ``Idempotency-Key`` header) so a retried request creates one response, not two."""
+    ``Idempotency-Key`` header) so a retried request creates one response, not two: the same
+    key with the same content returns the first receipt (201); with different content, 409."""
     agency = lookups.agency(request, slug)
     s = _solicitation(request, slug, sid)
     supplier = _supplier(request, agency, payload.supplier_id)
@@ -447,9 +450,12 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
         attestations=payload.attestations, acknowledged_addenda=payload.acknowledged_addenda,
     )  # fmt: skip
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
-    receipt = services.response_submit(user=lookups.caller(request), solicitation=s,
-                                       supplier=supplier, data=data_in, uploads=uploads,
-                                       idempotency_key=key)  # fmt: skip
+    try:
+        receipt = services.response_submit(user=lookups.caller(request), solicitation=s,
+                                           supplier=supplier, data=data_in, uploads=uploads,
+                                           idempotency_key=key)  # fmt: skip
+    except services.IdempotencyConflict as e:
+        raise HttpError(409, " ".join(e.messages)) from None
     return Status(201, receipt.__dict__)
 
 

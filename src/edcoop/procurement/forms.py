@@ -121,12 +121,24 @@ class DocumentForm(EdCoopForm):
     file = forms.FileField()
 
 
+class DocumentEditForm(EdCoopForm):
+    title = forms.CharField(max_length=200)
+    file = forms.FileField(
+        label="Replace the file", required=False, help_text="Leave empty to keep the current file."
+    )
+
+
 class AddendumForm(AgencyTimesForm):
     title = forms.CharField(max_length=200)
     body = forms.CharField(label="Text of the addendum", widget=forms.Textarea(attrs={"rows": 6}))
     new_responses_due_at = LocalDateTimeField(
         label="New response deadline", required=False, help_text="Only to extend the deadline."
     )
+    file = forms.FileField(
+        label="Document", required=False,
+        help_text="Optional: a new or revised document issued with this addendum (PDF, Word, "
+                  "Excel, OpenDocument, CSV, text or image; at most 10 MB).",
+    )  # fmt: skip
 
 
 class AnswerForm(EdCoopForm):

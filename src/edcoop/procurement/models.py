@@ -168,7 +168,8 @@ class Criterion(models.Model):
 
 
 class Document(models.Model):
-    """A solicitation document (specifications, forms), public once published."""
+    """A solicitation document (specifications, forms), public once published. After
+    publication documents are frozen; new ones come only with an addendum."""
 
     solicitation = models.ForeignKey(
         Solicitation, on_delete=models.CASCADE, related_name="documents"
@@ -180,6 +181,10 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     added_at = models.DateTimeField()
+    addendum = models.ForeignKey(
+        "Addendum", on_delete=models.PROTECT, null=True, blank=True, related_name="documents",
+        help_text="The addendum that issued this document after publication.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["solicitation", "added_at", "pk"]

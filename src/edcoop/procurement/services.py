@@ -23,7 +23,7 @@ from edcoop.core.money import UNIT_PRICE
 from edcoop.core.permissions import Action, can, require
 from edcoop.members.models import Agency, Institution, Membership, Supplier
 
-from . import notify, sealing, timing
+from . import files, notify, sealing, timing
 from .models import (
     Addendum,
     BidLine,
@@ -51,8 +51,11 @@ ATTESTATIONS = {
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-ALLOWED_EXTENSIONS = {".pdf", ".docx", ".xlsx", ".doc", ".xls", ".csv", ".txt", ".png", ".jpg",
-                      ".jpeg", ".odt", ".ods"}  # fmt: skip
+ALLOWED_EXTENSIONS = set(files.CONTENT_TYPES)
+_KIND = {".pdf": "PDF", ".docx": "Word (.docx)", ".xlsx": "Excel (.xlsx)", ".doc": "Word (.doc)",
+         ".xls": "Excel (.xls)", ".odt": "OpenDocument text", ".ods": "OpenDocument spreadsheet",
+         ".csv": "UTF-8 CSV text", ".txt": "UTF-8 text", ".png": "PNG", ".jpg": "JPEG",
+         ".jpeg": "JPEG"}  # fmt: skip
 
 
 def _label(user: Any) -> str:
@@ -181,6 +184,86 @@ def item_add(
     return item
 
 
+def _draft_lot(solicitation: Solicitation, lot: Lot) -> Lot:
+    if lot.solicitation_id != solicitation.pk:
+        raise ValidationError({"lot": "This lot belongs to another solicitation."})
+    return Lot.objects.select_for_update().get(pk=lot.pk)
+
+
+@transaction.atomic
+def lot_update(*, user: Any, lot: Lot, title: str, award_basis: str) -> Lot:
+    require(user, Action.SOLICITATION_EDIT, lot.solicitation.agency)
+    solicitation = _locked(lot.solicitation)
+    _draft_only(solicitation, "Lots")
+    lot = _draft_lot(solicitation, lot)
+    before = audit.snapshot(lot, ["title", "award_basis"])
+    lot.title, lot.award_basis = title.strip(), award_basis
+    lot.full_clean()
+    lot.save()
+    changes = audit.diff(before, audit.snapshot(lot, list(before)))
+    if changes:
+        audit.record("lot.update", lot, agency_id=solicitation.agency_id, changes=changes)
+    return lot
+
+
+@transaction.atomic
+def lot_delete(*, user: Any, lot: Lot) -> None:
+    """Delete a draft's lot with its items (and members' quantities committed to them)."""
+    require(user, Action.SOLICITATION_EDIT, lot.solicitation.agency)
+    solicitation = _locked(lot.solicitation)
+    _draft_only(solicitation, "Lots")
+    lot = _draft_lot(solicitation, lot)
+    items = list(lot.items.order_by("number").values_list("number", flat=True))
+    commitments = DemandCommitment.objects.filter(item__lot=lot).count()
+    audit.record("lot.delete", lot, agency_id=solicitation.agency_id,
+                 changes={"number": [lot.number, None], "title": [lot.title, None],
+                          "items": [items, None], "commitments": [commitments, None]})  # fmt: skip
+    lot.delete()
+
+
+ITEM_FIELDS = ["lot", "number", "description", "unit", "specifications", "estimated_quantity"]
+
+
+@transaction.atomic
+def item_update(
+    *, user: Any, item: LineItem, lot: Lot, number: str, description: str, unit: str,
+    specifications: str = "", estimated_quantity: Decimal = Decimal("0"),
+) -> LineItem:  # fmt: skip
+    require(user, Action.SOLICITATION_EDIT, item.solicitation.agency)
+    solicitation = _locked(item.solicitation)
+    _draft_only(solicitation, "Line items")
+    if lot.solicitation_id != solicitation.pk:
+        raise ValidationError({"lot": "Choose a lot of this solicitation."})
+    item = LineItem.objects.select_for_update().get(pk=item.pk)
+    if solicitation.items.filter(number=number.strip()).exclude(pk=item.pk).exists():
+        raise ValidationError({"number": f"Item {number} already exists in this solicitation."})
+    before = audit.snapshot(item, ITEM_FIELDS)
+    item.lot, item.number, item.description = lot, number.strip(), description.strip()
+    item.unit, item.specifications = unit.strip(), specifications.strip()
+    item.estimated_quantity = estimated_quantity
+    item.full_clean()
+    item.save()
+    changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
+    if changes:
+        audit.record("line_item.update", item, agency_id=solicitation.agency_id, changes=changes)
+    return item
+
+
+@transaction.atomic
+def item_delete(*, user: Any, item: LineItem) -> None:
+    """Delete a draft's line item (and members' quantities committed to it)."""
+    require(user, Action.SOLICITATION_EDIT, item.solicitation.agency)
+    solicitation = _locked(item.solicitation)
+    _draft_only(solicitation, "Line items")
+    item = LineItem.objects.select_for_update().get(pk=item.pk)
+    if item.solicitation_id != solicitation.pk:
+        raise ValidationError({"__all__": "This item belongs to another solicitation."})
+    changes = {f: [v, None] for f, v in audit.snapshot(item, ITEM_FIELDS).items()}
+    changes["commitments"] = [item.commitments.count(), None]
+    audit.record("line_item.delete", item, agency_id=solicitation.agency_id, changes=changes)
+    item.delete()
+
+
 @transaction.atomic
 def criterion_add(
     *, user: Any, solicitation: Solicitation, name: str, weight: Decimal
@@ -220,25 +303,84 @@ def check_upload(upload: Upload, *, field_name: str = "attachments") -> None:
         )
     if not upload.data:
         raise ValidationError({field_name: f"{name} is empty."})
+    if not files.matches(extension, upload.data):
+        raise ValidationError({field_name: f"{name}: the content is not a {_KIND[extension]} "
+                                           f"file, though its name ends in {extension}; send "
+                                           "the real file, or rename it to its type."})  # fmt: skip
+
+
+def content_type_of(filename: str) -> str:
+    """The content type stored and served for an accepted file: its extension's own."""
+    return files.CONTENT_TYPES[PurePath(filename).suffix.lower()]
+
+
+def _document_row(solicitation: Solicitation, title: str, upload: Upload, **extra: Any) -> Document:
+    check_upload(upload, field_name="file")
+    return Document.objects.create(
+        solicitation=solicitation, title=title.strip() or PurePath(upload.filename).name,
+        filename=PurePath(upload.filename).name, content_type=content_type_of(upload.filename),
+        size=len(upload.data), sha256=sealing.digest(upload.data), content=upload.data,
+        added_at=timing.now(), **extra,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def document_add(*, user: Any, solicitation: Solicitation, title: str, upload: Upload) -> Document:
+    """A document of the draft. Once published, documents come only with an addendum."""
     require(user, Action.SOLICITATION_EDIT, solicitation.agency)
     solicitation = _locked(solicitation)
-    if solicitation.status not in {S.DRAFT, S.PUBLISHED}:
-        raise ValidationError({"__all__": "Documents can be added before the deadline only."})
-    check_upload(upload, field_name="file")
-    document = Document.objects.create(
-        solicitation=solicitation, title=title.strip() or upload.filename,
-        filename=PurePath(upload.filename).name, content_type=upload.content_type,
-        size=len(upload.data), sha256=sealing.digest(upload.data), content=upload.data,
-        added_at=timing.now(),
-    )  # fmt: skip
+    _draft_only(solicitation, "Documents")
+    document = _document_row(solicitation, title, upload)
     audit.record("document.add", document, agency_id=solicitation.agency_id,
                  changes={"filename": [None, document.filename],
                           "sha256": [None, document.sha256]})  # fmt: skip
     return document
+
+
+def _draft_document(solicitation: Solicitation, document: Document) -> Document:
+    if document.solicitation_id != solicitation.pk:
+        raise ValidationError({"__all__": "This document belongs to another solicitation."})
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+@transaction.atomic
+def document_update(
+    *, user: Any, document: Document, title: str, upload: Upload | None = None
+) -> Document:
+    """Retitle a draft's document, or replace its file (the old one is gone)."""
+    require(user, Action.SOLICITATION_EDIT, document.solicitation.agency)
+    solicitation = _locked(document.solicitation)
+    _draft_only(solicitation, "Documents")
+    document = _draft_document(solicitation, document)
+    fields = ["title", "filename", "content_type", "size", "sha256"]
+    before = audit.snapshot(document, fields)
+    document.title = title.strip() or document.filename
+    if upload is not None:
+        check_upload(upload, field_name="file")
+        document.filename = PurePath(upload.filename).name
+        document.content_type = content_type_of(upload.filename)
+        document.size, document.sha256 = len(upload.data), sealing.digest(upload.data)
+        document.content = upload.data
+        document.added_at = timing.now()
+    document.full_clean(exclude=["content", "solicitation", "addendum"])
+    document.save()
+    changes = audit.diff(before, audit.snapshot(document, fields))
+    if changes:
+        audit.record("document.update", document, agency_id=solicitation.agency_id,
+                     changes=changes)  # fmt: skip
+    return document
+
+
+@transaction.atomic
+def document_delete(*, user: Any, document: Document) -> None:
+    require(user, Action.SOLICITATION_EDIT, document.solicitation.agency)
+    solicitation = _locked(document.solicitation)
+    _draft_only(solicitation, "Documents")
+    document = _draft_document(solicitation, document)
+    audit.record("document.delete", document, agency_id=solicitation.agency_id,
+                 changes={"title": [document.title, None], "filename": [document.filename, None],
+                          "sha256": [document.sha256, None]})  # fmt: skip
+    document.delete()
 
 
 def _check_publishable(solicitation: Solicitation) -> None:
@@ -410,8 +552,10 @@ def _before_deadline(solicitation: Solicitation, what: str) -> None:
 @transaction.atomic
 def addendum_issue(
     *, user: Any, solicitation: Solicitation, title: str, body: str,
-    new_responses_due_at: datetime | None = None,
+    new_responses_due_at: datetime | None = None, upload: Upload | None = None,
 ) -> Addendum:  # fmt: skip
+    """Number the next addendum; it may extend the deadline and carry a document (the only
+    way to add one after publication)."""
     require(user, Action.SOLICITATION_EDIT, solicitation.agency)
     solicitation = _locked(solicitation)
     _before_deadline(solicitation, "Addenda can be issued")
@@ -433,6 +577,10 @@ def addendum_issue(
         if solicitation.opening_at is not None:
             solicitation.opening_at = max(solicitation.opening_at + shift, new_responses_due_at)
         solicitation.save(update_fields=["responses_due_at", "opening_at"])
+    if upload is not None:
+        document = _document_row(solicitation, f"Addendum {number}: {addendum.title}", upload,
+                                 addendum=addendum)  # fmt: skip
+        changes["document"] = [None, {"filename": document.filename, "sha256": document.sha256}]
     audit.record("addendum.issue", addendum, agency_id=solicitation.agency_id, changes=changes)
     notify.addendum(addendum)
     return addendum
@@ -508,6 +656,13 @@ class ResponseInput:
     exceptions: str = ""
     attestations: list[str] = field(default_factory=list)
     acknowledged_addenda: list[int] = field(default_factory=list)
+
+
+class IdempotencyConflict(ValidationError):
+    """A retry reused an idempotency key with different content (the API answers 409).
+    ``previous`` is the submission that key already made."""
+
+    previous: Response | None = None
 
 
 @dataclass(frozen=True)
@@ -655,7 +810,8 @@ def _attachment_rows(uploads: Iterable[Upload]) -> list[tuple[dict[str, Any], by
     rows = []
     for upload in uploads:
         check_upload(upload)
-        meta = {"filename": PurePath(upload.filename).name, "content_type": upload.content_type,
+        meta = {"filename": PurePath(upload.filename).name,
+                "content_type": content_type_of(upload.filename),
                 "size": len(upload.data), "sha256": sealing.digest(upload.data)}  # fmt: skip
         rows.append((meta, sealing.seal(upload.data)))
     return rows
@@ -729,43 +885,62 @@ def response_submit(
     _may_respond(user, solicitation, supplier)
     _lock_supplier(supplier)
     key = idempotency_key.strip()[:100]
-    if key:
-        previous = Response.objects.filter(supplier=supplier, idempotency_key=key).first()
-        if previous is not None:
-            if previous.solicitation_id != solicitation.pk:
-                raise ValidationError({"idempotency_key": "This key was used for another "
-                                                          "solicitation."})  # fmt: skip
-            return _receipt(previous)
+    previous = (Response.objects.filter(supplier=supplier, idempotency_key=key).first()
+                if key else None)  # fmt: skip
+    if previous is not None and previous.solicitation_id != solicitation.pk:
+        raise IdempotencyConflict({"__all__": "This idempotency key was used for another "
+                                              "solicitation; send a new key."})  # fmt: skip
     now = timing.now()
-    _open_for_responses(solicitation, now)
+    if previous is None:
+        _open_for_responses(solicitation, now)
     blobs: list[tuple[dict[str, Any], bytes]]
-    if data is None:
-        draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
-                                        status=Response.Status.DRAFT).first()  # fmt: skip
-        if draft is None:
-            raise ValidationError({"__all__": "There is no saved draft to submit."})
-        saved = sealing.unseal_for(user, draft, what="own draft")
-        data = ResponseInput(
-            lines=[LineInput(line["item_id"], line["unit_price"],
-                             [(t["min_quantity"], t["unit_price"]) for t in line["tiers"]])
-                   for line in saved["lines"]],
-            alternates=saved["alternates"], exceptions=saved["exceptions"],
-            attestations=saved["attestations"], acknowledged_addenda=saved["acknowledged_addenda"],
-        )  # fmt: skip
-        blobs = _draft_blobs(draft)
-        blobs += _attachment_rows(uploads)
-    else:
-        blobs = []
-        draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
-                                        status=Response.Status.DRAFT).first()  # fmt: skip
-        if with_draft_attachments and draft is not None:
+    try:
+        if data is None:
+            draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                            status=Response.Status.DRAFT).first()  # fmt: skip
+            if draft is None:
+                raise ValidationError({"__all__": "There is no saved draft to submit."})
+            saved = sealing.unseal_for(user, draft, what="own draft")
+            data = ResponseInput(
+                lines=[LineInput(line["item_id"], line["unit_price"],
+                                 [(t["min_quantity"], t["unit_price"]) for t in line["tiers"]])
+                       for line in saved["lines"]],
+                alternates=saved["alternates"], exceptions=saved["exceptions"],
+                attestations=saved["attestations"],
+                acknowledged_addenda=saved["acknowledged_addenda"],
+            )  # fmt: skip
             blobs = _draft_blobs(draft)
+        else:
+            blobs = []
+            draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                            status=Response.Status.DRAFT).first()  # fmt: skip
+            if with_draft_attachments and draft is not None:
+                blobs = _draft_blobs(draft)
         blobs += _attachment_rows(uploads)
-    if len(blobs) > MAX_ATTACHMENTS:
-        raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
-    content = _normalise(solicitation, data, complete=True, attachments=[m for m, _ in blobs])
-    content["supplier_id"] = supplier.pk
-    raw = sealing.canonical(content)
+        if len(blobs) > MAX_ATTACHMENTS:
+            raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
+        # A retry is compared, not judged again: the first submission already passed the
+        # completeness rules, and an identical retry must get its receipt back.
+        content = _normalise(solicitation, data, complete=previous is None,
+                             attachments=[m for m, _ in blobs])  # fmt: skip
+    except ValidationError:
+        if previous is None:
+            raise
+        content = None
+    if content is not None:
+        content["supplier_id"] = supplier.pk
+    raw = sealing.canonical(content) if content is not None else b""
+    if previous is not None:
+        if content is None or sealing.digest(raw) != previous.content_sha256:
+            conflict = IdempotencyConflict({"__all__": (
+                f"This submission reuses the idempotency key of version {previous.version}, "
+                f"received {previous.received_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 "
+                f"{previous.content_sha256[:12]}...), but its content is different. Nothing "
+                "was received. To send a revision, submit it with a new idempotency key."
+            )})  # fmt: skip
+            conflict.previous = previous
+            raise conflict
+        return _receipt(previous)
     current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
                                       is_current=True).first()  # fmt: skip
     version = (Response.objects.filter(solicitation=solicitation, supplier=supplier)

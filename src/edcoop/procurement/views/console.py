@@ -1,8 +1,10 @@
-"""The agency console for solicitations: list, create, build (lots, items, documents),
-publish, addenda, answers, demand survey, the sealed register of responses, the opening."""
+"""The agency console for solicitations: list, create, build (lots, items, documents: add,
+edit, delete while a draft), publish, addenda, answers, demand survey, the sealed register of
+responses, the opening."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +25,7 @@ from .. import sealing, selectors, services
 from ..forms import (
     AddendumForm,
     AnswerForm,
+    DocumentEditForm,
     DocumentForm,
     ItemForm,
     LotForm,
@@ -30,7 +33,7 @@ from ..forms import (
     SolicitationForm,
     _file,
 )
-from ..models import Response, Solicitation
+from ..models import DemandCommitment, Response, Solicitation
 
 COLUMNS = [
     Column("number", "Number", "number"),
@@ -88,13 +91,15 @@ def solicitation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                  .select_related("supplier").order_by("received_at", "pk"))  # fmt: skip
     return render(request, "procurement/detail.html", {
         "agency": agency, "s": s, "lots": s.lots.prefetch_related("items"),
-        "addenda": s.addenda.all(), "documents": s.documents.all(),
+        "addenda": s.addenda.all(), "documents": s.documents.select_related("addendum"),
         "questions": s.questions.select_related("supplier"), "criteria": s.criteria.all(),
         "responses": responses, "changes": s.status_changes.all(),
         "demand": selectors.demand_by_item(s) if s.survey_deadline else None,
         "by_member": selectors.demand_by_member(s) if s.survey_deadline else None,
         "participants": selectors.participants(s),
         "can_read": services.can_read_responses(request.user, s),
+        "editable": s.status == Solicitation.Status.DRAFT
+        and permissions.can(request.user, Action.SOLICITATION_EDIT, agency),
         **allowed(request.user, agency, Action.SOLICITATION_EDIT, Action.SOLICITATION_PUBLISH,
                   Action.RESPONSE_OPEN, Action.DEMAND_VIEW),
     })  # fmt: skip
@@ -169,9 +174,151 @@ def document_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def addendum_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def call(r: Any, s: Any, d: dict[str, Any]) -> None:
+        d = dict(d)
+        upload = d.pop("file", None)
+        services.addendum_issue(user=r.user, solicitation=s,
+                                upload=_file(upload) if upload else None, **d)  # fmt: skip
+
     return _simple(request, slug, pk, AddendumForm, "Issue an addendum", "Issue addendum",
-                   lambda r, s, d: services.addendum_issue(user=r.user, solicitation=s, **d),
-                   "Addendum issued and e-mailed to suppliers.")  # fmt: skip
+                   call, "Addendum issued and e-mailed to suppliers.")  # fmt: skip
+
+
+# Editing a draft: lots, items, documents. A published solicitation changes only by addendum:
+# the services refuse (a POST shows their message); a GET goes back to the solicitation.
+
+
+def _draft(request: HttpRequest, slug: str, pk: int) -> tuple[Any, Solicitation]:
+    agency = agency_or_404(request, slug, Action.SOLICITATION_EDIT)
+    s = _solicitation(request, agency, pk)
+    return agency, s
+
+
+def _frozen(request: HttpRequest, agency: Any, s: Solicitation) -> HttpResponse | None:
+    if request.method == "POST" or s.status == Solicitation.Status.DRAFT:
+        return None
+    messages.warning(request, f"{s.number} is {s.get_status_display().lower()}: its lots, items "
+                              "and documents change only by addendum.")  # fmt: skip
+    return redirect("procurement:detail", agency.slug, s.pk)
+
+
+def _edit_page(request: HttpRequest, agency: Any, s: Solicitation, form: Any, heading: str,
+               submit: str, call: Any, done: str) -> HttpResponse:  # fmt: skip
+    if (frozen := _frozen(request, agency, s)) is not None:
+        return frozen
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, done)
+            return redirect("procurement:detail", agency.slug, s.pk)
+    return render(request, "procurement/form.html", {
+        "agency": agency, "s": s, "form": form, "heading": heading, "submit": submit,
+        "cancel_url": reverse("procurement:detail", args=[agency.slug, s.pk]),
+    })  # fmt: skip
+
+
+def _delete_page(request: HttpRequest, agency: Any, s: Solicitation, label: str, what: str,
+                 call: Any, done: str) -> HttpResponse:  # fmt: skip
+    if (frozen := _frozen(request, agency, s)) is not None:
+        return frozen
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            call()
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, done)
+            return redirect("procurement:detail", agency.slug, s.pk)
+    return render(request, "procurement/confirm.html", {
+        "agency": agency, "s": s, "form": form, "label": label, "what": what, "danger": True,
+        "cancel_url": reverse("procurement:detail", args=[agency.slug, s.pk]),
+    })  # fmt: skip
+
+
+@login_required
+def lot_edit(request: HttpRequest, slug: str, pk: int, lot: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.lots.all(), pk=lot)
+    form = LotForm(posted(request), initial={"title": found.title,
+                                             "award_basis": found.award_basis})  # fmt: skip
+    return _edit_page(request, agency, s, form, f"Edit lot {found.number}", "Save lot",
+                      lambda d: services.lot_update(user=request.user, lot=found, **d),
+                      f"Lot {found.number} saved.")  # fmt: skip
+
+
+@login_required
+def lot_delete(request: HttpRequest, slug: str, pk: int, lot: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.lots.all(), pk=lot)
+    n_items = found.items.count()
+    n_commit = DemandCommitment.objects.filter(item__lot=found).count()
+    what = (f"Lot {found.number} ({found.title}) and its {n_items} line item(s) are deleted"
+            + (f", with {n_commit} quantity commitment(s) members made to them" if n_commit
+               else "") + ". This cannot be undone.")  # fmt: skip
+    return _delete_page(request, agency, s, f"Delete lot {found.number}", what,
+                        lambda: services.lot_delete(user=request.user, lot=found),
+                        f"Lot {found.number} deleted.")  # fmt: skip
+
+
+@login_required
+def item_edit(request: HttpRequest, slug: str, pk: int, item: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.items.select_related("lot"), pk=item)
+    form = ItemForm(posted(request), solicitation=s, initial={
+        "lot": found.lot_id, "number": found.number, "description": found.description,
+        "unit": found.unit, "specifications": found.specifications,
+        "estimated_quantity": found.estimated_quantity,
+    })  # fmt: skip
+
+    def call(d: dict[str, Any]) -> None:
+        d = dict(d)
+        d["estimated_quantity"] = d.get("estimated_quantity") or Decimal("0")
+        services.item_update(user=request.user, item=found, **d)
+
+    return _edit_page(request, agency, s, form, f"Edit item {found.number}", "Save item", call,
+                      f"Item {found.number} saved.")  # fmt: skip
+
+
+@login_required
+def item_delete(request: HttpRequest, slug: str, pk: int, item: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.items.all(), pk=item)
+    n_commit = found.commitments.count()
+    what = (f"Item {found.number} ({found.description}) is deleted"
+            + (f", with the quantities {n_commit} member(s) committed to it" if n_commit else "")
+            + ". This cannot be undone.")  # fmt: skip
+    return _delete_page(request, agency, s, f"Delete item {found.number}", what,
+                        lambda: services.item_delete(user=request.user, item=found),
+                        f"Item {found.number} deleted.")  # fmt: skip
+
+
+@login_required
+def document_edit(request: HttpRequest, slug: str, pk: int, doc: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.documents.all(), pk=doc)
+    form = DocumentEditForm(posted(request), request.FILES or None,
+                            initial={"title": found.title})  # fmt: skip
+    return _edit_page(request, agency, s, form, f"Edit document {found.filename}",
+                      "Save document",
+                      lambda d: services.document_update(
+                          user=request.user, document=found, title=d["title"],
+                          upload=_file(d["file"]) if d.get("file") else None),
+                      "Document saved.")  # fmt: skip
+
+
+@login_required
+def document_delete(request: HttpRequest, slug: str, pk: int, doc: int) -> HttpResponse:
+    agency, s = _draft(request, slug, pk)
+    found = permissions.get_or_404(s.documents.all(), pk=doc)
+    return _delete_page(request, agency, s, "Remove document",
+                        f"The document {found.title} ({found.filename}) is removed from the "
+                        "draft. This cannot be undone.",
+                        lambda: services.document_delete(user=request.user, document=found),
+                        f"Document {found.filename} removed.")  # fmt: skip
 
 
 @login_required

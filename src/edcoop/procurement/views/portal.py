@@ -3,6 +3,7 @@ demand surveys. Another supplier's or institution's pages are 404."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -82,6 +83,19 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
                     remove_attachments=[int(x) for x in request.POST.getlist("remove")
                                         if x.isdigit()],
                 )  # fmt: skip
+        except services.IdempotencyConflict as e:
+            first = e.previous
+            when = (f" (version {first.version}, received "
+                    f"{timing.utc_to_local(agency, first.received_at):%b %d, %Y %I:%M:%S %p %Z})"
+                    if first is not None else "")  # fmt: skip
+            form.add_error(None, f"This page was already submitted{when} with different "
+                                 "content, so nothing new was received. Check the form and "
+                                 "press Submit response again to send it as a "
+                                 "revision.")  # fmt: skip
+            # This page's key is spent: a fresh one lets the supplier send it as a revision.
+            fresh = request.POST.copy()
+            fresh["idempotency_key"] = uuid.uuid4().hex
+            form.data = fresh
         except ValidationError as e:
             add_service_errors(form, e)
         else:

@@ -1,0 +1,79 @@
+"""What an uploaded file really is: its bytes must match its extension.
+
+A ``.pdf`` starts with ``%PDF-``; a ``.docx``/``.xlsx`` is a ZIP whose
+``[Content_Types].xml`` declares the Word/Excel main part; ``.odt``/``.ods`` are ZIPs whose
+``mimetype`` entry names the OpenDocument type; ``.doc``/``.xls`` are OLE2 compound files;
+PNG and JPEG start with their magic bytes; ``.csv``/``.txt`` decode as UTF-8 text. The
+content type stored and served is the one of the extension, never the one the client sent.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+PDF = b"%PDF-"
+PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+# The main part an Office Open XML package must declare in [Content_Types].xml.
+_OOXML_MAIN = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+_MAX_MANIFEST = 1024 * 1024  # a [Content_Types].xml or mimetype entry is small; no zip bombs
+
+
+def _zip_entry(data: bytes, name: str) -> bytes | None:
+    """The (small) entry ``name`` of a ZIP, or None when it is no ZIP or lacks the entry."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(name)
+            if info.file_size > _MAX_MANIFEST:
+                return None
+            return archive.read(info)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError):
+        return None
+
+
+def matches(extension: str, data: bytes) -> bool:
+    """Whether ``data`` is a file of the kind its (lower-case, dotted) ``extension`` says."""
+    if extension == ".pdf":
+        return data.startswith(PDF)
+    if extension == ".png":
+        return data.startswith(PNG)
+    if extension in {".jpg", ".jpeg"}:
+        return data.startswith(JPEG)
+    if extension in {".doc", ".xls"}:
+        return data.startswith(OLE2)
+    if extension in _OOXML_MAIN:
+        manifest = _zip_entry(data, "[Content_Types].xml")
+        return manifest is not None and _OOXML_MAIN[extension].encode() in manifest
+    if extension in {".odt", ".ods"}:
+        mimetype = _zip_entry(data, "mimetype")
+        return mimetype is not None and mimetype.strip() == CONTENT_TYPES[extension].encode()
+    if extension in {".csv", ".txt"}:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+        return "\x00" not in text
+    return False
