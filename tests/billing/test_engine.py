@@ -67,6 +67,8 @@ def test_flat_charges_each_participant_and_admin_fee_goes_on_top():
     out = compute_charges(services=[s], participations=[Participation("a", "601.200")])
     assert amounts(out) == {("a", "601.200"): D("16895.00")}
     assert amounts(out, "admin_fee") == {("a", "601.200"): D("2534.25")}
+    [fee] = [c for c in out if c.kind == "admin_fee"]
+    assert fee.basis == "15% administrative fee on $16,895.00"
 
 
 def test_committed_seats_extra_use_billed_and_shortfall_reduced_when_total_use_covers():

@@ -113,7 +113,13 @@ def assert_accessible(page: Page, name: str | None = None) -> None:
     assert not violations, f"axe found WCAG violations on {page.page.url}:\n{details}"
     if SHOTS and name:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        # The whole page, but at most 1,800 px of it: a tour picture, not an archive.
+        height = min(page.page.evaluate("() => document.documentElement.scrollHeight"), 1800)
+        page.page.screenshot(
+            path=str(Path(SHOTS) / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1280, "height": height},
+        )
 
 
 def login(page: Page, username: str, password: str) -> None:

@@ -501,3 +501,10 @@ def test_reminder_goes_to_suppliers_with_unsent_drafts(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.remind_due() == 1
     assert "not submitted" in mail.outbox[0].subject
+
+
+def test_tabulation_names_award_bases_as_the_model_does():
+    from edcoop.procurement.models import Lot
+    from edcoop.procurement.tabulation import BASIS_LABELS
+
+    assert dict(Lot.AwardBasis.choices) == BASIS_LABELS

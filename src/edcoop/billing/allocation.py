@@ -25,6 +25,13 @@ ZERO = Decimal(0)
 
 METHODS = ("rate", "pool_by_usage", "pool_by_share", "flat", "committed_seats")
 BASES = ("rwada", "enrollment", "full_value", "equal")
+# How an invoice line names the basis of a share (the codes above stay in data and JSON).
+BASIS_WORDS = {
+    "rwada": "share of pool by RWADA",
+    "enrollment": "share of pool by enrollment",
+    "full_value": "share of pool by full value",
+    "equal": "equal share of pool",
+}
 
 
 def _scaled_ints(weights: list[Any]) -> list[int]:
@@ -236,8 +243,8 @@ def compute_charges(
                 fee = quantize_money(c.amount * s.admin_fee_pct / HUNDRED)
                 out.append(
                     Charge(member=c.member, service=s.code, amount=fee, kind="admin_fee",
-                           basis=f"{s.admin_fee_pct.normalize():f}% administrative fee",
-                           rate=s.admin_fee_pct)
+                           basis=f"{s.admin_fee_pct.normalize():f}% administrative fee "
+                           f"on ${c.amount:,}")
                 )  # fmt: skip
     return out
 
@@ -298,7 +305,7 @@ def _charge_service(
         parts = split_cents(to_cents(s.pool), weights)
         return [
             Charge(m, s.code, from_cents(c), quantity=weights[m],
-                   basis=f"share of pool by {s.basis}", share=_share(weights[m], whole))
+                   basis=BASIS_WORDS[s.basis], share=_share(weights[m], whole))
             for m, c in parts.items()
         ]  # fmt: skip
     # committed_seats

@@ -57,6 +57,15 @@ class LotTotal:
     totals: list[Decimal | None]
     lowest: list[bool] = field(default_factory=list)
 
+    @property
+    def basis_label(self) -> str:
+        return BASIS_LABELS.get(self.basis, self.basis)
+
+
+# The award bases' names (procurement.models.Lot.AwardBasis), kept here so this module
+# stays free of Django.
+BASIS_LABELS = {"per_item": "Per item", "per_lot": "Per lot", "all_or_none": "All or none"}
+
 
 @dataclass
 class Tabulation:
