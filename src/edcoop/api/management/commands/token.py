@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from edcoop.api import services
 from edcoop.api.models import ApiToken
 from edcoop.core import audit
+from edcoop.core.commands import CLI_ACTOR
 
 BAD_INPUT = 2  # DESIGN.md: bad input on the command line exits with 2 and one line
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise _fail(f"No user named {options['user']!r}.")
-        actor = audit.Actor(user_id=None, label="cli", source="cli")
+        actor = CLI_ACTOR
         with audit.acting_as(actor):
             getattr(self, f"_{options['action']}")(user, options)
 

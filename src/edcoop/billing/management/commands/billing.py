@@ -7,14 +7,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from edcoop.billing.allocation import EngineError
 from edcoop.billing.models import BillingRun
 from edcoop.billing.runs import billing_run_compute, billing_run_post
 from edcoop.billing.simulate import simulate
 from edcoop.core import audit
-from edcoop.members.models import Agency
+from edcoop.core.commands import CLI_ACTOR, agency_arg, progress_bar
 from edcoop.services.fiscal import parse_period
 
 
@@ -60,22 +59,15 @@ class Command(BaseCommand):
     def _run(self, slug: str | None, period_text: str | None, post: bool) -> None:
         if not slug or not period_text:
             raise CommandError("run needs --agency SLUG and --period YYYY-MM", returncode=2)
-        agency = Agency.objects.filter(slug=slug).first()
-        if agency is None:
-            raise CommandError(f"--agency: no agency with slug {slug!r}", returncode=2)
+        agency = agency_arg(slug)
         try:
             period = parse_period(period_text)
         except ValidationError as exc:
             raise CommandError(f"--period: {_message(exc)}", returncode=2) from None
-        bar = tqdm(desc="billing", unit="step", file=self.stderr, leave=False,
-                   disable=not self.stderr.isatty())  # fmt: skip
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        with audit.acting_as(audit.Actor(user_id=None, label="cli", source="cli")), bar:
+        with (
+            audit.acting_as(CLI_ACTOR),
+            progress_bar(self.stderr, "billing", "step") as progress,
+        ):
             try:
                 run = billing_run_compute(user=None, agency=agency, period=period,
                                           progress=progress)  # fmt: skip

@@ -4,17 +4,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from edcoop.core import audit
+from edcoop.core.commands import CLI_ACTOR, agency_arg, progress_bar, read_input
 from edcoop.members.importers import ImportFailed, import_institutions
-from edcoop.members.models import Agency
 
 
 class Command(BaseCommand):
     help = (
         "Import records from CSV. `edcoop import institutions FILE.csv --agency SLUG`; "
-        "columns in docs/import.md. All or nothing; safe to run twice."
+        "columns in docs/members.md. All or nothing; safe to run twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,22 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True, help="The agency's slug.")
 
     def handle(self, *args: Any, kind: str, file: Path, agency: str, **options: Any) -> None:
-        target = Agency.objects.filter(slug=agency).first()
-        if target is None:
-            raise CommandError(f"--agency: no agency with slug {agency!r}", returncode=2)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{file}: {exc.strerror}", returncode=2) from None
-        bar = tqdm(desc="importing", unit="row", file=self.stderr, leave=False,
-                   disable=not self.stderr.isatty())  # fmt: skip
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        with audit.acting_as(audit.Actor(user_id=None, label="cli", source="cli")), bar:
+        target = agency_arg(agency)
+        data = read_input(file)
+        with (
+            audit.acting_as(CLI_ACTOR),
+            progress_bar(self.stderr, "importing", "row") as progress,
+        ):
             try:
                 result = import_institutions(
                     user=None, agency=target, data=data, progress=progress

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from edcoop.core import audit
+from edcoop.core.commands import CLI_ACTOR
 from edcoop.procurement import services
 
-ACTOR = audit.Actor(user_id=None, label="cli", source="cli")
+ACTOR = CLI_ACTOR
 
 
 class Command(BaseCommand):
