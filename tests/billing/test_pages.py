@@ -89,3 +89,23 @@ def test_other_agency_pages_render_clean(year, posted, path):
     response = client_for(year.tenant.users["auditor"]).get(f"/a/north/{path}")
     assert response.status_code == 200
     assert_csp_clean(response.content.decode())
+
+
+def test_billing_staff_review_a_draft_invoice_that_members_cannot_see(year):
+    """A draft run's invoices open for the business office, never for the member."""
+    from django.test import Client
+
+    from edcoop.billing.runs import billing_run_compute
+
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    invoice = run.invoices.get(institution=year.a)
+    staff_client, member_client = Client(), Client()
+    staff_client.force_login(year.tenant.users["business_office"])
+    member_client.force_login(year.tenant.users["member_finance"])
+    run_page = staff_client.get(f"/a/north/billing/runs/{run.pk}/").content.decode()
+    url = f"/a/north/billing/invoices/{invoice.pk}/"
+    assert f'href="{url}"' in run_page
+    body = staff_client.get(url).content.decode()
+    assert "(draft)" in body and "gets its number" in body
+    assert "Issue a credit memo" not in body
+    assert member_client.get(url).status_code == 404

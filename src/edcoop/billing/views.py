@@ -138,8 +138,14 @@ def invoice_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _invoice(request: HttpRequest, agency: Agency, pk: int) -> Invoice:
+    """An issued invoice; billing staff also open the drafts of a run they are reviewing."""
     agency_wide = permissions.can(request.user, Action.BILLING_VIEW, agency)
-    invoice = permissions.get_or_404(_invoices(request, agency), pk=pk)
+    visible = (
+        permissions.billing_records_for(request.user, agency, Invoice)
+        if agency_wide
+        else _invoices(request, agency)
+    )
+    invoice = permissions.get_or_404(visible, pk=pk)
     if not agency_wide:
         permissions.require(request.user, Action.BILLING_VIEW, agency,
                             institution=invoice.institution)  # fmt: skip
