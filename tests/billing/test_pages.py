@@ -109,3 +109,26 @@ def test_billing_staff_review_a_draft_invoice_that_members_cannot_see(year):
     assert "(draft)" in body and "gets its number" in body
     assert "Issue a credit memo" not in body
     assert member_client.get(url).status_code == 404
+
+
+def test_without_pango_the_pdf_link_explains_instead_of_failing(posted, monkeypatch):
+    """A server missing WeasyPrint's system libraries answers with a message, not a 500."""
+    import builtins
+
+    from django.test import Client
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    invoice = posted.invoices.first()
+    client = Client()
+    client.force_login(invoice.agency.role_assignments.get(role="business_office").user)
+    url = f"/a/north/billing/invoices/{invoice.pk}/"
+    response = client.get(url + "pdf/", follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "PDF invoices are not available on this server" in response.content.decode()

@@ -7,8 +7,15 @@ from django.template.loader import render_to_string
 from .models import Invoice
 
 
+class PdfUnavailable(Exception):
+    """The server lacks the system libraries WeasyPrint draws with."""
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # WeasyPrint loads Pango when imported
+        raise PdfUnavailable(str(exc)) from exc
 
     html = render_to_string("billing/invoice_pdf.html", {
         "invoice": invoice, "agency": invoice.agency,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,8 @@ from .forms import ConfirmForm, CreditMemoForm, PaymentForm, RunForm
 from .jobs import BILLING_RUN
 from .models import BillingRun, Invoice
 from .runs import billing_run_compute, billing_run_post
+
+logger = logging.getLogger("edcoop.billing")
 
 INLINE_LIMIT = 5000  # usage records a run computes while the page waits; more: a job
 
@@ -174,11 +177,22 @@ def invoice_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def invoice_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from .pdf import PdfUnavailable
     from .pdf import invoice_pdf as render_pdf
 
     agency = agency_or_404(request, slug)
     invoice = _invoice(request, agency, pk)
-    response = HttpResponse(render_pdf(invoice), content_type="application/pdf")
+    try:
+        pdf = render_pdf(invoice)
+    except PdfUnavailable:
+        logger.exception("invoice PDF cannot be drawn")
+        messages.error(
+            request,
+            "PDF invoices are not available on this server yet (its administrator needs to "
+            "install the Pango library). The CSV and Excel downloads hold the same lines.",
+        )
+        return redirect("billing:invoice", agency.slug, invoice.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.display_number}.pdf"'
     return response
 
