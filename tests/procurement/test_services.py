@@ -409,6 +409,15 @@ def test_demand_survey_aggregates_and_decides_participants(north, clock):
             institution=north.institutions[1],
             quantities={its["1.01"].pk: Decimal("1")},
         )
+    # A quantity finer than the cent is refused, never silently rounded.
+    with pytest.raises(ValidationError) as excinfo:
+        services.demand_commit(
+            user=buyer,
+            solicitation=s,
+            institution=north.institution,
+            quantities={its["1.01"].pk: Decimal("400.125")},
+        )
+    assert "at most 2 decimal places" in str(excinfo.value)
     rows = {r.item.number: r for r in selectors.demand_by_item(s)}
     assert rows["1.01"].total == Decimal("650.50")
     its["1.01"].refresh_from_db()

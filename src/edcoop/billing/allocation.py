@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import MAX_PREC, Context, Decimal, Inexact, InvalidOperation, localcontext
 from typing import Any, TypeVar
 
-from edcoop.core.money import UNIT_PRICE, quantize_money
+from edcoop.core.money import CENT, UNIT_PRICE, quantize_money
 
 K = TypeVar("K", bound=Hashable)
 
@@ -113,7 +113,7 @@ def to_cents(amount: Decimal) -> int:
 
 
 def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / HUNDRED).quantize(Decimal("0.01"))
+    return (Decimal(cents) / HUNDRED).quantize(CENT)  # exact: cents / 100 never rounds
 
 
 # The charge engine ----------------------------------------------------------------------

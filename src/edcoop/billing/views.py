@@ -19,6 +19,7 @@ from django.utils import timezone
 from edcoop.core import permissions
 from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.jobs import job_start
+from edcoop.core.money import quantize_money
 from edcoop.core.permissions import Action
 from edcoop.core.templatetags.edcoop_ui import money
 from edcoop.core.views import export_format, export_response, export_urls, paginate
@@ -427,7 +428,7 @@ def budget(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
         services.append({
             "service": s, "participants": participants.get(s.pk, 0), "pool": pools.get(s.pk),
             "quantity": qty, "estimated": total,
-            "unit_cost": (total / qty).quantize(Decimal("0.01")) if qty else None,
+            "unit_cost": quantize_money(total / qty) if qty else None,
         })  # fmt: skip
     names = dict(Institution.objects.filter(pk__in=list(by_member)).values_list("pk", "name"))
     members = sorted(

@@ -508,7 +508,11 @@ def demand_commit(
         if quantity is None or quantity < 0:
             raise ValidationError({f"qty_{item_id}": f"Item {item.number}: the quantity cannot "
                                                       "be negative."})  # fmt: skip
-        quantity = quantity.quantize(Decimal("0.01"))
+        exponent = quantity.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            message = f"Item {item.number}: give the quantity with at most 2 decimal places."
+            raise ValidationError({f"qty_{item_id}": message})
+        quantity = quantity.quantize(Decimal("0.01"))  # exact after the check above
         existing = DemandCommitment.objects.filter(item=item, institution=institution).first()
         old = existing.quantity if existing else None
         if existing is None and quantity == 0:

@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from edcoop.core import audit
+from edcoop.core.money import quantize_money
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Institution, Membership
 from edcoop.services.perm import require
@@ -124,7 +125,7 @@ def service_year_set(
         for row in rows:
             row.full_clean(exclude=["service_year"])
         ServicePosition.objects.bulk_create(rows)
-        year.salaries = sum((r.salary * r.fte for r in rows), Decimal(0)).quantize(Decimal("0.01"))
+        year.salaries = quantize_money(sum((r.salary * r.fte for r in rows), Decimal(0)))
         year.salary_over_cap = salary_over_cap(
             service.agency, fiscal_year, [(r.salary, r.fte) for r in rows]
         )
