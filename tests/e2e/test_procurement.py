@@ -83,18 +83,18 @@ def test_officer_edits_a_draft_with_the_keyboard(page: Page, demo_data):
     from django.contrib.auth import get_user_model
 
     from edcoop.members.models import Agency
-    from edcoop.procurement import services, timing
+    from edcoop.procurement import drafting, timing
 
     officer = get_user_model().objects.get(username="purchasing@lakes.example.org")
     now = timing.now()
-    s = services.solicitation_create(
+    s = drafting.solicitation_create(
         user=officer, agency=Agency.objects.get(slug="lakes"), number="LK-2027-09",
         title="Bus parts", responses_due_at=now + timedelta(days=20),
         opening_at=now + timedelta(days=20, hours=1),
     )  # fmt: skip
-    lot = services.lot_add(user=officer, solicitation=s, title="Brakes")
-    services.item_add(user=officer, lot=lot, number="1.01", description="Brake pads", unit="set")
-    services.item_add(user=officer, lot=lot, number="1.02", description="Rotors", unit="each")
+    lot = drafting.lot_add(user=officer, solicitation=s, title="Brakes")
+    drafting.item_add(user=officer, lot=lot, number="1.01", description="Brake pads", unit="set")
+    drafting.item_add(user=officer, lot=lot, number="1.02", description="Rotors", unit="each")
     login(page, "purchasing@lakes.example.org", PASSWORD)
     page.goto(f"/a/lakes/solicitations/{s.pk}/")
     assert_accessible(page, "console-draft")

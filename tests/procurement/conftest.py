@@ -12,8 +12,8 @@ from tests.conftest import make_user
 
 from edcoop.members import services as member_services
 from edcoop.members.models import Role, Supplier
-from edcoop.procurement import services, timing
-from edcoop.procurement.services import LineInput, ResponseInput
+from edcoop.procurement import drafting, publication, timing
+from edcoop.procurement.responses import LineInput, ResponseInput
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 DUE = NOW + timedelta(days=10)
@@ -43,21 +43,21 @@ def approve(tenant: Any, supplier: Supplier) -> Supplier:
 def build_bid(tenant: Any, *, number: str = "IFB-2026-01", publish: bool = True,
               basis: str = "all_or_none") -> Any:  # fmt: skip
     admin = tenant.users["procurement_officer"]
-    s = services.solicitation_create(
+    s = drafting.solicitation_create(
         user=admin, agency=tenant.agency, number=number, title="Copy paper and milk",
         kind="ifb", category="Paper", required_attestations=["non_collusion"],
         questions_due_at=NOW + timedelta(days=5), responses_due_at=DUE, opening_at=OPENING,
     )  # fmt: skip
-    paper = services.lot_add(user=admin, solicitation=s, title="Copy paper", award_basis=basis)
-    milk = services.lot_add(user=admin, solicitation=s, title="Milk", award_basis="per_item")
-    services.item_add(user=admin, lot=paper, number="1.01", description="Copy paper 8.5x11",
+    paper = drafting.lot_add(user=admin, solicitation=s, title="Copy paper", award_basis=basis)
+    milk = drafting.lot_add(user=admin, solicitation=s, title="Milk", award_basis="per_item")
+    drafting.item_add(user=admin, lot=paper, number="1.01", description="Copy paper 8.5x11",
                       unit="case", estimated_quantity=Decimal("1000"))  # fmt: skip
-    services.item_add(user=admin, lot=paper, number="1.02", description="Copy paper 11x17",
+    drafting.item_add(user=admin, lot=paper, number="1.02", description="Copy paper 11x17",
                       unit="case", estimated_quantity=Decimal("100"))  # fmt: skip
-    services.item_add(user=admin, lot=milk, number="2.01", description="Milk 1% half pint",
+    drafting.item_add(user=admin, lot=milk, number="2.01", description="Milk 1% half pint",
                       unit="each", estimated_quantity=Decimal("333"))  # fmt: skip
     if publish:
-        s = services.solicitation_publish(user=admin, solicitation=s)
+        s = publication.solicitation_publish(user=admin, solicitation=s)
     return s
 
 

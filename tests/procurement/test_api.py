@@ -10,7 +10,7 @@ import pytest
 from tests.api.conftest import BASE, Api, _api_for
 
 from edcoop.core.models import AuditEvent
-from edcoop.procurement import services
+from edcoop.procurement import responses
 from edcoop.procurement.models import Response
 
 from .conftest import OPENING, build_bid, items, offer
@@ -108,7 +108,7 @@ def test_float_prices_are_422(north, bid):
 
 @pytest.mark.parametrize("role", ["agency_admin", "procurement_officer", "evaluator", "auditor"])
 def test_staff_see_envelopes_only_and_reading_is_refused_and_audited(north, bid, role):
-    receipt = services.response_submit(
+    receipt = responses.response_submit(
         user=north.users["supplier_rep"],
         solicitation=bid,
         supplier=north.supplier,
@@ -129,7 +129,7 @@ def test_staff_see_envelopes_only_and_reading_is_refused_and_audited(north, bid,
 
 
 def test_public_reads_and_tabulation_after_opening(north, bid, clock):
-    services.response_submit(
+    responses.response_submit(
         user=north.users["supplier_rep"],
         solicitation=bid,
         supplier=north.supplier,

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from edcoop.core import audit
-from edcoop.procurement import services
+from edcoop.procurement import responses
 from edcoop.procurement.models import Response
 
 from .conftest import approve, build_bid, offer
@@ -56,7 +56,7 @@ def test_concurrent_revisions_leave_exactly_one_current_response(north, live_bid
     rep = north.users["supplier_rep"]
 
     def revise(i: int) -> Any:
-        return services.response_submit(
+        return responses.response_submit(
             user=rep,
             solicitation=live_bid,
             supplier=north.supplier,
@@ -74,7 +74,7 @@ def test_concurrent_retries_with_one_key_create_one_response(north, live_bid):
     rep = north.users["supplier_rep"]
 
     def retry(i: int) -> Any:
-        return services.response_submit(
+        return responses.response_submit(
             user=rep,
             solicitation=live_bid,
             supplier=north.supplier,

@@ -15,9 +15,9 @@ from tests.web.conftest import assert_audited, assert_csp_clean, client_for
 
 from edcoop.core import audit
 from edcoop.core.models import AuditEvent
-from edcoop.procurement import services
+from edcoop.procurement import demand, drafting, files, publication, responses
+from edcoop.procurement.files import Upload
 from edcoop.procurement.models import DemandCommitment, Document, LineItem, Lot, Response
-from edcoop.procurement.services import Upload
 
 from .conftest import NOW, build_bid, items, offer
 
@@ -74,7 +74,7 @@ def _events(action):
 
 def test_officer_edits_and_deletes_lots_and_items_of_a_draft(north, draft, officer):
     paper, milk = list(draft.lots.order_by("number"))
-    services.lot_update(user=officer, lot=paper, title="Copy paper, recycled",
+    drafting.lot_update(user=officer, lot=paper, title="Copy paper, recycled",
                         award_basis="per_lot")  # fmt: skip
     paper.refresh_from_db()
     assert (paper.title, paper.award_basis) == ("Copy paper, recycled", "per_lot")
@@ -82,22 +82,22 @@ def test_officer_edits_and_deletes_lots_and_items_of_a_draft(north, draft, offic
     assert event.changes["award_basis"] == ["all_or_none", "per_lot"]
 
     item = items(draft)["1.02"]
-    services.item_update(user=officer, item=item, lot=milk, number="2.02",
+    drafting.item_update(user=officer, item=item, lot=milk, number="2.02",
                          description="Milk, chocolate", unit="each",
                          estimated_quantity=Decimal("50"))  # fmt: skip
     item.refresh_from_db()
     assert (item.lot_id, item.number, item.estimated_quantity) == (milk.pk, "2.02", Decimal("50"))
     assert _events("line_item.update").get().changes["number"] == ["1.02", "2.02"]
     with pytest.raises(ValidationError) as e:  # numbers stay unique in the solicitation
-        services.item_update(user=officer, item=item, lot=milk, number="2.01",
+        drafting.item_update(user=officer, item=item, lot=milk, number="2.01",
                              description="x", unit="each")  # fmt: skip
     assert "number" in e.value.message_dict
 
-    services.item_delete(user=officer, item=item)
+    drafting.item_delete(user=officer, item=item)
     assert not LineItem.objects.filter(pk=item.pk).exists()
     assert _events("line_item.delete").get().changes["number"] == ["2.02", None]
 
-    services.lot_delete(user=officer, lot=milk)
+    drafting.lot_delete(user=officer, lot=milk)
     assert not Lot.objects.filter(pk=milk.pk).exists()
     assert not LineItem.objects.filter(number="2.01").exists()  # its items go with it
     assert _events("lot.delete").get().changes["items"] == [["2.01"], None]
@@ -108,31 +108,31 @@ def test_deleting_an_item_deletes_members_commitments_and_says_so(north, draft, 
     draft.survey_deadline = NOW + timedelta(days=1)
     draft.save()
     item = items(draft)["1.01"]
-    services.demand_commit(user=north.users["member_buyer"], solicitation=draft,
+    demand.demand_commit(user=north.users["member_buyer"], solicitation=draft,
                            institution=north.institution,
                            quantities={item.pk: Decimal("120")})  # fmt: skip
     page = client_for(officer).get(
         reverse("procurement:item_delete", args=["north", draft.pk, item.pk])
     )
     assert "1 member(s) committed" in page.content.decode()
-    services.item_delete(user=officer, item=item)
+    drafting.item_delete(user=officer, item=item)
     assert not DemandCommitment.objects.exists()
     assert _events("line_item.delete").get().changes["commitments"] == [1, None]
 
 
 def test_officer_edits_and_removes_documents_of_a_draft(north, draft, officer):
-    doc = services.document_add(user=officer, solicitation=draft, title="Specs",
+    doc = drafting.document_add(user=officer, solicitation=draft, title="Specs",
                                 upload=Upload("specs.pdf", "text/html", PDF))  # fmt: skip
     assert doc.content_type == "application/pdf"  # the extension's type, not the client's
     revised = Upload("specs-v2.txt", "text/plain", b"Revised specs\n")
-    services.document_update(user=officer, document=doc, title="Specifications v2",
+    drafting.document_update(user=officer, document=doc, title="Specifications v2",
                              upload=revised)  # fmt: skip
     doc.refresh_from_db()
     assert (doc.title, doc.filename, doc.content_type) == ("Specifications v2", "specs-v2.txt",
                                                             "text/plain")  # fmt: skip
     assert bytes(doc.content) == b"Revised specs\n"
     assert _events("document.update").get().changes["filename"] == ["specs.pdf", "specs-v2.txt"]
-    services.document_delete(user=officer, document=doc)
+    drafting.document_delete(user=officer, document=doc)
     assert not Document.objects.exists()
     assert _events("document.delete").get().changes["filename"] == ["specs-v2.txt", None]
     assert audit.verify() == []
@@ -145,34 +145,34 @@ def test_only_officers_edit_a_draft(north, draft, role):
     lot = draft.lots.first()
     item = draft.items.first()
     with pytest.raises(PermissionDenied):
-        services.lot_update(user=user, lot=lot, title="x", award_basis="per_item")
+        drafting.lot_update(user=user, lot=lot, title="x", award_basis="per_item")
     with pytest.raises(PermissionDenied):
-        services.lot_delete(user=user, lot=lot)
+        drafting.lot_delete(user=user, lot=lot)
     with pytest.raises(PermissionDenied):
-        services.item_delete(user=user, item=item)
+        drafting.item_delete(user=user, item=item)
     assert Lot.objects.filter(pk=lot.pk).exists() and LineItem.objects.filter(pk=item.pk).exists()
 
 
 def test_published_solicitation_is_frozen_except_by_addendum(north, clock, officer):
     s = build_bid(north, publish=False)
-    doc = services.document_add(user=officer, solicitation=s, title="Specs",
+    doc = drafting.document_add(user=officer, solicitation=s, title="Specs",
                                 upload=Upload("specs.pdf", "application/pdf", PDF))  # fmt: skip
-    s = services.solicitation_publish(user=officer, solicitation=s)
+    s = publication.solicitation_publish(user=officer, solicitation=s)
     lot, item = s.lots.first(), s.items.first()
     before = AuditEvent.objects.count()
     refusals = [
-        lambda: services.lot_add(user=officer, solicitation=s, title="More"),
-        lambda: services.lot_update(user=officer, lot=lot, title="x", award_basis="per_item"),
-        lambda: services.lot_delete(user=officer, lot=lot),
-        lambda: services.item_add(user=officer, lot=lot, number="9.99", description="x",
+        lambda: drafting.lot_add(user=officer, solicitation=s, title="More"),
+        lambda: drafting.lot_update(user=officer, lot=lot, title="x", award_basis="per_item"),
+        lambda: drafting.lot_delete(user=officer, lot=lot),
+        lambda: drafting.item_add(user=officer, lot=lot, number="9.99", description="x",
                                   unit="each"),
-        lambda: services.item_update(user=officer, item=item, lot=lot, number=item.number,
+        lambda: drafting.item_update(user=officer, item=item, lot=lot, number=item.number,
                                      description="Changed", unit=item.unit),
-        lambda: services.item_delete(user=officer, item=item),
-        lambda: services.document_add(user=officer, solicitation=s, title="Late",
+        lambda: drafting.item_delete(user=officer, item=item),
+        lambda: drafting.document_add(user=officer, solicitation=s, title="Late",
                                       upload=Upload("late.pdf", "application/pdf", PDF)),
-        lambda: services.document_update(user=officer, document=doc, title="Changed"),
-        lambda: services.document_delete(user=officer, document=doc),
+        lambda: drafting.document_update(user=officer, document=doc, title="Changed"),
+        lambda: drafting.document_delete(user=officer, document=doc),
     ]  # fmt: skip
     for attempt in refusals:
         with pytest.raises(ValidationError, match="issue an addendum instead"):
@@ -183,7 +183,7 @@ def test_published_solicitation_is_frozen_except_by_addendum(north, clock, offic
     assert item.description != "Changed"
     # An addendum is the way: numbered, and it may carry a document.
     rev = Upload("specs-rev.pdf", "application/pdf", PDF)
-    addendum = services.addendum_issue(user=officer, solicitation=s, title="Revised specs",
+    addendum = publication.addendum_issue(user=officer, solicitation=s, title="Revised specs",
                                        body="Replaces section 3.", upload=rev)  # fmt: skip
     added = s.documents.get(addendum=addendum)
     assert addendum.number == 1 and added.title == "Addendum 1: Revised specs"
@@ -246,7 +246,7 @@ def test_edit_and_delete_pages(north, draft, officer):
 
 def test_document_pages(north, draft, officer):
     c = client_for(officer)
-    doc = services.document_add(user=officer, solicitation=draft, title="Specs",
+    doc = drafting.document_add(user=officer, solicitation=draft, title="Specs",
                                 upload=Upload("specs.pdf", "application/pdf", PDF))  # fmt: skip
     url = reverse("procurement:document_edit", args=["north", draft.pk, doc.pk])
     assert_csp_clean(c.get(url).content.decode())
@@ -287,7 +287,7 @@ def test_another_agencys_draft_is_404(north, nation, draft):
 
 
 def _submit(north, s, prices, **kw):
-    return services.response_submit(user=north.users["supplier_rep"], solicitation=s,
+    return responses.response_submit(user=north.users["supplier_rep"], solicitation=s,
                                     supplier=north.supplier, data=offer(s, prices),
                                     **kw)  # fmt: skip
 
@@ -295,10 +295,10 @@ def _submit(north, s, prices, **kw):
 def test_same_key_different_content_is_refused(north, bid, clock):
     first = _submit(north, bid, {"2.01": "0.29"}, idempotency_key="k-1")
     clock.set(NOW + timedelta(seconds=5))
-    with pytest.raises(services.IdempotencyConflict) as e:
+    with pytest.raises(responses.IdempotencyConflict) as e:
         _submit(north, bid, {"2.01": "0.28"}, idempotency_key="k-1")
     assert "different" in str(e.value) and e.value.previous.pk == first.response_id
-    with pytest.raises(services.IdempotencyConflict):  # an extra attachment is a change too
+    with pytest.raises(responses.IdempotencyConflict):  # an extra attachment is a change too
         _submit(north, bid, {"2.01": "0.29"}, idempotency_key="k-1",
                 uploads=[Upload("a.pdf", "application/pdf", PDF)])  # fmt: skip
     assert Response.objects.count() == 1
@@ -306,7 +306,7 @@ def test_same_key_different_content_is_refused(north, bid, clock):
     # After the deadline an identical retry still gets its receipt; a changed one does not.
     clock.set(bid.responses_due_at)
     assert _submit(north, bid, {"2.01": "0.29"}, idempotency_key="k-1") == first
-    with pytest.raises(services.IdempotencyConflict):
+    with pytest.raises(responses.IdempotencyConflict):
         _submit(north, bid, {"2.01": "0.30"}, idempotency_key="k-1")
     assert Response.objects.count() == 1
 
@@ -314,7 +314,7 @@ def test_same_key_different_content_is_refused(north, bid, clock):
 def test_same_key_on_another_solicitation_is_refused(north, bid, clock):
     other = build_bid(north, number="IFB-2026-02")
     _submit(north, bid, {"2.01": "0.29"}, idempotency_key="k-1")
-    with pytest.raises(services.IdempotencyConflict, match="another solicitation"):
+    with pytest.raises(responses.IdempotencyConflict, match="another solicitation"):
         _submit(north, other, {"2.01": "0.29"}, idempotency_key="k-1")
 
 
@@ -349,7 +349,7 @@ def test_page_resubmitted_with_changed_prices_gets_a_form_error(north, bid):
     ("prices.csv", "item,price\n1.01,café\n".encode()), ("notes.txt", b"\xef\xbb\xbfHello\n"),
 ])  # fmt: skip
 def test_real_files_are_accepted(name, data):
-    services.check_upload(Upload(name, "application/octet-stream", data))
+    files.check_upload(Upload(name, "application/octet-stream", data))
 
 
 @pytest.mark.parametrize(("name", "data", "kind"), [
@@ -367,7 +367,7 @@ def test_real_files_are_accepted(name, data):
 ])  # fmt: skip
 def test_mismatched_content_is_refused_naming_the_file(name, data, kind):
     with pytest.raises(ValidationError) as e:
-        services.check_upload(Upload(name, "application/octet-stream", data))
+        files.check_upload(Upload(name, "application/octet-stream", data))
     message = e.value.message_dict["attachments"][0]
     assert message.startswith(f"{name}: the content is not a {kind} file")
 
@@ -378,7 +378,7 @@ def test_submission_with_a_disguised_file_stores_nothing(north, bid):
                 uploads=[Upload("evil.pdf", "application/pdf", b"MZ\x90\x00")])  # fmt: skip
     assert not Response.objects.exists()
     with pytest.raises(ValidationError, match=r"evil\.png"):
-        services.response_save_draft(user=north.users["supplier_rep"], solicitation=bid,
+        responses.response_save_draft(user=north.users["supplier_rep"], solicitation=bid,
                                      supplier=north.supplier, data=offer(bid, {"2.01": "1"}),
                                      uploads=[Upload("evil.png", "image/png", PDF)])  # fmt: skip
     assert not Response.objects.exists()

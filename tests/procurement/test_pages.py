@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from tests.web.conftest import assert_audited, assert_csp_clean, client_for
 
-from edcoop.procurement import services
+from edcoop.procurement import files, opening, responses
 from edcoop.procurement.models import Response
 
 from .conftest import NOW, OPENING, build_bid, items, offer
@@ -21,7 +21,7 @@ ROLES = ["agency_admin", "procurement_officer", "business_office", "evaluator", 
 
 
 def _submit(north, s, prices):
-    return services.response_submit(user=north.users["supplier_rep"], solicitation=s,
+    return responses.response_submit(user=north.users["supplier_rep"], solicitation=s,
                                     supplier=north.supplier, data=offer(s, prices))  # fmt: skip
 
 
@@ -66,10 +66,10 @@ def test_console_cannot_read_a_sealed_response_and_the_attempt_is_audited(north,
 
 
 def test_attachment_download_is_sealed(north, bid):
-    services.response_submit(
+    responses.response_submit(
         user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier,
         data=offer(bid, {"2.01": "0.29"}),
-        uploads=[services.Upload("prices.pdf", "application/pdf", b"%PDF-1.4 secret")],
+        uploads=[files.Upload("prices.pdf", "application/pdf", b"%PDF-1.4 secret")],
     )  # fmt: skip
     r = Response.objects.get(is_current=True)
     a = r.attachments.get()
@@ -93,7 +93,7 @@ def test_admin_shows_no_sealed_content(north, bid, admin_client):
 def test_opened_tabulation_page_csv_and_xlsx(north, bid, clock, client):
     _submit(north, bid, {"1.01": "31.25", "1.02": "52.10", "2.01": "0.2875"})
     clock.set(OPENING)
-    services.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
+    opening.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
     url = reverse("procurement:tabulation", args=["north", bid.pk])
     page = client.get(url)
     assert page.status_code == 200

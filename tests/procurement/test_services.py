@@ -12,15 +12,24 @@ from django.db import connection
 
 from edcoop.core import audit
 from edcoop.core.models import AuditEvent
-from edcoop.procurement import selectors, services
+from edcoop.procurement import (
+    demand,
+    drafting,
+    files,
+    opening,
+    publication,
+    questions,
+    responses,
+    selectors,
+)
+from edcoop.procurement.files import Upload
 from edcoop.procurement.models import BidLine, Response, Solicitation
-from edcoop.procurement.services import Upload
 
 from .conftest import DUE, NOW, OPENING, build_bid, items, offer, second_supplier
 
 
 def submit(north, s, prices, **kw):
-    return services.response_submit(
+    return responses.response_submit(
         user=north.users["supplier_rep"],
         solicitation=s,
         supplier=north.supplier,
@@ -50,7 +59,7 @@ def test_publish_refuses_incomplete_timeline(north, clock):
     s.opening_at = DUE - timedelta(hours=1)
     s.save()
     with pytest.raises(ValidationError) as e:
-        services.solicitation_publish(user=north.users["procurement_officer"], solicitation=s)
+        publication.solicitation_publish(user=north.users["procurement_officer"], solicitation=s)
     assert "opening_at" in e.value.message_dict
 
 
@@ -59,11 +68,11 @@ def test_rfp_weights_must_sum_to_100(north, clock):
     s.kind = "rfp"
     s.save()
     officer = north.users["procurement_officer"]
-    services.criterion_add(user=officer, solicitation=s, name="Price", weight=Decimal("60"))
+    drafting.criterion_add(user=officer, solicitation=s, name="Price", weight=Decimal("60"))
     with pytest.raises(ValidationError, match="add up to 60"):
-        services.solicitation_publish(user=officer, solicitation=s)
-    services.criterion_add(user=officer, solicitation=s, name="Service", weight=Decimal("40"))
-    services.solicitation_publish(user=officer, solicitation=s)
+        publication.solicitation_publish(user=officer, solicitation=s)
+    drafting.criterion_add(user=officer, solicitation=s, name="Service", weight=Decimal("40"))
+    publication.solicitation_publish(user=officer, solicitation=s)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +81,7 @@ def test_rfp_weights_must_sum_to_100(north, clock):
 def test_only_officers_publish(north, clock, role):
     s = build_bid(north, publish=False)
     with pytest.raises(PermissionDenied):
-        services.solicitation_publish(user=north.users[role], solicitation=s)
+        publication.solicitation_publish(user=north.users[role], solicitation=s)
 
 
 def test_submission_returns_receipt_with_server_time_and_sha256(north, bid):
@@ -115,7 +124,7 @@ def test_bad_prices_are_refused_naming_the_line(north, bid, prices, field, messa
 def test_missing_attestation_is_refused(north, bid):
     data = offer(bid, {"2.01": "0.29"}, attestations=[])
     with pytest.raises(ValidationError, match="Non-collusive"):
-        services.response_submit(
+        responses.response_submit(
             user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier, data=data
         )
 
@@ -124,7 +133,7 @@ def test_missing_attestation_is_refused(north, bid):
     ("name", "size", "message"),
     [
         ("prices.exe", 10, "files of type .exe are not accepted"),
-        ("catalog.pdf", services.MAX_ATTACHMENT_BYTES + 1, "catalog.pdf is larger than 10 MB"),
+        ("catalog.pdf", files.MAX_ATTACHMENT_BYTES + 1, "catalog.pdf is larger than 10 MB"),
     ],
 )
 def test_bad_attachments_are_refused(north, bid, name, size, message):
@@ -135,7 +144,7 @@ def test_bad_attachments_are_refused(north, bid, name, size, message):
 def test_addendum_must_be_acknowledged(north, bid, clock, django_capture_on_commit_callbacks):
     officer = north.users["procurement_officer"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.addendum_issue(
+        publication.addendum_issue(
             user=officer,
             solicitation=bid,
             title="Recycled content",
@@ -144,7 +153,7 @@ def test_addendum_must_be_acknowledged(north, bid, clock, django_capture_on_comm
     assert any("addendum 1" in m.subject for m in mail.outbox)
     data = offer(bid, {"2.01": "0.29"}, acknowledged_addenda=[])
     with pytest.raises(ValidationError, match="Acknowledge addendum 1 \\(Recycled content\\)"):
-        services.response_submit(
+        responses.response_submit(
             user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier, data=data
         )
     submit(north, bid, {"2.01": "0.29"})  # offer() acknowledges every issued addendum
@@ -152,14 +161,14 @@ def test_addendum_must_be_acknowledged(north, bid, clock, django_capture_on_comm
 
 def test_addendum_after_submission_makes_the_response_nonresponsive(north, bid, clock):
     submit(north, bid, {"2.01": "0.29"})
-    services.addendum_issue(
+    publication.addendum_issue(
         user=north.users["procurement_officer"],
         solicitation=bid,
         title="Delivery",
         body="Deliveries on Tuesdays.",
     )
     clock.set(OPENING)
-    services.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
+    opening.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
     r = Response.objects.get(is_current=True)
     assert r.responsive is False
     assert "Did not acknowledge addendum 1 (Delivery)." in r.nonresponsive_reasons
@@ -167,7 +176,7 @@ def test_addendum_after_submission_makes_the_response_nonresponsive(north, bid, 
 
 def test_addendum_can_extend_the_deadline(north, bid, clock):
     later = DUE + timedelta(days=3)
-    services.addendum_issue(
+    publication.addendum_issue(
         user=north.users["procurement_officer"],
         solicitation=bid,
         title="Extension",
@@ -193,13 +202,13 @@ def test_latest_submission_counts_and_withdrawal(north, bid, clock):
     second = submit(north, bid, {"2.01": "0.27"})
     assert second.version == 2
     assert Response.objects.get(pk=first.response_id).status == Response.Status.SUPERSEDED
-    services.response_withdraw(
+    responses.response_withdraw(
         user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier
     )
     assert not Response.objects.filter(is_current=True).exists()
     clock.set(DUE)
     with pytest.raises(ValidationError):
-        services.response_withdraw(
+        responses.response_withdraw(
             user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier
         )
 
@@ -214,14 +223,14 @@ def test_retry_with_same_idempotency_key_creates_one_response(north, bid, clock)
 
 def test_draft_then_submit_from_draft_keeps_attachments(north, bid):
     rep = north.users["supplier_rep"]
-    services.response_save_draft(
+    responses.response_save_draft(
         user=rep,
         solicitation=bid,
         supplier=north.supplier,
         data=offer(bid, {"2.01": "0.31"}),
         uploads=[Upload("insurance.pdf", "application/pdf", b"%PDF-1")],
     )
-    receipt = services.response_submit(user=rep, solicitation=bid, supplier=north.supplier)
+    receipt = responses.response_submit(user=rep, solicitation=bid, supplier=north.supplier)
     r = Response.objects.get(pk=receipt.response_id)
     assert [a.filename for a in r.attachments.all()] == ["insurance.pdf"]
     assert b"%PDF" not in bytes(r.attachments.get().sealed)
@@ -251,7 +260,7 @@ def test_supplier_reads_its_own_sealed_response(north, bid):
 def test_agency_roles_cannot_submit_for_a_supplier(north, bid):
     for role in ("agency_admin", "procurement_officer"):
         with pytest.raises(PermissionDenied):
-            services.response_submit(
+            responses.response_submit(
                 user=north.users[role],
                 solicitation=bid,
                 supplier=north.supplier,
@@ -269,22 +278,22 @@ def test_opening_waits_for_the_opening_time(north, bid, clock):
     officer = north.users["procurement_officer"]
     clock.set(OPENING - timedelta(seconds=1))
     with pytest.raises(ValidationError, match="not come yet"):
-        services.solicitation_open(user=officer, solicitation=bid)
+        opening.solicitation_open(user=officer, solicitation=bid)
     with pytest.raises(PermissionDenied):
-        services.solicitation_open(user=north.users["evaluator"], solicitation=bid)
+        opening.solicitation_open(user=north.users["evaluator"], solicitation=bid)
 
 
 def test_opening_and_tabulation(north, bid, clock):
     submit(north, bid, {"1.01": "31.25", "1.02": "52.105", "2.01": "0.2875"})
     other, rep = second_supplier(north)
-    services.response_submit(
+    responses.response_submit(
         user=rep,
         solicitation=bid,
         supplier=other,
         data=offer(bid, {"1.01": "30.00", "1.02": "55", "2.01": "0.2900"}),
     )
     clock.set(OPENING)
-    services.solicitation_open(user=None, solicitation=bid)
+    opening.solicitation_open(user=None, solicitation=bid)
     bid.refresh_from_db()
     assert bid.status == "opened" and bid.opened_at == OPENING
     tab = selectors.tabulation_for(bid)
@@ -310,7 +319,7 @@ def test_opening_and_tabulation(north, bid, clock):
 def test_second_supplier_offer_without_paper(north, bid, clock):
     other, rep = second_supplier(north)
     with pytest.raises(ValidationError, match=r"1\.02"):
-        services.response_submit(
+        responses.response_submit(
             user=rep,
             solicitation=bid,
             supplier=other,
@@ -321,25 +330,25 @@ def test_second_supplier_offer_without_paper(north, bid, clock):
 def test_open_due_closes_and_opens_on_schedule(north, bid, clock):
     submit(north, bid, {"2.01": "0.29"})
     clock.set(DUE)
-    assert services.open_due(now=DUE) == []
+    assert opening.open_due(now=DUE) == []
     bid.refresh_from_db()
     assert bid.status == "closed"
     clock.set(OPENING)
-    assert [s.pk for s in services.open_due(now=OPENING)] == [bid.pk]
+    assert [s.pk for s in opening.open_due(now=OPENING)] == [bid.pk]
     bid.refresh_from_db()
     assert bid.status == "opened"
     assert BidLine.objects.count() == 1
 
 
 def test_questions_and_anonymised_answers(north, bid, clock):
-    q = services.question_ask(
+    q = questions.question_ask(
         user=north.users["supplier_rep"],
         solicitation=bid,
         supplier=north.supplier,
         text="North Paper asks: is 92 bright OK?",
     )
     assert list(selectors.public_questions(bid)) == []
-    services.question_answer(
+    questions.question_answer(
         user=north.users["procurement_officer"],
         question=q,
         public_text="Is 92 brightness acceptable?",
@@ -349,7 +358,7 @@ def test_questions_and_anonymised_answers(north, bid, clock):
     assert public[0].public_text == "Is 92 brightness acceptable?"
     clock.set(NOW + timedelta(days=6))
     with pytest.raises(ValidationError, match="deadline for questions"):
-        services.question_ask(
+        questions.question_ask(
             user=north.users["supplier_rep"],
             solicitation=bid,
             supplier=north.supplier,
@@ -360,11 +369,11 @@ def test_questions_and_anonymised_answers(north, bid, clock):
 def test_status_flow_after_opening(north, bid, clock):
     officer = north.users["procurement_officer"]
     clock.set(OPENING)
-    services.solicitation_open(user=officer, solicitation=bid)
+    opening.solicitation_open(user=officer, solicitation=bid)
     with pytest.raises(ValidationError):
-        services.solicitation_set_status(user=officer, solicitation=bid, status="awarded")
-    services.solicitation_set_status(user=officer, solicitation=bid, status="under_evaluation")
-    services.solicitation_set_status(user=officer, solicitation=bid, status="awarded")
+        publication.solicitation_set_status(user=officer, solicitation=bid, status="awarded")
+    publication.solicitation_set_status(user=officer, solicitation=bid, status="under_evaluation")
+    publication.solicitation_set_status(user=officer, solicitation=bid, status="awarded")
     assert [c.to_status for c in bid.status_changes.all()] == [
         "published",
         "closed",
@@ -377,8 +386,8 @@ def test_status_flow_after_opening(north, bid, clock):
 def test_cancel_needs_a_reason(north, bid):
     officer = north.users["procurement_officer"]
     with pytest.raises(ValidationError, match="Say why"):
-        services.solicitation_set_status(user=officer, solicitation=bid, status="cancelled")
-    services.solicitation_set_status(
+        publication.solicitation_set_status(user=officer, solicitation=bid, status="cancelled")
+    publication.solicitation_set_status(
         user=officer, solicitation=bid, status="cancelled", note="Specifications changed."
     )
 
@@ -390,20 +399,20 @@ def test_demand_survey_aggregates_and_decides_participants(north, clock):
     s.save()
     its = items(s)
     buyer = north.users["member_buyer"]
-    services.demand_commit(
+    demand.demand_commit(
         user=buyer,
         solicitation=s,
         institution=north.institution,
         quantities={its["1.01"].pk: Decimal("400"), its["2.01"].pk: Decimal("0")},
     )
-    services.demand_commit(
+    demand.demand_commit(
         user=north.users["agency_admin"],
         solicitation=s,
         institution=north.institutions[1],
         quantities={its["1.01"].pk: Decimal("250.5")},
     )
     with pytest.raises(PermissionDenied):
-        services.demand_commit(
+        demand.demand_commit(
             user=buyer,
             solicitation=s,
             institution=north.institutions[1],
@@ -411,7 +420,7 @@ def test_demand_survey_aggregates_and_decides_participants(north, clock):
         )
     # A quantity finer than the cent is refused, never silently rounded.
     with pytest.raises(ValidationError) as excinfo:
-        services.demand_commit(
+        demand.demand_commit(
             user=buyer,
             solicitation=s,
             institution=north.institution,
@@ -424,10 +433,10 @@ def test_demand_survey_aggregates_and_decides_participants(north, clock):
     assert its["1.01"].estimated_quantity == Decimal("650.50")
     assert len(selectors.participants(s)) == 2
     with pytest.raises(ValidationError, match="survey is still open"):
-        services.solicitation_publish(user=officer, solicitation=s)
-    services.survey_close(user=officer, solicitation=s)
+        publication.solicitation_publish(user=officer, solicitation=s)
+    publication.survey_close(user=officer, solicitation=s)
     with pytest.raises(ValidationError, match="closed"):
-        services.demand_commit(
+        demand.demand_commit(
             user=buyer,
             solicitation=s,
             institution=north.institution,
@@ -444,14 +453,14 @@ def test_participants_only_committed_unless_open_to_all(north, clock):
     s.survey_deadline = NOW + timedelta(days=2)
     s.save()
     its = items(s)
-    services.demand_commit(
+    demand.demand_commit(
         user=north.users["member_buyer"],
         solicitation=s,
         institution=north.institution,
         quantities={its["2.01"].pk: Decimal("5")},
     )
     assert list(selectors.participants(s)) == [north.institution]
-    s = services.solicitation_update(
+    s = drafting.solicitation_update(
         user=north.users["agency_admin"], solicitation=s, open_to_all_eligible=True
     )
     assert set(selectors.participants(s)) == set(north.institutions)
@@ -462,7 +471,7 @@ def test_ocds_release_has_no_bids_until_opened(north, bid, clock):
     release = selectors.ocds_release(bid)
     assert "bids" not in release and "0.2875" not in str(release)
     clock.set(OPENING)
-    services.solicitation_open(user=None, solicitation=bid)
+    opening.solicitation_open(user=None, solicitation=bid)
     bid.refresh_from_db()
     release = selectors.ocds_release(bid)
     assert release["bids"]["details"][0]["items"][0]["unitPrice"] == "0.2875"
@@ -470,11 +479,11 @@ def test_ocds_release_has_no_bids_until_opened(north, bid, clock):
 
 def test_other_agency_cannot_touch(north, nation, bid):
     with pytest.raises(PermissionDenied):
-        services.addendum_issue(
+        publication.addendum_issue(
             user=nation.users["agency_admin"], solicitation=bid, title="x", body="y"
         )
     with pytest.raises(PermissionDenied):
-        services.response_submit(
+        responses.response_submit(
             user=nation.users["supplier_rep"],
             solicitation=bid,
             supplier=nation.supplier,
@@ -499,7 +508,7 @@ def test_open_due_command(north, bid, clock):
 def test_reminder_goes_to_suppliers_with_unsent_drafts(
     north, bid, clock, django_capture_on_commit_callbacks
 ):
-    services.response_save_draft(
+    responses.response_save_draft(
         user=north.users["supplier_rep"],
         solicitation=bid,
         supplier=north.supplier,
@@ -508,7 +517,7 @@ def test_reminder_goes_to_suppliers_with_unsent_drafts(
     clock.set(DUE - timedelta(hours=24))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remind_due() == 1
+        assert opening.remind_due() == 1
     assert "not submitted" in mail.outbox[0].subject
 
 

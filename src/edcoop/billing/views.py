@@ -20,12 +20,12 @@ from edcoop.core import permissions
 from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.jobs import job_start
 from edcoop.core.money import quantize_money
+from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.core.templatetags.edcoop_ui import money
 from edcoop.core.views import export_format, export_response, export_urls, paginate
 from edcoop.members.forms import add_service_errors
 from edcoop.members.models import Agency, Institution
-from edcoop.members.views._common import agency_or_404, posted
 from edcoop.services.fiscal import fiscal_year_of
 from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 

@@ -23,7 +23,17 @@ from edcoop.core import permissions
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Supplier
 
-from . import sealing, selectors, services
+from . import (
+    demand,
+    drafting,
+    files,
+    opening,
+    publication,
+    questions,
+    responses,
+    sealing,
+    selectors,
+)
 from .models import Lot, Response, Solicitation
 
 router = Router(tags=["procurement"])
@@ -301,14 +311,14 @@ def solicitation_create(request: HttpRequest, slug: str, payload: SolicitationIn
     agency = lookups.agency(request, slug)
     data = payload.dict()
     data["kind"], data["eligibility"] = data["kind"].value, data["eligibility"].value
-    s = services.solicitation_create(user=lookups.caller(request), agency=agency, **data)
+    s = drafting.solicitation_create(user=lookups.caller(request), agency=agency, **data)
     return Status(201, s)
 
 
 @router.post("/agencies/{slug}/solicitations/{sid}/lots", response={201: dict[str, int]})
 def lot_add(request: HttpRequest, slug: str, sid: int, payload: LotIn) -> Any:
     s = _staff_solicitation(request, slug, sid)
-    lot = services.lot_add(user=lookups.caller(request), solicitation=s, title=payload.title,
+    lot = drafting.lot_add(user=lookups.caller(request), solicitation=s, title=payload.title,
                            award_basis=payload.award_basis.value)  # fmt: skip
     return Status(201, {"id": lot.pk, "number": lot.number})
 
@@ -319,19 +329,19 @@ def item_add(request: HttpRequest, slug: str, sid: int, payload: ItemIn) -> Any:
     lot = permissions.get_or_404(s.lots.all(), pk=payload.lot_id)
     data = payload.dict()
     data.pop("lot_id")
-    return Status(201, services.item_add(user=lookups.caller(request), lot=lot, **data))
+    return Status(201, drafting.item_add(user=lookups.caller(request), lot=lot, **data))
 
 
 @router.post("/agencies/{slug}/solicitations/{sid}/publish", response=SolicitationOut)
 def publish(request: HttpRequest, slug: str, sid: int) -> Solicitation:
     s = _staff_solicitation(request, slug, sid)
-    return services.solicitation_publish(user=lookups.caller(request), solicitation=s)
+    return publication.solicitation_publish(user=lookups.caller(request), solicitation=s)
 
 
 @router.post("/agencies/{slug}/solicitations/{sid}/status", response=SolicitationOut)
 def set_status(request: HttpRequest, slug: str, sid: int, payload: StatusIn) -> Solicitation:
     s = _staff_solicitation(request, slug, sid)
-    return services.solicitation_set_status(user=lookups.caller(request), solicitation=s,
+    return publication.solicitation_set_status(user=lookups.caller(request), solicitation=s,
                                             status=payload.status, note=payload.note)  # fmt: skip
 
 
@@ -339,13 +349,13 @@ def set_status(request: HttpRequest, slug: str, sid: int, payload: StatusIn) -> 
 def open_responses(request: HttpRequest, slug: str, sid: int) -> Solicitation:
     """The public opening (at or after the opening time)."""
     s = _staff_solicitation(request, slug, sid)
-    return services.solicitation_open(user=lookups.caller(request), solicitation=s)
+    return opening.solicitation_open(user=lookups.caller(request), solicitation=s)
 
 
 @router.post("/agencies/{slug}/solicitations/{sid}/addenda", response={201: AddendumOut})
 def addendum_issue(request: HttpRequest, slug: str, sid: int, payload: AddendumIn) -> Any:
     s = _staff_solicitation(request, slug, sid)
-    a = services.addendum_issue(user=lookups.caller(request), solicitation=s, **payload.dict())
+    a = publication.addendum_issue(user=lookups.caller(request), solicitation=s, **payload.dict())
     return Status(201, a)
 
 
@@ -355,7 +365,7 @@ def question_ask(request: HttpRequest, slug: str, sid: int, payload: QuestionIn)
     agency = lookups.agency(request, slug)
     s = _solicitation(request, slug, sid)
     supplier = _supplier(request, agency, payload.supplier_id)
-    q = services.question_ask(user=lookups.caller(request), solicitation=s, supplier=supplier,
+    q = questions.question_ask(user=lookups.caller(request), solicitation=s, supplier=supplier,
                               text=payload.text)  # fmt: skip
     return Status(201, {"id": q.pk})
 
@@ -364,7 +374,7 @@ def question_ask(request: HttpRequest, slug: str, sid: int, payload: QuestionIn)
 def question_answer(request: HttpRequest, slug: str, sid: int, qid: int, payload: AnswerIn) -> Any:
     s = _staff_solicitation(request, slug, sid)
     q = permissions.get_or_404(s.questions.all(), pk=qid)
-    q = services.question_answer(user=lookups.caller(request), question=q, **payload.dict())
+    q = questions.question_answer(user=lookups.caller(request), question=q, **payload.dict())
     return {"question": q.public_text, "answer": q.answer, "answered_at": q.answered_at}
 
 
@@ -372,7 +382,7 @@ def question_answer(request: HttpRequest, slug: str, sid: int, qid: int, payload
 
 
 @router.get("/agencies/{slug}/solicitations/{sid}/demand", response=list[DemandItemOut])
-def demand(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
+def demand_totals(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
     s = _staff_solicitation(request, slug, sid)
     permissions.require(lookups.caller(request), Action.DEMAND_VIEW, s.agency)
     return [{"item_id": r.item.pk, "number": r.item.number, "total": r.total,
@@ -389,7 +399,7 @@ def demand_commit(
     institution = permissions.get_or_404(permissions.institutions_for(user, agency),
                                          pk=institution_id)  # fmt: skip
     s = permissions.get_or_404(Solicitation.objects.filter(agency=agency), pk=sid)
-    services.demand_commit(user=user, solicitation=s, institution=institution,
+    demand.demand_commit(user=user, solicitation=s, institution=institution,
                            quantities=dict(payload.quantities))  # fmt: skip
     return {str(k): v for k, v in selectors.commitments_of(s, institution).items()}
 
@@ -441,9 +451,9 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
             raise ValidationError(
                 {"attachments": f"{a.filename}: content_base64 is not base64."}
             ) from None
-        uploads.append(services.Upload(a.filename, a.content_type, data))
-    data_in = services.ResponseInput(
-        lines=[services.LineInput(line.item_id, line.unit_price,
+        uploads.append(files.Upload(a.filename, a.content_type, data))
+    data_in = responses.ResponseInput(
+        lines=[responses.LineInput(line.item_id, line.unit_price,
                                   [(t.min_quantity, t.unit_price) for t in line.tiers])
                for line in payload.lines],
         alternates=payload.alternates, exceptions=payload.exceptions,
@@ -451,10 +461,10 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
     )  # fmt: skip
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
     try:
-        receipt = services.response_submit(user=lookups.caller(request), solicitation=s,
+        receipt = responses.response_submit(user=lookups.caller(request), solicitation=s,
                                            supplier=supplier, data=data_in, uploads=uploads,
                                            idempotency_key=key)  # fmt: skip
-    except services.IdempotencyConflict as e:
+    except responses.IdempotencyConflict as e:
         raise HttpError(409, " ".join(e.messages)) from None
     return Status(201, receipt.__dict__)
 
@@ -464,7 +474,7 @@ def response_withdraw(request: HttpRequest, slug: str, sid: int, payload: Suppli
     agency = lookups.agency(request, slug)
     s = _solicitation(request, slug, sid)
     supplier = _supplier(request, agency, payload.supplier_id)
-    r = services.response_withdraw(user=lookups.caller(request), solicitation=s, supplier=supplier)
+    r = responses.response_withdraw(user=lookups.caller(request), solicitation=s, supplier=supplier)
     return _envelope(r)
 
 

@@ -21,8 +21,9 @@ from django.contrib.auth import get_user_model
 
 from edcoop.members.models import Agency, Institution, Role, RoleAssignment, Supplier
 
-from . import services, timing
-from .services import LineInput, ResponseInput, Upload
+from . import demand, drafting, opening, publication, questions, responses, timing
+from .files import Upload
+from .responses import LineInput, ResponseInput
 
 D = Decimal
 
@@ -81,7 +82,7 @@ def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
     today = now.astimezone(agency.zone).date()
     due_day = today + timedelta(days=14)
     ymd = (due_day.year, due_day.month, due_day.day)
-    s = services.solicitation_create(
+    s = drafting.solicitation_create(
         user=officer, agency=agency, number="LK-2027-01",
         title="Copy paper and milk, cooperative bid 2026-27", kind="ifb",
         category="Paper and food service",
@@ -95,9 +96,9 @@ def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
         responses_due_at=_local(agency, *ymd, 14),
         opening_at=_local(agency, *ymd, 14, 30),
     )  # fmt: skip
-    paper = services.lot_add(user=officer, solicitation=s, title="Copy paper",
+    paper = drafting.lot_add(user=officer, solicitation=s, title="Copy paper",
                              award_basis="all_or_none")  # fmt: skip
-    milk = services.lot_add(user=officer, solicitation=s, title="Milk", award_basis="per_item")
+    milk = drafting.lot_add(user=officer, solicitation=s, title="Milk", award_basis="per_item")
     specs = "20 lb, 92 bright, 30% post-consumer recycled content; 10 reams per case."
     items = [
         (paper, "1.01", "Copy paper, 8.5 x 11, white", "case", specs),
@@ -107,7 +108,7 @@ def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
         (milk, "2.02", "Milk, fat-free chocolate, half pint", "each", "Grade A."),
     ]  # fmt: skip
     for lot, number, description, unit, spec in items:
-        services.item_add(user=officer, lot=lot, number=number, description=description,
+        drafting.item_add(user=officer, lot=lot, number=number, description=description,
                           unit=unit, specifications=spec)  # fmt: skip
     by_number = {i.number: i for i in s.items.all()}
     districts = Institution.objects.filter(
@@ -119,45 +120,45 @@ def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
         if n % 3 != 2:  # two districts in three also join the milk bid
             quantities[by_number["2.01"].pk] = D(18_000 + 1_500 * n)
             quantities[by_number["2.02"].pk] = D(9_000 + 700 * n)
-        services.demand_commit(user=admin, solicitation=s, institution=district,
+        demand.demand_commit(user=admin, solicitation=s, institution=district,
                                quantities=quantities)  # fmt: skip
-    s = services.survey_close(user=officer, solicitation=s)
-    services.document_add(user=officer, solicitation=s, title="Bid specifications and forms",
+    s = publication.survey_close(user=officer, solicitation=s)
+    drafting.document_add(user=officer, solicitation=s, title="Bid specifications and forms",
                           upload=Upload("LK-2027-01-specifications.txt", "text/plain",
                                         b"Lakes Region BOCES LK-2027-01: specifications, "
                                         b"non-collusion and debarment forms.\n"))  # fmt: skip
-    s = services.solicitation_publish(user=officer, solicitation=s)
-    q1 = services.question_ask(
+    s = publication.solicitation_publish(user=officer, solicitation=s)
+    q1 = questions.question_ask(
         user=reps["empire"],
         solicitation=s,
         supplier=empire,
         text="Empire Paper here: will you accept 96 brightness?",
     )
-    services.question_answer(user=officer, question=q1,
+    questions.question_answer(user=officer, question=q1,
                              public_text="Will 96 brightness paper be accepted?",
                              answer="Yes: 92 bright is the minimum.")  # fmt: skip
-    q2 = services.question_ask(
+    q2 = questions.question_ask(
         user=reps["dairy"],
         solicitation=s,
         supplier=dairy,
         text="How many delivery sites are there per district?",
     )
-    services.question_answer(user=officer, question=q2, answer="One per school building; the "
+    questions.question_answer(user=officer, question=q2, answer="One per school building; the "
                              "list of buildings is in Addendum 1.")  # fmt: skip
-    services.addendum_issue(user=officer, solicitation=s, title="Delivery sites",
+    publication.addendum_issue(user=officer, solicitation=s, title="Delivery sites",
                             body="Milk is delivered to each school building listed below, "
                             "Tuesdays and Fridays before 7:00 AM.")  # fmt: skip
-    services.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+    responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
                              data=_offer(s, {"1.01": ("38.40", [("5000", "37.95")]),
                                              "1.02": "44.10", "1.03": "61.75"}, [1]),
                              idempotency_key="demo-empire-1")  # fmt: skip
-    services.response_submit(
+    responses.response_submit(
         user=reps["dairy"],
         solicitation=s,
         supplier=dairy,
         data=_offer(s, {"2.01": "0.2875", "2.02": "0.3120"}, [1]),
     )
-    services.response_submit(
+    responses.response_submit(
         user=reps["necp"],
         solicitation=s,
         supplier=necp,
@@ -174,7 +175,7 @@ def _past_bid(agency: Agency, officer: Any, reps: dict[str, Any], empire: Suppli
               necp: Supplier, dairy: Supplier) -> None:  # fmt: skip
     year = timing.now().astimezone(agency.zone).year - 1
     with _clock(_local(agency, year, 9, 2, 9)):
-        s = services.solicitation_create(
+        s = drafting.solicitation_create(
             user=officer, agency=agency, number="LK-2026-03",
             title="Custodial supplies and trash liners", kind="ifb", category="Custodial",
             eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
@@ -183,27 +184,27 @@ def _past_bid(agency: Agency, officer: Any, reps: dict[str, Any], empire: Suppli
             responses_due_at=_local(agency, year, 9, 23, 14),
             opening_at=_local(agency, year, 9, 23, 14, 30),
         )  # fmt: skip
-        liners = services.lot_add(user=officer, solicitation=s, title="Trash liners",
+        liners = drafting.lot_add(user=officer, solicitation=s, title="Trash liners",
                                   award_basis="per_lot")  # fmt: skip
-        chem = services.lot_add(user=officer, solicitation=s, title="Cleaning chemicals")
+        chem = drafting.lot_add(user=officer, solicitation=s, title="Cleaning chemicals")
         for lot, number, description, unit, qty in [
             (liners, "1.01", "Can liner 40x46, 1.5 mil, black", "case of 100", "1800"),
             (liners, "1.02", "Can liner 24x33, 0.7 mil, clear", "case of 500", "950"),
             (chem, "2.01", "Neutral floor cleaner, concentrate", "gallon", "640"),
             (chem, "2.02", "Glass cleaner, ready to use", "case of 12 qt", "210"),
         ]:  # fmt: skip
-            services.item_add(user=officer, lot=lot, number=number, description=description,
+            drafting.item_add(user=officer, lot=lot, number=number, description=description,
                               unit=unit, estimated_quantity=D(qty))  # fmt: skip
-        s = services.solicitation_publish(user=officer, solicitation=s)
+        s = publication.solicitation_publish(user=officer, solicitation=s)
     with _clock(_local(agency, year, 9, 10, 11)):
-        services.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+        responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
                                  data=_offer(s, {"1.01": "21.40", "1.02": "24.15",
                                                  "2.01": "11.95"}, []))  # fmt: skip
     with _clock(_local(agency, year, 9, 12, 10)):
-        services.addendum_issue(user=officer, solicitation=s, title="Liner gauge",
+        publication.addendum_issue(user=officer, solicitation=s, title="Liner gauge",
                                 body="Item 1.01 may be 1.5 mil or heavier.")  # fmt: skip
     with _clock(_local(agency, year, 9, 22, 16)):
-        services.response_submit(
+        responses.response_submit(
             user=reps["necp"],
             solicitation=s,
             supplier=necp,
@@ -211,11 +212,11 @@ def _past_bid(agency: Agency, officer: Any, reps: dict[str, Any], empire: Suppli
                 s, {"1.01": "22.10", "1.02": "23.80", "2.01": "12.40", "2.02": "38.50"}, [1]
             ),
         )
-        services.response_submit(
+        responses.response_submit(
             user=reps["dairy"],
             solicitation=s,
             supplier=dairy,
             data=_offer(s, {"2.01": "11.75", "2.02": "39.90"}, [1]),
         )
     with _clock(_local(agency, year, 9, 23, 14, 30)):
-        services.solicitation_open(user=officer, solicitation=s)
+        opening.solicitation_open(user=officer, solicitation=s)

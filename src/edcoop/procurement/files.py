@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
 
 PDF = b"%PDF-"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -77,3 +81,47 @@ def matches(extension: str, data: bytes) -> bool:
             return False
         return "\x00" not in text
     return False
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_EXTENSIONS = set(CONTENT_TYPES)
+_KIND = {".pdf": "PDF", ".docx": "Word (.docx)", ".xlsx": "Excel (.xlsx)", ".doc": "Word (.doc)",
+         ".xls": "Excel (.xls)", ".odt": "OpenDocument text", ".ods": "OpenDocument spreadsheet",
+         ".csv": "UTF-8 CSV text", ".txt": "UTF-8 text", ".png": "PNG", ".jpg": "JPEG",
+         ".jpeg": "JPEG"}  # fmt: skip
+
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def check_upload(upload: Upload, *, field_name: str = "attachments") -> None:
+    name = PurePath(upload.filename).name
+    extension = PurePath(name).suffix.lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        allowed = ", ".join(sorted(ALLOWED_EXTENSIONS))
+        raise ValidationError(
+            {
+                field_name: f"{name}: files of type {extension or '(none)'} are not accepted; "
+                f"send one of {allowed}."
+            }
+        )
+    if len(upload.data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            {field_name: f"{name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."}
+        )
+    if not upload.data:
+        raise ValidationError({field_name: f"{name} is empty."})
+    if not matches(extension, upload.data):
+        raise ValidationError({field_name: f"{name}: the content is not a {_KIND[extension]} "
+                                           f"file, though its name ends in {extension}; send "
+                                           "the real file, or rename it to its type."})  # fmt: skip
+
+
+def content_type_of(filename: str) -> str:
+    """The content type stored and served for an accepted file: its extension's own."""
+    return CONTENT_TYPES[PurePath(filename).suffix.lower()]
+

@@ -14,8 +14,9 @@ from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
 from . import timing
-from .models import Lot, Solicitation
-from .services import ATTESTATIONS, LineInput, ResponseInput, Upload
+from .files import Upload
+from .models import ATTESTATIONS, Lot, Solicitation
+from .responses import LineInput, ResponseInput
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -17,6 +17,15 @@ from django.db.models import Q
 
 from edcoop.members.models import Agency, Institution, Supplier
 
+# Certifications a solicitation may require of every response.
+ATTESTATIONS = {
+    "non_collusion": "Non-collusive bidding certification (GML §103-d)",
+    "debarment": "Debarment and suspension certification (2 CFR 180)",
+    "insurance": "Certificate of insurance",
+    "iran_divestment": "Iran divestment certification (GML §103-g)",
+    "sexual_harassment": "Sexual harassment policy certification (NY State Finance Law §139-l)",
+}
+
 
 class Solicitation(models.Model):
     class Kind(models.TextChoices):

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from edcoop.billing.forms import ConfirmForm
 from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.core.views import paginate
 from edcoop.members.forms import add_service_errors
 from edcoop.members.models import Agency, Institution, Membership
-from edcoop.members.views._common import agency_or_404, posted
 
 from . import services
 from .fiscal import fiscal_year_of

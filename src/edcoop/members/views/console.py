@@ -15,6 +15,7 @@ from edcoop.core import permissions
 from edcoop.core.job_kinds import AUDIT_VERIFY
 from edcoop.core.jobs import job_start
 from edcoop.core.models import Job
+from edcoop.core.pages import agency_or_404, allowed, posted
 from edcoop.core.permissions import Action
 from edcoop.core.views import (
     Column,
@@ -41,7 +42,7 @@ from ..forms import (
 )
 from ..jobs import INSTITUTION_IMPORT
 from ..models import Agency, Membership, Supplier
-from ._common import agency_or_404, allowed, posted, supplier_or_404
+from ._common import supplier_or_404
 
 # Members ------------------------------------------------------------------------------------
 

@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 
 from .. import services
 from ..forms import InstitutionForm, SupplierProfileForm, add_service_errors
 from ..models import Agency, Institution, Membership
-from ._common import agency_or_404, posted, supplier_or_404
+from ._common import supplier_or_404
 from .console import _cert_labels
 
 

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from edcoop.core.pages import posted
+
 from .. import services
 from ..forms import JoinForm, SupplierRegisterForm, add_service_errors
 from ..models import Agency
-from ._common import posted
 
 
 def join(request: HttpRequest, slug: str) -> HttpResponse:

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, allowed, posted
 from edcoop.core.permissions import Action
 from edcoop.core.views import Column, paginate, sort_columns
 from edcoop.members.forms import ConfirmForm, add_service_errors
-from edcoop.members.views._common import agency_or_404, allowed, posted
 
-from .. import sealing, selectors, services
+from .. import drafting, opening, publication, questions, sealing, selectors
 from ..forms import (
     AddendumForm,
     AnswerForm,
@@ -67,7 +67,7 @@ def solicitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         if not data.get("lead_agency"):
             data["lead_agency"] = agency.name
         try:
-            s = services.solicitation_create(user=request.user, agency=agency, **data)
+            s = drafting.solicitation_create(user=request.user, agency=agency, **data)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -97,7 +97,7 @@ def solicitation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         "demand": selectors.demand_by_item(s) if s.survey_deadline else None,
         "by_member": selectors.demand_by_member(s) if s.survey_deadline else None,
         "participants": selectors.participants(s),
-        "can_read": services.can_read_responses(request.user, s),
+        "can_read": opening.can_read_responses(request.user, s),
         "editable": s.status == Solicitation.Status.DRAFT
         and permissions.can(request.user, Action.SOLICITATION_EDIT, agency),
         **allowed(request.user, agency, Action.SOLICITATION_EDIT, Action.SOLICITATION_PUBLISH,
@@ -137,7 +137,7 @@ def lot_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         LotForm,
         "Add a lot",
         "Add lot",
-        lambda r, s, d: services.lot_add(user=r.user, solicitation=s, **d),
+        lambda r, s, d: drafting.lot_add(user=r.user, solicitation=s, **d),
         "Lot added.",
     )
 
@@ -149,7 +149,7 @@ def item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
         d = dict(d)
         d["estimated_quantity"] = d.get("estimated_quantity") or Decimal("0")
-        services.item_add(user=r.user, **d)
+        drafting.item_add(user=r.user, **d)
 
     return _simple(
         request,
@@ -167,7 +167,7 @@ def item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def document_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _simple(request, slug, pk, DocumentForm, "Add a document", "Upload document",
-                   lambda r, s, d: services.document_add(user=r.user, solicitation=s,
+                   lambda r, s, d: drafting.document_add(user=r.user, solicitation=s,
                                                          title=d["title"], upload=_file(d["file"])),
                    "Document added.")  # fmt: skip
 
@@ -177,7 +177,7 @@ def addendum_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     def call(r: Any, s: Any, d: dict[str, Any]) -> None:
         d = dict(d)
         upload = d.pop("file", None)
-        services.addendum_issue(user=r.user, solicitation=s,
+        publication.addendum_issue(user=r.user, solicitation=s,
                                 upload=_file(upload) if upload else None, **d)  # fmt: skip
 
     return _simple(request, slug, pk, AddendumForm, "Issue an addendum", "Issue addendum",
@@ -246,7 +246,7 @@ def lot_edit(request: HttpRequest, slug: str, pk: int, lot: int) -> HttpResponse
     form = LotForm(posted(request), initial={"title": found.title,
                                              "award_basis": found.award_basis})  # fmt: skip
     return _edit_page(request, agency, s, form, f"Edit lot {found.number}", "Save lot",
-                      lambda d: services.lot_update(user=request.user, lot=found, **d),
+                      lambda d: drafting.lot_update(user=request.user, lot=found, **d),
                       f"Lot {found.number} saved.")  # fmt: skip
 
 
@@ -260,7 +260,7 @@ def lot_delete(request: HttpRequest, slug: str, pk: int, lot: int) -> HttpRespon
             + (f", with {n_commit} quantity commitment(s) members made to them" if n_commit
                else "") + ". This cannot be undone.")  # fmt: skip
     return _delete_page(request, agency, s, f"Delete lot {found.number}", what,
-                        lambda: services.lot_delete(user=request.user, lot=found),
+                        lambda: drafting.lot_delete(user=request.user, lot=found),
                         f"Lot {found.number} deleted.")  # fmt: skip
 
 
@@ -277,7 +277,7 @@ def item_edit(request: HttpRequest, slug: str, pk: int, item: int) -> HttpRespon
     def call(d: dict[str, Any]) -> None:
         d = dict(d)
         d["estimated_quantity"] = d.get("estimated_quantity") or Decimal("0")
-        services.item_update(user=request.user, item=found, **d)
+        drafting.item_update(user=request.user, item=found, **d)
 
     return _edit_page(request, agency, s, form, f"Edit item {found.number}", "Save item", call,
                       f"Item {found.number} saved.")  # fmt: skip
@@ -292,7 +292,7 @@ def item_delete(request: HttpRequest, slug: str, pk: int, item: int) -> HttpResp
             + (f", with the quantities {n_commit} member(s) committed to it" if n_commit else "")
             + ". This cannot be undone.")  # fmt: skip
     return _delete_page(request, agency, s, f"Delete item {found.number}", what,
-                        lambda: services.item_delete(user=request.user, item=found),
+                        lambda: drafting.item_delete(user=request.user, item=found),
                         f"Item {found.number} deleted.")  # fmt: skip
 
 
@@ -304,7 +304,7 @@ def document_edit(request: HttpRequest, slug: str, pk: int, doc: int) -> HttpRes
                             initial={"title": found.title})  # fmt: skip
     return _edit_page(request, agency, s, form, f"Edit document {found.filename}",
                       "Save document",
-                      lambda d: services.document_update(
+                      lambda d: drafting.document_update(
                           user=request.user, document=found, title=d["title"],
                           upload=_file(d["file"]) if d.get("file") else None),
                       "Document saved.")  # fmt: skip
@@ -317,7 +317,7 @@ def document_delete(request: HttpRequest, slug: str, pk: int, doc: int) -> HttpR
     return _delete_page(request, agency, s, "Remove document",
                         f"The document {found.title} ({found.filename}) is removed from the "
                         "draft. This cannot be undone.",
-                        lambda: services.document_delete(user=request.user, document=found),
+                        lambda: drafting.document_delete(user=request.user, document=found),
                         f"Document {found.filename} removed.")  # fmt: skip
 
 
@@ -330,7 +330,7 @@ def question_answer(request: HttpRequest, slug: str, pk: int, question: int) -> 
                                                 "answer": q.answer})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_answer(user=request.user, question=q, **form.cleaned_data)
+            questions.question_answer(user=request.user, question=q, **form.cleaned_data)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -375,13 +375,13 @@ def confirm(request: HttpRequest, slug: str, pk: int, move: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             if move == "publish":
-                services.solicitation_publish(user=request.user, solicitation=s)
+                publication.solicitation_publish(user=request.user, solicitation=s)
             elif move == "open":
-                services.solicitation_open(user=request.user, solicitation=s)
+                opening.solicitation_open(user=request.user, solicitation=s)
             elif move == "close_survey":
-                services.survey_close(user=request.user, solicitation=s)
+                publication.survey_close(user=request.user, solicitation=s)
             else:
-                services.solicitation_set_status(
+                publication.solicitation_set_status(
                     user=request.user,
                     solicitation=s,
                     status=move,

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.members.forms import ConfirmForm, add_service_errors
 from edcoop.members.models import Agency, Institution, Supplier
-from edcoop.members.views._common import agency_or_404, posted
 
-from .. import sealing, selectors, services, timing
+from .. import demand, questions, responses, sealing, selectors, timing
 from ..forms import DemandForm, QuestionForm, ResponseForm
 from ..models import Response, Solicitation
 
@@ -71,19 +71,19 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
         try:
             data = form.response_input()
             if submit:
-                receipt = services.response_submit(
+                receipt = responses.response_submit(
                     user=request.user, solicitation=s, supplier=supplier, data=data,
                     uploads=form.uploads(), with_draft_attachments=True,
                     idempotency_key=form.cleaned_data.get("idempotency_key", ""),
                 )  # fmt: skip
             else:
-                services.response_save_draft(
+                responses.response_save_draft(
                     user=request.user, solicitation=s, supplier=supplier, data=data,
                     uploads=form.uploads(),
                     remove_attachments=[int(x) for x in request.POST.getlist("remove")
                                         if x.isdigit()],
                 )  # fmt: skip
-        except services.IdempotencyConflict as e:
+        except responses.IdempotencyConflict as e:
             first = e.previous
             when = (f" (version {first.version}, received "
                     f"{timing.utc_to_local(agency, first.received_at):%b %d, %Y %I:%M:%S %p %Z})"
@@ -138,7 +138,7 @@ def withdraw(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse
     form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.response_withdraw(user=request.user, solicitation=s, supplier=supplier)
+            responses.response_withdraw(user=request.user, solicitation=s, supplier=supplier)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -161,7 +161,7 @@ def ask(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
     form = QuestionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_ask(
+            questions.question_ask(
                 user=request.user, solicitation=s, supplier=supplier, **form.cleaned_data
             )
         except ValidationError as e:
@@ -209,7 +209,7 @@ def survey(request: HttpRequest, slug: str, iid: int, pk: int) -> HttpResponse:
                       current=selectors.commitments_of(s, institution))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            services.demand_commit(user=request.user, solicitation=s, institution=institution,
+            demand.demand_commit(user=request.user, solicitation=s, institution=institution,
                                    quantities=form.quantities())  # fmt: skip
         except ValidationError as e:
             add_service_errors(form, e)

@@ -11,7 +11,7 @@ from edcoop.core.views import export_format, export_response, export_urls, pagin
 from edcoop.members.models import Agency
 
 from .. import selectors
-from ..models import Document
+from ..models import ATTESTATIONS, Document
 
 
 def public_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -31,8 +31,6 @@ def public_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _attestation_labels(s: object) -> list[str]:
-    from ..services import ATTESTATIONS
-
     return [ATTESTATIONS.get(code, code) for code in getattr(s, "required_attestations", [])]
 
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from edcoop.core import audit
 from edcoop.core.commands import CLI_ACTOR
-from edcoop.procurement import services
+from edcoop.procurement import opening
 
 ACTOR = CLI_ACTOR
 
@@ -29,12 +29,12 @@ class Command(BaseCommand):
         with audit.acting_as(ACTOR):
             try:
                 if job == "open-due":
-                    opened = services.open_due()
+                    opened = opening.open_due()
                     for s in opened:
                         self.stdout.write(f"opened {s.agency.slug} {s.number}")
                     self.stdout.write(f"{len(opened)} solicitation(s) opened")
                 else:
-                    sent = services.remind_due(within_hours=options["hours"])
+                    sent = opening.remind_due(within_hours=options["hours"])
                     self.stdout.write(f"{sent} reminder(s) sent")
             except ValidationError as e:
                 raise CommandError("; ".join(e.messages), returncode=2) from e

@@ -1,0 +1,380 @@
+"""Suppliers' sealed responses: drafts, submissions with receipts, revisions, withdrawals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from edcoop.core import audit
+from edcoop.core.money import UNIT_PRICE
+from edcoop.core.permissions import Action, require
+from edcoop.members.models import Supplier
+
+from . import notify, sealing, timing
+from .files import Upload, check_upload, content_type_of
+from .lifecycle import S
+from .models import (
+    ATTESTATIONS,
+    Response,
+    ResponseAttachment,
+    Solicitation,
+)
+
+MAX_ATTACHMENTS = 10
+
+# Responses -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    item_id: int
+    unit_price: Any
+    tiers: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ResponseInput:
+    lines: list[LineInput] = field(default_factory=list)
+    alternates: str = ""
+    exceptions: str = ""
+    attestations: list[str] = field(default_factory=list)
+    acknowledged_addenda: list[int] = field(default_factory=list)
+
+
+class IdempotencyConflict(ValidationError):
+    """A retry reused an idempotency key with different content (the API answers 409).
+    ``previous`` is the submission that key already made."""
+
+    previous: Response | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    response_id: int
+    supplier: str
+    solicitation: str
+    version: int
+    received_at: datetime
+    sha256: str
+
+
+def _receipt(response: Response) -> Receipt:
+    return Receipt(
+        response.pk,
+        str(response.supplier),
+        response.solicitation.number,
+        response.version,
+        response.received_at,
+        response.content_sha256,
+    )
+
+
+def _decimal(raw: Any, *, where: str, field_name: str) -> Decimal:
+    if isinstance(raw, float | bool):
+        raise ValidationError({field_name: f"{where}: send the price as text, not a float."})
+    try:
+        value = Decimal(str(raw).strip().replace(",", "").lstrip("$"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {field_name: f"{where}: {str(raw)[:20]!r} is not a number."}
+        ) from None
+    if not value.is_finite():
+        raise ValidationError({field_name: f"{where}: {str(raw)[:20]!r} is not a number."})
+    if value < 0:
+        raise ValidationError({field_name: f"{where}: a price cannot be negative."})
+    if value != value.quantize(UNIT_PRICE):
+        raise ValidationError({field_name: f"{where}: at most 4 decimal places."})
+    return value.quantize(UNIT_PRICE)
+
+
+def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: bool,
+               attachments: Sequence[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """Parse and check a response; ``complete`` adds the rules a submission must meet."""
+    items = {i.pk: i for i in solicitation.items.select_related("lot")}
+    lines = []
+    seen: set[int] = set()
+    for line in data.lines:
+        item = items.get(int(line.item_id))
+        if item is None:
+            raise ValidationError({"lines": f"Item {line.item_id} is not in this solicitation."})
+        if item.pk in seen:
+            raise ValidationError({"lines": f"Item {item.number} is priced twice."})
+        seen.add(item.pk)
+        if line.unit_price in (None, "") and not line.tiers:
+            continue
+        where = f"Item {item.number} ({item.description})"
+        fname = f"price_{item.pk}"
+        price = _decimal(line.unit_price, where=where, field_name=fname)
+        tiers = []
+        for minimum, tier_price in line.tiers:
+            qty = _decimal(minimum, where=f"{where}, volume tier", field_name=f"tiers_{item.pk}")
+            if qty <= 0:
+                raise ValidationError({f"tiers_{item.pk}": f"{where}: a volume tier starts at a "
+                                                           "quantity above 0."})  # fmt: skip
+            tp = _decimal(tier_price, where=f"{where}, volume tier", field_name=f"tiers_{item.pk}")
+            tiers.append({"min_quantity": str(qty.normalize()), "unit_price": str(tp)})
+        if len({t["min_quantity"] for t in tiers}) != len(tiers):
+            raise ValidationError({f"tiers_{item.pk}": f"{where}: two tiers start at the same "
+                                                       "quantity."})  # fmt: skip
+        tiers.sort(key=lambda t: Decimal(t["min_quantity"]))
+        lines.append({"item_id": item.pk, "item": item.number, "unit_price": str(price),
+                      "tiers": tiers})  # fmt: skip
+    attestations = sorted(set(data.attestations))
+    bad = [a for a in attestations if a not in ATTESTATIONS]
+    if bad:
+        raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(bad)}."})
+    issued = {a.number: a for a in solicitation.addenda.all()}
+    acks = sorted({int(n) for n in data.acknowledged_addenda})
+    bad_acks = [n for n in acks if n not in issued]
+    if bad_acks:
+        raise ValidationError({"acknowledged_addenda": f"No addendum {bad_acks[0]} was issued."})
+    if complete:
+        problems: dict[str, list[str]] = {}
+        if not lines:
+            problems.setdefault("lines", []).append("Price at least one line.")
+        priced = {line["item_id"] for line in lines}
+        for lot in {i.lot for i in items.values() if i.pk in priced}:
+            if lot.needs_every_line:
+                for item in items.values():
+                    if item.lot_id == lot.pk and item.pk not in priced:
+                        problems.setdefault(f"price_{item.pk}", []).append(
+                            f"Item {item.number} ({item.description}) has no price, and lot "
+                            f"{lot.number} is awarded {lot.get_award_basis_display().lower()}: "
+                            "price every line of the lot or none of them."
+                        )
+        missing = [a for a in solicitation.required_attestations or [] if a not in attestations]
+        for code in missing:
+            problems.setdefault("attestations", []).append(
+                f"Required attestation missing: {ATTESTATIONS[code]}."
+            )
+        for number in sorted(issued):
+            if number not in acks:
+                problems.setdefault("acknowledged_addenda", []).append(
+                    f"Acknowledge addendum {number} ({issued[number].title}) before submitting."
+                )
+        if problems:
+            raise ValidationError(problems)
+    return {
+        "solicitation": solicitation.number,
+        "lines": lines,
+        "alternates": data.alternates.strip(),
+        "exceptions": data.exceptions.strip(),
+        "attestations": attestations,
+        "acknowledged_addenda": acks,
+        "attachments": sorted(attachments, key=lambda a: (a["filename"], a["sha256"])),
+    }
+
+
+def _may_respond(user: Any, solicitation: Solicitation, supplier: Supplier) -> None:
+    if supplier.agency_id != solicitation.agency_id:
+        raise PermissionDenied("You may not respond for this supplier.")
+    require(user, Action.RESPONSE_SUBMIT, solicitation.agency, supplier=supplier)
+    if supplier.status != Supplier.Status.ACTIVE:
+        raise ValidationError({"__all__": f"{supplier} is {supplier.get_status_display().lower()}"
+                                          f" with {solicitation.agency}: only approved suppliers "
+                                          "may respond."})  # fmt: skip
+
+
+def _open_for_responses(solicitation: Solicitation, now: datetime) -> None:
+    if solicitation.status != S.PUBLISHED:
+        raise ValidationError({"__all__": "This solicitation is not open for responses."})
+    if not timing.is_on_time(solicitation.responses_due_at, now):
+        due = timing.utc_to_local(solicitation.agency, solicitation.responses_due_at)  # type: ignore[arg-type]
+        raise ValidationError(
+            {
+                "__all__": "Responses were due at "
+                f"{due:%b %d, %Y %I:%M:%S %p %Z}; by the server clock it "
+                "is now past that deadline, so nothing was received."
+            }
+        )
+
+
+def _attachment_rows(uploads: Iterable[Upload]) -> list[tuple[dict[str, Any], bytes]]:
+    rows = []
+    for upload in uploads:
+        check_upload(upload)
+        meta = {"filename": PurePath(upload.filename).name,
+                "content_type": content_type_of(upload.filename),
+                "size": len(upload.data), "sha256": sealing.digest(upload.data)}  # fmt: skip
+        rows.append((meta, sealing.seal(upload.data)))
+    return rows
+
+
+def _draft_blobs(draft: Response) -> list[tuple[dict[str, Any], bytes]]:
+    return [
+        ({"filename": a.filename, "content_type": a.content_type, "size": a.size,
+          "sha256": a.sha256}, bytes(a.sealed))
+        for a in draft.attachments.all()
+    ]  # fmt: skip
+
+
+def _lock_supplier(supplier: Supplier) -> Supplier:
+    # One writer per supplier at a time: revisions and retries queue here.
+    return Supplier.objects.select_for_update().get(pk=supplier.pk)
+
+
+@transaction.atomic
+def response_save_draft(
+    *, user: Any, solicitation: Solicitation, supplier: Supplier, data: ResponseInput,
+    uploads: Sequence[Upload] = (), remove_attachments: Sequence[int] = (),
+) -> Response:  # fmt: skip
+    """Keep work in progress (sealed like a submission). Nothing is checked for completeness."""
+    _may_respond(user, solicitation, supplier)
+    _lock_supplier(supplier)
+    now = timing.now()
+    _open_for_responses(solicitation, now)
+    draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                    status=Response.Status.DRAFT).first()  # fmt: skip
+    if draft is None:
+        draft = Response(solicitation=solicitation, supplier=supplier,
+                         status=Response.Status.DRAFT, received_at=now)  # fmt: skip
+    kept = (
+        [] if draft.pk is None else list(draft.attachments.exclude(pk__in=list(remove_attachments)))
+    )
+    new = _attachment_rows(uploads)
+    if len(kept) + len(new) > MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
+    metas = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+              "sha256": a.sha256} for a in kept] + [m for m, _ in new]  # fmt: skip
+    content = _normalise(solicitation, data, complete=False, attachments=metas)
+    raw = sealing.canonical(content)
+    draft.sealed, draft.content_sha256, draft.received_at = (
+        sealing.seal(raw),
+        sealing.digest(raw),
+        now,
+    )
+    draft.submitted_by = user
+    draft.save()
+    if remove_attachments:
+        draft.attachments.filter(pk__in=list(remove_attachments)).delete()
+    for meta, blob in new:
+        ResponseAttachment.objects.create(response=draft, sealed=blob, **meta)
+    audit.record("response.draft", draft, agency_id=solicitation.agency_id,
+                 changes={"sha256": [None, draft.content_sha256]})  # fmt: skip
+    return draft
+
+
+@transaction.atomic
+def response_submit(
+    *, user: Any, solicitation: Solicitation, supplier: Supplier,
+    data: ResponseInput | None = None, uploads: Sequence[Upload] = (),
+    idempotency_key: str = "", with_draft_attachments: bool = False,
+) -> Receipt:  # fmt: skip
+    """Seal and receive a response; the latest submission before the deadline counts.
+
+    ``data=None`` submits the saved draft (with its attachments). A retry with the same
+    ``idempotency_key`` and the same content returns the first receipt and creates nothing.
+    """
+    _may_respond(user, solicitation, supplier)
+    _lock_supplier(supplier)
+    key = idempotency_key.strip()[:100]
+    previous = (Response.objects.filter(supplier=supplier, idempotency_key=key).first()
+                if key else None)  # fmt: skip
+    if previous is not None and previous.solicitation_id != solicitation.pk:
+        raise IdempotencyConflict({"__all__": "This idempotency key was used for another "
+                                              "solicitation; send a new key."})  # fmt: skip
+    now = timing.now()
+    if previous is None:
+        _open_for_responses(solicitation, now)
+    blobs: list[tuple[dict[str, Any], bytes]]
+    try:
+        if data is None:
+            draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                            status=Response.Status.DRAFT).first()  # fmt: skip
+            if draft is None:
+                raise ValidationError({"__all__": "There is no saved draft to submit."})
+            saved = sealing.unseal_for(user, draft, what="own draft")
+            data = ResponseInput(
+                lines=[LineInput(line["item_id"], line["unit_price"],
+                                 [(t["min_quantity"], t["unit_price"]) for t in line["tiers"]])
+                       for line in saved["lines"]],
+                alternates=saved["alternates"], exceptions=saved["exceptions"],
+                attestations=saved["attestations"],
+                acknowledged_addenda=saved["acknowledged_addenda"],
+            )  # fmt: skip
+            blobs = _draft_blobs(draft)
+        else:
+            blobs = []
+            draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                            status=Response.Status.DRAFT).first()  # fmt: skip
+            if with_draft_attachments and draft is not None:
+                blobs = _draft_blobs(draft)
+        blobs += _attachment_rows(uploads)
+        if len(blobs) > MAX_ATTACHMENTS:
+            raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
+        # A retry is compared, not judged again: the first submission already passed the
+        # completeness rules, and an identical retry must get its receipt back.
+        content = _normalise(solicitation, data, complete=previous is None,
+                             attachments=[m for m, _ in blobs])  # fmt: skip
+    except ValidationError:
+        if previous is None:
+            raise
+        content = None
+    if content is not None:
+        content["supplier_id"] = supplier.pk
+    raw = sealing.canonical(content) if content is not None else b""
+    if previous is not None:
+        if content is None or sealing.digest(raw) != previous.content_sha256:
+            conflict = IdempotencyConflict({"__all__": (
+                f"This submission reuses the idempotency key of version {previous.version}, "
+                f"received {previous.received_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 "
+                f"{previous.content_sha256[:12]}...), but its content is different. Nothing "
+                "was received. To send a revision, submit it with a new idempotency key."
+            )})  # fmt: skip
+            conflict.previous = previous
+            raise conflict
+        return _receipt(previous)
+    current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                      is_current=True).first()  # fmt: skip
+    version = (Response.objects.filter(solicitation=solicitation, supplier=supplier)
+               .aggregate(v=Max("version"))["v"] or 0) + 1  # fmt: skip
+    if current is not None:
+        current.is_current = False
+        current.status = Response.Status.SUPERSEDED
+        current.save(update_fields=["is_current", "status"])
+    response = Response.objects.create(
+        solicitation=solicitation, supplier=supplier, status=Response.Status.SUBMITTED,
+        is_current=True, version=version, idempotency_key=key, sealed=sealing.seal(raw),
+        content_sha256=sealing.digest(raw), received_at=now, submitted_by=user,
+    )  # fmt: skip
+    for meta, blob in blobs:
+        ResponseAttachment.objects.create(response=response, sealed=blob, **meta)
+    audit.record("response.submit", response, agency_id=solicitation.agency_id,
+                 label=f"{supplier} response to {solicitation.number}",
+                 changes={"version": [None, version], "sha256": [None, response.content_sha256],
+                          "replaces": [None, current.pk if current else None]})  # fmt: skip
+    receipt = _receipt(response)
+    notify.receipt(response, receipt)
+    return receipt
+
+
+@transaction.atomic
+def response_withdraw(*, user: Any, solicitation: Solicitation, supplier: Supplier) -> Response:
+    _may_respond(user, solicitation, supplier)
+    _lock_supplier(supplier)
+    now = timing.now()
+    _open_for_responses(solicitation, now)
+    current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                      is_current=True).first()  # fmt: skip
+    if current is None:
+        raise ValidationError({"__all__": "There is no submitted response to withdraw."})
+    current.is_current = False
+    current.status = Response.Status.WITHDRAWN
+    current.withdrawn_at = now
+    current.save(update_fields=["is_current", "status", "withdrawn_at"])
+    audit.record(
+        "response.withdraw",
+        current,
+        agency_id=solicitation.agency_id,
+        label=f"{supplier} response to {solicitation.number}",
+        changes={"status": ["submitted", "withdrawn"]},
+    )
+    return current
