@@ -16,6 +16,8 @@ from itertools import count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import formatting
+
 # Bar colours: each at least 3:1 against white (WCAG 1.4.11 non-text contrast).
 PALETTE = ["#1d4e89", "#b3541e", "#2e7d32", "#6a1b9a", "#00695c", "#8d6e00"]
 _ids = count(1)
@@ -46,7 +48,7 @@ def bar_chart(
     bars: Sequence[Bar],
     *,
     describe: str,
-    fmt: Callable[[Decimal | int], str] = lambda v: f"{v:,}",
+    fmt: Callable[[Decimal | int], str] = formatting.quantity,
     width: int = 640,
 ) -> SafeString:
     """A horizontal bar chart; one row per bar with its value printed at the end."""
@@ -75,7 +77,7 @@ def bar_chart(
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 22}" stroke="#d0d4da"/>'
             f'<text x="{x:.1f}" y="{height - 8}" font-size="11" text-anchor="middle" '
-            f'fill="#374151">{e(fmt(value.normalize() if value else 0))}</text>'
+            f'fill="#374151">{e(fmt(value))}</text>'
         )
     for i, bar in enumerate(bars):
         y = i * row + 4

@@ -4,6 +4,8 @@
 
 - ``{{ amount|money }}``: ``$1,234.50``; put it in a ``<td class="num">`` (right-aligned).
 - ``{{ value|decimal:2 }}``: a plain number with a fixed number of places and thousands commas.
+- ``{{ qty|quantity:unit }}``: ``5,000 cases``; ``{{ share|percent }}``: ``5.89%``;
+  ``{{ value|dash }}``: the value or a dash, never "None" (all from ``core.formatting``).
 - ``{{ dt|agency_time:agency }}``: a ``<time>`` element in the agency's zone, with the zone
   abbreviation (``Mar 3, 2026, 4:05 PM EST``).
 - ``{% status_badge obj.status obj.get_status_display %}``: the status as text in a badge.
@@ -14,7 +16,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -22,45 +23,38 @@ from django.forms import BoundField
 from django.utils import timezone
 from django.utils.html import format_html
 
-from edcoop.core.money import quantize_money
+from edcoop.core import formatting
 
 register = template.Library()
-
-
-def _to_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 @register.filter
 def money(value: Any) -> str:
     """Dollars with two decimals and thousands separators; an empty cell for no value."""
-    amount = _to_decimal(value)
-    if amount is None:
-        return ""
-    amount = quantize_money(amount)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+    return formatting.money(value)
 
 
 @register.filter(name="decimal")
 def decimal_places(value: Any, places: int = 2) -> str:
-    number = _to_decimal(value)
-    if number is None:
-        return ""
-    places = int(places)
-    quantum = Decimal(1).scaleb(-places)
-    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
-    return f"{number:,.{places}f}"
+    return formatting.number(value, int(places))
 
 
-def _format_local(local: datetime) -> str:
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {local:%p} {local:%Z}"
+@register.filter
+def quantity(value: Any, unit: str = "") -> str:
+    """``5,000 cases``: no exponent, no needless zeros."""
+    return formatting.quantity(value, unit)
+
+
+@register.filter
+def percent(value: Any, places: int = 2) -> str:
+    """A fraction as a percentage: ``0.0589`` -> ``5.89%``."""
+    return formatting.percent(value, int(places))
+
+
+@register.filter
+def dash(value: Any) -> str:
+    """The value, or a dash for nothing (never "None")."""
+    return formatting.blank(value, empty=formatting.DASH)
 
 
 @register.filter
@@ -71,9 +65,10 @@ def agency_time(value: Any, agency: Any = None) -> str:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
     zone = getattr(agency, "zone", None) or timezone.get_default_timezone()
-    local = value.astimezone(zone)
     return format_html(
-        '<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), _format_local(local)
+        '<time datetime="{}">{}</time>',
+        value.isoformat(timespec="seconds"),
+        formatting.moment(value, zone),
     )
 
 
@@ -84,8 +79,7 @@ def day(value: Any) -> str:
         value = value.date()
     if not isinstance(value, date):
         return "" if value is None else str(value)
-    return format_html('<time datetime="{}">{} {}, {}</time>', value.isoformat(),
-                       value.strftime("%b"), value.day, value.year)  # fmt: skip
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), formatting.day(value))
 
 
 _BADGE_TONES = {
