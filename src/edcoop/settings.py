@@ -1,18 +1,23 @@
 """EdCoop settings, read from the environment.
 
 No variable set means a development installation: an embedded SQLite database under
-``var/`` and a development secret. ``EDCOOP_ENV=production`` turns every unsafe default
-into a hard error at start-up, so a misconfigured server never comes up half-secure.
+``var/`` and keys made once for this installation into ``var/`` (``core.devsecrets``).
+``EDCOOP_ENV=production`` turns every unsafe default into a hard error at start-up, so a
+misconfigured server never comes up half-secure.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from edcoop.core.devsecrets import dev_secret, private_dir, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # In a source checkout (src layout) var/ sits at the repository root; elsewhere in the cwd.
@@ -51,7 +56,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-_DEV_SECRET = "development-only-secret-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 SECRET_KEY = os.environ.get("EDCOOP_SECRET_KEY", "")
 DEBUG = env_bool("EDCOOP_DEBUG", False)
 ALLOWED_HOSTS = env_list("EDCOOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
@@ -68,12 +72,19 @@ if PRODUCTION:
         problems.append("DATABASE_URL must point at the PostgreSQL database")
     if not os.environ.get("EDCOOP_SEALING_KEY", "").strip():
         problems.append("EDCOOP_SEALING_KEY must hold the Fernet key that seals bid responses")
+    _audit_keys = env_list("EDCOOP_AUDIT_KEY", [])
+    if not _audit_keys or any(len(k) < 32 or len(set(k)) < 5 for k in _audit_keys):
+        problems.append(
+            "EDCOOP_AUDIT_KEY must hold the key (32 or more random characters) that keys the "
+            "audit trail's hashes"
+        )
     if problems:
         raise ImproperlyConfigured(
             "EdCoop refuses to start in production: " + "; ".join(problems) + "."
         )
 elif not SECRET_KEY:
-    SECRET_KEY = _DEV_SECRET
+    # Made once per installation into var/ (0600), never a constant published with the source.
+    SECRET_KEY = dev_secret(VAR_DIR, "secret_key", lambda: secrets.token_urlsafe(50))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -129,9 +140,11 @@ TEMPLATES = [
     },
 ]
 
-if "DATABASE_URL" not in os.environ:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
 _DEFAULT_DB = f"sqlite:///{VAR_DIR / 'edcoop.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # The embedded database holds everything, sealed responses included: owner-only, like
+    # var/ itself (SQLite gives its journal and WAL files the database file's mode).
+    private_file(private_dir(VAR_DIR) / "edcoop.sqlite3")
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _DEFAULT_DB))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
@@ -278,5 +291,17 @@ EDCOOP_CLIENT_IP_HEADER = os.environ.get("EDCOOP_CLIENT_IP_HEADER", "")
 EDCOOP_BASE_URL = os.environ.get("EDCOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Sealed bid responses are encrypted with this Fernet key (comma-separate several to rotate:
-# the first encrypts). Required in production; elsewhere derived from SECRET_KEY.
-EDCOOP_SEALING_KEY = os.environ.get("EDCOOP_SEALING_KEY", "")
+# the first encrypts). Required in production; elsewhere made once into var/.
+EDCOOP_SEALING_KEY = os.environ.get("EDCOOP_SEALING_KEY", "").strip()
+if not EDCOOP_SEALING_KEY and not PRODUCTION:
+    EDCOOP_SEALING_KEY = dev_secret(
+        VAR_DIR, "sealing_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+    )
+
+# The audit trail's event hashes are HMAC-SHA256 under this key (comma-separate several to
+# rotate: the first keys new events, all verify). Required in production; elsewhere made once
+# into var/. Signed checkpoints of the chain are written to EDCOOP_CHECKPOINT_DIR.
+EDCOOP_AUDIT_KEY = os.environ.get("EDCOOP_AUDIT_KEY", "").strip()
+if not EDCOOP_AUDIT_KEY and not PRODUCTION:
+    EDCOOP_AUDIT_KEY = dev_secret(VAR_DIR, "audit_key", lambda: secrets.token_urlsafe(32))
+EDCOOP_CHECKPOINT_DIR = Path(os.environ.get("EDCOOP_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))

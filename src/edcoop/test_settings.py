@@ -1,7 +1,14 @@
-"""Settings for the test suite: the product's own settings in test mode (see pyproject)."""
+"""Settings for the test suite: the product's own settings in test mode (see pyproject).
+
+Fixed keys, so the suite writes nothing into var/ and runs the same everywhere; the tests of
+key handling start their own processes with their own var/ folder.
+"""
 
 import os
 
 os.environ.setdefault("EDCOOP_ENV", "test")
+os.environ.setdefault("EDCOOP_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstu")
+os.environ.setdefault("EDCOOP_SEALING_KEY", "dGVzdC1vbmx5LXNlYWxpbmcta2V5LTMyLWJ5dGVzISE=")
+os.environ.setdefault("EDCOOP_AUDIT_KEY", "test-only-audit-key-0123456789-abcdefghijk")
 
 from edcoop.settings import *  # noqa: F403

@@ -1,9 +1,10 @@
 """Sealing: response contents encrypted at rest until the public opening.
 
 The key comes from ``EDCOOP_SEALING_KEY`` (a Fernet key; several comma-separated keys rotate:
-the first encrypts, any decrypts). Production refuses to start without it; elsewhere one is
-derived from ``SECRET_KEY`` so a development database needs no setup. The key is never
-stored in the database, so a dump taken before an opening shows no price.
+the first encrypts, any decrypts). Production refuses to start without it; elsewhere settings
+make one once per installation into ``var/`` (``core.devsecrets``), so no two development
+installations share a key. The key is never stored in the database, so a dump taken before
+an opening shows no price.
 
 ``unseal_for`` is the only function that decrypts a response for a reader. It lets the
 supplier's own representative read its own envelope, and anyone with ``RESPONSE_READ`` read
@@ -13,7 +14,6 @@ trail (in its own transaction, so the refusal stays recorded).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from functools import lru_cache
@@ -32,18 +32,11 @@ class Sealed(PermissionDenied):
     """A read of a sealed response before its opening: refused and audited."""
 
 
-def _derived_key() -> bytes:
-    digest = hashlib.sha256(("edcoop-sealing:" + settings.SECRET_KEY).encode()).digest()
-    return base64.urlsafe_b64encode(digest)
-
-
 @lru_cache(maxsize=4)
 def _fernet(raw: str) -> MultiFernet:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     if not keys:
-        if getattr(settings, "PRODUCTION", False):
-            raise ImproperlyConfigured("EDCOOP_SEALING_KEY must be set in production.")
-        return MultiFernet([Fernet(_derived_key())])
+        raise ImproperlyConfigured("EDCOOP_SEALING_KEY is not set.")
     try:
         return MultiFernet([Fernet(k.encode()) for k in keys])
     except ValueError as exc:
