@@ -8,4 +8,8 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401  (registers the billing-run job kind)
+        from edcoop.core import guards as core_guards
+
+        from . import guards, jobs  # noqa: F401  (registers the billing-run job kind)
+
+        core_guards.register("billing", guards.RULES)

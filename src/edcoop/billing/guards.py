@@ -1,60 +1,62 @@
-"""Database triggers that refuse UPDATE on issued invoices (and their lines), posted billing
-runs and credit memos: the model guards' second line, for code that bypasses ``save()``
-(``QuerySet.update``, raw SQL).
+"""Database triggers behind billing's promise that issued means issued: the model guards'
+second line, for code that bypasses ``save()``/``delete()`` (``QuerySet.update``, raw SQL).
 
-DELETE is guarded in the models (and by PROTECT foreign keys), not here, so that emptying a
-test or demo database (``flush``) still works.
+- issued invoices and their lines, posted runs, credit memos: no UPDATE;
+- an issued invoice, lines of an issued invoice, a credit memo: no DELETE; no new line on an
+  issued invoice;
+- payments: no UPDATE, no DELETE (a reversal is a new record);
+- document counters: never go back (no decrease, no moving to another series or year, no
+  removal of a used one), so a number is never handed out twice;
+- on PostgreSQL, no TRUNCATE of any of these tables.
+
+``edcoop flush`` (tests and ``demo --reset``, never in production) lifts them through
+``core.guards.lifted``.
 """
 
 from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# (trigger name, table, condition on the old row, message)
+from edcoop.core.guards import Rule, install_rules, remove_rules
+
+_ISSUED_PARENT = "(SELECT status FROM billing_invoice WHERE id = {row}.invoice_id) = 'issued'"
+
 RULES = [
-    ("billing_invoice_issued", "billing_invoice", "OLD.status = 'issued'",
-     "an issued invoice cannot be changed"),
-    ("billing_line_issued", "billing_invoiceline",
-     "(SELECT status FROM billing_invoice WHERE id = OLD.invoice_id) = 'issued'",
-     "lines of an issued invoice cannot be changed"),
-    ("billing_run_posted", "billing_billingrun", "OLD.status = 'posted'",
-     "a posted billing run cannot be changed"),
-    ("billing_credit_memo", "billing_creditmemo", "1 = 1", "a credit memo cannot be changed"),
+    Rule("billing_invoice_issued", "billing_invoice", "UPDATE",
+         "an issued invoice cannot be changed", "OLD.status = 'issued'"),
+    Rule("billing_invoice_issued_delete", "billing_invoice", "DELETE",
+         "an issued invoice cannot be deleted", "OLD.status = 'issued'"),
+    Rule("billing_line_issued", "billing_invoiceline", "UPDATE",
+         "lines of an issued invoice cannot be changed", _ISSUED_PARENT.format(row="OLD")),
+    Rule("billing_line_issued_delete", "billing_invoiceline", "DELETE",
+         "lines of an issued invoice cannot be deleted", _ISSUED_PARENT.format(row="OLD")),
+    Rule("billing_line_issued_insert", "billing_invoiceline", "INSERT",
+         "an issued invoice cannot gain lines", _ISSUED_PARENT.format(row="NEW")),
+    Rule("billing_run_posted", "billing_billingrun", "UPDATE",
+         "a posted billing run cannot be changed", "OLD.status = 'posted'"),
+    Rule("billing_credit_memo", "billing_creditmemo", "UPDATE",
+         "a credit memo cannot be changed"),
+    Rule("billing_credit_memo_delete", "billing_creditmemo", "DELETE",
+         "a credit memo cannot be deleted"),
+    Rule("billing_payment_update", "billing_payment", "UPDATE",
+         "a payment cannot be changed; record a reversal"),
+    Rule("billing_payment_delete", "billing_payment", "DELETE",
+         "a payment cannot be deleted; record a reversal"),
+    Rule("billing_counter_back", "billing_documentcounter", "UPDATE",
+         "a document number counter never goes back",
+         "NEW.last < OLD.last OR NEW.agency_id <> OLD.agency_id OR NEW.series <> OLD.series "
+         "OR NEW.fiscal_year <> OLD.fiscal_year"),
+    Rule("billing_counter_delete", "billing_documentcounter", "DELETE",
+         "a document number counter in use cannot be removed", "OLD.last > 0"),
+    *(Rule(f"{table}_no_truncate", table, "TRUNCATE", "billing records cannot be truncated")
+      for table in ("billing_invoice", "billing_invoiceline", "billing_creditmemo",
+                    "billing_payment", "billing_documentcounter")),
 ]  # fmt: skip
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for name, table, condition, message in RULES:
-            if connection.vendor == "sqlite":
-                cursor.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE UPDATE ON {table} "
-                    f"FOR EACH ROW WHEN {condition} "
-                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END;"
-                )
-            elif connection.vendor == "postgresql":
-                cursor.execute(
-                    f"""
-                    CREATE OR REPLACE FUNCTION {name}_refuse() RETURNS trigger AS $$
-                    BEGIN
-                        IF {condition} THEN
-                            RAISE EXCEPTION '{message}' USING ERRCODE = '23000';
-                        END IF;
-                        RETURN NEW;
-                    END;
-                    $$ LANGUAGE plpgsql;
-                    """
-                )
-                cursor.execute(
-                    f"CREATE OR REPLACE TRIGGER {name} BEFORE UPDATE ON {table} "
-                    f"FOR EACH ROW EXECUTE FUNCTION {name}_refuse();"
-                )
+    install_rules(connection, RULES)
 
 
 def remove(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for name, table, _, _ in RULES:
-            if connection.vendor == "sqlite":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            elif connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    remove_rules(connection, RULES)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -7,4 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import job_kinds  # noqa: F401  (registers the job kinds with the worker)
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import guards, job_kinds  # noqa: F401  (registers the job kinds with the worker)
+
+        # Once per migrate (core's signal comes after every migration ran): put back the
+        # triggers a SQLite table rebuild dropped.
+        post_migrate.connect(guards.after_migrate, sender=self, dispatch_uid="edcoop.guards")
+        # Each app's integrity checks (``<app>/integrity.py``), run by ``audit verify``.
+        autodiscover_modules("integrity")

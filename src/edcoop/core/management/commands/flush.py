@@ -1,8 +1,9 @@
-"""Django's ``flush``, aware of the append-only audit trail.
+"""Django's ``flush``, aware of the database guards (``core.guards``).
 
 Emptying the whole database (the test suite between live-server tests, ``edcoop demo
---reset``) is the one sanctioned way to remove audit events: the guards are lifted for the
-flush and put back right after. Refused in production.
+--reset``) is the one sanctioned way to remove audit events, issued invoices, credit memos
+and payments: every guard is lifted for the flush and put back right after. Refused in
+production.
 """
 
 from __future__ import annotations
@@ -23,9 +24,5 @@ class Command(DjangoFlush):
     def handle(self, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("flush erases the audit trail; refused in production.")
-        connection = connections[options["database"]]
-        guards.remove(connection)
-        try:
+        with guards.lifted(connections[options["database"]]):
             super().handle(**options)
-        finally:
-            guards.install(connection)
