@@ -7,13 +7,17 @@ ask "can X see Y" across the tenant boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
+from edcoop.core import guards
 from edcoop.members import services
 from edcoop.members.models import Agency, Institution, Membership, Role, Supplier
 
@@ -25,6 +29,29 @@ def _fast_passwords(settings: Any) -> None:
 
 
 PASSWORD = "correct horse battery staple"
+
+
+@contextmanager
+def _triggers_skipped() -> Iterator[None]:
+    """What a table owner or superuser can do: on PostgreSQL, replica mode skips every
+    trigger (the attack itself); on SQLite, drop them and put them back."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET session_replication_role")
+    else:
+        with guards.lifted(connection):
+            yield
+
+
+@pytest.fixture
+def owner_bypass() -> Callable[[], AbstractContextManager[None]]:
+    """``with owner_bypass(): ...`` writes past the database's guards, as an owner can."""
+    return _triggers_skipped
 
 
 @dataclass

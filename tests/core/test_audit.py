@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from edcoop.core import audit, guards
-from edcoop.core.models import AuditEvent
+from edcoop.billing.models import Payment
+from edcoop.core import audit, auditkeys, guards
+from edcoop.core.models import AuditEvent, AuditHead
 from edcoop.members import services
 
 
@@ -131,3 +134,145 @@ def test_a_failed_write_leaves_no_audit_event(north):
         )
     assert "aid_ratio" in excinfo.value.message_dict
     assert AuditEvent.objects.count() == before
+
+
+# Keyed hashes: the chain cannot be rebuilt without the audit key --------------------------
+
+
+def _payment(north):
+    from datetime import date
+
+    from edcoop.billing.services import payment_record
+
+    return payment_record(user=north.users["business_office"], institution=north.institution,
+                          amount=Decimal("250.00"), received_on=date(2026, 9, 20),
+                          reference="CHK 1001")  # fmt: skip
+
+
+def _rebuild_chain(owner_bypass, *, delete_seq, edit, rehash, forge_head=False):
+    """The attack: delete one event, edit others, renumber and re-hash every event after it
+    and move the chain head, all straight in the database."""
+    kept = [e for e in AuditEvent.objects.order_by("seq") if e.seq != delete_seq]
+    prev = audit.GENESIS
+    with owner_bypass(), transaction.atomic():
+        AuditEvent.objects.filter(seq=delete_seq).delete()
+        for new_seq, event in enumerate(kept, 1):
+            event.seq, event.prev_hash = new_seq, prev
+            edit(event)
+            event.hash = rehash(event)
+            AuditEvent.objects.filter(pk=event.pk).update(
+                seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, changes=event.changes,
+                hash_version=event.hash_version, key_id=event.key_id,
+            )  # fmt: skip
+            prev = event.hash
+        head = {"last_seq": len(kept), "last_hash": prev}
+        if forge_head:
+            head["legacy_seq"] = len(kept)
+        AuditHead.objects.filter(pk=1).update(**head)
+
+
+def _plain_sha256(event):
+    return hashlib.sha256((event.prev_hash + audit._content(event)).encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "downgrade", ["keep version", "claim unkeyed", "claim unkeyed, forge head"]
+)
+def test_a_chain_rebuilt_without_the_key_does_not_verify(north, owner_bypass, downgrade):
+    payment = _payment(north)
+    victim = AuditEvent.objects.order_by("seq")[3].seq
+
+    def edit(event):
+        if event.action == "payment.record" and event.object_id == str(payment.pk):
+            event.changes = {**event.changes, "amount": [None, "25.00"]}
+        if downgrade != "keep version":
+            event.hash_version, event.key_id = AuditEvent.LEGACY, ""
+
+    with owner_bypass():
+        Payment.objects.filter(pk=payment.pk).update(amount=Decimal("25.00"))
+    _rebuild_chain(owner_bypass, delete_seq=victim, edit=edit, rehash=_plain_sha256,
+                   forge_head="forge" in downgrade)  # fmt: skip
+
+    problems = audit.verify()
+    assert problems, "a chain re-hashed with plain SHA-256 passed as intact"
+    assert problems[0].seq == 1  # every event is now suspect, the first one included
+    with pytest.raises(CommandError, match="audit trail broken at event #1") as excinfo:
+        call_command("audit", "verify")
+    assert excinfo.value.returncode == 1
+
+
+def test_the_same_rebuild_with_the_key_passes_the_chain_so_the_key_is_what_stops_it(
+    north, owner_bypass
+):
+    # The control for the attack above: the only thing the attacker lacked was the key.
+    _payment(north)
+    victim = AuditEvent.objects.order_by("seq")[3].seq
+    _rebuild_chain(owner_bypass, delete_seq=victim, edit=lambda e: None,
+                   rehash=audit.compute_hash)  # fmt: skip
+    head = AuditHead.objects.get(pk=1)
+    audit.sign_head(head)
+    with owner_bypass():
+        AuditHead.objects.filter(pk=1).update(key_id=head.key_id, mac=head.mac)
+    assert audit.verify() == []
+
+
+def test_new_events_are_keyed_with_the_first_key_and_older_keys_still_verify(north, settings):
+    first = AuditEvent.objects.order_by("-seq").first()
+    assert first.hash_version == AuditEvent.KEYED
+    assert first.key_id == auditkeys.signing_key().id
+    old_key = settings.EDCOOP_AUDIT_KEY
+    settings.EDCOOP_AUDIT_KEY = "a-brand-new-key-after-rotation-0123456789," + old_key
+    services.membership_update(user=north.users["agency_admin"],
+                               membership=north.institution.membership, component=True)  # fmt: skip
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert newest.key_id != first.key_id
+    assert audit.verify() == []
+    # Without the key that keyed the older events, they cannot be vouched for.
+    settings.EDCOOP_AUDIT_KEY = "a-brand-new-key-after-rotation-0123456789"
+    problems = audit.verify()
+    assert problems and "does not hold" in problems[0].reason
+
+
+def test_the_chain_head_cannot_be_moved_without_the_key(north, owner_bypass):
+    last = AuditEvent.objects.order_by("-seq").first()
+    with owner_bypass(), transaction.atomic():
+        AuditEvent.objects.filter(seq=last.seq).delete()
+        AuditHead.objects.filter(pk=1).update(last_seq=last.seq - 1, last_hash=last.prev_hash)
+    problems = audit.verify()
+    assert [p.reason for p in problems] == [
+        "chain head's signature does not verify (changed without the audit key)"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chain_written_before_keying_still_verifies_and_cannot_be_extended_unkeyed():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("core", "0003_jobs")])
+    old = executor.loader.project_state([("core", "0003_jobs")]).apps
+    OldEvent, OldHead = old.get_model("core", "AuditEvent"), old.get_model("core", "AuditHead")
+    prev = audit.GENESIS
+    for seq in range(1, 4):
+        event = AuditEvent(seq=seq, at=datetime(2026, 1, seq, tzinfo=UTC), actor_label="cli",
+                           source="cli", action="legacy.write", object_label=f"row {seq}",
+                           changes={"n": [None, seq]}, prev_hash=prev,
+                           hash_version=AuditEvent.LEGACY)  # fmt: skip
+        event.hash = _plain_sha256(event)
+        fields = {f.name: getattr(event, f.name) for f in OldEvent._meta.concrete_fields
+                  if f.name != "id"}  # fmt: skip
+        OldEvent.objects.create(**fields)
+        prev = event.hash
+    OldHead.objects.create(pk=1, last_seq=3, last_hash=prev)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert AuditHead.objects.get(pk=1).legacy_seq == 3
+    audit.record("after.keying", label="first keyed event")
+    report = audit.verify_chain()
+    assert report.problems == []
+    assert (report.events, report.keyed, report.legacy) == (4, 1, 3)
+    # The triggers survived the table rebuild.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=1).delete()

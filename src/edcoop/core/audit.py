@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import hmac
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +23,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from . import auditkeys
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -115,29 +118,57 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
 
 
 def _content(event: AuditEvent) -> str:
-    return json.dumps(
-        {
-            "seq": event.seq,
-            "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
-            "source": event.source,
-            "ip": event.ip,
-            "agency_id": event.agency_id,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "object_label": event.object_label,
-            "changes": event.changes,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    body = {
+        "seq": event.seq,
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "source": event.source,
+        "ip": event.ip,
+        "agency_id": event.agency_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_label": event.object_label,
+        "changes": event.changes,
+    }
+    if event.hash_version != AuditEvent.LEGACY:
+        # Keyed content names its version and key, so neither can be swapped afterwards.
+        body["hash_version"] = event.hash_version
+        body["key_id"] = event.key_id
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class UnknownKey(Exception):
+    """An event keyed with a key that EDCOOP_AUDIT_KEY does not hold."""
 
 
 def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256((event.prev_hash + _content(event)).encode("utf-8")).hexdigest()
+    data = (event.prev_hash + _content(event)).encode("utf-8")
+    if event.hash_version == AuditEvent.LEGACY:
+        return hashlib.sha256(data).hexdigest()
+    key = auditkeys.by_id(event.key_id) if event.hash_version == AuditEvent.KEYED else None
+    if key is None:
+        raise UnknownKey(event.key_id)
+    return key.mac(data)
+
+
+def _head_content(head: AuditHead) -> bytes:
+    return (
+        f"edcoop-audit-head|{head.last_seq}|{head.last_hash or GENESIS}|{head.legacy_seq}"
+    ).encode()
+
+
+def sign_head(head: AuditHead) -> None:
+    """Sign the chain head with the audit key (the caller saves it)."""
+    key = auditkeys.signing_key()
+    head.key_id = key.id
+    head.mac = key.mac(_head_content(head))
+
+
+def head_signed(head: AuditHead) -> bool:
+    key = auditkeys.by_id(head.key_id)
+    return key is not None and key.verifies(_head_content(head), head.mac)
 
 
 def _lock_head() -> AuditHead:
@@ -182,12 +213,15 @@ def record(
             ],
             changes=plain(changes or {}),
             prev_hash=head.last_hash or GENESIS,
+            hash_version=AuditEvent.KEYED,
+            key_id=auditkeys.signing_key().id,
         )
         event.hash = compute_hash(event)
         event.save(force_insert=True)
         head.last_seq = event.seq
         head.last_hash = event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        sign_head(head)
+        head.save(update_fields=["last_seq", "last_hash", "key_id", "mac"])
     return event
 
 
@@ -201,27 +235,65 @@ class Problem:
     reason: str
 
 
-def verify(progress: Callable[[int, int], None] | None = None) -> list[Problem]:
-    """Walk the chain; return its problems, the first bad event first (empty if intact)."""
-    problems: list[Problem] = []
+@dataclass
+class ChainReport:
+    """What walking the chain found: its problems, first bad event first, and what it held."""
+
+    problems: list[Problem]
+    events: int = 0
+    keyed: int = 0
+    by_agency: Counter[int | None] = field(default_factory=Counter)
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    last_at: datetime | None = None
+
+    @property
+    def legacy(self) -> int:
+        return self.events - self.keyed
+
+
+def verify_chain(progress: Callable[[int, int], None] | None = None) -> ChainReport:
+    """Walk the chain: every event's hash (keyed ones under the audit key), every link, the
+    signed chain head, and that no event after keying began passes itself off as unkeyed."""
+    report = ChainReport(problems=[])
+    problems = report.problems
+    head = AuditHead.objects.filter(pk=1).first()
+    head_trusted = head is not None and (not (head.last_seq or head.legacy_seq)
+                                         or head_signed(head))  # fmt: skip
+    # Unkeyed events are accepted only up to where a correctly signed head says keying began.
+    legacy_seq = head.legacy_seq if head is not None and head_trusted else 0
     expected_prev = GENESIS
     expected_seq = 1
     total = AuditEvent.objects.count() if progress else 0
     for done, event in enumerate(AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)):
         if progress is not None and done % 2000 == 0:
             progress(done, total)
+        report.events += 1
+        report.by_agency[event.agency_id] += 1
         if event.seq != expected_seq:
             problems.append(
                 Problem(expected_seq, f"event #{expected_seq} is missing (next found #{event.seq})")
             )
         elif event.prev_hash != expected_prev:
             problems.append(Problem(event.seq, "does not link to the event before it"))
-        if compute_hash(event) != event.hash:
-            problems.append(Problem(event.seq, "content does not match its hash (edited)"))
+        if event.hash_version == AuditEvent.KEYED:
+            report.keyed += 1
+        elif event.hash_version != AuditEvent.LEGACY or event.seq > legacy_seq:
+            problems.append(Problem(event.seq, "is not keyed though written after keying began "
+                                               "(rewritten without the audit key)"))  # fmt: skip
+        try:
+            intact = hmac.compare_digest(compute_hash(event), event.hash)
+        except UnknownKey:
+            problems.append(Problem(event.seq, f"is keyed with key {event.key_id!r}, which "
+                                               "EDCOOP_AUDIT_KEY does not hold"))  # fmt: skip
+        else:
+            if not intact:
+                problems.append(Problem(event.seq, "content does not match its hash (edited)"))
         expected_prev = event.hash
         expected_seq = event.seq + 1
-    head = AuditHead.objects.filter(pk=1).first()
+        report.last_at = event.at
     last_seq = expected_seq - 1
+    report.last_seq, report.last_hash = last_seq, expected_prev
     if head is not None and (head.last_seq, head.last_hash or GENESIS) != (last_seq, expected_prev):
         if head.last_seq > last_seq:
             problems.append(
@@ -231,5 +303,13 @@ def verify(progress: Callable[[int, int], None] | None = None) -> list[Problem]:
             problems.append(Problem(head.last_seq, "chain head does not match the last event"))
     elif head is None and last_seq > 0:
         problems.append(Problem(1, "chain head record is missing"))
+    if head is not None and not head_trusted:
+        problems.append(Problem(head.last_seq, "chain head's signature does not verify "
+                                               "(changed without the audit key)"))  # fmt: skip
     problems.sort(key=lambda p: p.seq)
-    return problems
+    return report
+
+
+def verify(progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+    """Walk the chain; return its problems, the first bad event first (empty if intact)."""
+    return verify_chain(progress).problems

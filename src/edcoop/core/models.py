@@ -8,10 +8,15 @@ from django.db import models
 class AuditEvent(models.Model):
     """One write: who, what, when, from where, and which fields changed.
 
-    ``hash`` is the SHA-256 of this event's canonical content together with ``prev_hash``,
-    the hash of the event before it, so editing or removing any row breaks the chain from
-    that row on. The database refuses UPDATE and DELETE on this table (see ``guards``).
+    ``hash`` is the HMAC-SHA256, under the audit key ``key_id``, of this event's canonical
+    content together with ``prev_hash``, the hash of the event before it, so editing or
+    removing any row breaks the chain from that row on, and nobody without the key can
+    rebuild it. Events written before keying (``hash_version`` 1) keep their plain SHA-256.
+    The database refuses UPDATE and DELETE on this table (see ``guards``).
     """
+
+    LEGACY = 1  # SHA-256(prev_hash + content), before the trail was keyed
+    KEYED = 2  # HMAC-SHA256(key, prev_hash + content), content naming version and key
 
     seq = models.PositiveBigIntegerField(unique=True, help_text="Gapless position in the chain.")
     at = models.DateTimeField()
@@ -27,6 +32,8 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    hash_version = models.PositiveSmallIntegerField(help_text="1: plain SHA-256; 2: keyed.")
+    key_id = models.CharField(max_length=16, blank=True, help_text="The audit key's id.")
 
     class Meta:
         ordering = ["seq"]
@@ -41,11 +48,17 @@ class AuditEvent(models.Model):
 class AuditHead(models.Model):
     """The chain's newest event, kept apart so that deleting the last rows is caught too.
 
-    One row (pk=1). Appends lock it, which also serialises writers on PostgreSQL.
+    One row (pk=1). Appends lock it, which also serialises writers on PostgreSQL. ``mac``
+    signs the row with the audit key; it covers ``legacy_seq``, the last event written
+    before the trail was keyed, so nobody without the key can pass later events off as
+    unkeyed ones.
     """
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
+    legacy_seq = models.PositiveBigIntegerField(default=0)
+    key_id = models.CharField(max_length=16, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
