@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 GOOD_SECRET = "k3J9-pQ2x_Zr8vLm4Nc7Ht1Wy6Bd5Fs0Ga9Ue2Io3Ky8Rp4Tq7Vx1Mz6Lc5Nb"
+GOOD_AUDIT_KEY = "Qx7_Lm2pR9vK4tN8wZ1cH6jB3fY5sD0gA-eU"
 
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -27,7 +28,7 @@ def test_production_without_secrets_fails_fast_naming_each_setting(tmp_path):
         ["-c", "import django; django.setup()"], {"EDCOOP_ENV": "production"}, tmp_path
     )
     assert result.returncode != 0
-    for name in ("EDCOOP_SECRET_KEY", "EDCOOP_ALLOWED_HOSTS", "DATABASE_URL"):
+    for name in ("EDCOOP_SECRET_KEY", "EDCOOP_ALLOWED_HOSTS", "DATABASE_URL", "EDCOOP_AUDIT_KEY"):
         assert name in result.stderr
     assert "refuses to start in production" in result.stderr
 
@@ -57,11 +58,28 @@ def test_configured_production_passes_check_deploy_without_warnings(tmp_path):
             "EDCOOP_ALLOWED_HOSTS": "coop.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
             "EDCOOP_SEALING_KEY": "kS3m0x9bJd5K2mKj0y2tQyR8H0mZqfL1m7Jk0e1pW9Q=",
+            "EDCOOP_AUDIT_KEY": GOOD_AUDIT_KEY,
         },
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # production makes no key of its own
+
+
+def test_production_refuses_a_short_or_missing_audit_key(tmp_path):
+    base = {
+        "EDCOOP_ENV": "production",
+        "EDCOOP_SECRET_KEY": GOOD_SECRET,
+        "EDCOOP_ALLOWED_HOSTS": "coop.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "EDCOOP_SEALING_KEY": "kS3m0x9bJd5K2mKj0y2tQyR8H0mZqfL1m7Jk0e1pW9Q=",
+    }
+    for audit_key in ("", "short", f"{GOOD_AUDIT_KEY},aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"):
+        result = _run(["-c", "import django; django.setup()"],
+                      {**base, "EDCOOP_AUDIT_KEY": audit_key}, tmp_path)  # fmt: skip
+        assert result.returncode != 0, audit_key
+        assert "EDCOOP_AUDIT_KEY must hold the key" in result.stderr
 
 
 def test_passwords_are_hashed_with_argon2():
