@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -276,3 +279,40 @@ def test_a_chain_written_before_keying_still_verifies_and_cannot_be_extended_unk
     # The triggers survived the table rebuild.
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(seq=1).delete()
+
+
+# The command: per agency, and one line when it cannot check -------------------------------
+
+
+def test_verify_reports_each_agency_and_an_agency_sees_only_its_own(north, nation, capsys):
+    call_command("audit", "verify")
+    out = capsys.readouterr().out
+    assert "north: " in out and "nation: " in out
+    north_events = AuditEvent.objects.filter(agency_id=north.agency.pk).count()
+    call_command("audit", "verify", "--agency", "north")
+    out = capsys.readouterr().out
+    assert f"north: {north_events} events" in out
+    assert "nation" not in out and "installation-wide" not in out
+
+
+def test_verify_with_an_unknown_agency_is_one_line_and_exit_2(north):
+    with pytest.raises(CommandError, match="no agency with slug 'nowhere'") as excinfo:
+        call_command("audit", "verify", "--agency", "nowhere")
+    assert excinfo.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://nobody@127.0.0.1:9/edcoop", "sqlite:////nonexistent/dir/edcoop.sqlite3"]
+)
+def test_verify_without_a_database_prints_one_line_and_no_traceback(tmp_path, url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EDCOOP_", "DATABASE_"))}
+    env.update({"DATABASE_URL": url, "EDCOOP_VAR_DIR": str(tmp_path),
+                "DJANGO_SETTINGS_MODULE": "edcoop.settings"})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "edcoop.cli", "audit", "verify"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("CommandError: cannot read the database")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from edcoop.core import guards
@@ -13,7 +14,7 @@ from .conftest import client_for
 
 
 def test_verify_button_runs_a_job_and_the_page_reports_an_intact_chain(
-    north: Any, django_capture_on_commit_callbacks: Any
+    north: Any, nation: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = client_for(north.users["auditor"])
     assert "has not been checked" in client.get("/a/north/audit/").content.decode()
@@ -22,9 +23,60 @@ def test_verify_button_runs_a_job_and_the_page_reports_an_intact_chain(
     job = Job.objects.get(kind="audit_verify")
     assert response["Location"] == f"/a/north/jobs/{job.pk}/"
     assert job.status == Job.Status.SUCCEEDED
-    assert job.result["events checked"] == AuditEvent.objects.count()
+    # Its own agency's count, never the installation's (which would reveal the other's).
+    ours = AuditEvent.objects.filter(agency_id=north.agency.pk).count()
+    assert job.result["events checked"] == ours < AuditEvent.objects.count()
     page = client.get("/a/north/audit/").content.decode()
     assert "the whole audit trail verified" in page
+
+
+def test_one_agencys_broken_records_are_its_own_business(
+    north: Any, nation: Any, owner_bypass: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from edcoop.billing.models import Payment
+    from edcoop.billing.services import payment_record
+
+    payment = payment_record(user=nation.users["business_office"], institution=nation.institution,
+                             amount=Decimal("70.00"), received_on=date(2026, 9, 1))  # fmt: skip
+    with owner_bypass():
+        Payment.objects.filter(pk=payment.pk).update(amount=Decimal("7.00"))
+    for tenant, status in ((north, Job.Status.SUCCEEDED), (nation, Job.Status.FAILED)):
+        client = client_for(tenant.users["auditor"])
+        with django_capture_on_commit_callbacks(execute=True):
+            job_url = client.post(f"/a/{tenant.agency.slug}/audit/")["Location"]
+        job = Job.objects.filter(agency_id=tenant.agency.pk).first()
+        assert job.status == status
+        page = client.get(job_url).content.decode()
+        assert ("amount is 7.00" in page) == (tenant is nation)
+
+
+def test_an_auditor_checks_the_trail_against_a_mailed_checkpoint(
+    north: Any, tmp_path: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from edcoop.core import checkpoints
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint, _ = checkpoints.take(directory=tmp_path)
+    (message,) = [m for m in mailoutbox if m.to == ["north-auditor@example.org"]]
+    name, content, _ = message.attachments[0]
+    client = client_for(north.users["auditor"])
+    upload = SimpleUploadedFile(name, content.encode(), "application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/a/north/audit/", {"check": "checkpoint", "checkpoint": upload})
+    job = Job.objects.get(kind="audit_verify")
+    assert response["Location"] == f"/a/north/jobs/{job.pk}/"
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    page = client.get(response["Location"]).content.decode()
+    assert f"events #1 to #{checkpoint.seq} unchanged" in page
+    # A file that is not a checkpoint is a field error, and nothing runs.
+    bad = SimpleUploadedFile("notes.json", b'{"hello": 1}', "application/json")
+    page = client.post("/a/north/audit/", {"check": "checkpoint", "checkpoint": bad})
+    assert page.status_code == 200
+    assert "not an EdCoop audit checkpoint" in page.content.decode()
+    assert Job.objects.count() == 1
 
 
 def test_a_tampered_chain_shows_a_warning_naming_the_event(

@@ -7,6 +7,7 @@ ID's shape, a unique EIN, which status may follow which) live in ``services``, w
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from django import forms
@@ -217,6 +218,29 @@ class SupplierFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Supplier.Status.choices], required=False
     )
+
+
+class CheckpointForm(forms.Form):
+    """An audit-trail checkpoint file (from the checkpoint e-mail) to hold the chain against."""
+
+    checkpoint = forms.FileField(
+        label="Checkpoint file", help_text="The .json file attached to a checkpoint e-mail."
+    )
+
+    def clean_checkpoint(self) -> dict[str, Any]:
+        from edcoop.core import checkpoints
+
+        upload = self.cleaned_data["checkpoint"]
+        if upload.size > 10_000:
+            raise ValidationError("This is not a checkpoint file: it is larger than 10 kB.")
+        try:
+            data = json.loads(upload.read().decode("utf-8"))
+            checkpoints.parse(data, where="This file")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ValidationError("This is not a checkpoint file: it is not JSON.") from None
+        except checkpoints.CheckpointError as exc:
+            raise ValidationError(str(exc)) from None
+        return cast(dict[str, Any], data)
 
 
 class AuditFilterForm(forms.Form):

@@ -30,6 +30,7 @@ from .. import selectors, services
 from ..forms import (
     ApproveForm,
     AuditFilterForm,
+    CheckpointForm,
     ConfirmForm,
     ImportForm,
     InstitutionForm,
@@ -405,11 +406,18 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.AUDIT_VIEW)
     form = AuditFilterForm(request.GET or None, actions=selectors.audit_actions(agency))
     action = form.cleaned_data.get("action", "") if form.is_valid() else ""
-    if request.method == "POST":
+    with_checkpoint = request.method == "POST" and "checkpoint" in request.POST.get("check", "")
+    checkpoint_form = CheckpointForm(posted(request) if with_checkpoint else None,
+                                     request.FILES or None)  # fmt: skip
+    if request.method == "POST" and (not with_checkpoint or checkpoint_form.is_valid()):
         # Verifying walks the whole chain, so it runs as a job with a progress page.
+        params: dict[str, Any] = {"back_url": reverse("members:audit", args=[agency.slug])}
+        if with_checkpoint:
+            params["checkpoint"] = checkpoint_form.cleaned_data["checkpoint"]
         job = job_start(
-            kind=AUDIT_VERIFY, title="Verification of the audit trail", user=request.user,
-            agency_id=agency.pk, params={"back_url": reverse("members:audit", args=[agency.slug])},
+            kind=AUDIT_VERIFY, user=request.user, agency_id=agency.pk, params=params,
+            title="Verification of the audit trail"
+            + (" against a checkpoint" if with_checkpoint else ""),
         )  # fmt: skip
         return redirect("job", agency.slug, job.pk)
     events = selectors.audit_events_for(request.user, agency, action=action)
@@ -418,7 +426,7 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "members/audit.html",
         {"agency": agency, "form": form, "page": paginate(request, events),
-         "last_check": last_check, "filtered": bool(action)},
+         "last_check": last_check, "filtered": bool(action), "checkpoint_form": checkpoint_form},
     )  # fmt: skip
 
 

@@ -1,28 +1,117 @@
+"""``edcoop audit verify`` and ``edcoop audit checkpoint``.
+
+Exit status: 0 intact, 1 something does not verify, 2 the check could not be made (a bad
+argument, an unreadable checkpoint file, a missing key, the database out of reach).
+"""
+
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
-from edcoop.core import audit
-from edcoop.core.models import AuditEvent
+from edcoop.core import checkpoints, integrity
+from edcoop.core.commands import CLI_ACTOR, agency_arg, progress_bar
+from edcoop.core.integrity import Report
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {what[:-1] if n == 1 else what}" for what, n in counts.items())
 
 
 class Command(BaseCommand):
-    help = "Check the audit trail: `edcoop audit verify` exits 1 at the first bad event."
+    help = "Verify the audit trail and the records it vouches for; checkpoint its head."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="Recompute every hash and check the chain links.")
+        verify = sub.add_parser(
+            "verify", help="Recompute every hash and link; check each agency's records."
+        )
+        verify.add_argument("--agency", metavar="SLUG", help="Report on this agency only.")
+        verify.add_argument(
+            "--checkpoint", metavar="FILE", type=Path, action="append", default=[],
+            help="A checkpoint file: prove nothing up to it changed (repeatable).",
+        )  # fmt: skip
+        take = sub.add_parser(
+            "checkpoint", help="Write a signed checkpoint of the verified chain and mail it."
+        )
+        take.add_argument("--dir", type=Path, help="Folder (default EDCOOP_CHECKPOINT_DIR).")
+        take.add_argument("--no-mail", action="store_true", help="Do not e-mail the auditors.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
-        problems = audit.verify()
-        if problems:
-            first = problems[0]
-            for problem in problems[1:]:
-                self.stderr.write(f"  also event #{problem.seq}: {problem.reason}")
+        try:
+            if action == "checkpoint":
+                self.checkpoint(options["dir"], mail=not options["no_mail"])
+            else:
+                self.verify(options["agency"], options["checkpoint"])
+        except DatabaseError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(f"cannot read the database: {reason}", returncode=2) from None
+        except (ImproperlyConfigured, checkpoints.CheckpointError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+
+    def checkpoint(self, directory: Path | None, *, mail: bool) -> None:
+        from edcoop.core.audit import acting_as
+
+        try:
+            with acting_as(CLI_ACTOR):
+                checkpoint, path = checkpoints.take(directory=directory, mail=mail)
+        except checkpoints.ChainBroken as exc:
+            raise CommandError(
+                f"no checkpoint taken: the audit trail is broken at {exc}", returncode=1
+            ) from None
+        except OSError as exc:
+            where = exc.filename or directory or settings.EDCOOP_CHECKPOINT_DIR
+            raise CommandError(f"{where}: {exc.strerror}", returncode=2) from None
+        self.stdout.write(f"checkpoint of event #{checkpoint.seq} written to {path}")
+
+    def verify(self, slug: str | None, files: list[Path]) -> None:
+        from edcoop.members.models import Agency
+
+        agency = agency_arg(slug) if slug else None
+        loaded = [checkpoints.load(path) for path in files]
+        with progress_bar(self.stderr, "events", "event") as progress:
+            report = integrity.verify(
+                agency_id=agency.pk if agency else None, checkpoints=loaded, progress=progress
+            )
+        agencies = [agency] if agency else list(Agency.objects.order_by("slug"))
+        problems = report.problems_for(agency.pk) if agency else report.all_problems()
+        self._print_summary(report, agencies, loaded, whole=agency is None)
+        if not problems:
+            return
+        for line in problems[1:]:
+            self.stderr.write(f"  also: {line}")
+        if report.chain.problems:
+            first = report.chain.problems[0]
             raise CommandError(
                 f"audit trail broken at event #{first.seq}: {first.reason}", returncode=1
             )
-        count = AuditEvent.objects.count()
-        self.stdout.write(f"audit trail intact: {count} events, every hash and link checks out")
+        raise CommandError(f"audit verify failed: {problems[0]}", returncode=1)
+
+    def _print_summary(
+        self, report: Report, agencies: list[Any], loaded: list[Any], *, whole: bool
+    ) -> None:
+        chain = report.chain
+        if not chain.problems and whole:
+            legacy = f", {chain.legacy} from before keying" if chain.legacy else ""
+            self.stdout.write(
+                f"audit trail intact: {chain.events} events ({chain.keyed} keyed{legacy}), "
+                "every hash and link checks out"
+            )
+        elif not chain.problems:  # one agency's report: no installation-wide counts
+            self.stdout.write("audit trail intact: every hash and link checks out")
+        if not report.extra:
+            for cp in loaded:
+                self.stdout.write(
+                    f"checkpoint of {cp.taken_at}: events #1 to #{cp.seq} unchanged since"
+                )
+        for agency in agencies:
+            own = [f for f in report.findings if f.agency_id == agency.pk]
+            verdict = "records match the audit trail" if not own else f"{len(own)} problem(s)"
+            self.stdout.write(f"{agency.slug}: {_counts(report.counts_for(agency.pk))}; {verdict}")
+        if whole and report.chain.by_agency.get(None):
+            self.stdout.write(f"installation-wide: {report.counts_for(None)['events']} events")
