@@ -152,3 +152,17 @@ def test_no_checkpoint_of_a_broken_chain(north, tmp_path, owner_bypass, mailoutb
         call_command("audit", "checkpoint", "--dir", str(tmp_path))
     assert exc.value.returncode == 1
     assert list(tmp_path.iterdir()) == [] and mailoutbox == []
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_failure_is_one_line_and_the_checkpoint_still_stands(north, tmp_path, settings):
+    # Really committed (no test transaction), so the mail goes out inside the command.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 5
+    with pytest.raises(CommandError, match="not e-mailed to the auditors") as excinfo:
+        call_command("audit", "checkpoint", "--dir", str(tmp_path))
+    assert excinfo.value.returncode == 2
+    (path,) = tmp_path.glob("*.json")
+    assert checkpoints.problems(checkpoints.load(path)) == []
+    assert AuditEvent.objects.order_by("-seq").first().action == "audit.checkpoint"

@@ -59,7 +59,7 @@ def test_an_auditor_checks_the_trail_against_a_mailed_checkpoint(
     from edcoop.core import checkpoints
 
     with django_capture_on_commit_callbacks(execute=True):
-        checkpoint, _ = checkpoints.take(directory=tmp_path)
+        checkpoint = checkpoints.take(directory=tmp_path).checkpoint
     (message,) = [m for m in mailoutbox if m.to == ["north-auditor@example.org"]]
     name, content, _ = message.attachments[0]
     client = client_for(north.users["auditor"])

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
+import smtplib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from . import audit, auditkeys
 from .models import AuditEvent
 
 FORMAT = "edcoop-audit-checkpoint/1"
+logger = logging.getLogger("edcoop.audit")
 
 
 class CheckpointError(ValueError):
@@ -166,7 +169,26 @@ def _auditor_messages(checkpoint: Checkpoint) -> list[EmailMessage]:
     return messages
 
 
-def take(*, directory: Path | None = None, mail: bool = True) -> tuple[Checkpoint, Path]:
+@dataclass
+class Taken:
+    """A checkpoint written; ``mailed`` and ``mail_error`` are known once the write commits."""
+
+    checkpoint: Checkpoint
+    path: Path
+    mailed: int = 0
+    mail_error: str = ""
+
+
+def _send(messages: list[EmailMessage], taken: Taken) -> None:
+    try:
+        taken.mailed = get_connection().send_messages(messages) or 0
+    except (OSError, smtplib.SMTPException) as exc:
+        # The checkpoint stands (file written, event recorded); the caller says what failed.
+        taken.mail_error = str(exc) or type(exc).__name__
+        logger.warning("audit checkpoint #%s not e-mailed: %s", taken.checkpoint.seq, exc)
+
+
+def take(*, directory: Path | None = None, mail: bool = True) -> Taken:
     """Verify the chain, write a signed checkpoint of its newest event to ``directory``
     (``EDCOOP_CHECKPOINT_DIR``), record that in the trail and, after commit, e-mail it to
     every agency's auditors. Raises ``ChainBroken`` rather than vouch for a broken chain."""
@@ -183,14 +205,14 @@ def take(*, directory: Path | None = None, mail: bool = True) -> tuple[Checkpoin
             key_id="",
         )
     )
-    path = _write(Path(directory or settings.EDCOOP_CHECKPOINT_DIR), checkpoint)
+    taken = Taken(checkpoint, _write(Path(directory or settings.EDCOOP_CHECKPOINT_DIR), checkpoint))
     with transaction.atomic():
         audit.record(
             "audit.checkpoint",
-            changes={"seq": checkpoint.seq, "hash": checkpoint.hash, "file": path.name},
+            changes={"seq": checkpoint.seq, "hash": checkpoint.hash, "file": taken.path.name},
             label=f"Checkpoint of the audit trail at event #{checkpoint.seq}",
         )
         if mail:
             messages = _auditor_messages(checkpoint)
-            transaction.on_commit(lambda: get_connection().send_messages(messages))
-    return checkpoint, path
+            transaction.on_commit(lambda: _send(messages, taken))
+    return taken

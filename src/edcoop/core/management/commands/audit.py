@@ -59,7 +59,7 @@ class Command(BaseCommand):
 
         try:
             with acting_as(CLI_ACTOR):
-                checkpoint, path = checkpoints.take(directory=directory, mail=mail)
+                taken = checkpoints.take(directory=directory, mail=mail)
         except checkpoints.ChainBroken as exc:
             raise CommandError(
                 f"no checkpoint taken: the audit trail is broken at {exc}", returncode=1
@@ -67,7 +67,14 @@ class Command(BaseCommand):
         except OSError as exc:
             where = exc.filename or directory or settings.EDCOOP_CHECKPOINT_DIR
             raise CommandError(f"{where}: {exc.strerror}", returncode=2) from None
-        self.stdout.write(f"checkpoint of event #{checkpoint.seq} written to {path}")
+        self.stdout.write(f"checkpoint of event #{taken.checkpoint.seq} written to {taken.path}")
+        if taken.mail_error:
+            raise CommandError(
+                f"the checkpoint was not e-mailed to the auditors: {taken.mail_error}",
+                returncode=2,
+            )
+        if mail:
+            self.stdout.write(f"e-mailed to {taken.mailed} auditor(s)")
 
     def verify(self, slug: str | None, files: list[Path]) -> None:
         from edcoop.members.models import Agency
