@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 
 from edcoop.core import guards
 from edcoop.members import services
@@ -52,6 +52,46 @@ def _triggers_skipped() -> Iterator[None]:
 def owner_bypass() -> Callable[[], AbstractContextManager[None]]:
     """``with owner_bypass(): ...`` writes past the database's guards, as an owner can."""
     return _triggers_skipped
+
+
+def _rebuild_chain(
+    *,
+    delete_seq: int,
+    rehash: Callable[[Any], str],
+    edit: Callable[[Any], None] = lambda event: None,
+    head: Callable[[Any], None] = lambda head: None,
+) -> None:
+    """The attack on the audit chain: delete one event, ``edit`` the others, renumber and
+    ``rehash`` every one, and move the chain head (``head`` may forge more of it), all
+    straight in the database past its guards."""
+    from edcoop.core import audit
+    from edcoop.core.models import AuditEvent, AuditHead
+
+    kept = [e for e in AuditEvent.objects.order_by("seq") if e.seq != delete_seq]
+    prev = audit.GENESIS
+    with _triggers_skipped(), transaction.atomic():
+        AuditEvent.objects.filter(seq=delete_seq).delete()
+        for new_seq, event in enumerate(kept, 1):
+            event.seq, event.prev_hash = new_seq, prev
+            edit(event)
+            event.hash = rehash(event)
+            AuditEvent.objects.filter(pk=event.pk).update(
+                seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, changes=event.changes,
+                hash_version=event.hash_version, key_id=event.key_id,
+            )  # fmt: skip
+            prev = event.hash
+        forged = AuditHead.objects.get(pk=1)
+        forged.last_seq, forged.last_hash = len(kept), prev
+        head(forged)
+        AuditHead.objects.filter(pk=1).update(
+            last_seq=forged.last_seq, last_hash=forged.last_hash,
+            legacy_seq=forged.legacy_seq, key_id=forged.key_id, mac=forged.mac,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def rebuild_chain() -> Callable[..., None]:
+    return _rebuild_chain
 
 
 @dataclass

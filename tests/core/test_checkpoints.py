@@ -70,27 +70,13 @@ def test_verify_against_a_checkpoint(north, tmp_path, django_capture_on_commit_c
 
 
 def test_a_chain_rebuilt_with_the_key_passes_verify_but_not_the_checkpoint(
-    north, tmp_path, owner_bypass, django_capture_on_commit_callbacks
+    north, tmp_path, rebuild_chain, django_capture_on_commit_callbacks
 ):
     # The attacker here holds the audit key too (read off the server): only the checkpoint,
     # kept elsewhere, still shows that an event before it was removed.
     checkpoint, path = _take(tmp_path, django_capture_on_commit_callbacks)
     _write_more(north)
-    victim = 4
-    kept = [e for e in AuditEvent.objects.order_by("seq") if e.seq != victim]
-    prev = audit.GENESIS
-    with owner_bypass(), transaction.atomic():
-        AuditEvent.objects.filter(seq=victim).delete()
-        for new_seq, event in enumerate(kept, 1):
-            event.seq, event.prev_hash = new_seq, prev
-            event.hash = audit.compute_hash(event)
-            AuditEvent.objects.filter(pk=event.pk).update(seq=new_seq, prev_hash=prev,
-                                                          hash=event.hash)  # fmt: skip
-            prev = event.hash
-        head = AuditHead(pk=1, last_seq=len(kept), last_hash=prev)
-        audit.sign_head(head)
-        AuditHead.objects.filter(pk=1).update(last_seq=head.last_seq, last_hash=prev,
-                                              key_id=head.key_id, mac=head.mac)  # fmt: skip
+    rebuild_chain(delete_seq=4, rehash=audit.compute_hash, head=audit.sign_head)
     call_command("audit", "verify")  # the chain alone is consistent again
     with pytest.raises(CommandError, match=f"event #{checkpoint.seq} no longer has the hash"):
         call_command("audit", "verify", "--checkpoint", str(path))

@@ -99,10 +99,12 @@ def numbering_without_gaps(tally: Tally) -> None:
             numbers = set(queryset.filter(agency_id=agency_id, fiscal_year=fy)
                           .values_list("number", flat=True))  # fmt: skip
             missing = [k for k in range(1, max(last, top) + 1) if k not in numbers]
-            shown = ", ".join(str(k) for k in missing[:10]) + (" ..." if len(missing) > 10 else "")
-            detail = f"numbers {shown} are missing" if missing else "numbers run past the counter"
-            tally.problem(agency_id, f"{noun} numbering of FY{fy} has a gap: {detail} "
-                                     f"({n} {noun}s, counter at {last})")  # fmt: skip
+            if missing:
+                shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+                detail = f"has a gap: no {noun} {shown} ({n} of {last} numbers used)"
+            else:
+                detail = f"runs past its counter ({n} numbered, counter at {last})"
+            tally.problem(agency_id, f"{noun} numbering of FY{fy} {detail}")
 
 
 @integrity_check("billing.credit_memos")
