@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "edcoop.services",
     "edcoop.billing",
     "edcoop.procurement",
+    "edcoop.governance",
 ]
 
 MIDDLEWARE = [

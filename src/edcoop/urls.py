@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("edcoop.members.urls")),
     path("", include("edcoop.billing.urls")),
     path("", include("edcoop.procurement.urls")),
+    path("", include("edcoop.governance.urls")),
 ]

@@ -57,6 +57,7 @@ EXPECTED_PATHS |= {
     B + "/invoices": {"get"},
     B + "/invoices/{invoice_id}": {"get"},
     B + "/memberships/{membership_id}/statement": {"get"},
+    B + "/compliance/check": {"get"},
 }
 
 

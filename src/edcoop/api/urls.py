@@ -69,6 +69,11 @@ from edcoop.billing import api as billing_api  # noqa: E402
 
 api.add_router("", billing_api.router)
 
+# Governance (its router lives in its app).
+from edcoop.governance import api as governance_api  # noqa: E402
+
+api.add_router("", governance_api.router)
+
 fallback = Router()
 
 

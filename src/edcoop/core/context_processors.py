@@ -47,6 +47,8 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Billing", reverse("billing:home", args=[s])))
         if permissions.can(user, Action.SOLICITATION_VIEW, agency):
             items.append(("Solicitations", reverse("procurement:list", args=[s])))
+        if permissions.can(user, Action.COMPLIANCE_VIEW, agency):
+            items.append(("Compliance", reverse("governance:compliance", args=[s])))
         if permissions.can(user, Action.AUDIT_VIEW, agency):
             items.append(("Audit trail", reverse("members:audit", args=[s])))
     for ra in permissions.assignments(user, agency):

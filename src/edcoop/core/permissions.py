@@ -53,6 +53,9 @@ class Action(StrEnum):
     BILLING_VIEW = "billing.view"  # runs, invoices, statements (members: their own)
     BILLING_RUN = "billing.run"  # compute, review and post billing runs and the true-up
     BILLING_ADJUST = "billing.adjust"  # payments and credit memos
+    # Governance (edcoop.governance)
+    COMPLIANCE_VIEW = "compliance.view"  # the rule table and the compliance check
+    COMPLIANCE_EDIT = "compliance.edit"  # the agency's own rules
 
 
 A = Action
@@ -111,6 +114,17 @@ _BILLING: dict[str, set[Action]] = {
     "member_finance": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW},
 }  # fmt: skip
 for _role, _actions in _BILLING.items():
+    MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
+
+# Governance: every staff role reads the rule table; the procurement officer (and the agency
+# admin, who holds every action) keeps it.
+_GOVERNANCE: dict[str, set[Action]] = {
+    "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT},
+    "business_office": {A.COMPLIANCE_VIEW},
+    "evaluator": {A.COMPLIANCE_VIEW},
+    "auditor": {A.COMPLIANCE_VIEW},
+}
+for _role, _actions in _GOVERNANCE.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 
 _CACHE_ATTR = "_edcoop_role_cache"

@@ -1,0 +1,90 @@
+"""Governance: the procurement rule table (compliance rules as data)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from edcoop.members.models import Agency
+
+from .compliance import FUNDING, KINDS, Method
+
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+
+
+class ComplianceRule(models.Model):
+    """One threshold rule: jurisdiction, funding, kinds, amount range, dates, method, source.
+
+    Rows without an agency are the shipped defaults (``governance.defaults``); an agency's
+    row with the same ``key`` replaces the default for that agency (``active=False`` turns
+    it off), and an agency may add rules of its own.
+    """
+
+    class MethodChoice(models.TextChoices):
+        MICRO_PURCHASE = Method.MICRO_PURCHASE.code, Method.MICRO_PURCHASE.label
+        QUOTES = Method.QUOTES.code, Method.QUOTES.label
+        SEALED_BIDS = Method.SEALED_BIDS.code, Method.SEALED_BIDS.label
+
+    class Funding(models.TextChoices):
+        LOCAL = "local", "Any funds (state and local law, board policy)"
+        FEDERAL = "federal", "Federal funds only (2 CFR 200)"
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="compliance_rules"
+    )
+    key = models.SlugField(max_length=60, help_text="Same key as a default: replaces it.")
+    name = models.CharField(max_length=200)
+    jurisdiction = models.CharField(
+        max_length=2, help_text="A state's two-letter code, or US for federal rules."
+    )
+    funding = models.CharField(max_length=10, choices=Funding.choices)
+    kinds = models.JSONField(default=list, blank=True, help_text="Empty: every kind.")
+    method = models.CharField(max_length=20, choices=MethodChoice.choices)
+    lower = models.DecimalField(**MONEY, null=True, blank=True,
+                                validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    lower_inclusive = models.BooleanField(default=False)
+    upper = models.DecimalField(**MONEY, null=True, blank=True,
+                                validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    source = models.TextField()
+    source_url = models.URLField(blank=True, max_length=300)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "funding", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "key"], name="compliance_rule_key"),
+            models.UniqueConstraint(fields=["key"], condition=Q(agency__isnull=True),
+                                    name="compliance_default_key"),
+            models.CheckConstraint(
+                condition=Q(lower__isnull=True) | Q(upper__isnull=True)
+                | Q(lower__lte=models.F("upper")),
+                name="compliance_range_ordered"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        problems: dict[str, str] = {}
+        bad = [k for k in self.kinds or [] if k not in KINDS]
+        if bad:
+            problems["kinds"] = f"Unknown kind(s): {', '.join(bad)}; use {', '.join(KINDS)}."
+        if self.funding not in FUNDING:
+            problems["funding"] = "Choose local or federal."
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            problems["upper"] = "The upper limit cannot be below the lower one."
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            problems["effective_to"] = "The rule cannot end before it starts."
+        if self.jurisdiction and not (self.jurisdiction.isascii() and self.jurisdiction.isupper()
+                                      and len(self.jurisdiction) == 2):  # fmt: skip
+            problems["jurisdiction"] = "Two capital letters: a state's code, or US."
+        if problems:
+            raise ValidationError(problems)

@@ -1,0 +1,124 @@
+"""Governance writes and the compliance check every door calls (command, API, page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from edcoop.core import audit
+from edcoop.core.decimals import MONEY, DecimalInputError, parse_decimal
+from edcoop.core.permissions import Action, require
+from edcoop.members.models import Agency
+
+from . import selectors
+from .compliance import FUNDING, KINDS, NoRule, Rule, required_method
+from .models import ComplianceRule
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "key": rule.key, "name": rule.name, "jurisdiction": rule.jurisdiction,
+        "funding": rule.funding, "kinds": list(rule.kinds), "method": rule.method.code,
+        "lower": None if rule.lower is None else f"{rule.lower:.2f}",
+        "lower_inclusive": rule.lower_inclusive,
+        "upper": None if rule.upper is None else f"{rule.upper:.2f}",
+        "effective_from": rule.effective_from.isoformat(),
+        "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+        "source": rule.source,
+    }  # fmt: skip
+
+
+def compliance_check(
+    *, agency: Agency | None, jurisdiction: str, funding: str, kind: str, amount: Any,
+    on: date | str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The required procurement method for a purchase, and the rules that decided it.
+
+    ``amount`` is the expected 12-month aggregate for the same item, as typed ("20000.00").
+    Bad input raises ValidationError naming the field; a gap in the rule table too.
+    """
+    problems: dict[str, str] = {}
+    jurisdiction = (jurisdiction or "").strip().upper()
+    if not (len(jurisdiction) == 2 and jurisdiction.isascii() and jurisdiction.isalpha()):
+        problems["jurisdiction"] = "Give a state's two-letter code, e.g. NY."
+    if funding not in FUNDING:
+        problems["funding"] = f"Choose {' or '.join(FUNDING)}."
+    if kind not in KINDS:
+        problems["kind"] = f"Choose one of {', '.join(KINDS)}."
+    try:
+        value = parse_decimal(amount, MONEY, people=True)
+    except DecimalInputError as exc:
+        problems["amount"] = f"The amount {exc}."
+    when: date | None = None
+    if on is None or on == "":
+        when = timezone.localdate()
+    elif isinstance(on, date):
+        when = on
+    else:
+        try:
+            when = date.fromisoformat(str(on).strip())
+        except ValueError:
+            problems["date"] = "Give the date as YYYY-MM-DD."
+    if problems or when is None:
+        raise ValidationError(problems)
+    try:
+        decision = required_method(
+            selectors.rules_for(agency), jurisdiction=jurisdiction, funding=funding, kind=kind,
+            amount=value, on=when,
+        )  # fmt: skip
+    except NoRule as exc:
+        raise ValidationError({"__all__": f"The rule table has a gap: {exc}."}) from None
+    return {
+        "jurisdiction": jurisdiction, "funding": funding, "kind": kind,
+        "amount": f"{value:.2f}", "date": when.isoformat(),
+        "method": decision.method.code, "method_label": decision.method.label,
+        "decided_by": [_rule_json(r) for r in decision.decided_by],
+        "also_applied": [_rule_json(r) for r in decision.applied
+                         if r not in decision.decided_by],
+    }  # fmt: skip
+
+
+RULE_FIELDS = [
+    "name", "jurisdiction", "funding", "kinds", "method", "lower", "lower_inclusive", "upper",
+    "effective_from", "effective_to", "source", "source_url", "active",
+]  # fmt: skip
+
+
+@transaction.atomic
+def rule_save(*, user: Any, agency: Agency, key: str, **fields: Any) -> ComplianceRule:
+    """The agency's own version of rule ``key``: replaces the default with that key for this
+    agency, or adds a new rule."""
+    require(user, Action.COMPLIANCE_EDIT, agency)
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    row = ComplianceRule.objects.select_for_update().filter(agency=agency, key=key).first()
+    before = audit.snapshot(row, RULE_FIELDS) if row else None
+    if row is None:
+        default = ComplianceRule.objects.filter(agency__isnull=True, key=key).first()
+        base = {f: getattr(default, f) for f in RULE_FIELDS} if default else {}
+        row = ComplianceRule(agency=agency, key=key, **base)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    action = "compliance_rule.update" if before else "compliance_rule.create"
+    audit.record(action, row, agency_id=agency.pk,
+                 changes=audit.diff(before, audit.snapshot(row, RULE_FIELDS)))  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def rule_reset(*, user: Any, agency: Agency, key: str) -> None:
+    """Drop the agency's own version of ``key``: the shipped default applies again."""
+    require(user, Action.COMPLIANCE_EDIT, agency)
+    row = ComplianceRule.objects.select_for_update().filter(agency=agency, key=key).first()
+    if row is None:
+        raise ValidationError({"key": "This agency has no rule of its own with that key."})
+    gone = {f: [v, None] for f, v in audit.snapshot(row, RULE_FIELDS).items()}
+    audit.record("compliance_rule.reset", row, agency_id=agency.pk, changes=gone)
+    row.delete()
