@@ -49,6 +49,8 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Solicitations", reverse("procurement:list", args=[s])))
         if permissions.can(user, Action.COMPLIANCE_VIEW, agency):
             items.append(("Compliance", reverse("governance:compliance", args=[s])))
+        if permissions.can(user, Action.STUDY_VIEW, agency):
+            items.append(("Savings studies", reverse("governance:studies", args=[s])))
         if permissions.can(user, Action.AUDIT_VIEW, agency):
             items.append(("Audit trail", reverse("members:audit", args=[s])))
     for ra in permissions.assignments(user, agency):

@@ -56,6 +56,8 @@ class Action(StrEnum):
     # Governance (edcoop.governance)
     COMPLIANCE_VIEW = "compliance.view"  # the rule table and the compliance check
     COMPLIANCE_EDIT = "compliance.edit"  # the agency's own rules
+    STUDY_VIEW = "study.view"  # savings studies, drafts included (published ones are public)
+    STUDY_EDIT = "study.edit"  # create, fill in, publish savings studies
 
 
 A = Action
@@ -117,12 +119,12 @@ for _role, _actions in _BILLING.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 
 # Governance: every staff role reads the rule table; the procurement officer (and the agency
-# admin, who holds every action) keeps it.
+# admin, who holds every action) keeps it. The business office runs savings studies.
 _GOVERNANCE: dict[str, set[Action]] = {
-    "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT},
-    "business_office": {A.COMPLIANCE_VIEW},
+    "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT, A.STUDY_VIEW},
+    "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT},
     "evaluator": {A.COMPLIANCE_VIEW},
-    "auditor": {A.COMPLIANCE_VIEW},
+    "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW},
 }
 for _role, _actions in _GOVERNANCE.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)

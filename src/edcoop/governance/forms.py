@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from edcoop.core.decimals import MONEY, BoundedDecimalField
+from edcoop.core.decimals import MONEY, BoundedDecimalField, Bounds
 from edcoop.members.forms import EdCoopForm
 
 from .compliance import KINDS
-from .models import ComplianceRule
+from .models import ComplianceRule, SavingsStudy
+
+PERCENT = Bounds(5, 2, maximum=Decimal(100))
 
 KIND_CHOICES = [(k, k.replace("_", " ").capitalize()) for k in KINDS]
 FUNDING_CHOICES = [("local", "State or local funds"), ("federal", "Federal funds (2 CFR 200)")]
@@ -61,3 +64,67 @@ class RuleForm(EdCoopForm):
         if row is None:
             return {"active": True}
         return {name: getattr(row, name) for name in cls.base_fields if name != "key"}
+
+
+class StudyForm(EdCoopForm):
+    title = forms.CharField(max_length=200)
+    service_name = forms.CharField(max_length=200, label="Service",
+                                   help_text="e.g. Central Business Office")  # fmt: skip
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                  max_length=10000)  # fmt: skip
+    fiscal_year = forms.IntegerField(
+        min_value=1990, max_value=2100,
+        help_text="Whose RWADA, enrollment and aid ratios to use.",
+    )  # fmt: skip
+    basis = forms.ChoiceField(choices=SavingsStudy.Basis.choices, label="Split the shared cost by")
+    shared_cost = BoundedDecimalField(bounds=MONEY, label="Shared service's annual cost")
+    aidable = forms.BooleanField(required=False, label="The shared service earns BOCES aid")
+    sensitivity_pct = BoundedDecimalField(
+        bounds=PERCENT, label="Sensitivity range (percent)",
+        help_text="Costs are moved by plus or minus this much to show a range.",
+    )  # fmt: skip
+
+
+_DISTRICT_COLUMNS = [
+    ("fte", "FTE", Bounds(6, 2)), ("salary", "Salary per FTE", MONEY),
+    ("benefits_pct", "Benefits, % of salary", PERCENT), ("software", "Software", MONEY),
+    ("audit_findings", "Audit findings cost", MONEY), ("other", "Other", MONEY),
+]  # fmt: skip
+
+
+class StudyDistrictsForm(EdCoopForm):
+    """One row per member district: whether it is in the study, and its in-house cost."""
+
+    def __init__(self, *args: Any, districts: list[Any], custom: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.districts = districts
+        self.columns = list(_DISTRICT_COLUMNS)
+        if custom:
+            self.columns.append(("custom_share", "Share", Bounds(14, 4)))
+        for inst in districts:
+            self.fields[f"d{inst.pk}-include"] = forms.BooleanField(
+                required=False, label=f"Include {inst.name}")
+            for name, label, bounds in self.columns:
+                self.fields[f"d{inst.pk}-{name}"] = BoundedDecimalField(
+                    bounds=bounds, required=False, label=f"{inst.name}: {label}",
+                    help_text="",
+                )  # fmt: skip
+
+    def rows(self) -> dict[int, dict[str, Any]]:
+        out = {}
+        for inst in self.districts:
+            if self.cleaned_data.get(f"d{inst.pk}-include"):
+                out[inst.pk] = {
+                    name: self.cleaned_data.get(f"d{inst.pk}-{name}") or (
+                        None if name == "custom_share" else Decimal(0))
+                    for name, _, _ in self.columns
+                }  # fmt: skip
+        return out
+
+    def table(self) -> list[dict[str, Any]]:
+        """Rows for the template: each district's include box and its inputs."""
+        return [
+            {"institution": inst, "include": self[f"d{inst.pk}-include"],
+             "inputs": [self[f"d{inst.pk}-{name}"] for name, _, _ in self.columns]}
+            for inst in self.districts
+        ]  # fmt: skip

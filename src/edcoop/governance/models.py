@@ -88,3 +88,82 @@ class ComplianceRule(models.Model):
             problems["jurisdiction"] = "Two capital letters: a state's code, or US."
         if problems:
             raise ValidationError(problems)
+
+
+class SavingsStudy(models.Model):
+    """ "What if we share it?": districts' in-house cost of a service against its shared cost,
+    before and after aid (engine: ``governance.savings``). Published studies are public and
+    never change; a revision is a copy."""
+
+    class Basis(models.TextChoices):
+        RWADA = "rwada", "Share of RWADA"
+        ENROLLMENT = "enrollment", "Share of enrollment"
+        EQUAL = "equal", "Equal shares"
+        CUSTOM = "custom", "Shares the agency sets"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="savings_studies")
+    title = models.CharField(max_length=200)
+    service_name = models.CharField(max_length=200, help_text="e.g. Central Business Office")
+    description = models.TextField(blank=True, max_length=10000)
+    fiscal_year = models.PositiveSmallIntegerField(
+        help_text="The year whose RWADA, enrollment and aid ratios the study uses."
+    )
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.RWADA)
+    shared_cost = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))],
+                                      help_text="The shared service's annual cost.")  # fmt: skip
+    aidable = models.BooleanField(default=True, help_text="The shared service earns BOCES aid.")
+    sensitivity_pct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(10))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fiscal_year", "title", "pk"]
+        verbose_name_plural = "savings studies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class StudyDistrict(models.Model):
+    """One district's in-house cost of the service, as the agency entered it."""
+
+    study = models.ForeignKey(SavingsStudy, on_delete=models.CASCADE, related_name="districts")
+    institution = models.ForeignKey("members.Institution", on_delete=models.PROTECT,
+                                    related_name="+")  # fmt: skip
+    fte = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0),
+                              validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    salary = models.DecimalField(**MONEY, default=Decimal(0),
+                                 validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    benefits_pct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0),
+                                       validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    software = models.DecimalField(**MONEY, default=Decimal(0),
+                                   validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    audit_findings = models.DecimalField(**MONEY, default=Decimal(0),
+                                         validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    other = models.DecimalField(**MONEY, default=Decimal(0),
+                                validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    custom_share = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True,
+                                       validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+
+    class Meta:
+        ordering = ["study", "institution__name"]
+        constraints = [models.UniqueConstraint(fields=["study", "institution"],
+                                               name="study_district_unique")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.institution} in {self.study}"
+
+    @property
+    def agency_id(self) -> int:
+        return self.study.agency_id

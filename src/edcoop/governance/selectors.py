@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from decimal import Decimal
+from typing import Any
 
-from edcoop.members.models import Agency
+from django.db.models import Q, QuerySet
 
+from edcoop.core import permissions
+from edcoop.core.permissions import Action
+from edcoop.members.models import Agency, MembershipYear
+
+from . import savings
 from .compliance import Method, Rule
-from .models import ComplianceRule
+from .models import ComplianceRule, SavingsStudy
+from .savings import DistrictInput, StudyResult
 
 
 def rule_rows(agency: Agency | None) -> list[ComplianceRule]:
@@ -46,3 +53,67 @@ def jurisdictions(agency: Agency | None) -> list[str]:
 def key_taken(agency: Agency, key: str) -> bool:
     mine_or_shipped = Q(agency=agency) | Q(agency__isnull=True)
     return ComplianceRule.objects.filter(mine_or_shipped, key=key).exists()
+
+
+# Savings studies ----------------------------------------------------------------------------
+
+
+def study_inputs(study: SavingsStudy) -> tuple[list[DistrictInput], list[str]]:
+    """The engine's inputs from the study's rows and the members' figures for its year, and
+    the problems that keep it from computing (missing RWADA, enrollment or aid ratio)."""
+    rows = list(study.districts.select_related("institution"))
+    years = {
+        y.membership.institution_id: y
+        for y in MembershipYear.objects.filter(
+            membership__institution__in=[r.institution_id for r in rows],
+            fiscal_year=study.fiscal_year,
+        ).select_related("membership")
+    }  # fmt: skip
+    inputs, problems = [], []
+    for row in rows:
+        year = years.get(row.institution_id)
+        name = row.institution.name
+        aid_ratio = year.aid_ratio if year is not None else None
+        if study.aidable and aid_ratio is None:
+            problems.append(f"{name} has no aid ratio for FY{study.fiscal_year}.")
+        weight: Decimal | None
+        if study.basis == SavingsStudy.Basis.RWADA:
+            weight = year.rwada if year is not None else None
+        elif study.basis == SavingsStudy.Basis.ENROLLMENT:
+            weight = Decimal(year.enrollment) if year and year.enrollment is not None else None
+        elif study.basis == SavingsStudy.Basis.EQUAL:
+            weight = Decimal(1)
+        else:
+            weight = row.custom_share
+        if weight is None:
+            problems.append(f"{name} has no {study.get_basis_display().lower()} figure for "
+                            f"FY{study.fiscal_year}.")  # fmt: skip
+        inputs.append(DistrictInput(
+            key=row.institution_id, name=name, fte=row.fte, salary=row.salary,
+            benefits_pct=row.benefits_pct, software=row.software,
+            audit_findings=row.audit_findings, other=row.other,
+            weight=weight or Decimal(0), aid_ratio=aid_ratio or Decimal(0),
+        ))  # fmt: skip
+    if not rows:
+        problems.append("Add the districts the study compares.")
+    return inputs, problems
+
+
+def study_result(study: SavingsStudy) -> tuple[StudyResult | None, list[str]]:
+    inputs, problems = study_inputs(study)
+    if problems:
+        return None, problems
+    try:
+        result = savings.compute(inputs, shared_cost=study.shared_cost, aidable=study.aidable,
+                                 sensitivity_pct=study.sensitivity_pct)  # fmt: skip
+    except ValueError as exc:
+        return None, [str(exc)[:1].upper() + str(exc)[1:] + "."]
+    return result, []
+
+
+def studies_for(user: Any, agency: Agency) -> QuerySet[SavingsStudy]:
+    """Staff who read studies see drafts too; everyone else (the public) the published."""
+    qs = SavingsStudy.objects.filter(agency=agency)
+    if permissions.can(user, Action.STUDY_VIEW, agency):
+        return qs
+    return qs.filter(status=SavingsStudy.Status.PUBLISHED)

@@ -12,11 +12,11 @@ from django.utils import timezone
 from edcoop.core import audit
 from edcoop.core.decimals import MONEY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action, require
-from edcoop.members.models import Agency
+from edcoop.members.models import Agency, Institution
 
 from . import selectors
 from .compliance import FUNDING, KINDS, NoRule, Rule, required_method
-from .models import ComplianceRule
+from .models import ComplianceRule, SavingsStudy, StudyDistrict
 
 
 def _rule_json(rule: Rule) -> dict[str, Any]:
@@ -122,3 +122,127 @@ def rule_reset(*, user: Any, agency: Agency, key: str) -> None:
     gone = {f: [v, None] for f, v in audit.snapshot(row, RULE_FIELDS).items()}
     audit.record("compliance_rule.reset", row, agency_id=agency.pk, changes=gone)
     row.delete()
+
+
+# Savings studies ----------------------------------------------------------------------------
+
+STUDY_FIELDS = ["title", "service_name", "description", "fiscal_year", "basis", "shared_cost",
+                "aidable", "sensitivity_pct"]  # fmt: skip
+DISTRICT_FIELDS = ["fte", "salary", "benefits_pct", "software", "audit_findings", "other",
+                   "custom_share"]  # fmt: skip
+
+
+def _draft(study: SavingsStudy) -> SavingsStudy:
+    locked = SavingsStudy.objects.select_for_update().get(pk=study.pk)
+    if locked.published:
+        raise ValidationError({"__all__": "A published study does not change; make a copy to "
+                                          "revise it."})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def study_create(*, user: Any, agency: Agency, **fields: Any) -> SavingsStudy:
+    require(user, Action.STUDY_EDIT, agency)
+    unknown = set(fields) - set(STUDY_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    study = SavingsStudy(agency=agency, **fields)
+    study.full_clean()
+    study.save()
+    audit.record_create("study.create", study)
+    return study
+
+
+@transaction.atomic
+def study_update(*, user: Any, study: SavingsStudy, **fields: Any) -> SavingsStudy:
+    require(user, Action.STUDY_EDIT, study.agency)
+    study = _draft(study)
+    unknown = set(fields) - set(STUDY_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    before = audit.snapshot(study, STUDY_FIELDS)
+    for name, value in fields.items():
+        setattr(study, name, value)
+    study.full_clean()
+    study.save()
+    changes = audit.diff(before, audit.snapshot(study, STUDY_FIELDS))
+    if changes:
+        audit.record("study.update", study, changes=changes)
+    return study
+
+
+@transaction.atomic
+def study_set_districts(
+    *, user: Any, study: SavingsStudy, rows: dict[int, dict[str, Any]]
+) -> list[StudyDistrict]:
+    """Set the in-house costs of the districts in ``rows`` (institution id -> fields); a
+    district not in ``rows`` leaves the study. All or nothing."""
+    require(user, Action.STUDY_EDIT, study.agency)
+    study = _draft(study)
+    members = {i.pk: i for i in Institution.objects.filter(agency=study.agency, pk__in=rows)}
+    missing = [pk for pk in rows if pk not in members]
+    if missing:
+        raise ValidationError({"districts": f"Not institutions of {study.agency}: {missing}."})
+    existing = {d.institution_id: d for d in study.districts.all()}
+    out, problems = [], {}
+    for pk, fields in rows.items():
+        unknown = set(fields) - set(DISTRICT_FIELDS)
+        if unknown:
+            raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        row = existing.pop(pk, None) or StudyDistrict(study=study, institution=members[pk])
+        before = audit.snapshot(row, DISTRICT_FIELDS) if row.pk else None
+        for name, value in fields.items():
+            setattr(row, name, value)
+        try:
+            row.full_clean(exclude=["study", "institution"])
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                problems[f"{pk}-{field_name}"] = f"{members[pk].name}: {' '.join(messages)}"
+            continue
+        row.save()
+        changes = audit.diff(before, audit.snapshot(row, DISTRICT_FIELDS))
+        if changes:
+            audit.record("study.district_set", row, agency_id=study.agency_id,
+                         label=f"{members[pk].name} in {study.title}", changes=changes)  # fmt: skip
+        out.append(row)
+    if problems:
+        raise ValidationError(problems)
+    for gone in existing.values():
+        audit.record("study.district_remove", gone, agency_id=study.agency_id,
+                     label=f"{gone.institution.name} in {study.title}",
+                     changes={"institution": [gone.institution_id, None]})  # fmt: skip
+        gone.delete()
+    return out
+
+
+@transaction.atomic
+def study_publish(*, user: Any, study: SavingsStudy) -> SavingsStudy:
+    """Publish the study on the agency's public pages; from then on it never changes."""
+    require(user, Action.STUDY_EDIT, study.agency)
+    study = _draft(study)
+    _, problems = selectors.study_result(study)
+    if problems:
+        raise ValidationError({"__all__": " ".join(problems)})
+    study.status = SavingsStudy.Status.PUBLISHED
+    study.published_at = timezone.now()
+    study.save(update_fields=["status", "published_at"])
+    audit.record("study.publish", study, changes={"status": ["draft", "published"]})
+    return study
+
+
+@transaction.atomic
+def study_copy(*, user: Any, study: SavingsStudy, title: str = "") -> SavingsStudy:
+    """A new draft with the same inputs, to revise a published study."""
+    require(user, Action.STUDY_EDIT, study.agency)
+    fields = {name: getattr(study, name) for name in STUDY_FIELDS}
+    fields["title"] = title.strip() or f"{study.title} (revised)"
+    copy = SavingsStudy(agency=study.agency, copied_from=study, **fields)
+    copy.full_clean()
+    copy.save()
+    StudyDistrict.objects.bulk_create([
+        StudyDistrict(study=copy, institution_id=d.institution_id,
+                      **{name: getattr(d, name) for name in DISTRICT_FIELDS})
+        for d in study.districts.all()
+    ])  # fmt: skip
+    audit.record_create("study.copy", copy)
+    return copy

@@ -11,4 +11,11 @@ urlpatterns = [
     path(A + "compliance/rules/new/", views.rule_edit, name="rule_new"),
     path(A + "compliance/rules/<slug:key>/", views.rule_edit, name="rule_edit"),
     path(A + "compliance/rules/<slug:key>/reset/", views.rule_reset, name="rule_reset"),
+    path(A + "studies/", views.studies, name="studies"),
+    path(A + "studies/new/", views.study_edit, name="study_new"),
+    path(A + "studies/<int:pk>/", views.study_detail, name="study"),
+    path(A + "studies/<int:pk>/edit/", views.study_edit, name="study_edit"),
+    path(A + "studies/<int:pk>/districts/", views.study_districts, name="study_districts"),
+    path(A + "studies/<int:pk>/publish/", views.study_publish, name="study_publish"),
+    path(A + "studies/<int:pk>/copy/", views.study_copy, name="study_copy"),
 ]

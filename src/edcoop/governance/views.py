@@ -6,16 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from edcoop.core import permissions
+from edcoop.core import formatting, permissions
+from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.members.forms import add_service_errors
+from edcoop.members.models import Agency, Institution, Membership
+from edcoop.services.fiscal import fiscal_year_of
 
 from . import selectors, services
-from .forms import CheckForm, RuleForm
-from .models import ComplianceRule
+from .forms import CheckForm, RuleForm, StudyDistrictsForm, StudyForm
+from .models import ComplianceRule, SavingsStudy
 
 
 @login_required
@@ -81,3 +85,121 @@ def rule_reset(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     else:
         messages.success(request, "The shipped rule applies again.")
     return redirect("governance:compliance", slug)
+
+
+# Savings studies ----------------------------------------------------------------------------
+
+
+def _study(request: HttpRequest, slug: str, pk: int) -> tuple[Agency, SavingsStudy]:
+    """A study the visitor may see: staff see drafts; anyone sees a published one."""
+    agency = get_object_or_404(Agency, slug=slug)
+    study = permissions.get_or_404(selectors.studies_for(request.user, agency), pk=pk)
+    return agency, study
+
+
+def studies(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_object_or_404(Agency, slug=slug)
+    rows = selectors.studies_for(request.user, agency)
+    return render(request, "governance/studies.html", {
+        "agency": agency, "studies": rows,
+        "can_edit": permissions.can(request.user, Action.STUDY_EDIT, agency),
+    })  # fmt: skip
+
+
+def study_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, study = _study(request, slug, pk)
+    result, problems = selectors.study_result(study)
+    chart = None
+    if result is not None:
+        chart = bar_chart(
+            f"Saving after aid per district, {study.service_name}",
+            [Bar(r.name, r.saving_after_aid) for r in result.districts],
+            describe="Each district's yearly saving after BOCES aid; the table gives every "
+                     "figure, before aid too.", fmt=formatting.money,
+        )  # fmt: skip
+    return render(request, "governance/study.html", {
+        "agency": agency, "study": study, "result": result, "problems": problems,
+        "chart": chart, "can_edit": permissions.can(request.user, Action.STUDY_EDIT, agency),
+        "staff": permissions.can(request.user, Action.STUDY_VIEW, agency),
+    })  # fmt: skip
+
+
+@login_required
+def study_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.STUDY_EDIT)
+    study = None
+    today = timezone.now().astimezone(agency.zone).date()
+    this_year = fiscal_year_of(today, agency.fiscal_year_start_month)
+    initial: dict[str, object] = {"aidable": True, "sensitivity_pct": "10", "basis": "rwada",
+                                  "fiscal_year": this_year}  # fmt: skip
+    if pk is not None:
+        study = permissions.get_or_404(SavingsStudy.objects.filter(agency=agency), pk=pk)
+        initial = {name: getattr(study, name) for name in services.STUDY_FIELDS}
+    form = StudyForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if study is None:
+                study = services.study_create(user=request.user, agency=agency,
+                                              **form.cleaned_data)  # fmt: skip
+            else:
+                services.study_update(user=request.user, study=study, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved. Now enter each district's in-house cost.")
+            return redirect("governance:study_districts", slug, study.pk)
+    return render(request, "governance/study_edit.html", {
+        "agency": agency, "study": study, "form": form,
+    })  # fmt: skip
+
+
+@login_required
+def study_districts(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.STUDY_EDIT)
+    study = permissions.get_or_404(SavingsStudy.objects.filter(agency=agency), pk=pk)
+    districts = list(Institution.objects.filter(
+        agency=agency, membership__status=Membership.Status.ACTIVE,
+        kind=Institution.Kind.PUBLIC_K12).order_by("name"))  # fmt: skip
+    initial: dict[str, object] = {}
+    for row in study.districts.all():
+        initial[f"d{row.institution_id}-include"] = True
+        for name in services.DISTRICT_FIELDS:
+            initial[f"d{row.institution_id}-{name}"] = getattr(row, name)
+    form = StudyDistrictsForm(posted(request), initial=initial, districts=districts,
+                              custom=study.basis == SavingsStudy.Basis.CUSTOM)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.study_set_districts(user=request.user, study=study, rows=form.rows())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved the districts' in-house costs.")
+            return redirect("governance:study", slug, study.pk)
+    return render(request, "governance/study_districts.html", {
+        "agency": agency, "study": study, "form": form,
+    })  # fmt: skip
+
+
+@login_required
+def study_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.STUDY_EDIT)
+    study = permissions.get_or_404(SavingsStudy.objects.filter(agency=agency), pk=pk)
+    if request.method == "POST":
+        try:
+            services.study_publish(user=request.user, study=study)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Published: anyone can now read the study.")
+    return redirect("governance:study", slug, study.pk)
+
+
+@login_required
+def study_copy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.STUDY_EDIT)
+    study = permissions.get_or_404(SavingsStudy.objects.filter(agency=agency), pk=pk)
+    if request.method != "POST":
+        return redirect("governance:study", slug, study.pk)
+    copy = services.study_copy(user=request.user, study=study)
+    messages.success(request, "A new draft with the same figures: revise it, then publish.")
+    return redirect("governance:study_edit", slug, copy.pk)

@@ -368,6 +368,9 @@ def build() -> list[Login]:
         from edcoop.procurement.demo import build as build_procurement
 
         build_procurement(logins)
+        from edcoop.governance.demo import build as build_governance
+
+        build_governance(lakes)
     return logins
 
 
