@@ -58,6 +58,7 @@ EXPECTED_PATHS |= {
     B + "/invoices/{invoice_id}": {"get"},
     B + "/memberships/{membership_id}/statement": {"get"},
     B + "/compliance/check": {"get"},
+    "/api/v1/ocds/releases": {"get"},
 }
 
 

@@ -151,7 +151,7 @@ def test_public_reads_and_tabulation_after_opening(north, bid, clock):
         "lowest": True,
     }
     ocds = anon.get(f"/agencies/north/solicitations/{bid.pk}/ocds").json()
-    assert ocds["bids"]["details"][0]["items"][0]["unitPrice"] == "0.2875"
+    assert ocds["bids"]["details"][0]["items"][0]["unitPrice"] == 0.2875
 
 
 def test_drafts_and_other_agencies_are_404(north, nation, clock):

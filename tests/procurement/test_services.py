@@ -466,17 +466,6 @@ def test_participants_only_committed_unless_open_to_all(north, clock):
     assert set(selectors.participants(s)) == set(north.institutions)
 
 
-def test_ocds_release_has_no_bids_until_opened(north, bid, clock):
-    submit(north, bid, {"2.01": "0.2875"})
-    release = selectors.ocds_release(bid)
-    assert "bids" not in release and "0.2875" not in str(release)
-    clock.set(OPENING)
-    opening.solicitation_open(user=None, solicitation=bid)
-    bid.refresh_from_db()
-    release = selectors.ocds_release(bid)
-    assert release["bids"]["details"][0]["items"][0]["unitPrice"] == "0.2875"
-
-
 def test_other_agency_cannot_touch(north, nation, bid):
     with pytest.raises(PermissionDenied):
         publication.addendum_issue(

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 
-from edcoop.api import lookups
+from edcoop.api import auth, lookups
 from edcoop.core import permissions
 from edcoop.core.permissions import Action
+from edcoop.members.models import Agency
+from edcoop.procurement.models import Solicitation
 
-from . import services
+from . import ocds, services
 
 router = Router(tags=["governance"])
 
@@ -61,3 +64,37 @@ def compliance_check(request: HttpRequest, slug: str, q: Query[CheckQuery]) -> d
     return services.compliance_check(agency=agency, jurisdiction=q.jurisdiction,
                                      funding=q.funding, kind=q.kind, amount=q.amount,
                                      on=q.date)  # fmt: skip
+
+
+# OCDS publication: public, like everything published in it.
+
+
+class OcdsQuery(Schema):
+    agency: str | None = None
+    since: dt.date | None = None
+
+
+@router.get("/ocds/releases", auth=None, tags=["governance", "public"])
+def ocds_releases(request: HttpRequest, q: Query[OcdsQuery]) -> dict[str, Any]:
+    """An OCDS 1.1 release package of every published contracting process (one agency's
+    with ``agency=SLUG``; changed since ``since=YYYY-MM-DD`` if given). Public."""
+    agencies = Agency.objects.order_by("slug")
+    if q.agency:
+        agencies = agencies.filter(slug=q.agency)
+        if not agencies.exists():
+            raise Http404("No such agency.")
+    since = dt.datetime.combine(q.since, dt.time(), dt.UTC) if q.since else None
+    base = settings.EDCOOP_BASE_URL
+    return ocds.package(agencies, since=since, base_url=base,
+                        uri=base + request.get_full_path())  # fmt: skip
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/ocds", auth=auth.OPTIONAL,
+            tags=["governance", "public"])  # fmt: skip
+def solicitation_release(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
+    """One published solicitation's OCDS 1.1 release; bids appear only once opened."""
+    agency = lookups.public_agency(request, slug)
+    solicitation: Solicitation = permissions.get_or_404(
+        permissions.solicitations_for(lookups.caller(request), agency)
+        .filter(published_at__isnull=False), pk=sid)  # fmt: skip
+    return ocds.release(solicitation, base_url=settings.EDCOOP_BASE_URL)

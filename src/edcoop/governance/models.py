@@ -167,3 +167,37 @@ class StudyDistrict(models.Model):
     @property
     def agency_id(self) -> int:
         return self.study.agency_id
+
+
+def validate_ocid_prefix(value: str) -> None:
+    import re
+
+    if not re.fullmatch(r"ocds-[a-z0-9]{6}(-[a-z0-9]+)*", value, flags=re.ASCII):
+        raise ValidationError(
+            "An ocid prefix is 'ocds-' and six letters or digits (the one the OCDS Data "
+            "Support Team registered for you), e.g. ocds-a1b2c3."
+        )
+
+
+class PublicationSettings(models.Model):
+    """How an agency publishes its contracting data (OCDS): its registered ocid prefix, the
+    licence and the publication policy the package points to."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="+")
+    ocid_prefix = models.CharField(
+        max_length=40, blank=True, validators=[validate_ocid_prefix],
+        help_text="Registered with the OCDS Data Support Team.",
+    )  # fmt: skip
+    license_url = models.URLField(blank=True, max_length=300)
+    publication_policy_url = models.URLField(blank=True, max_length=300)
+
+    class Meta:
+        verbose_name_plural = "publication settings"
+
+    def __str__(self) -> str:
+        return f"OCDS publication of {self.agency}"
+
+    @property
+    def prefix(self) -> str:
+        """The registered prefix, or until one is set a stable stand-in for this agency."""
+        return self.ocid_prefix or f"ocds-edcoop-{self.agency.slug}"

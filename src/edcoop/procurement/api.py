@@ -500,10 +500,3 @@ def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
                             "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
                  for r in tab.rows],
     }  # fmt: skip
-
-
-@router.get("/agencies/{slug}/solicitations/{sid}/ocds", auth=auth.OPTIONAL,
-            tags=["procurement", "public"])  # fmt: skip
-def ocds(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
-    """An OCDS 1.1-shaped release; bids appear only once opened."""
-    return selectors.ocds_release(_solicitation(request, slug, sid))

@@ -1,0 +1,247 @@
+"""OCDS 1.1 publication: every published contracting process of an agency as a release.
+
+One release per contracting process (a published solicitation), describing it as it stands:
+planning (the demand survey), tender (items, periods, documents, addenda as amendments,
+enquiries), the tenderers and, once opened, their bids (the OCDS bid extension). The ocid is
+the agency's prefix (``PublicationSettings.ocid_prefix``; register one with the OCDS Data
+Support Team) and the solicitation number, so it never changes. The release id carries the
+date of the latest change, so a process that moves on gets a new release.
+
+Nothing sealed is ever read here: prices come only from opened responses (``BidLine``), and
+drafts are never published. Amounts are JSON numbers, as the standard asks; every amount has
+at most 14 significant digits, which a double holds exactly, so the text written is the
+exact decimal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from edcoop.members.models import Agency
+from edcoop.procurement import selectors as procurement_selectors
+from edcoop.procurement.models import Solicitation
+
+from .models import PublicationSettings
+
+VERSION = "1.1"
+BID_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
+    "v1.1.5/extension.json"
+)
+_STATUS = {"draft": "planning", "published": "active", "closed": "active", "opened": "active",
+           "under_evaluation": "active", "awarded": "complete",
+           "cancelled": "cancelled"}  # fmt: skip
+_METHOD = {"ifb": "open", "rfp": "open", "rfq": "limited"}
+_CRITERIA = {"ifb": "priceOnly", "rfp": "ratedCriteria", "rfq": "priceOnly"}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    """A JSON number for a Decimal (exact for up to 15 significant digits)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _party_id(kind: str, pk: int) -> str:
+    return f"edcoop-{kind}-{pk}"
+
+
+def settings_for(agency: Agency) -> PublicationSettings:
+    return PublicationSettings.objects.filter(agency=agency).first() or PublicationSettings(
+        agency=agency
+    )
+
+
+def published_solicitations(
+    agency: Agency, since: datetime | None = None
+) -> QuerySet[Solicitation]:
+    qs = (
+        Solicitation.objects.filter(agency=agency, published_at__isnull=False)
+        .select_related("agency")
+        .annotate(last_change=Max("status_changes__at"))
+        .order_by("published_at", "pk")
+    )
+    if since is not None:
+        qs = qs.filter(Q(last_change__gte=since) | Q(addenda__issued_at__gte=since)).distinct()
+    return qs
+
+
+def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]:
+    """The OCDS release of one published solicitation, as it stands now."""
+    s = solicitation
+    agency = s.agency
+    prefix = settings_for(agency).prefix
+    changed = max(
+        filter(None, [s.published_at, s.opened_at,
+                      *s.status_changes.values_list("at", flat=True),
+                      *s.addenda.values_list("issued_at", flat=True)]),
+    )  # fmt: skip
+    buyer = {"id": _party_id("agency", agency.pk), "name": s.lead_agency or agency.name}
+    parties: dict[str, dict[str, Any]] = {
+        buyer["id"]: {
+            "id": buyer["id"], "name": buyer["name"], "roles": ["buyer", "procuringEntity"],
+            "address": {"region": agency.state, "countryName": "United States"},
+            **({"contactPoint": {"email": agency.email}} if agency.email else {}),
+        }
+    }  # fmt: skip
+    tags = ["tender"]
+    items = [
+        {"id": i.number, "description": i.description, "quantity": _number(i.estimated_quantity),
+         "unit": {"name": i.unit}}
+        for i in s.items.select_related("lot").order_by("lot__number", "number", "pk")
+    ]  # fmt: skip
+    tender: dict[str, Any] = {
+        "id": s.number, "title": s.title, "description": s.description or None,
+        "status": _STATUS[s.status], "procuringEntity": buyer,
+        "procurementMethod": _METHOD[s.kind], "procurementMethodDetails": s.get_kind_display(),
+        "mainProcurementCategory": "goods", "awardCriteria": _CRITERIA[s.kind],
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": {"startDate": _iso(s.published_at), "endDate": _iso(s.responses_due_at)},
+        "items": items, "hasEnquiries": s.questions.filter(answered_at__isnull=False).exists(),
+        "documents": [
+            {"id": f"doc-{d.pk}", "documentType": "tenderNotice" if d.addendum_id is None
+             else "clarifications", "title": d.title, "format": d.content_type,
+             "datePublished": _iso(d.added_at),
+             "url": base_url + reverse("procurement:document", args=[agency.slug, s.pk, d.pk])}
+            for d in s.documents.all()
+        ],
+        "amendments": [
+            {"id": f"addendum-{a.number}", "date": _iso(a.issued_at),
+             "rationale": f"Addendum {a.number}: {a.title}", "description": a.body}
+            for a in s.addenda.all()
+        ],
+    }  # fmt: skip
+    if s.questions_due_at:
+        tender["enquiryPeriod"] = {"startDate": _iso(s.published_at),
+                                   "endDate": _iso(s.questions_due_at)}  # fmt: skip
+    if s.eligible_kinds:
+        tender["eligibilityCriteria"] = "Institution kinds: " + ", ".join(s.eligible_kinds)
+    if tender["amendments"]:
+        tags.append("tenderAmendment")
+    if s.status == Solicitation.Status.CANCELLED:
+        tags = ["tenderCancellation"]
+    out: dict[str, Any] = {
+        "ocid": f"{prefix}-{s.number}",
+        "id": f"{s.number}-{changed:%Y%m%dT%H%M%S}",
+        "date": _iso(changed),
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "en",
+        "buyer": buyer,
+        "tender": tender,
+    }
+    if s.survey_deadline is not None:
+        committed = s.items.filter(commitments__isnull=False).values(
+            "commitments__institution").distinct().count()  # fmt: skip
+        out["planning"] = {
+            "rationale": f"Demand survey: {committed} member(s) committed estimated annual "
+                         "quantities; the items' quantities are their total.",
+            "milestones": [{"id": "demand-survey", "title": "Demand survey closes",
+                            "type": "engagement", "dueDate": _iso(s.survey_deadline),
+                            "status": "met" if s.survey_deadline <= timezone.now()
+                            else "scheduled"}],
+        }  # fmt: skip
+    if not s.is_sealed:
+        details: list[dict[str, Any]] = []
+        for r in procurement_selectors.opened_responses(s):
+            party = _party_id("supplier", r.supplier_id)
+            parties.setdefault(party, {"id": party, "name": str(r.supplier), "roles": []})
+            parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
+            lines = list(r.bid_lines.select_related("item"))
+            details.append({
+                "id": str(r.pk), "date": _iso(r.received_at),
+                "status": "valid" if r.responsive else "disqualified",
+                "tenderers": [{"id": party, "name": str(r.supplier)}],
+                "items": [{"id": b.item.number, "unitPrice": _number(b.unit_price)}
+                          for b in lines],
+            })  # fmt: skip
+        tender["numberOfTenderers"] = len(details)
+        tender["tenderers"] = [d["tenderers"][0] for d in details]
+        out["bids"] = {"details": details}
+        if "tenderUpdate" not in tags and s.status != Solicitation.Status.CANCELLED:
+            tags.append("tenderUpdate")
+    out["parties"] = list(parties.values())
+    return _drop_nulls(out)
+
+
+def _drop_nulls(value: Any) -> Any:
+    """OCDS prefers absent fields to nulls (and empty lists)."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def package(
+    agencies: Iterable[Agency], *, since: datetime | None = None, base_url: str = "",
+    uri: str = "",
+) -> dict[str, Any]:  # fmt: skip
+    """A release package of every published process of ``agencies``."""
+    agencies = list(agencies)
+    releases = [
+        release(s, base_url=base_url)
+        for agency in agencies
+        for s in published_solicitations(agency, since)
+    ]
+    publisher = (
+        {"name": agencies[0].name, "uri": agencies[0].website or base_url or None}
+        if len(agencies) == 1 else {"name": "EdCoop", "uri": base_url or None}
+    )  # fmt: skip
+    out: dict[str, Any] = {
+        "uri": uri or base_url + "/api/v1/ocds/releases",
+        "version": VERSION,
+        "publishedDate": timezone.now().isoformat(),
+        "publisher": _drop_nulls(publisher),
+        "extensions": [BID_EXTENSION],
+        "releases": releases,
+    }
+    if len(agencies) == 1:
+        settings = settings_for(agencies[0])
+        if settings.license_url:
+            out["license"] = settings.license_url
+        if settings.publication_policy_url:
+            out["publicationPolicy"] = settings.publication_policy_url
+    return out
+
+
+@cache
+def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = resources.files("edcoop.governance") / "ocds_schema"
+    pkg = json.loads((folder / "release-package-schema.json").read_text(encoding="utf-8"))
+    rel = json.loads((folder / "release-schema.json").read_text(encoding="utf-8"))
+    return pkg, rel
+
+
+def validate(data: dict[str, Any]) -> list[str]:
+    """Problems with ``data`` as an OCDS 1.1 release package, against the official schema
+    shipped with EdCoop (offline: the package's reference to the release schema resolves
+    to the local copy). Empty when valid."""
+    from jsonschema import Draft4Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    pkg, rel = _schemas()
+    registry = Registry().with_resources([
+        (pkg["id"], Resource.from_contents(pkg, default_specification=DRAFT4)),
+        (rel["id"], Resource.from_contents(rel, default_specification=DRAFT4)),
+    ])  # fmt: skip
+    validator = Draft4Validator(pkg, registry=registry, format_checker=FormatChecker())
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(package)'}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    ]

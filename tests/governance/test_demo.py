@@ -1,0 +1,39 @@
+"""`make demo`'s governance story: an OCDS export that validates, a published CBO study, the
+BOCES's own quote ladder."""
+
+import pytest
+from django.test import Client
+
+from edcoop.governance import ocds, selectors, services
+from edcoop.governance.models import SavingsStudy
+from edcoop.members import demo
+from edcoop.members.models import Agency
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_governance():
+    demo.build()
+    lakes = Agency.objects.get(slug="lakes")
+    # The full OCDS export of every agency validates against the official schema.
+    package = ocds.package(Agency.objects.all())
+    assert ocds.validate(package) == []
+    assert {r["ocid"] for r in package["releases"]} >= {"ocds-edcoop-lakes-LK-2027-01",
+                                                        "ocds-edcoop-lakes-LK-2026-03"}  # fmt: skip
+    sealed = next(r for r in package["releases"] if r["ocid"].endswith("LK-2027-01"))
+    assert "bids" not in sealed
+    # The published study computes, shows a district that pays more before aid, and reads
+    # publicly.
+    study = SavingsStudy.objects.get(agency=lakes)
+    result, problems = selectors.study_result(study)
+    assert problems == [] and len(result.districts) == 8
+    assert result.shared == study.shared_cost
+    assert any(r.saving_before_aid < 0 for r in result.districts)
+    page = Client().get(f"/a/lakes/studies/{study.pk}/")
+    assert page.status_code == 200 and b"Saving after aid" in page.content
+    # $12,000 of copy paper: the BOCES's own policy decides (written quotes).
+    check = services.compliance_check(
+        agency=lakes, jurisdiction="NY", funding="local", kind="commodity", amount="12000",
+        on="2026-11-30",
+    )  # fmt: skip
+    assert check["method"] == "quotes"
+    assert "lakes-policy-6700-written-quotes" in [r["key"] for r in check["decided_by"]]

@@ -1,0 +1,79 @@
+"""OCDS 1.1 publication: valid against the official schema, never a sealed price."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from tests.procurement.conftest import OPENING, build_bid
+from tests.procurement.test_services import submit
+
+from edcoop.governance import ocds
+from edcoop.governance.models import PublicationSettings
+from edcoop.procurement import opening
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_published_bid_is_a_valid_release_without_prices_until_opened(north, bid, clock):
+    submit(north, bid, {"2.01": "0.2875"})
+    package = ocds.package([north.agency], base_url="https://coop.example.org")
+    assert ocds.validate(package) == []
+    (release,) = package["releases"]
+    assert release["ocid"] == "ocds-edcoop-north-IFB-2026-01"
+    assert release["tender"]["status"] == "active"
+    assert "bids" not in release and "0.2875" not in json.dumps(package)
+    clock.set(OPENING)
+    opening.solicitation_open(user=None, solicitation=bid)
+    bid.refresh_from_db()
+    package = ocds.package([north.agency])
+    assert ocds.validate(package) == []
+    (release,) = package["releases"]
+    assert release["bids"]["details"][0]["items"][0]["unitPrice"] == 0.2875
+    assert "tenderUpdate" in release["tag"]
+    tenderer = release["tender"]["tenderers"][0]["id"]
+    assert any(p["id"] == tenderer and "tenderer" in p["roles"] for p in release["parties"])
+
+
+def test_drafts_are_never_published(north, clock):
+    build_bid(north, publish=False)
+    assert ocds.package([north.agency])["releases"] == []
+
+
+def test_the_agency_registered_prefix_makes_the_ocid(north, bid):
+    PublicationSettings.objects.create(agency=north.agency, ocid_prefix="ocds-a1b2c3")
+    release = ocds.package([north.agency])["releases"][0]
+    assert release["ocid"] == "ocds-a1b2c3-IFB-2026-01"
+
+
+def test_validation_catches_a_broken_package(north, bid):
+    package = ocds.package([north.agency])
+    package["version"] = "one"
+    del package["releases"][0]["tag"]
+    problems = ocds.validate(package)
+    assert any(p.startswith("version:") for p in problems)
+    assert any("'tag' is a required property" in p for p in problems)
+
+
+def test_command_and_api(north, nation, bid):
+    out = StringIO()
+    call_command("export", "ocds", "--agency", "north", "--validate", stdout=out)
+    data = json.loads(out.getvalue())
+    assert [r["ocid"] for r in data["releases"]] == ["ocds-edcoop-north-IFB-2026-01"]
+    with pytest.raises(CommandError) as caught:
+        call_command("export", "ocds", "--agency", "north", "--since", "2026-13-01")
+    assert caught.value.returncode == 2
+    api = Client()
+    everything = api.get("/api/v1/ocds/releases").json()
+    assert ocds.validate(everything) == []
+    assert api.get("/api/v1/ocds/releases", {"agency": "nowhere"}).status_code == 404
+    since = api.get("/api/v1/ocds/releases", {"agency": "north", "since": "2099-01-01"}).json()
+    assert since["releases"] == []
+    one = api.get(f"/api/v1/agencies/north/solicitations/{bid.pk}/ocds")
+    assert one.status_code == 200 and one.json()["ocid"].endswith("IFB-2026-01")
+    draft = build_bid(north, number="IFB-2026-99", publish=False)
+    staff = Client()
+    staff.force_login(north.users["agency_admin"])
+    assert staff.get(f"/api/v1/agencies/north/solicitations/{draft.pk}/ocds").status_code == 404
