@@ -28,6 +28,8 @@ def test_demo_governance():
     assert problems == [] and len(result.districts) == 8
     assert result.shared == study.shared_cost
     assert any(r.saving_before_aid < 0 for r in result.districts)
+    public = Client().get("/a/lakes/transparency/").content.decode()
+    assert "FY2027 adopted budget" in public and "LK-2026-03" in public
     page = Client().get(f"/a/lakes/studies/{study.pk}/")
     assert page.status_code == 200 and b"Saving after aid" in page.content
     # $12,000 of copy paper: the BOCES's own policy decides (written quotes).

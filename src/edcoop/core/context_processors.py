@@ -51,6 +51,7 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Compliance", reverse("governance:compliance", args=[s])))
         if permissions.can(user, Action.STUDY_VIEW, agency):
             items.append(("Savings studies", reverse("governance:studies", args=[s])))
+        items.append(("Public records", reverse("governance:transparency", args=[s])))
         if permissions.can(user, Action.AUDIT_VIEW, agency):
             items.append(("Audit trail", reverse("members:audit", args=[s])))
     for ra in permissions.assignments(user, agency):

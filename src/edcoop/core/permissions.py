@@ -58,6 +58,7 @@ class Action(StrEnum):
     COMPLIANCE_EDIT = "compliance.edit"  # the agency's own rules
     STUDY_VIEW = "study.view"  # savings studies, drafts included (published ones are public)
     STUDY_EDIT = "study.edit"  # create, fill in, publish savings studies
+    PUBLIC_DOCUMENT_POST = "public_document.post"  # post budgets, audits, minutes publicly
 
 
 A = Action
@@ -122,7 +123,7 @@ for _role, _actions in _BILLING.items():
 # admin, who holds every action) keeps it. The business office runs savings studies.
 _GOVERNANCE: dict[str, set[Action]] = {
     "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT, A.STUDY_VIEW},
-    "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT},
+    "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT, A.PUBLIC_DOCUMENT_POST},
     "evaluator": {A.COMPLIANCE_VIEW},
     "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW},
 }

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from edcoop.members.models import Agency, Institution, Membership
+from edcoop.procurement.files import Upload
 
 from . import services
 
@@ -57,3 +58,23 @@ def build(agency: Agency) -> None:
         }  # fmt: skip
     services.study_set_districts(user=office, study=study, rows=rows)
     services.study_publish(user=office, study=study)
+    budget = (
+        "Lakes Region BOCES: FY2027 budget adopted by the component boards at the annual "
+        "meeting, April 2026.\nAdministrative budget  $2,412,000.00\nCapital budget  "
+        "$1,180,000.00\nProgram budget  $41,870,500.00\n"
+    )
+    services.public_document_post(
+        user=office, agency=agency, kind="adopted_budget", fiscal_year=2027,
+        title="FY2027 adopted budget (administrative, capital, program)",
+        upload=Upload("lakes-fy2027-adopted-budget.txt", "text/plain", budget.encode()),
+    )  # fmt: skip
+    report = (
+        "Independent auditor's report on the financial statements of Lakes Region BOCES "
+        "for the year ended June 30, 2026 (Education Law §2116-a(3)). Unmodified opinion; "
+        "no material weaknesses.\n"
+    )
+    services.public_document_post(
+        user=office, agency=agency, kind="annual_audit", fiscal_year=2026,
+        title="FY2026 annual independent audit",
+        upload=Upload("lakes-fy2026-audit-report.txt", "text/plain", report.encode()),
+    )  # fmt: skip

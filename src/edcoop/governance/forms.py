@@ -9,7 +9,7 @@ from edcoop.core.decimals import MONEY, BoundedDecimalField, Bounds
 from edcoop.members.forms import EdCoopForm
 
 from .compliance import KINDS
-from .models import ComplianceRule, SavingsStudy
+from .models import ComplianceRule, PublicDocument, SavingsStudy
 
 PERCENT = Bounds(5, 2, maximum=Decimal(100))
 
@@ -128,3 +128,18 @@ class StudyDistrictsForm(EdCoopForm):
              "inputs": [self[f"d{inst.pk}-{name}"] for name, _, _ in self.columns]}
             for inst in self.districts
         ]  # fmt: skip
+
+
+class PublicDocumentForm(EdCoopForm):
+    kind = forms.ChoiceField(choices=PublicDocument.Kind.choices, label="What it is")
+    fiscal_year = forms.IntegerField(min_value=1990, max_value=2100, required=False,
+                                     help_text="The fiscal year it covers, e.g. 2026.")  # fmt: skip
+    title = forms.CharField(max_length=200, help_text="e.g. FY2027 adopted budget")
+    file = forms.FileField(help_text="PDF, Word, Excel, OpenDocument, CSV or text; at most 10 MB.")
+
+
+class WithdrawForm(EdCoopForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="Shown in the audit trail, not on the public page.",
+    )  # fmt: skip

@@ -201,3 +201,37 @@ class PublicationSettings(models.Model):
     def prefix(self) -> str:
         """The registered prefix, or until one is set a stable stand-in for this agency."""
         return self.ocid_prefix or f"ocds-edcoop-{self.agency.slug}"
+
+
+class PublicDocument(models.Model):
+    """A document the agency posts for the public: its adopted budget, the independent
+    auditor's annual report, a State Comptroller audit, board minutes. Posted documents are
+    not edited; one posted by mistake is withdrawn from view with a reason (kept, audited)."""
+
+    class Kind(models.TextChoices):
+        ADOPTED_BUDGET = "adopted_budget", "Adopted budget"
+        ANNUAL_AUDIT = "annual_audit", "Annual independent audit"
+        COMPTROLLER_AUDIT = "comptroller_audit", "State Comptroller audit"
+        BOARD_MINUTES = "board_minutes", "Board minutes"
+        OTHER = "other", "Other public record"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="public_documents")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    posted_at = models.DateTimeField()
+    posted_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True,
+                                  related_name="+")  # fmt: skip
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["kind", "-fiscal_year", "-posted_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from edcoop.core import permissions
 from edcoop.core.permissions import Action
@@ -13,7 +13,7 @@ from edcoop.members.models import Agency, MembershipYear
 
 from . import savings
 from .compliance import Method, Rule
-from .models import ComplianceRule, SavingsStudy
+from .models import ComplianceRule, PublicDocument, SavingsStudy
 from .savings import DistrictInput, StudyResult
 
 
@@ -117,3 +117,23 @@ def studies_for(user: Any, agency: Agency) -> QuerySet[SavingsStudy]:
     if permissions.can(user, Action.STUDY_VIEW, agency):
         return qs
     return qs.filter(status=SavingsStudy.Status.PUBLISHED)
+
+
+def public_documents(agency: Agency) -> QuerySet[PublicDocument]:
+    return PublicDocument.objects.filter(agency=agency, withdrawn_at__isnull=True).defer("content")
+
+
+def service_budgets(agency: Agency, fiscal_year: int) -> list[dict[str, Any]]:
+    """The year's adopted service budgets by CoSer group: what the agency plans to spend and
+    recover from its members, from the catalog's yearly budgets."""
+    from edcoop.services.models import CoSerGroup, ServiceYear
+
+    rows = (ServiceYear.objects.filter(service__agency=agency, fiscal_year=fiscal_year)
+            .values("service__coser_group").annotate(total=Sum("budget"), services=Count("pk"))
+            .order_by("service__coser_group"))  # fmt: skip
+    labels = dict(CoSerGroup.choices)
+    return [
+        {"group": labels.get(r["service__coser_group"], r["service__coser_group"]),
+         "total": r["total"] or Decimal(0), "services": r["services"]}
+        for r in rows
+    ]  # fmt: skip

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,10 +15,11 @@ from edcoop.core import audit
 from edcoop.core.decimals import MONEY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action, require
 from edcoop.members.models import Agency, Institution
+from edcoop.procurement.files import Upload, check_upload, content_type_of
 
 from . import selectors
 from .compliance import FUNDING, KINDS, NoRule, Rule, required_method
-from .models import ComplianceRule, SavingsStudy, StudyDistrict
+from .models import ComplianceRule, PublicDocument, SavingsStudy, StudyDistrict
 
 
 def _rule_json(rule: Rule) -> dict[str, Any]:
@@ -246,3 +249,46 @@ def study_copy(*, user: Any, study: SavingsStudy, title: str = "") -> SavingsStu
     ])  # fmt: skip
     audit.record_create("study.copy", copy)
     return copy
+
+
+# Public documents ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def public_document_post(
+    *, user: Any, agency: Agency, kind: str, title: str, upload: Upload,
+    fiscal_year: int | None = None,
+) -> PublicDocument:  # fmt: skip
+    """Post a document on the agency's transparency page (PDF, spreadsheet, text...)."""
+    require(user, Action.PUBLIC_DOCUMENT_POST, agency)
+    check_upload(upload, field_name="file")
+    name = PurePath(upload.filename).name
+    document = PublicDocument(
+        agency=agency, kind=kind, fiscal_year=fiscal_year, title=title.strip() or name,
+        filename=name, content_type=content_type_of(name), size=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(), content=upload.data,
+        posted_at=timezone.now(), posted_by=user if getattr(user, "pk", None) else None,
+    )  # fmt: skip
+    document.full_clean(exclude=["content", "posted_by"])
+    document.save()
+    audit.record("public_document.post", document, changes={
+        "kind": [None, kind], "title": [None, document.title], "filename": [None, name],
+        "sha256": [None, document.sha256], "fiscal_year": [None, fiscal_year],
+    })  # fmt: skip
+    return document
+
+
+@transaction.atomic
+def public_document_withdraw(*, user: Any, document: PublicDocument, reason: str) -> None:
+    """Take a document posted by mistake off the public page; it is kept, with the reason."""
+    require(user, Action.PUBLIC_DOCUMENT_POST, document.agency)
+    document = PublicDocument.objects.select_for_update().get(pk=document.pk)
+    if document.withdrawn_at is not None:
+        raise ValidationError({"reason": "This document was already withdrawn."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the document comes off the public page."})
+    document.withdrawn_at = timezone.now()
+    document.withdrawn_reason = reason.strip()
+    document.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+    audit.record("public_document.withdraw", document,
+                 changes={"withdrawn_reason": [None, document.withdrawn_reason]})  # fmt: skip

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from edcoop.core import formatting, permissions
 from edcoop.core.charts import Bar, bar_chart
@@ -15,11 +16,21 @@ from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.members.forms import add_service_errors
 from edcoop.members.models import Agency, Institution, Membership
+from edcoop.procurement import selectors as procurement_selectors
+from edcoop.procurement.files import Upload
+from edcoop.procurement.models import Solicitation
 from edcoop.services.fiscal import fiscal_year_of
 
 from . import selectors, services
-from .forms import CheckForm, RuleForm, StudyDistrictsForm, StudyForm
-from .models import ComplianceRule, SavingsStudy
+from .forms import (
+    CheckForm,
+    PublicDocumentForm,
+    RuleForm,
+    StudyDistrictsForm,
+    StudyForm,
+    WithdrawForm,
+)
+from .models import ComplianceRule, PublicDocument, SavingsStudy
 
 
 @login_required
@@ -203,3 +214,70 @@ def study_copy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     copy = services.study_copy(user=request.user, study=study)
     messages.success(request, "A new draft with the same figures: revise it, then publish.")
     return redirect("governance:study_edit", slug, copy.pk)
+
+
+# The transparency page ----------------------------------------------------------------------
+
+
+def transparency(request: HttpRequest, slug: str) -> HttpResponse:
+    """What the agency makes public, on one page: solicitations, tabulations, studies,
+    budgets and audits, open data. No sign-in; nothing sealed or private."""
+    agency = get_object_or_404(Agency, slug=slug)
+    solicitations = procurement_selectors.public_solicitations(agency).order_by("-published_at")
+    today = timezone.now().astimezone(agency.zone).date()
+    this_year = fiscal_year_of(today, agency.fiscal_year_start_month)
+    documents = list(selectors.public_documents(agency))
+    return render(request, "governance/transparency.html", {
+        "agency": agency, "fiscal_year": this_year,
+        "open_now": solicitations.filter(status=Solicitation.Status.PUBLISHED)[:20],
+        "opened": solicitations.filter(opened_at__isnull=False).order_by("-opened_at")[:20],
+        "studies": SavingsStudy.objects.filter(agency=agency, status=SavingsStudy.Status.PUBLISHED),
+        "budgets": selectors.service_budgets(agency, this_year),
+        "documents": documents,
+        "can_post": permissions.can(request.user, Action.PUBLIC_DOCUMENT_POST, agency),
+    })  # fmt: skip
+
+
+def public_document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_object_or_404(Agency, slug=slug)
+    document = get_object_or_404(PublicDocument, agency=agency, pk=pk, withdrawn_at__isnull=True)
+    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, document.filename)
+    return response
+
+
+@login_required
+def public_document_new(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.PUBLIC_DOCUMENT_POST)
+    form = PublicDocumentForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.public_document_post(
+                user=request.user, agency=agency, kind=data["kind"], title=data["title"],
+                fiscal_year=data["fiscal_year"], upload=Upload.from_file(data["file"]),
+            )  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Posted on the transparency page.")
+            return redirect("governance:transparency", slug)
+    return render(request, "governance/public_document_new.html", {"agency": agency, "form": form})
+
+
+@login_required
+def public_document_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.PUBLIC_DOCUMENT_POST)
+    document = get_object_or_404(PublicDocument, agency=agency, pk=pk, withdrawn_at__isnull=True)
+    form = WithdrawForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.public_document_withdraw(user=request.user, document=document,
+                                              reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{document.title} is off the public page.")
+            return redirect("governance:transparency", slug)
+    return render(request, "governance/public_document_withdraw.html",
+                  {"agency": agency, "document": document, "form": form})  # fmt: skip

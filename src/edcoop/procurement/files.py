@@ -13,6 +13,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -96,6 +97,12 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+
+    @classmethod
+    def from_file(cls, uploaded: Any) -> Upload:
+        """From a Django ``UploadedFile`` (a form's ``FileField``)."""
+        content_type = str(uploaded.content_type or "application/octet-stream")
+        return cls(str(uploaded.name), content_type, uploaded.read())
 
 
 def check_upload(upload: Upload, *, field_name: str = "attachments") -> None:

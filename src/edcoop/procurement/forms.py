@@ -162,9 +162,7 @@ class NoteForm(EdCoopForm):
 
 
 def _file(upload: Any) -> Upload:
-    return Upload(
-        str(upload.name), str(upload.content_type or "application/octet-stream"), upload.read()
-    )
+    return Upload.from_file(upload)
 
 
 class ResponseForm(EdCoopForm):
