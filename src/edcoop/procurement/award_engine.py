@@ -176,7 +176,7 @@ def _number(raw: Any, bounds: Bounds, where: str, field_name: str, *, positive: 
     try:
         value = _parse_decimal(raw, bounds)
     except DecimalInputError as exc:
-        raise AwardInputError(f"{where}: {field_name} {exc}") from None
+        raise AwardInputError(f"{where}: {field_name}: {exc}") from None
     if positive and value <= 0:
         raise AwardInputError(f"{where}: {field_name} must be more than 0")
     return value
@@ -669,6 +669,8 @@ def lowest_price(problem: Problem) -> AwardResult:
         result.awards.extend(best[0].lines)
         if problem.rules.multiple_award:
             _secondary(result, unit, best[0].supplier)
+    result.awards.sort(key=_line_order(problem))
+    result.secondary.sort(key=_line_order(problem))
     _finish(result, problem, tied_amounts=tied)
     if result.ties:
         result.status = "tie"
@@ -719,12 +721,19 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0) -> 
     if plan.infeasible:
         return _infeasible("optimal", plan)
     started = time.perf_counter()
+    deadline = started + time_limit
+
+    def budget(share: float) -> float:
+        # Each stage before the main search gets a share of what is left, at most 10 s.
+        return max(0.5, min(10.0, share * (deadline - time.perf_counter())))
+
     formulation = _Formulation(plan)
-    guide = None
-    if problem.rules.max_suppliers is not None:
-        guide = formulation.relaxation(time_limit=min(10.0, time_limit / 6))
-    start = _heuristic(plan, budget=min(10.0, time_limit / 6), guide=guide)
     limit = problem.rules.max_suppliers
+    guide: dict[str, float] = {}
+    lp_bound = None
+    if limit is not None:
+        guide, lp_bound = formulation.relaxation(time_limit=budget(0.2))
+    start = _heuristic(plan, budget=budget(0.15), guide=guide)
     if limit is not None:
         # Polish: the best award among a few sets of suppliers (small MILPs): the heuristic's
         # and the ones the relaxation uses most.
@@ -740,17 +749,20 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0) -> 
             sub = _restrict(plan, set(chosen))
             seed = (_remap(start, plan, sub) if start is not None
                     and _suppliers_of(start) == chosen else None)  # fmt: skip
-            polished = _Formulation(sub).solve(
-                time_limit=min(10.0, time_limit / 6), gap=gap, start=seed
-            )
+            polished = _Formulation(sub).solve(time_limit=budget(0.2), gap=gap, start=seed)
             if polished.assignment is not None:
                 found = _remap(polished.assignment, sub, plan)
                 total = _exact_total(problem, found)
                 if best is None or total < best[0]:
                     best = (total, found)
         start = best[1] if best is not None else None
-    left = max(1.0, time_limit - (time.perf_counter() - started))
+    left = max(1.0, deadline - time.perf_counter())
     solved = formulation.solve(time_limit=left, gap=gap, start=start)
+    if solved.assignment is None and start is not None and solved.status != "infeasible":
+        # The search stopped before it took up the start: the start is the best award found.
+        solved = _Solved("solved", proven=False, bound=solved.bound, assignment=start)
+    if lp_bound is not None and (solved.bound is None or solved.bound < lp_bound):
+        solved.bound = lp_bound
     seconds = time.perf_counter() - started
     if solved.status == "infeasible":
         limit = problem.rules.max_suppliers
@@ -931,7 +943,8 @@ class _Milp:
         values = None
         if info.primal_solution_status == 2:  # kSolutionStatusFeasible
             values = list(solver.getSolution().col_value)
-        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        bound = info.objective_function_value if relax else info.mip_dual_bound
+        bound = bound if math.isfinite(bound) else None
         return ("optimal" if status == statuses.kOptimal else "stopped"), values, bound
 
 
@@ -1122,18 +1135,20 @@ class _Formulation:
                         values[seg.a] = float(line.amount * 100)
         return values
 
-    def relaxation(self, *, time_limit: float) -> dict[str, float]:
+    def relaxation(self, *, time_limit: float) -> tuple[dict[str, float], float | None]:
         """How much of each supplier the LP relaxation uses (its o[s], then its share of
-        the units), to guide the heuristic's choice of suppliers."""
-        _status, values, _bound = self.m.solve(time_limit=time_limit, gap=0.0, relax=True)
+        the units), to guide the heuristic's choice of suppliers; and the relaxation's
+        optimum, a lower bound on every award (None if the LP did not finish)."""
+        status, values, bound = self.m.solve(time_limit=time_limit, gap=0.0, relax=True)
         if values is None:
-            return {}
+            return {}, None
         mass: dict[str, float] = defaultdict(float)
         for (_n, s), ys in self.y.items():
             mass[s] += sum(values[y] for y in ys)
         for seg in self.segments:
             mass[seg.bid.supplier] += values[seg.z]
-        return {s: values[o] * 1e6 + mass[s] for s, o in self.opened.items()}
+        guide = {s: values[o] * 1e6 + mass[s] for s, o in self.opened.items()}
+        return guide, bound if status == "optimal" else None
 
     def solve(self, *, time_limit: float, gap: float, start: _Assignment | None = None
               ) -> _Solved:  # fmt: skip
