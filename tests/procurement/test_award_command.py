@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 GOOD: dict[str, Any] = {
-    "items": [{"id": "1", "quantity": "1200", "lot": "A"}, {"id": "2", "quantity": "300", "lot": "A"}],
+    "items": [{"id": "1", "quantity": "1200", "lot": "A"},
+              {"id": "2", "quantity": "300", "lot": "A"}],
     "lots": [{"id": "A", "basis": "per_item"}],
     "bids": [
         {"supplier": "S1", "item": "1", "unit_price": "3.41",
@@ -73,8 +74,8 @@ def with_bid(**changes: Any) -> dict[str, Any]:
     ("data", "expected"),
     [
         (with_bid(item="9"), "bids[0] (supplier 'S1', item '9'): item is not in items"),
-        (with_bid(supplier="S9"), "bids[0] (supplier 'S9', item '1'): supplier is not in suppliers"),
-        (with_bid(unit_price="-1.00"), "bids[0] (supplier 'S1', item '1'): unit_price: cannot be negative"),
+        (with_bid(supplier="S9"), "(supplier 'S9', item '1'): supplier is not in suppliers"),
+        (with_bid(unit_price="-1.00"), "(supplier 'S1', item '1'): unit_price: cannot be negative"),
         (with_bid(unit_price="abc"), "unit_price: 'abc' is not a number"),
         (with_bid(unit_price=3.41), "unit_price: send the number as text"),
         (with_bid(unit_price="1.23456"), "unit_price: has more than 4 decimal places"),

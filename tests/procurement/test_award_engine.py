@@ -77,8 +77,10 @@ def test_equal_low_bids_are_a_tie_never_resolved() -> None:
                               "unit_price": "1.00", "amount": "10.00"}]  # fmt: skip
     assert out["ties"] == [{"rank": "primary", "item": "1", "quantity": "100",
                             "suppliers": ["S1", "S2"],
-                            "bids": [{"supplier": "S1", "unit_price": "2.50", "amount": "250.00"},
-                                     {"supplier": "S2", "unit_price": "2.50", "amount": "250.00"}]}]  # fmt: skip
+                            "bids": [
+                                {"supplier": "S1", "unit_price": "2.50", "amount": "250.00"},
+                                {"supplier": "S2", "unit_price": "2.50", "amount": "250.00"},
+                            ]}]  # fmt: skip
     # The tie is counted at its amount: whoever the board picks, the total is 260.00.
     assert out["total"] == "260.00"
 
@@ -239,7 +241,8 @@ def test_supplier_limit_that_no_award_meets_is_infeasible_naming_the_rule() -> N
 
 def test_optimal_reports_equal_alternatives_as_ties() -> None:
     p = problem([("1", "10", "A"), ("2", "10", "A")], {"A": "per_item"},
-                [bid("S1", "1", "1.00"), bid("S2", "1", "1.00"), bid("S1", "2", "2.00")])  # fmt: skip
+                [bid("S1", "1", "1.00"), bid("S2", "1", "1.00"),
+                 bid("S1", "2", "2.00")])  # fmt: skip
     out = engine.optimal(p).as_json()
     assert out["status"] == "tie" and out["total"] == "30.00"
     assert out["ties"][0]["item"] == "1" and out["ties"][0]["suppliers"] == ["S1", "S2"]
@@ -366,7 +369,7 @@ def instances(draw: Any) -> dict[str, Any]:
             bids.append({"supplier": s, "item": item["id"],
                          "unit_price": draw(st.sampled_from(PRICES)), "tiers": tiers,
                          "max_quantity": None if cap is None else str(cap),
-                         "responsive": draw(st.sampled_from([True, True, True, False]))})  # fmt: skip
+                         "responsive": draw(st.sampled_from([True, True, True, False]))})
     spend = []
     for s in suppliers:
         steps = sorted(draw(st.sets(st.sampled_from(["0.50", "1.00", "2.00", "3.50"]),
@@ -374,7 +377,7 @@ def instances(draw: Any) -> dict[str, Any]:
         pcts = sorted(draw(st.sets(st.sampled_from(["5", "10", "12.5", "20"]),
                                    min_size=len(steps), max_size=len(steps))), key=D)  # fmt: skip
         spend.append({"id": s, "spend_discounts": [{"min_total": m, "percent": p}
-                                                   for m, p in zip(steps, pcts, strict=True)]})  # fmt: skip
+                                                   for m, p in zip(steps, pcts, strict=True)]})
     rules = {"max_suppliers": draw(st.one_of(st.none(), st.integers(1, 2))),
              "splits": draw(st.sampled_from(["capacity", "capacity", "allowed"]))}  # fmt: skip
     return {"items": items, "lots": lots, "bids": bids, "suppliers": spend, "rules": rules}

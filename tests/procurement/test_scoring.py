@@ -61,7 +61,7 @@ def test_median_consensus_and_shared_rank() -> None:
 
 def test_refusals_name_the_record() -> None:
     with pytest.raises(ScoringError, match="add up to 90"):
-        evaluate(criteria=CRITERIA[:1] + [Criterion("price", D("40"), is_price=True)],
+        evaluate(criteria=[CRITERIA[0], Criterion("price", D("40"), is_price=True)],
                  scores=SCORES, prices=PRICES)  # fmt: skip
     bad = {"R1": {"E1": {"tech": D(11), "exp": D(7)}}}
     with pytest.raises(ScoringError, match="response R1, evaluator E1: criterion tech score 11"):
