@@ -1,21 +1,32 @@
 """A small billing year on the ``north`` agency: five services (one per charge method), both
-districts subscribed for FY2027, usage for September 2026."""
+districts subscribed for FY2027, usage for September 2026.
+
+The clock is pinned to 30 November 2026 (noon in New York) while the year is in use: months
+bill only once they have begun, so the tests must not depend on the day they run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import time_machine
 
 from edcoop.members import services as member_services
 from edcoop.services import services as svc
 
+TODAY = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
 
 @pytest.fixture
 def year(north: Any) -> Any:
+    with time_machine.travel(TODAY, tick=True):
+        yield _year(north)
+
+
+def _year(north: Any) -> Any:
     admin = north.users["agency_admin"]
     a, b = north.institutions
     for inst, rwada in ((a, D("1000.00")), (b, D("3000.00"))):

@@ -79,17 +79,22 @@ def test_payment_cannot_name_another_members_invoice(year, posted):
     assert not Payment.objects.exists()
 
 
-# Credit memos -----------------------------------------------------------------------------
+# Credit and debit memos on a line ---------------------------------------------------------
+
+
+def _memo_url(invoice):
+    line = invoice.lines.get(service__code="300.010", kind="service")
+    return f"/a/north/billing/invoices/{invoice.pk}/lines/{line.pk}/memo/", line
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_credit_memo_page_role_matrix(year, invoice, role):
-    response = client_for(year.tenant.users[role]).get(
-        f"/a/north/billing/invoices/{invoice.pk}/credit/")  # fmt: skip
+def test_memo_page_role_matrix(year, invoice, role):
+    url, _ = _memo_url(invoice)
+    response = client_for(year.tenant.users[role]).get(url)
     if role in ADJUST_OK:
         expected = 200
     elif role in {"auditor", "member_admin", "member_finance"}:
-        expected = 403  # they may read the invoice, not credit it
+        expected = 403  # they may read the invoice, not correct it
     else:
         expected = 404  # the invoice is not theirs to see
     assert response.status_code == expected
@@ -97,41 +102,53 @@ def test_credit_memo_page_role_matrix(year, invoice, role):
         body = response.content.decode()
         assert_csp_clean(body)
         assert "The invoice itself never changes" in body
+        assert "300.010 Speech therapy" in body
 
 
-def test_credit_memo_other_agency_is_404(year, nation, invoice):
+def test_memo_other_agency_is_404(year, nation, invoice):
+    url, _ = _memo_url(invoice)
     client = client_for(nation.users["agency_admin"])
-    assert client.get(f"/a/north/billing/invoices/{invoice.pk}/credit/").status_code == 404
-    assert client.get(f"/a/nation/billing/invoices/{invoice.pk}/credit/").status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.get(url.replace("/a/north/", "/a/nation/")).status_code == 404
 
 
-def test_business_office_issues_a_credit_memo(year, invoice):
+def test_business_office_issues_a_credit_memo_on_a_line(year, invoice):
     user = year.tenant.users["business_office"]
+    url, line = _memo_url(invoice)
     response = client_for(user).post(
-        f"/a/north/billing/invoices/{invoice.pk}/credit/",
-        {"amount": "10.00", "reason": "Two speech hours billed twice"}, follow=True,
+        url, {"kind": "credit", "amount": "10.00", "reason": "Two speech hours billed twice"},
+        follow=True,
     )  # fmt: skip
     body = response.content.decode()
     memo = CreditMemo.objects.get()
-    assert f"Issued credit memo {memo.display_number}" in body
+    assert f"Issued Credit memo {memo.display_number}" in body
     assert memo.invoice == invoice and memo.reason == "Two speech hours billed twice"
+    assert memo.lines.get().invoice_line == line
     assert_audited("credit_memo.issue", user)
-    invoice.refresh_from_db()
-    assert invoice.total == Invoice.objects.get(pk=invoice.pk).total  # unchanged document
+    assert Invoice.objects.get(pk=invoice.pk).total == invoice.total  # unchanged document
 
 
 @pytest.mark.parametrize(
     ("field", "data"),
     [("reason", {"reason": ""}), ("reason", {"reason": "   "}), ("amount", {"amount": "0"}),
-     ("amount", {"amount": "99999999.00"})],
+     ("amount", {"amount": "99999999.00"}), ("amount", {"amount": "1e20"}),
+     ("amount", {"amount": "NaN"}), ("amount", {"amount": "-0"})],
 )  # fmt: skip
-def test_bad_credit_memo_names_the_field_and_writes_nothing(year, invoice, field, data):
-    form = {"amount": "10.00", "reason": "Billed twice"}
+def test_bad_memo_names_the_field_and_writes_nothing(year, invoice, field, data):
+    url, _ = _memo_url(invoice)
+    form = {"kind": "credit", "amount": "10.00", "reason": "Billed twice"}
     form.update(data)
-    response = client_for(year.tenant.users["agency_admin"]).post(
-        f"/a/north/billing/invoices/{invoice.pk}/credit/", form)  # fmt: skip
+    response = client_for(year.tenant.users["agency_admin"]).post(url, form)
     body = response.content.decode()
     assert f'id="id_{field}_error"' in body and f'href="#id_{field}"' in body
+    assert not CreditMemo.objects.exists()
+
+
+def test_a_memo_of_no_known_kind_is_refused(year, invoice):
+    url, _ = _memo_url(invoice)
+    response = client_for(year.tenant.users["agency_admin"]).post(
+        url, {"kind": "gift", "amount": "10.00", "reason": "Billed twice"})  # fmt: skip
+    assert "Select a valid choice" in response.content.decode()
     assert not CreditMemo.objects.exists()
 
 
@@ -153,19 +170,14 @@ def test_true_up_other_agency_is_404(year, nation, posted):
     assert not BillingRun.objects.filter(kind=BillingRun.Kind.TRUE_UP).exists()
 
 
-def test_business_office_posts_the_true_up_once(year, posted):
-    user = year.tenant.users["business_office"]
-    client = client_for(user)
-    response = client.post("/a/north/billing/year-end/2027/post/", {}, follow=True)
-    assert "Posted the FY2027 true-up" in response.content.decode()
-    run = BillingRun.objects.get(kind=BillingRun.Kind.TRUE_UP)
-    assert run.posted and run.fiscal_year == 2027
-    assert all(inv.issued for inv in run.invoices.all())
-    assert_audited("billing.true_up.compute", user)
-    assert_audited("billing.run.post", user)
-    again = client.post("/a/north/billing/year-end/2027/post/", {})
-    assert "already has a true-up" in again.content.decode()
-    assert BillingRun.objects.filter(kind=BillingRun.Kind.TRUE_UP).count() == 1
+def test_true_up_before_the_year_is_complete_says_what_is_missing(year, posted):
+    client = client_for(year.tenant.users["business_office"])
+    page = client.get("/a/north/billing/year-end/2027/").content.decode()
+    assert "Not posted: July 2026, August 2026, October 2026" in page
+    response = client.post("/a/north/billing/year-end/2027/post/", {})
+    body = response.content.decode()
+    assert "The true-up is not ready" in body and "June 2027" in body
+    assert not BillingRun.objects.filter(kind=BillingRun.Kind.TRUE_UP).exists()
 
 
 # Budget -----------------------------------------------------------------------------------
@@ -182,6 +194,7 @@ def test_budget_role_matrix(year, role):
         # 12 devices each at a $12,000 pool: $500.00 per device; two participants.
         assert "500.100 Instructional technology" in body
         assert "$500.00 per device" in body
+        assert "budget against actual" in body
 
 
 def test_budget_per_member_and_tenant_isolation(year, nation):

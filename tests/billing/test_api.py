@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from tests.api.conftest import _api_for
 
-from edcoop.billing import services as billing_services
+from edcoop.billing import ledger
 from edcoop.billing.models import Invoice
 from edcoop.core import audit
 from edcoop.core.models import AuditEvent
@@ -73,7 +73,7 @@ def test_member_sees_only_its_own_records(year, posted):
 
 def test_statement_of_a_membership(year, posted):
     invoice = Invoice.objects.get(run=posted, institution=year.a)
-    billing_services.payment_record(user=None, institution=year.a, amount=Decimal("100.00"),
+    ledger.payment_record(user=None, institution=year.a, amount=Decimal("100.00"),
                                     received_on=invoice.issued_on)  # fmt: skip
     finance = _api_for(year.tenant.users["member_finance"])
     response = finance.get(f"/agencies/north/memberships/{year.a.membership.pk}/statement")
@@ -111,8 +111,16 @@ def test_usage_create_is_idempotent_and_audited(year):
 @pytest.mark.parametrize(
     ("field", "overrides", "status"),
     [
-        ("quantity", {"quantity": "-1"}, 400),
+        ("quantity", {"quantity": "-1"}, 422),
         ("quantity", {"quantity": 7.5}, 422),
+        ("quantity", {"quantity": "1e20"}, 422),
+        ("quantity", {"quantity": "NaN"}, 422),
+        ("quantity", {"quantity": "10000000000"}, 422),
+        ("quantity", {"quantity": "1.00001"}, 422),
+        ("service", {"service": "001.000"}, 400),
+        ("service", {"service": "601.200"}, 400),
+        ("period", {"period": "2026-12"}, 400),
+        ("period", {"period": "2031-01"}, 400),
         ("period", {"period": "October"}, 400),
         ("service", {"service": "999.999"}, 400),
         ("service", {"service": "601.200", "institution_id": None}, 422),

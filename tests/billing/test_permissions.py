@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from tests.web.conftest import ALL_ROLES, assert_csp_clean, client_for
 
+from edcoop.billing import ledger
 from edcoop.billing.models import Invoice
 from edcoop.billing.runs import billing_run_compute
 from edcoop.services import services as svc
@@ -28,9 +29,19 @@ PAGES = {
     "invoice list": ("billing/invoices/", STAFF_BILLING, 403),
     "invoice": ("billing/invoices/{invoice}/", OWN_INVOICE, 404),
     "invoice csv": ("billing/invoices/{invoice}/?format=csv", OWN_INVOICE, 404),
-    "credit memo": ("billing/invoices/{invoice}/credit/",
-                    {**WRITERS, "auditor": 403, "member_admin": 403, "member_finance": 403},
-                    404),
+    "memo": ("billing/invoices/{invoice}/lines/{line}/memo/",
+             {**WRITERS, "auditor": 403, "member_admin": 403, "member_finance": 403}, 404),
+    "reopen": ("billing/year-end/2027/reopen/", {"agency_admin": 200}, 403),
+    "aid export": ("billing/year-end/2027/aid/?format=csv", STAFF_BILLING, 403),
+    "gl file": ("billing/gl/2027/", STAFF_BILLING, 403),
+    "gl file of a member": ("billing/gl/2027/?member={a}", {**OWN_INVOICE, **MEMBER_SEEN},
+                            404),
+    "service terms": ("billing/budget/2027/service/{service}/", WRITERS, 403),
+    "receipts": ("billing/receipts/", WRITERS, 403),
+    "payment reverse": ("billing/payments/{payment}/reverse/", WRITERS, 403),
+    "refund choice": ("institution/{a}/billing/refunds/2027/",
+                      {**WRITERS, "member_admin": 200, "member_finance": 200,
+                       "auditor": 403, **MEMBER_SEEN}, 404),
     "year end": ("billing/year-end/2027/", STAFF_BILLING, 403),
     "true-up": ("billing/year-end/2027/post/", WRITERS, 403),
     "budget": ("billing/budget/2027/", STAFF_BILLING, 403),
@@ -63,8 +74,12 @@ def ids(year, posted):
                                 period=year.sept.replace(month=10))  # fmt: skip
     req = svc.request_file(user=None, institution=year.a, service=year.s["rate"],
                            fiscal_year=2028, kind="final", quantity=Decimal(5))  # fmt: skip
+    invoice = Invoice.objects.get(run=posted, institution=year.a)
+    payment = ledger.payment_record(user=None, institution=year.a, amount=Decimal("1.00"),
+                                    received_on=year.sept.replace(month=11))  # fmt: skip
     return {"run": posted.pk, "draft": draft.pk, "request": req.pk, "a": year.a.pk,
-            "invoice": Invoice.objects.get(run=posted, institution=year.a).pk}  # fmt: skip
+            "invoice": invoice.pk, "line": invoice.lines.first().pk,
+            "service": year.s["usage"].pk, "payment": payment.payment.pk}  # fmt: skip
 
 
 @pytest.mark.parametrize("page", list(PAGES))

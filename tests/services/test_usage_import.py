@@ -41,7 +41,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(year):  # noqa: F8
     text = "\n".join(exc.value.errors)
     assert "line 4: member 'Nowhere CSD'" in text
     assert "line 5: service '999.999'" in text
-    assert "line 6: quantity -2 is negative" in text
+    assert "line 6: quantity cannot be negative" in text
     assert "beyond its capacity" in text
     assert UsageRecord.objects.count() == before
 

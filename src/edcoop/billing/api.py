@@ -17,8 +17,9 @@ from ninja.responses import Status
 from pydantic import PlainSerializer, WithJsonSchema
 
 from edcoop.api import lookups
-from edcoop.api.schemas import DecimalIn, In, Money
+from edcoop.api.schemas import In, Money
 from edcoop.core import permissions
+from edcoop.core.decimals import QUANTITY, api_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Institution
 from edcoop.services import services as service_writes
@@ -112,9 +113,13 @@ class UsageIn(In):
     institution_id: int
     service: str = Field(..., description="The service's code, e.g. 601.010.")
     period: str = Field(..., description="The month, YYYY-MM.", examples=["2026-11"])
-    quantity: DecimalIn
+    quantity: api_decimal(QUANTITY, "37.5")  # type: ignore[valid-type]
     external_ref: str = Field("", max_length=100, description="Idempotency key (recommended).")
     note: str = Field("", max_length=300)
+    confirm_duplicate: bool = Field(
+        False, description="Record it even though the same member, service, month and "
+        "quantity is already recorded (a probable double entry is refused otherwise)."
+    )
 
 
 class RunOut(Schema):
@@ -167,6 +172,7 @@ class LineOut(Schema):
 
 class CreditMemoOut(Schema):
     number: str
+    kind: str
     issued_on: date
     amount: Money
     reason: str
@@ -194,6 +200,7 @@ class OpenItemOut(Schema):
     invoice_id: int
     issued_on: date | None
     total: Money
+    debits: Money
     credits: Money
     paid: Money
     open: Money
@@ -204,7 +211,7 @@ class StatementOut(Schema):
     institution: Ref
     as_of: date
     balance: Money
-    unapplied: Money
+    unapplied: Money = Field(..., description="Payments and credit memos not yet applied.")
     aging: dict[str, Money] = Field(..., description='Keys "current", "30", "60", "90+".')
     items: list[OpenItemOut]
 
@@ -345,6 +352,7 @@ def usage_create(request: HttpRequest, slug: str, payload: UsageIn) -> Status[An
     record = service_writes.usage_record(
         user=user, institution=institution, service=service, period=period,
         quantity=payload.quantity, external_ref=ref, note=payload.note,
+        confirm_duplicate=payload.confirm_duplicate,
     )  # fmt: skip
     return Status(201, record)
 
@@ -415,6 +423,6 @@ def membership_statement(
         "unapplied": st.unapplied, "aging": st.aging,
         "items": [{"invoice": i.invoice.display_number, "invoice_id": i.invoice.pk,
                    "issued_on": i.invoice.issued_on, "total": i.invoice.total,
-                   "credits": i.credits, "paid": i.paid, "open": i.open,
+                   "debits": i.debits, "credits": i.credits, "paid": i.paid, "open": i.open,
                    "age_days": i.age(day)} for i in st.items if i.open],
     }  # fmt: skip

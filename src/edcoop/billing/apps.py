@@ -13,3 +13,4 @@ class BillingConfig(AppConfig):
         from . import guards, jobs  # noqa: F401  (registers the billing-run job kind)
 
         core_guards.register("billing", guards.RULES)
+        core_guards.register("billing_ledger", guards.LEDGER_RULES)

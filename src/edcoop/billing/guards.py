@@ -54,6 +54,18 @@ RULES = [
 ]  # fmt: skip
 
 
+# The ledger's rows are only ever added: memo lines, applications of payments and credits,
+# payment reversals. Registered apart ("billing_ledger"), since their tables come later.
+LEDGER_RULES = [
+    *(Rule(f"{table}_no_{event.lower()}", table, event, message)
+      for table, message in (
+          ("billing_creditmemoline", "a memo line cannot be changed or deleted"),
+          ("billing_creditapplication", "an application cannot be changed or deleted"),
+          ("billing_paymentreversal", "a reversal cannot be changed or deleted"))
+      for event in ("UPDATE", "DELETE", "TRUNCATE")),
+]  # fmt: skip
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
     install_rules(connection, RULES)
 

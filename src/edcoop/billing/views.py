@@ -1,4 +1,5 @@
-"""Billing pages: the agency's runs, invoices, catalog and year end; a member's billing."""
+"""Billing pages: the agency's runs, invoices, catalog, budget, year end and exports; a
+member's billing. Thin: find (scoped), check, call one service function, render."""
 
 from __future__ import annotations
 
@@ -10,31 +11,39 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from edcoop.core import permissions
 from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.jobs import job_start
-from edcoop.core.money import quantize_money
 from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 from edcoop.core.templatetags.edcoop_ui import money
 from edcoop.core.views import export_format, export_response, export_urls, paginate
 from edcoop.members.forms import add_service_errors
 from edcoop.members.models import Agency, Institution
+from edcoop.services import services as service_writes
 from edcoop.services.fiscal import fiscal_year_of
 from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 
-from . import aid, statements, yearend
-from . import services as billing_services
-from .forms import ConfirmForm, CreditMemoForm, PaymentForm, RunForm
+from . import aid, closing, exports, ledger, statements, yearend
+from .forms import (
+    ConfirmForm,
+    MemoForm,
+    PaymentForm,
+    ReceiptsForm,
+    RefundChoiceForm,
+    ReopenForm,
+    ReverseForm,
+    RunForm,
+    ServiceTermsForm,
+)
 from .jobs import BILLING_RUN
-from .models import BillingRun, Invoice
-from .runs import billing_run_compute, billing_run_post
+from .models import BillingRun, CreditMemo, Invoice, InvoiceLine, Payment, RefundChoice, YearClose
+from .receipts import ReceiptsImportFailed, import_receipts
+from .runs import billing_run_compute, billing_run_post, input_changes
 
 logger = logging.getLogger("edcoop.billing")
 
@@ -42,11 +51,17 @@ INLINE_LIMIT = 5000  # usage records a run computes while the page waits; more: 
 
 
 def _today(agency: Agency) -> Any:
-    return timezone.now().astimezone(agency.zone).date()
+    return closing.agency_today(agency)
 
 
 def _fy(agency: Agency) -> int:
     return fiscal_year_of(_today(agency), agency.fiscal_year_start_month)
+
+
+def _fiscal_year_or_404(fiscal_year: int) -> int:
+    if not 1990 <= fiscal_year <= 2100:
+        raise Http404("No such fiscal year.")
+    return fiscal_year
 
 
 @login_required
@@ -59,14 +74,16 @@ def billing_home(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             period = form.cleaned_data["period"]
             count = UsageRecord.objects.filter(agency=agency, period=period).count()
-            if count > INLINE_LIMIT:
-                job = job_start(
-                    kind=BILLING_RUN, title=f"Billing run for {period:%B %Y}", user=request.user,
-                    agency_id=agency.pk, params={"period": f"{period:%Y-%m}",
-                                                 "back_url": reverse("billing:home", args=[slug])},
-                )  # fmt: skip
-                return redirect("job", slug, job.pk)
             try:
+                closing.ensure_begun(agency, period)
+                if count > INLINE_LIMIT:
+                    job = job_start(
+                        kind=BILLING_RUN, title=f"Billing run for {period:%B %Y}",
+                        user=request.user, agency_id=agency.pk,
+                        params={"period": f"{period:%Y-%m}",
+                                "back_url": reverse("billing:home", args=[slug])},
+                    )  # fmt: skip
+                    return redirect("job", slug, job.pk)
                 run = billing_run_compute(user=request.user, agency=agency, period=period)
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -76,10 +93,13 @@ def billing_home(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect("billing:run", slug, run.pk)
     runs = BillingRun.objects.filter(agency=agency).order_by("-period", "-pk")
+    fy = _fy(agency)
     return render(request, "billing/home.html", {
         "agency": agency, "form": form, "can_run": can_run, "page": paginate(request, runs),
-        "fiscal_year": _fy(agency),
+        "fiscal_year": fy, "receivables": statements.receivables(agency, _today(agency)),
+        "previous_closed": closing.year_closed(agency, fy - 1),
         "can_record_usage": permissions.can(request.user, Action.USAGE_RECORD, agency),
+        "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
     })  # fmt: skip
 
 
@@ -94,6 +114,8 @@ def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invoices = run.invoices.select_related("institution").order_by("institution__name", "pk")
     return render(request, "billing/run.html", {
         "agency": agency, "run": run, "page": paginate(request, invoices),
+        "changes": input_changes(run) if run.kind == BillingRun.Kind.MONTHLY else [],
+        "memos": run.memos.select_related("institution").order_by("number"),
         "can_run": permissions.can(request.user, Action.BILLING_RUN, agency),
     })  # fmt: skip
 
@@ -113,6 +135,7 @@ def run_post(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("billing:run", slug, run.pk)
     return render(request, "billing/run_post.html", {
         "agency": agency, "run": run, "form": form,
+        "changes": input_changes(run) if run.kind == BillingRun.Kind.MONTHLY else [],
         "cancel_url": reverse("billing:run", args=[slug, run.pk]),
     })  # fmt: skip
 
@@ -156,23 +179,35 @@ def _invoice(request: HttpRequest, agency: Agency, pk: int) -> Invoice:
     return invoice
 
 
+def invoice_context(invoice: Invoice) -> dict[str, Any]:
+    """What an invoice shows (page and PDF alike): lines, memos on it, what was applied."""
+    lines = list(invoice.lines.select_related("service").order_by("pk"))
+    memos = list(invoice.credit_memos.prefetch_related("lines").order_by("issued_on", "number"))
+    applied = list(invoice.applications.select_related("payment", "memo").filter(
+        ledger._valid_applications()).order_by("applied_on", "pk"))  # fmt: skip
+    debits = sum((m.amount for m in memos if m.kind == CreditMemo.Kind.DEBIT), Decimal(0))
+    open_ = invoice.total + debits - sum((a.amount for a in applied), Decimal(0))
+    return {"invoice": invoice, "lines": lines, "credit_memos": memos, "applied": applied,
+            "debits": debits, "open": open_}  # fmt: skip
+
+
 @login_required
 def invoice_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug)
     invoice = _invoice(request, agency, pk)
-    lines = invoice.lines.select_related("service").order_by("pk")
+    context = invoice_context(invoice)
     if fmt := export_format(request):
         return export_response(
             fmt, f"invoice-{invoice.display_number}",
             ["Service", "Description", "Kind", "Quantity", "Basis", "Share", "Rate", "Amount"],
             ([ln.service.code, ln.description, ln.get_kind_display(), ln.quantity, ln.basis,
-              ln.share, ln.rate, ln.amount] for ln in lines),
+              ln.share, ln.rate, ln.amount] for ln in context["lines"]),
         )  # fmt: skip
     return render(request, "billing/invoice.html", {
-        "agency": agency, "invoice": invoice, "lines": lines,
-        "credit_memos": invoice.credit_memos.all(), "export_urls": export_urls(request),
+        **context, "agency": agency, "export_urls": export_urls(request),
         "staff": permissions.can(request.user, Action.BILLING_VIEW, agency),
-        "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
+        "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency)
+        and invoice.issued and not closing.year_closed(agency, invoice.fiscal_year),
     })  # fmt: skip
 
 
@@ -199,6 +234,32 @@ def invoice_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+def memo_new(request: HttpRequest, slug: str, pk: int, line_id: int) -> HttpResponse:
+    """Confirmation page: a credit or debit memo correcting one line of an issued invoice."""
+    agency = agency_or_404(request, slug)
+    invoice = _invoice(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_ADJUST, agency)
+    line = permissions.get_or_404(InvoiceLine.objects.filter(invoice=invoice), pk=line_id)
+    form = MemoForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            memo = ledger.memo_issue(user=request.user, line=line, amount=data["amount"],
+                                     reason=data["reason"], kind=data["kind"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Issued {memo} for {money(memo.amount)} on invoice "
+                             f"{invoice.display_number}.")  # fmt: skip
+            return redirect("billing:invoice", slug, invoice.pk)
+    return render(request, "billing/memo_new.html", {
+        "agency": agency, "invoice": invoice, "line": line, "form": form,
+        "creditable": ledger.line_open(line),
+        "cancel_url": reverse("billing:invoice", args=[slug, invoice.pk]),
+    })  # fmt: skip
+
+
+@login_required
 def service_list(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.SERVICE_VIEW)
     fy = _fy(agency)
@@ -216,10 +277,10 @@ def service_list(request: HttpRequest, slug: str) -> HttpResponse:
         return export_response(
             fmt, f"{agency.slug}-services",
             ["Code", "Name", "CoSer group", "Charge method", "Unit", "Rate", "Aidable",
-             "Participants", f"FY{fy} pool"],
+             "Participants", f"FY{fy} pool", "GL account", "Delivered until"],
             ([s.code, s.name, s.get_coser_group_display(), s.get_charge_method_display(), s.unit,
               s.unit_rate, "yes" if s.aidable else "no", counts.get(s.pk, 0),
-              pools.get(s.pk)] for s in qs),
+              pools.get(s.pk), s.gl_account, s.available_until] for s in qs),
         )  # fmt: skip
     rows = [{"service": s, "participants": counts.get(s.pk, 0), "pool": pools.get(s.pk)}
             for s in qs]  # fmt: skip
@@ -228,24 +289,246 @@ def service_list(request: HttpRequest, slug: str) -> HttpResponse:
     })  # fmt: skip
 
 
+# Year end --------------------------------------------------------------------------------------
+
+
 @login_required
 def year_end(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.BILLING_VIEW)
-    if not 1990 <= fiscal_year <= 2100:
-        raise Http404("No such fiscal year.")
-    rows = yearend.true_up_preview(agency, fiscal_year)
-    totals = {
-        "estimated": sum((r.estimated for r in rows), Decimal(0)),
-        "billed": sum((r.billed for r in rows), Decimal(0)),
-        "actual": sum((r.actual for r in rows), Decimal(0)),
-        "refund": sum((r.refund for r in rows), Decimal(0)),
-        "adjustment": sum((r.adjustment for r in rows), Decimal(0)),
-    }
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    preview = yearend.true_up_preview(agency, fiscal_year)
+    if (fmt := export_format(request)) is not None:
+        return export_response(
+            fmt, f"{agency.slug}-true-up-fy{fiscal_year}",
+            ["Member", "Service", "Estimated", "Charged on the year's data", "Billed",
+             "Memos (credits less debits)", "Use adjustment", "Surplus refund (-) / deficit (+)",
+             "Final"],
+            ([r.name, r.service, r.estimated, r.charged, r.billed, r.memos, r.use_adjustment,
+              r.settlement, r.final] for r in preview.rows),
+        )  # fmt: skip
+    run = BillingRun.objects.filter(agency=agency, kind=BillingRun.Kind.TRUE_UP,
+                                    fiscal_year=fiscal_year).first()  # fmt: skip
+    closed_row = YearClose.objects.filter(agency=agency, fiscal_year=fiscal_year).first()
+    choices = dict(RefundChoice.objects.filter(agency=agency, fiscal_year=fiscal_year)
+                   .values_list("institution_id", "disposition"))  # fmt: skip
+    keys = ("charged", "billed", "memos", "revenue", "settlement", "absorbed")
+    totals = {key: sum((getattr(s, key) for s in preview.services), Decimal(0)) for key in keys}
     return render(request, "billing/year_end.html", {
-        "agency": agency, "fiscal_year": fiscal_year, "rows": rows, "totals": totals,
-        "aid_rows": aid.aid_estimate(agency, fiscal_year),
+        "agency": agency, "fiscal_year": fiscal_year, "preview": preview, "totals": totals,
+        "checklist": closing.checklist(agency, fiscal_year), "true_up_run": run,
+        "closed": closed_row, "choices": choices,
+        "aid": aid.aid_estimate(agency, fiscal_year),
+        "export_urls": export_urls(request),
         "can_run": permissions.can(request.user, Action.BILLING_RUN, agency),
+        "can_reopen": permissions.can(request.user, Action.BILLING_REOPEN, agency),
+        "reopen_form": ReopenForm(None),
     })  # fmt: skip
+
+
+@login_required
+def true_up_post(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """Confirmation page: bill the true-up, issue the refunds, close the year."""
+    agency = agency_or_404(request, slug, Action.BILLING_RUN)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = yearend.true_up_post(user=request.user, agency=agency, fiscal_year=fiscal_year)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Posted the FY{fiscal_year} true-up: "
+                             f"{run.invoice_count} invoices and {run.memos.count()} credit "
+                             f"memos issued; FY{fiscal_year} is closed.")  # fmt: skip
+            return redirect("billing:run", slug, run.pk)
+    preview = yearend.true_up_preview(agency, fiscal_year)
+    owing = {r.institution_id for r in preview.rows if r.adjustment > 0}
+    refunded = {r.institution_id for r in preview.rows if r.adjustment < 0}
+    return render(request, "billing/true_up_post.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "form": form,
+        "checklist": closing.checklist(agency, fiscal_year),
+        "owing": len(owing), "refunded": len(refunded),
+        "billed": sum((r.adjustment for r in preview.rows if r.adjustment > 0), Decimal(0)),
+        "refund": -sum((r.adjustment for r in preview.rows if r.adjustment < 0), Decimal(0)),
+        "already": BillingRun.objects.filter(agency=agency, kind=BillingRun.Kind.TRUE_UP,
+                                             fiscal_year=fiscal_year).first(),
+        "cancel_url": reverse("billing:year_end", args=[slug, fiscal_year]),
+    })  # fmt: skip
+
+
+@login_required
+def year_reopen(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """The agency administrator reopens a closed year, with a reason (audited)."""
+    agency = agency_or_404(request, slug, Action.BILLING_REOPEN)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    form = ReopenForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            closing.year_reopen(user=request.user, agency=agency, fiscal_year=fiscal_year,
+                                reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"FY{fiscal_year} is open again for corrections.")
+            return redirect("billing:year_end", slug, fiscal_year)
+    return render(request, "billing/year_reopen.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "form": form,
+        "cancel_url": reverse("billing:year_end", args=[slug, fiscal_year]),
+    })  # fmt: skip
+
+
+@login_required
+def year_reclose(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.BILLING_RUN)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    if request.method != "POST":
+        return redirect("billing:year_end", slug, fiscal_year)
+    try:
+        closing.year_reclose(user=request.user, agency=agency, fiscal_year=fiscal_year)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"FY{fiscal_year} is closed again.")
+    return redirect("billing:year_end", slug, fiscal_year)
+
+
+@login_required
+def aid_export(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """Per district and service: the figures a BOCES files with its aid claim."""
+    agency = agency_or_404(request, slug, Action.BILLING_VIEW)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    return exports.aid_response(agency, fiscal_year, export_format(request) or "csv")
+
+
+@login_required
+def gl_export(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """The general-ledger file of posted invoices and memos, per district, by GL account."""
+    agency = agency_or_404(request, slug)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    institution = None
+    if request.GET.get("member"):
+        try:
+            member_id = int(request.GET["member"])
+        except ValueError:
+            raise Http404("No such member.") from None
+        institution = _member(request, agency, member_id)
+        permissions.require(request.user, Action.BILLING_VIEW, agency, institution=institution)
+    else:
+        permissions.require(request.user, Action.BILLING_VIEW, agency)
+    if (fmt := export_format(request)) is not None:
+        return exports.gl_response(agency, fiscal_year, fmt, institution=institution)
+    members = Institution.objects.filter(agency=agency, invoices__fiscal_year=fiscal_year,
+                                         invoices__status=Invoice.Status.ISSUED).distinct()
+    return render(request, "billing/gl.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "institution": institution,
+        "members": members.order_by("name") if institution is None else [],
+        "unmapped": exports.unmapped_services(agency, fiscal_year),
+        "export_urls": export_urls(request),
+    })  # fmt: skip
+
+
+# Budget ----------------------------------------------------------------------------------------
+
+
+@login_required
+def budget(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
+    """Per service: budget, estimate, billed so far, deferred pool months, projection; per
+    member: estimated charges."""
+    agency = agency_or_404(request, slug, Action.BILLING_VIEW)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    lines = yearend.budget_lines(agency, fiscal_year)
+    est = yearend.estimates(agency, fiscal_year)
+    by_member: dict[int, Decimal] = defaultdict(Decimal)
+    for (member, _), amount in est.items():
+        by_member[member] += amount
+    names = dict(Institution.objects.filter(pk__in=list(by_member)).values_list("pk", "name"))
+    members = sorted(
+        ({"pk": m, "name": names.get(m, ""), "estimated": a} for m, a in by_member.items()),
+        key=lambda r: (r["name"], r["pk"]),
+    )
+    if (fmt := export_format(request)) is not None:
+        return export_response(
+            fmt, f"{agency.slug}-budget-fy{fiscal_year}",
+            ["Code", "Service", "Charge method", "Participants", "Budget", "Estimated charges",
+             "Billed to date", "Deferred", "Deferred months", "Projected revenue",
+             "Projected cost", "Projected surplus (+) / deficit (-)"],
+            ([r.service.code, r.service.name, r.service.get_charge_method_display(),
+              r.participants, r.budget, r.estimated, r.billed, r.deferred,
+              ", ".join(r.deferred_months), r.projected_revenue, r.projected_cost,
+              r.projected_surplus] for r in lines),
+        )  # fmt: skip
+    total = {key: sum((getattr(r, key) or Decimal(0) for r in lines), Decimal(0))
+             for key in ("budget", "estimated", "billed", "deferred", "projected_revenue",
+                         "projected_cost", "projected_surplus")}  # fmt: skip
+    return render(request, "billing/budget.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "lines": lines, "members": members,
+        "total": total, "export_urls": export_urls(request),
+        "can_edit": permissions.can(request.user, Action.SERVICE_CATALOG_EDIT, agency),
+        "months_posted": lines[0].months_posted if lines else 0,
+    })  # fmt: skip
+
+
+@login_required
+def service_terms(request: HttpRequest, slug: str, fiscal_year: int, pk: int) -> HttpResponse:
+    """A service's year: actual cost, what a deficit does, what an empty month bills, and the
+    GL account districts book it to."""
+    agency = agency_or_404(request, slug, Action.SERVICE_CATALOG_EDIT)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    service = permissions.get_or_404(Service.objects.filter(agency=agency), pk=pk)
+    year = ServiceYear.objects.filter(service=service, fiscal_year=fiscal_year).first()
+    initial = {"actual_cost": year.actual_cost if year else None,
+               "deficit_policy": service.deficit_policy, "empty_month": service.empty_month,
+               "gl_account": service.gl_account}  # fmt: skip
+    form = ServiceTermsForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service_writes.service_update(
+                user=request.user, service=service, deficit_policy=data["deficit_policy"],
+                empty_month=data["empty_month"], gl_account=data["gl_account"].strip(),
+            )  # fmt: skip
+            if data["actual_cost"] is not None or year is not None:
+                service_writes.service_year_set(
+                    user=request.user, service=service, fiscal_year=fiscal_year,
+                    budget=year.budget if year else Decimal(0), actual_cost=data["actual_cost"],
+                )  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {service.code} for FY{fiscal_year}.")
+            return redirect("billing:budget", slug, fiscal_year)
+    return render(request, "billing/service_terms.html", {
+        "agency": agency, "fiscal_year": fiscal_year, "service": service, "year": year,
+        "form": form, "cancel_url": reverse("billing:budget", args=[slug, fiscal_year]),
+    })  # fmt: skip
+
+
+@login_required
+def member_budget(request: HttpRequest, slug: str, fiscal_year: int, pk: int) -> HttpResponse:
+    """One member's estimated charges for the year, by service."""
+    agency = agency_or_404(request, slug)
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    institution = _member(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_VIEW, agency, institution=institution)
+    est = yearend.estimates(agency, fiscal_year)
+    subs = {s.service.code: s for s in Subscription.objects.filter(
+        institution=institution, fiscal_year=fiscal_year).select_related("service")}  # fmt: skip
+    services = {s.code: s for s in Service.objects.filter(agency=agency)}
+    rows: list[dict[str, Any]] = []
+    for (member, code), amount in sorted(est.items(), key=lambda kv: kv[0][1]):
+        if member != institution.pk:
+            continue
+        sub = subs.get(code)
+        rows.append({"service": services[code], "quantity": sub.quantity if sub else None,
+                     "sub": sub, "estimated": amount})  # fmt: skip
+    return render(request, "billing/member_budget.html", {
+        "agency": agency, "institution": institution, "fiscal_year": fiscal_year, "rows": rows,
+        "total": sum((r["estimated"] for r in rows), Decimal(0)),
+        "staff": permissions.can(request.user, Action.BILLING_VIEW, agency),
+    })  # fmt: skip
+
+
+# A member's billing ----------------------------------------------------------------------------
 
 
 @login_required
@@ -264,8 +547,6 @@ def member_billing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     estimates = yearend.estimates(agency, fy)
     invoices = Invoice.objects.filter(institution=institution, status=Invoice.Status.ISSUED)
     ytd: dict[str, Decimal] = defaultdict(Decimal)
-    from .models import InvoiceLine
-
     for code, amount in InvoiceLine.objects.filter(
         invoice__in=invoices.filter(fiscal_year=fy)
     ).values_list("service__code", "amount"):
@@ -284,13 +565,20 @@ def member_billing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     ) if bars else ""  # fmt: skip
     usage = UsageRecord.objects.filter(institution=institution).select_related(
         "service").order_by("-period", "service__code")[:24]  # fmt: skip
+    payments = Payment.objects.filter(institution=institution).select_related(
+        "reversal").order_by("-received_on", "-pk")[:24]  # fmt: skip
+    memos = CreditMemo.objects.filter(institution=institution).order_by("-issued_on", "-number")
+    choice = RefundChoice.objects.filter(institution=institution, fiscal_year=fy).first()
     return render(request, "billing/member.html", {
         "agency": agency, "institution": institution, "fiscal_year": fy, "rows": rows,
         "chart": chart, "invoices": invoices.order_by("-period", "-number")[:24],
         "statement": statements.statement(institution, today), "usage": usage,
+        "payments": payments, "memos": memos[:24], "refund_choice": choice,
         "total_budget": sum((r["budget"] for r in rows), Decimal(0)),
         "total_ytd": sum((r["ytd"] for r in rows), Decimal(0)),
         "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
+        "can_choose": permissions.can(request.user, Action.BILLING_REFUND_CHOOSE, agency,
+                                      institution=institution),
         "can_file": permissions.can(request.user, Action.SERVICE_REQUEST_FILE, agency,
                                     institution=institution),
     })  # fmt: skip
@@ -318,7 +606,7 @@ def payment_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            payment = billing_services.payment_record(
+            done = ledger.payment_record(
                 user=request.user, institution=institution, amount=data["amount"],
                 received_on=data["received_on"], reference=data["reference"],
                 invoice=data["invoice"],
@@ -326,150 +614,96 @@ def payment_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Recorded a payment of {money(payment.amount)} from "
-                             f"{institution.name}.")  # fmt: skip
+            text = f"Recorded a payment of {money(done.payment.amount)} from {institution.name}"
+            if done.unapplied:
+                text += (f": {money(done.applied)} applied to open invoices, "
+                         f"{money(done.unapplied)} held as unapplied credit")  # fmt: skip
+            messages.success(request, text + ".")
             return redirect("billing:member", slug, institution.pk)
     return render(request, "billing/payment_new.html", {
         "agency": agency, "institution": institution, "form": form,
+        "statement": statements.statement(institution, _today(agency)),
         "cancel_url": member_billing_url(agency, institution),
     })  # fmt: skip
 
 
 @login_required
-def credit_memo_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Confirmation page: issue a credit memo that corrects an issued invoice."""
-    agency = agency_or_404(request, slug)
-    invoice = _invoice(request, agency, pk)
-    permissions.require(request.user, Action.BILLING_ADJUST, agency)
-    form = CreditMemoForm(posted(request))
+def payment_reverse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Confirmation page: reverse a payment (a new record; the payment itself never changes)."""
+    agency = agency_or_404(request, slug, Action.BILLING_ADJUST)
+    payment = permissions.get_or_404(
+        permissions.billing_records_for(request.user, agency, Payment), pk=pk)  # fmt: skip
+    form = ReverseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            memo = billing_services.credit_memo_issue(
-                user=request.user, invoice=invoice, amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            )  # fmt: skip
+            ledger.payment_reverse(user=request.user, payment=payment,
+                                   reason=form.cleaned_data["reason"])  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Issued credit memo {memo.display_number} for "
-                             f"{money(memo.amount)} on invoice {invoice.display_number}.")
-            return redirect("billing:invoice", slug, invoice.pk)
-    credited = sum((m.amount for m in invoice.credit_memos.all()), Decimal(0))
-    return render(request, "billing/credit_memo_new.html", {
-        "agency": agency, "invoice": invoice, "form": form, "credited": credited,
-        "creditable": invoice.total - credited,
-        "cancel_url": reverse("billing:invoice", args=[slug, invoice.pk]),
-    })  # fmt: skip
-
-
-def _fiscal_year_or_404(fiscal_year: int) -> int:
-    if not 1990 <= fiscal_year <= 2100:
-        raise Http404("No such fiscal year.")
-    return fiscal_year
-
-
-@login_required
-def true_up_post(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
-    """Confirmation page: bill the year-end true-up and surplus refunds, and post them."""
-    agency = agency_or_404(request, slug, Action.BILLING_RUN)
-    fiscal_year = _fiscal_year_or_404(fiscal_year)
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                run = yearend.true_up_post(user=request.user, agency=agency,
-                                           fiscal_year=fiscal_year)  # fmt: skip
-                run = billing_run_post(user=request.user, run=run)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Posted the FY{fiscal_year} true-up: "
-                             f"{run.invoice_count} invoices issued.")  # fmt: skip
-            return redirect("billing:run", slug, run.pk)
-    rows = yearend.true_up_preview(agency, fiscal_year)
-    members = {r.institution_id for r in rows if r.adjustment or r.refund}
-    return render(request, "billing/true_up_post.html", {
-        "agency": agency, "fiscal_year": fiscal_year, "form": form,
-        "members": len(members),
-        "adjustment": sum((r.actual - r.billed for r in rows), Decimal(0)),
-        "refund": sum((r.refund for r in rows), Decimal(0)),
-        "already": BillingRun.objects.filter(agency=agency, kind=BillingRun.Kind.TRUE_UP,
-                                             fiscal_year=fiscal_year).first(),
-        "cancel_url": reverse("billing:year_end", args=[slug, fiscal_year]),
+            messages.success(request, f"Reversed the payment of {money(payment.amount)}.")
+            return redirect("billing:member", slug, payment.institution_id)
+    return render(request, "billing/payment_reverse.html", {
+        "agency": agency, "payment": payment, "form": form,
+        "cancel_url": member_billing_url(agency, payment.institution),
     })  # fmt: skip
 
 
 @login_required
-def budget(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
-    """The year's budget per service (participants, pool, estimated unit cost) and per
-    member (estimated charges), from the subscriptions' quantities at budgeted pools."""
-    agency = agency_or_404(request, slug, Action.BILLING_VIEW)
-    fiscal_year = _fiscal_year_or_404(fiscal_year)
-    est = yearend.estimates(agency, fiscal_year)
-    subs = Subscription.objects.filter(agency=agency, fiscal_year=fiscal_year)
-    participants: dict[int, int] = defaultdict(int)
-    quantities: dict[int, Decimal] = defaultdict(Decimal)
-    for service_id, quantity in subs.values_list("service_id", "quantity"):
-        participants[service_id] += 1
-        quantities[service_id] += quantity
-    pools = dict(ServiceYear.objects.filter(service__agency=agency, fiscal_year=fiscal_year)
-                 .values_list("service_id", "budget"))  # fmt: skip
-    by_code: dict[str, Decimal] = defaultdict(Decimal)
-    by_member: dict[int, Decimal] = defaultdict(Decimal)
-    for (member, code), amount in est.items():
-        by_code[code] += amount
-        by_member[member] += amount
-    services: list[dict[str, Any]] = []
-    for s in Service.objects.filter(agency=agency).order_by("code"):
-        if not participants.get(s.pk) and not by_code.get(s.code):
-            continue
-        total = by_code.get(s.code, Decimal(0))
-        qty = quantities.get(s.pk, Decimal(0))
-        services.append({
-            "service": s, "participants": participants.get(s.pk, 0), "pool": pools.get(s.pk),
-            "quantity": qty, "estimated": total,
-            "unit_cost": quantize_money(total / qty) if qty else None,
-        })  # fmt: skip
-    names = dict(Institution.objects.filter(pk__in=list(by_member)).values_list("pk", "name"))
-    members = sorted(
-        ({"pk": m, "name": names.get(m, ""), "estimated": a} for m, a in by_member.items()),
-        key=lambda r: (r["name"], r["pk"]),
-    )
-    if (fmt := export_format(request)) is not None:
-        return export_response(
-            fmt, f"{agency.slug}-budget-fy{fiscal_year}",
-            ["Code", "Service", "Charge method", "Participants", "Pool", "Estimated quantity",
-             "Estimated charges", "Estimated unit cost"],
-            ([r["service"].code, r["service"].name, r["service"].get_charge_method_display(),
-              r["participants"], r["pool"], r["quantity"], r["estimated"], r["unit_cost"]]
-             for r in services),
-        )  # fmt: skip
-    return render(request, "billing/budget.html", {
-        "agency": agency, "fiscal_year": fiscal_year, "services": services, "members": members,
-        "total": sum(by_code.values(), Decimal(0)), "export_urls": export_urls(request),
-    })  # fmt: skip
-
-
-@login_required
-def member_budget(request: HttpRequest, slug: str, fiscal_year: int, pk: int) -> HttpResponse:
-    """One member's estimated charges for the year, by service."""
+def refund_choice(request: HttpRequest, slug: str, pk: int, fiscal_year: int) -> HttpResponse:
+    """The member chooses: apply its year-end refunds to open invoices, or carry them."""
     agency = agency_or_404(request, slug)
-    fiscal_year = _fiscal_year_or_404(fiscal_year)
     institution = _member(request, agency, pk)
-    permissions.require(request.user, Action.BILLING_VIEW, agency, institution=institution)
-    est = yearend.estimates(agency, fiscal_year)
-    subs = {s.service.code: s for s in Subscription.objects.filter(
-        institution=institution, fiscal_year=fiscal_year).select_related("service")}  # fmt: skip
-    services = {s.code: s for s in Service.objects.filter(agency=agency)}
-    rows: list[dict[str, Any]] = []
-    for (member, code), amount in sorted(est.items(), key=lambda kv: kv[0][1]):
-        if member != institution.pk:
-            continue
-        sub = subs.get(code)
-        rows.append({"service": services[code], "quantity": sub.quantity if sub else None,
-                     "estimated": amount})  # fmt: skip
-    return render(request, "billing/member_budget.html", {
-        "agency": agency, "institution": institution, "fiscal_year": fiscal_year, "rows": rows,
-        "total": sum((r["estimated"] for r in rows), Decimal(0)),
-        "staff": permissions.can(request.user, Action.BILLING_VIEW, agency),
+    permissions.require(request.user, Action.BILLING_REFUND_CHOOSE, agency,
+                        institution=institution)  # fmt: skip
+    fiscal_year = _fiscal_year_or_404(fiscal_year)
+    current = RefundChoice.objects.filter(institution=institution,
+                                          fiscal_year=fiscal_year).first()  # fmt: skip
+    form = RefundChoiceForm(posted(request), initial={
+        "disposition": current.disposition if current else CreditMemo.Disposition.APPLY})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.refund_choose(user=request.user, institution=institution,
+                                 fiscal_year=fiscal_year,
+                                 disposition=form.cleaned_data["disposition"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved how FY{fiscal_year} refunds are handled.")
+            return redirect("billing:member", slug, institution.pk)
+    return render(request, "billing/refund_choice.html", {
+        "agency": agency, "institution": institution, "fiscal_year": fiscal_year,
+        "form": form, "cancel_url": member_billing_url(agency, institution),
+    })  # fmt: skip
+
+
+@login_required
+def receipts_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a cash-receipts CSV: every payment applied, or none."""
+    agency = agency_or_404(request, slug, Action.BILLING_ADJUST)
+    form = ReceiptsForm(posted(request), request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", "At most 5 MB.")
+        else:
+            try:
+                result = import_receipts(user=request.user, agency=agency, data=upload.read())
+            except ReceiptsImportFailed as exc:
+                errors = exc.errors[:200]
+                form.add_error(None, f"Nothing was recorded: {len(exc.errors)} problem(s) "
+                               "listed below.")  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"Recorded {result.recorded} payments ({money(result.total)}); "
+                    f"{result.unchanged} already recorded; {money(result.unapplied)} held as "
+                    "unapplied credit.",
+                )  # fmt: skip
+                return redirect("billing:home", slug)
+    return render(request, "billing/receipts_import.html", {
+        "agency": agency, "form": form, "errors": errors,
+        "cancel_url": reverse("billing:home", args=[slug]),
     })  # fmt: skip

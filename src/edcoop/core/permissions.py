@@ -53,6 +53,8 @@ class Action(StrEnum):
     BILLING_VIEW = "billing.view"  # runs, invoices, statements (members: their own)
     BILLING_RUN = "billing.run"  # compute, review and post billing runs and the true-up
     BILLING_ADJUST = "billing.adjust"  # payments and credit memos
+    BILLING_REOPEN = "billing.reopen"  # reopen a closed fiscal year (agency admin only)
+    BILLING_REFUND_CHOOSE = "billing.refund_choose"  # apply or carry a member's refunds
     # Governance (edcoop.governance)
     COMPLIANCE_VIEW = "compliance.view"  # the rule table and the compliance check
     COMPLIANCE_EDIT = "compliance.edit"  # the agency's own rules
@@ -109,12 +111,12 @@ MATRIX["agency_admin"] = MATRIX["agency_admin"] - {A.RESPONSE_SUBMIT, A.QUESTION
 _BILLING: dict[str, set[Action]] = {
     "business_office": {A.SERVICE_VIEW, A.SERVICE_CATALOG_EDIT, A.SERVICE_REQUEST_FILE,
                         A.SERVICE_REQUEST_DECIDE, A.USAGE_RECORD, A.BILLING_VIEW,
-                        A.BILLING_RUN, A.BILLING_ADJUST},
+                        A.BILLING_RUN, A.BILLING_ADJUST, A.BILLING_REFUND_CHOOSE},
     "procurement_officer": {A.SERVICE_VIEW},
     "auditor": {A.SERVICE_VIEW, A.BILLING_VIEW},
-    "member_admin": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW},
+    "member_admin": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW, A.BILLING_REFUND_CHOOSE},
     "member_buyer": {A.SERVICE_REQUEST_FILE},
-    "member_finance": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW},
+    "member_finance": {A.SERVICE_REQUEST_FILE, A.BILLING_VIEW, A.BILLING_REFUND_CHOOSE},
 }  # fmt: skip
 for _role, _actions in _BILLING.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)

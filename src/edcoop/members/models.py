@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -178,6 +179,11 @@ class Membership(models.Model):
         ServiceArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
     joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(
+        null=True, blank=True,
+        help_text="Last day of membership when it was suspended or withdrawn (billing stops "
+        "after that month).",
+    )  # fmt: skip
     applied_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     contact_name = models.CharField(max_length=200, blank=True)
@@ -192,6 +198,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} in {self.agency}"
+
+    def member_between(self, first: date, last: date) -> bool:
+        """Was this a member on some day from ``first`` to ``last`` (billing by month)?"""
+        if self.status not in (self.Status.ACTIVE, self.Status.SUSPENDED, self.Status.WITHDRAWN):
+            return False
+        return (self.joined_on is None or self.joined_on <= last) and (
+            self.left_on is None or self.left_on >= first
+        )
 
     def clean(self) -> None:
         if self.institution_id and self.agency_id and self.institution.agency_id != self.agency_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -136,7 +137,10 @@ def membership_approve(
     component: bool = False,
     service_area: ServiceArea | None = None,
     invite_contact: bool = True,
+    joined_on: date | None = None,
 ) -> Membership:
+    """Approve an application; membership (and billing) starts ``joined_on`` (default
+    today)."""
     require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status != Membership.Status.APPLICANT:
@@ -149,7 +153,7 @@ def membership_approve(
             "status": Membership.Status.ACTIVE,
             "component": component,
             "service_area": service_area,
-            "joined_on": agency_today(membership.agency),
+            "joined_on": joined_on or agency_today(membership.agency),
             "decided_at": timezone.now(),
         },
         {"status", "component", "service_area", "joined_on", "decided_at"},
@@ -247,7 +251,12 @@ _STATUS_MOVES = {
 
 
 @transaction.atomic
-def membership_set_status(*, user: Any, membership: Membership, status: str) -> Membership:
+def membership_set_status(
+    *, user: Any, membership: Membership, status: str, effective_on: date | None = None
+) -> Membership:
+    """Suspend, withdraw or reinstate. A suspension or withdrawal takes effect on
+    ``effective_on`` (default today): its last day of membership, so billing stops after that
+    month. Reinstating clears it (the member is billed as if it had never left)."""
     require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     allowed = _STATUS_MOVES.get(Membership.Status(membership.status), set())
@@ -255,7 +264,12 @@ def membership_set_status(*, user: Any, membership: Membership, status: str) -> 
         raise ValidationError(
             {"status": f"A {membership.status} membership cannot become {status}."}
         )
-    changes = _apply(membership, {"status": status}, {"status"})
+    left_on = None
+    if status in (Membership.Status.SUSPENDED, Membership.Status.WITHDRAWN):
+        left_on = effective_on or agency_today(membership.agency)
+        if membership.joined_on and left_on < membership.joined_on:
+            raise ValidationError({"effective_on": "The member leaves before it joined."})
+    changes = _apply(membership, {"status": status, "left_on": left_on}, {"status", "left_on"})
     membership.save()
     audit.record("membership.status", membership, changes=changes)
     return membership

@@ -13,6 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from edcoop.core.decimals import QUANTITY as QUANTITY_BOUNDS
+from edcoop.core.decimals import BoundedDecimalField
 from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
@@ -30,9 +32,6 @@ class InstitutionChoiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
-QUANTITY: dict[str, Any] = {"max_digits": 14, "decimal_places": 4}
-
-
 class RequestForm(EdCoopForm):
     institution = InstitutionChoiceField(queryset=Institution.objects.none(), label="Member",
                                          empty_label="Choose a member")  # fmt: skip
@@ -43,8 +42,8 @@ class RequestForm(EdCoopForm):
         help_text="Preliminary requests are due Feb 1 and final requests May 1 before the "
         "fiscal year; a service added during the year is an additional request.",
     )  # fmt: skip
-    quantity = forms.DecimalField(
-        label="Estimated quantity", **QUANTITY,
+    quantity = BoundedDecimalField(
+        label="Estimated quantity", bounds=QUANTITY_BOUNDS,
         help_text="Units of the service you expect to use in the year (the service's unit).",
     )  # fmt: skip
     note = forms.CharField(max_length=300, required=False)
@@ -69,8 +68,8 @@ class RequestForm(EdCoopForm):
 
 
 class ApproveForm(EdCoopForm):
-    quantity = forms.DecimalField(
-        label="Approved quantity", **QUANTITY, required=False,
+    quantity = BoundedDecimalField(
+        label="Approved quantity", bounds=QUANTITY_BOUNDS, required=False,
         help_text="Leave blank to approve the quantity requested.",
     )  # fmt: skip
 
@@ -80,12 +79,17 @@ class UsageForm(EdCoopForm):
                                          empty_label="Choose a member")  # fmt: skip
     service = ServiceChoiceField(queryset=Service.objects.none(), empty_label="Choose a service")
     period = forms.CharField(label="Month", max_length=7, help_text="Year and month, e.g. 2026-11.")
-    quantity = forms.DecimalField(**QUANTITY, help_text="Units used in the month.")
+    quantity = BoundedDecimalField(bounds=QUANTITY_BOUNDS, help_text="Units used in the month.")
     external_ref = forms.CharField(
         label="External reference", max_length=100, required=False,
         help_text="Optional: the record's number in the system it comes from.",
     )  # fmt: skip
     note = forms.CharField(max_length=300, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label="Record it even if the same usage is already recorded", required=False,
+        help_text="The same member, service, month and quantity already on file is usually "
+        "the same usage entered twice; tick this only if it is not.",
+    )  # fmt: skip
 
     def __init__(
         self, data: Any, *, institutions: QuerySet[Institution], services: QuerySet[Service],

@@ -10,13 +10,14 @@ the same values is skipped; with different values it is an error.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,12 +26,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from edcoop.core import audit
+from edcoop.core.decimals import MONEY, QUANTITY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Institution
 from edcoop.services.perm import require
 
 from .fiscal import fiscal_year_of, fiscal_year_periods, parse_period
 from .models import Service, Subscription, UsageRecord
+from .services import USAGE_METHODS
 
 REQUIRED = ["external_ref", "member", "service", "period", "quantity"]
 BATCH = 5000
@@ -49,7 +52,7 @@ class UsageImportResult:
     unchanged: int = 0
 
 
-def _member_index(agency: Agency) -> dict[str, int]:
+def member_index(agency: Agency) -> dict[str, int]:
     index: dict[str, int] = {}
     rows = Institution.objects.filter(agency=agency).values_list(
         "pk", "name", "beds_code", "nces_id", "ipeds_id"
@@ -68,7 +71,10 @@ def import_usage(
     agency: Agency,
     data: bytes | str,
     progress: Callable[[int, int], None] | None = None,
+    confirm_duplicates: bool = False,
 ) -> UsageImportResult:
+    """All or nothing; a row that repeats usage already recorded (or earlier in the file)
+    under another reference is a probable double entry, refused unless confirmed."""
     require(user, Action.USAGE_RECORD, agency)
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
@@ -78,7 +84,7 @@ def import_usage(
         raise UsageImportFailed([f"line 1: missing column(s): {', '.join(missing)}"])
     rows = list(reader)
     total = len(rows)
-    members = _member_index(agency)
+    members = member_index(agency)
     services = {s.code: s for s in Service.objects.filter(agency=agency)}
     subs: dict[tuple[int, int, int], int] = {
         (i, s, fy): pk
@@ -102,6 +108,26 @@ def import_usage(
         ).values_list("external_ref", "institution_id", "service_id", "period", "quantity"):
             existing[old[0]] = (old[1], old[2], old[3], old[4])
 
+    from edcoop.billing.closing import current_month, year_closed
+    from edcoop.billing.runs import month_bounds
+
+    this_month = current_month(agency)
+    closed: dict[int, bool] = {}
+    sub_dates = {
+        pk: (starts, ends)
+        for pk, starts, ends in Subscription.objects.filter(agency=agency).exclude(
+            starts_on__isnull=True, ends_on__isnull=True).values_list("pk", "starts_on", "ends_on")
+    }  # fmt: skip
+    periods_in_file = set()
+    for row in rows:
+        with contextlib.suppress(ValidationError):
+            periods_in_file.add(parse_period(row.get("period") or ""))
+    on_file = set(
+        UsageRecord.objects.filter(agency=agency, period__in=periods_in_file).values_list(
+            "institution_id", "service_id", "period", "quantity")
+    )  # fmt: skip
+    in_file: set[tuple[int, int, date, Decimal]] = set()
+    flagged: list[str] = []
     errors: list[str] = []
     new: list[UsageRecord] = []
     seen: set[str] = set()
@@ -130,13 +156,11 @@ def import_usage(
             problems.append(f"period {row.get('period')!r} is not a month (YYYY-MM)")
         quantity = None
         try:
-            quantity = Decimal((row.get("quantity") or "").strip())
-            if not quantity.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(f"quantity {row.get('quantity')!r} is not a number")
-        if quantity is not None and quantity < 0:
-            problems.append(f"quantity {quantity} is negative")
+            quantity = parse_decimal(row.get("quantity") or "", QUANTITY, people=True)
+        except DecimalInputError as exc:
+            problems.append(f"quantity {exc}")
+        if service is not None and service.charge_method not in USAGE_METHODS:
+            problems.append(f"service {code} is not billed by usage")
         if problems or inst is None or service is None or period is None or quantity is None:
             errors.extend(f"line {n}: {p}" for p in problems)
             continue
@@ -153,6 +177,33 @@ def import_usage(
             continue
         if period in posted:
             errors.append(f"line {n}: {period:%B %Y} is already billed")
+            continue
+        if period > this_month:
+            errors.append(f"line {n}: {period:%B %Y} has not begun yet")
+            continue
+        if fy not in closed:
+            closed[fy] = year_closed(agency, fy)
+        if closed[fy]:
+            errors.append(f"line {n}: FY{fy} is closed; no usage can be dated into it")
+            continue
+        twin = (inst, service.pk, period, quantity)
+        if (twin in on_file or twin in in_file) and not confirm_duplicates:
+            flagged.append(f"line {n}: the same usage ({quantity.normalize():f} of {code} "
+                           f"for {member_key} in {period:%Y-%m}) is already "
+                           + ("in this file" if twin in in_file else "recorded"))  # fmt: skip
+        in_file.add(twin)
+        first, last = month_bounds(period)
+        if not service.available(first, last):
+            errors.append(f"line {n}: {code} is not delivered in {period:%B %Y}")
+            continue
+        starts, ends = sub_dates.get(sub, (None, None))
+        if (starts and starts > last) or (ends and ends < first):
+            errors.append(f"line {n}: the subscription to {code} does not cover {period:%B %Y}")
+            continue
+        if service.charge_method != "pool_by_usage" and quantity * service.unit_rate > (
+            MONEY.largest
+        ):
+            errors.append(f"line {n}: quantity x rate is more than an invoice line can hold")
             continue
         pending[(service.pk, fy)] += quantity
         new.append(UsageRecord(
@@ -174,6 +225,9 @@ def import_usage(
                 f"service {service.code}: FY{fy} usage would reach {(used + qty).normalize():f} "
                 f"{service.unit}, beyond its capacity of {service.capacity.normalize():f}"
             )
+    if flagged and not errors:
+        errors = [*flagged, "probable double entries: check them, then import again with "
+                  "--confirm-duplicates (or tick the box) to record them anyway"]
     if errors:
         raise UsageImportFailed(errors)
     with transaction.atomic():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from edcoop.members.models import Agency, Institution
 
@@ -48,6 +50,16 @@ class ShareBasis(models.TextChoices):
     EQUAL = "equal", "Equal shares"
 
 
+class DeficitPolicy(models.TextChoices):
+    ASSESS = "assess", "Assess the deficit to the members that used the service"
+    ABSORB = "absorb", "Absorb the deficit (the agency bears it)"
+
+
+class EmptyMonth(models.TextChoices):
+    DEFER = "defer", "Bill nothing; the year-end true-up settles it"
+    LAST_YEAR = "last_year", "Bill the month by last year's usage shares"
+
+
 class Service(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="services")
     code = models.CharField(
@@ -85,17 +97,57 @@ class Service(models.Model):
         default=False,
         help_text="Every active component district participates (administrative and capital).",
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(
+        default=True, help_text="Offered in the catalog for new requests."
+    )
+    available_from = models.DateField(
+        null=True, blank=True, help_text="First day the service is delivered (blank: always)."
+    )
+    available_until = models.DateField(
+        null=True, blank=True,
+        help_text="Last day the service is delivered; months after it are not billed.",
+    )  # fmt: skip
+    deficit_policy = models.CharField(
+        max_length=10, choices=DeficitPolicy.choices, default=DeficitPolicy.ASSESS,
+        help_text="At year end, a cost above what was charged is assessed or absorbed; a "
+        "surplus is always refunded.",
+    )  # fmt: skip
+    empty_month = models.CharField(
+        "month without usage", max_length=10, choices=EmptyMonth.choices,
+        default=EmptyMonth.DEFER,
+        help_text="Cost pools split by usage: what a month with no usage bills.",
+    )  # fmt: skip
+    gl_account = models.CharField(
+        "GL account", max_length=40, blank=True,
+        help_text="The account a member district books this service to, e.g. A2110.490.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["agency", "code"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "code"], name="service_unique_code"),
             models.CheckConstraint(condition=Q(unit_rate__gte=0), name="service_rate_positive"),
-        ]
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True) | Q(available_until__isnull=True)
+                | Q(available_until__gte=F("available_from")),
+                name="service_available_order",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.available_from and self.available_until and (
+            self.available_until < self.available_from
+        ):
+            raise ValidationError({"available_until": "The last day comes before the first."})
+
+    def available(self, first: date, last: date) -> bool:
+        """Is the service delivered on some day from ``first`` to ``last``?"""
+        return (self.available_from is None or self.available_from <= last) and (
+            self.available_until is None or self.available_until >= first
+        )
 
 
 class ServiceYear(models.Model):
@@ -194,14 +246,25 @@ class Subscription(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="+")  # fmt: skip
     approved_at = models.DateTimeField(null=True, blank=True)
+    starts_on = models.DateField(
+        null=True, blank=True, help_text="First day of the subscription (blank: the year's)."
+    )
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day of the subscription (blank: the year's)."
+    )
 
     class Meta:
         ordering = ["institution__name", "service__code"]
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "service", "fiscal_year"], name="subscription_unique"
-            )
-        ]
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="subscription_dates_order",
+            ),
+        ]  # fmt: skip
         indexes = [models.Index(fields=["agency", "fiscal_year"], name="subscription_year")]
 
     def __str__(self) -> str:

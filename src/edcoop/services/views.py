@@ -159,7 +159,8 @@ def usage_new(request: HttpRequest, slug: str) -> HttpResponse:
         posted(request),
         institutions=permissions.institutions_for(request.user, agency).filter(
             membership__status=Membership.Status.ACTIVE).order_by("name", "pk"),
-        services=Service.objects.filter(agency=agency, active=True).order_by("code"),
+        services=Service.objects.filter(agency=agency, active=True,
+                                        charge_method__in=services.USAGE_METHODS).order_by("code"),
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -168,6 +169,7 @@ def usage_new(request: HttpRequest, slug: str) -> HttpResponse:
                 user=request.user, institution=data["institution"], service=data["service"],
                 period=data["period"], quantity=data["quantity"],
                 external_ref=data["external_ref"].strip(), note=data["note"],
+                confirm_duplicate=data["confirm_duplicate"],
             )  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, exc)

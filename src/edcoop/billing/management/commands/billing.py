@@ -25,11 +25,14 @@ class Command(BaseCommand):
     help = (
         "Shared-services billing. `edcoop billing run --agency SLUG --period 2026-03 [--post]` "
         "computes the month's draft (and posts it); `edcoop billing simulate --input FILE.json` "
-        "prints the engine's charges as JSON (format in docs/billing.md)."
+        "prints the engine's charges as JSON (format in docs/billing.md); "
+        "`edcoop billing receipts FILE.csv --agency SLUG` records and applies cash receipts "
+        "(all or nothing)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["run", "simulate"])
+        parser.add_argument("action", choices=["run", "simulate", "receipts"])
+        parser.add_argument("file", nargs="?", type=Path, help="The CSV file (receipts).")
         parser.add_argument("--agency", help="The agency's slug (run).")
         parser.add_argument("--period", help="The month, YYYY-MM (run).")
         parser.add_argument("--post", action="store_true", help="Post the run after computing.")
@@ -38,6 +41,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "simulate":
             return self._simulate(options["input"])
+        if action == "receipts":
+            return self._receipts(options["file"], options["agency"])
         return self._run(options["agency"], options["period"], options["post"])
 
     def _simulate(self, path: Path | None) -> None:
@@ -48,13 +53,38 @@ class Command(BaseCommand):
             spec = json.loads(raw)
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}", returncode=2) from None
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{path}: not JSON: {exc}", returncode=2) from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise CommandError(f"{path}: not JSON: {str(exc)[:200]}", returncode=2) from None
         try:
             result = simulate(spec)
         except EngineError as exc:
             raise CommandError(f"{path}: {exc}", returncode=2) from None
         self.stdout.write(json.dumps(result, indent=2))
+
+    def _receipts(self, path: Path | None, slug: str | None) -> None:
+        from edcoop.billing.receipts import ReceiptsImportFailed, import_receipts
+        from edcoop.core.commands import read_input
+
+        if path is None:
+            raise CommandError("receipts needs FILE.csv and --agency SLUG", returncode=2)
+        agency = agency_arg(slug)
+        data = read_input(path)
+        with audit.acting_as(CLI_ACTOR):
+            try:
+                result = import_receipts(user=None, agency=agency, data=data)
+            except ReceiptsImportFailed as exc:
+                for error in exc.errors:
+                    self.stderr.write(f"{path}: {error}")
+                raise CommandError(
+                    f"{path}: nothing recorded, {len(exc.errors)} problem(s) above", returncode=2
+                ) from None
+            except ValidationError as exc:
+                raise CommandError(f"{path}: {_message(exc)}", returncode=2) from None
+        self.stdout.write(
+            f"{path}: {result.lines} rows: {result.recorded} payments recorded "
+            f"({result.total:,.2f}), {result.unchanged} already recorded; "
+            f"{result.unapplied:,.2f} unapplied credit"
+        )
 
     def _run(self, slug: str | None, period_text: str | None, post: bool) -> None:
         if not slug or not period_text:

@@ -20,8 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["import"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--agency", required=True, help="The agency's slug.")
+        parser.add_argument(
+            "--confirm-duplicates", action="store_true",
+            help="Record rows that repeat usage already recorded (probable double entries).",
+        )  # fmt: skip
 
-    def handle(self, *args: Any, action: str, file: Path, agency: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, action: str, file: Path, agency: str, confirm_duplicates: bool = False,
+        **options: Any,
+    ) -> None:  # fmt: skip
         target = agency_arg(agency)
         data = read_input(file)
         with (
@@ -29,7 +36,8 @@ class Command(BaseCommand):
             progress_bar(self.stderr, "importing", "row") as progress,
         ):
             try:
-                result = import_usage(user=None, agency=target, data=data, progress=progress)
+                result = import_usage(user=None, agency=target, data=data, progress=progress,
+                                      confirm_duplicates=confirm_duplicates)
             except UsageImportFailed as exc:
                 for error in exc.errors:
                     self.stderr.write(f"{file}: {error}")
