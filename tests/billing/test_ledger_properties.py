@@ -31,8 +31,9 @@ step = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(step, min_size=1, max_size=8))
 def test_statement_balance_is_invoices_less_memos_less_payments(year, steps):
     with transaction.atomic():
@@ -47,32 +48,45 @@ def test_statement_balance_is_invoices_less_memos_less_payments(year, steps):
                     billing_run_post(user=admin, run=run, issued_on=period + timedelta(days=5))
             elif kind == "pay":
                 target = invoices[0] if (op[2] and invoices) else None
-                ledger.payment_record(user=admin, institution=year.a, amount=D(op[1]) / 100,
-                                      received_on=date(2026, 11, 20), invoice=target)  # fmt: skip
+                ledger.payment_record(
+                    user=admin,
+                    institution=year.a,
+                    amount=D(op[1]) / 100,
+                    received_on=date(2026, 11, 20),
+                    invoice=target,
+                )
             elif kind in ("credit", "debit") and invoices:
                 line = invoices[-1].lines.first()
                 amount = D(op[1]) / 100
                 if kind == "credit":
                     amount = min(amount, ledger.line_open(line))
                 if amount > 0:
-                    ledger.memo_issue(user=admin, line=line, amount=amount, reason="property",
-                                      kind=kind)  # fmt: skip
+                    ledger.memo_issue(
+                        user=admin, line=line, amount=amount, reason="property", kind=kind
+                    )
             elif kind == "reverse":
-                open_payments = list(Payment.objects.filter(institution=year.a,
-                                                            reversal__isnull=True))  # fmt: skip
+                open_payments = list(
+                    Payment.objects.filter(institution=year.a, reversal__isnull=True)
+                )
                 if open_payments:
-                    ledger.payment_reverse(user=admin,
-                                           payment=open_payments[op[1] % len(open_payments)],
-                                           reason="returned", reversed_on=date(2026, 11, 25))  # fmt: skip
+                    ledger.payment_reverse(
+                        user=admin,
+                        payment=open_payments[op[1] % len(open_payments)],
+                        reason="returned",
+                        reversed_on=date(2026, 11, 25),
+                    )
         as_of = date(2026, 11, 30)
         st_ = statements.statement(year.a, as_of)
-        invoiced = sum((i.total for i in Invoice.objects.filter(institution=year.a,
-                                                               status="issued")), D(0))  # fmt: skip
+        invoiced = sum(
+            (i.total for i in Invoice.objects.filter(institution=year.a, status="issued")), D(0)
+        )
         memos = CreditMemo.objects.filter(institution=year.a)
         debits = sum((m.amount for m in memos if m.kind == "debit"), D(0))
         credits = sum((m.amount for m in memos if m.kind == "credit"), D(0))
-        paid = sum((p.amount for p in Payment.objects.filter(institution=year.a,
-                                                             reversal__isnull=True)), D(0))  # fmt: skip
+        paid = sum(
+            (p.amount for p in Payment.objects.filter(institution=year.a, reversal__isnull=True)),
+            D(0),
+        )
         assert st_.balance == invoiced + debits - credits - paid
         assert st_.unapplied >= 0
         assert all(item.open >= 0 for item in st_.items)
@@ -92,14 +106,22 @@ cents = st.integers(0, 10**9).map(lambda c: D(c) / 100)
     absorb=st.booleans(),
 )
 def test_settlement_brings_every_service_to_its_actual_cost(charged, memo_share, actual, absorb):
-    service = Service(code="501.100", charge_method="pool_by_usage",
-                      deficit_policy=DeficitPolicy.ABSORB if absorb else DeficitPolicy.ASSESS)  # fmt: skip
+    service = Service(
+        code="501.100",
+        charge_method="pool_by_usage",
+        deficit_policy=DeficitPolicy.ABSORB if absorb else DeficitPolicy.ASSESS,
+    )
     rows = []
     for i, amount in enumerate(charged):
         memo = (amount * memo_share[i] / 100).quantize(D("0.01"))
         rows.append(yearend.TrueUpRow(i, f"m{i}", service.code, charged=amount, memos=memo))
-    s = yearend.ServiceTrueUp(service, None, actual, charged=sum(r.charged for r in rows),
-                              memos=sum(r.memos for r in rows))  # fmt: skip
+    s = yearend.ServiceTrueUp(
+        service,
+        None,
+        actual,
+        charged=sum(r.charged for r in rows),
+        memos=sum(r.memos for r in rows),
+    )
     yearend._settle(s, rows)
     final = sum((r.final for r in rows), D(0))
     revenue = s.revenue
