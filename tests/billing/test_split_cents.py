@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edcoop.billing.allocation import split_cents
@@ -83,3 +83,25 @@ def test_a_million_weights_split_sums_exactly_and_stays_within_a_cent():
     for key in (0, 1, 2, 499_999, 999_999):
         assert abs(parts[key] * whole - total * weights[key]) < whole  # within one cent
     assert all(parts[k] == 0 for k, w in weights.items() if w == 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    total=st.integers(min_value=-(10**11), max_value=10**11),
+    seed=st.integers(min_value=0, max_value=2**32),
+    spread=st.sampled_from([1, 3, 50, 5000]),
+)
+def test_the_vectorised_path_gives_the_same_cents_as_plain_integers(total, seed, spread):
+    import random
+
+    from edcoop.billing.allocation import _split_exact
+
+    rng = random.Random(seed)
+    raw = [rng.randint(0, spread) for _ in range(rng.randint(2000, 4000))]
+    if not any(raw):
+        return
+    weights = {f"k{i:05d}": w for i, w in enumerate(raw)}
+    expected = _split_exact(abs(total), list(weights), raw, sum(raw))
+    if total < 0:
+        expected = {k: -v for k, v in expected.items()}
+    assert split_cents(total, weights) == expected

@@ -83,6 +83,13 @@ def split_cents(total_cents: int, weights: Mapping[K, int | Decimal]) -> dict[K,
         if total_cents:
             raise ValueError("cannot split a non-zero amount when every weight is zero")
         return dict.fromkeys(keys, 0)
+    if len(ints) >= VECTOR_FROM and total_cents * max(ints) < INT64_SAFE and whole < INT64_SAFE:
+        return _split_vectorised(total_cents, keys, ints, whole)
+    return _split_exact(total_cents, keys, ints, whole)
+
+
+def _split_exact(total_cents: int, keys: list[Any], ints: list[int], whole: int) -> dict:
+    """The largest-remainder split in plain Python integers (any size)."""
     products = [total_cents * w for w in ints]
     shares = [p // whole for p in products]
     left = total_cents - sum(shares)
@@ -100,12 +107,42 @@ def split_cents(total_cents: int, weights: Mapping[K, int | Decimal]) -> dict[K,
                 tied.append(i)
         if left:
             try:
-                tied.sort(key=lambda i: keys[i])  # type: ignore[arg-type,return-value]
+                tied.sort(key=lambda i: keys[i])
             except TypeError:
                 tied.sort(key=lambda i: str(keys[i]))
             for i in tied[:left]:
                 shares[i] += 1
     return dict(zip(keys, shares, strict=True))
+
+
+# Large splits run in numpy on int64, exactly the same arithmetic as the Python path, where
+# every product total x weight fits in 63 bits (checked first; otherwise Python's big ints).
+VECTOR_FROM = 2000
+INT64_SAFE = 2**62
+
+
+def _split_vectorised(total_cents: int, keys: list[Any], ints: list[int], whole: int) -> dict:
+    import numpy as np
+
+    products = np.asarray(ints, dtype=np.int64) * total_cents
+    shares = products // whole
+    left = total_cents - int(shares.sum())
+    if left:
+        rems = products % whole
+        # The left-th largest remainder is the threshold (a partition, not a sort): keys
+        # above it get a cent, then the keys tied on it in their sort order.
+        threshold = np.partition(rems, rems.size - left)[rems.size - left]
+        above = rems > threshold
+        shares += above
+        left -= int(above.sum())
+        if left:
+            tied = np.flatnonzero(rems == threshold).tolist()
+            try:
+                tied.sort(key=lambda i: keys[i])
+            except TypeError:
+                tied.sort(key=lambda i: str(keys[i]))
+            shares[tied[:left]] += 1
+    return dict(zip(keys, shares.tolist(), strict=True))
 
 
 def to_cents(amount: Decimal) -> int:

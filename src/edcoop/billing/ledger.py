@@ -150,6 +150,17 @@ def available_credits(institution_id: int) -> list[Credit]:
     return out
 
 
+def members_with_credit(agency: Agency) -> set[int]:
+    """Members holding a payment or credit memo (only they can have credit to apply)."""
+    payers = Payment.objects.filter(agency=agency, reversal__isnull=True).values_list(
+        "institution_id", flat=True
+    )
+    credited = CreditMemo.objects.filter(agency=agency, kind=CreditMemo.Kind.CREDIT).values_list(
+        "institution_id", flat=True
+    )
+    return set(payers.distinct()) | set(credited.distinct())
+
+
 def apply_credits(*, agency: Agency, institution_id: int, on: date | None = None) -> int:
     """Apply the member's unapplied payments and credits to its open invoices: the invoice a
     credit names first, then the oldest open invoices. Returns the applications written.

@@ -770,9 +770,9 @@ def billing_run_post(*, user: Any, run: BillingRun, issued_on: date | None = Non
             else [],
         },
     )
-    from .ledger import apply_credits
+    from .ledger import apply_credits, members_with_credit
 
-    for inst in {inv.institution_id for inv in invoices}:
+    for inst in {inv.institution_id for inv in invoices} & members_with_credit(agency):
         apply_credits(agency=agency, institution_id=inst, on=issued_on)
     return run
 
