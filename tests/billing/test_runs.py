@@ -128,3 +128,41 @@ def test_cli_runs_and_posts_then_refuses_a_second_run(year, capsys):
     with pytest.raises(CommandError, match="already posted") as exc:
         call_command("billing", "run", "--agency", "north", "--period", "2026-09")
     assert exc.value.returncode == 2
+
+
+def test_months_that_have_not_begun_never_compute_or_post(year):
+    # The clock says 30 November 2026: December and anything later has not begun.
+    for period in (date(2026, 12, 1), date(2027, 6, 1), date(2031, 1, 1)):
+        with pytest.raises(ValidationError, match="has not begun"):
+            billing_run_compute(user=year.admin, agency=year.tenant.agency, period=period)
+    assert not BillingRun.objects.exists()
+
+
+def test_a_draft_whose_usage_changed_cannot_post_until_recomputed(year):
+    from edcoop.billing.runs import input_changes
+    from edcoop.services import services as svc
+
+    agency = year.tenant.agency
+    run = billing_run_compute(user=year.admin, agency=agency, period=year.sept)
+    svc.usage_record(user=year.admin, institution=year.b, service=year.s["rate"],
+                     period=year.sept, quantity=D("50"))  # fmt: skip
+    changes = input_changes(run)
+    assert len(changes) == 1 and "North District 2, 300.010, 50 hour" in changes[0]
+    with pytest.raises(ValidationError, match="recompute"):
+        billing_run_post(user=year.admin, run=run)
+    run = billing_run_compute(user=year.admin, agency=agency, period=year.sept)
+    assert input_changes(run) == []
+    billing_run_post(user=year.admin, run=run)
+    b = Invoice.objects.get(run=run, institution=year.b)
+    assert lines(b)[("300.010", "service")] == D("2250.00")  # the 50 hours are billed
+
+
+def test_a_changed_subscription_also_makes_the_draft_stale(year):
+    from edcoop.billing.runs import input_changes
+    from edcoop.services import services as svc
+
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    svc.subscription_set(user=year.admin, institution=year.b, service=year.s["flat"],
+                         fiscal_year=2027, quantity=D("12"), ends_on=date(2026, 8, 31))  # fmt: skip
+    assert input_changes(run) == ["Changed since computing: the year's subscriptions "
+                                  "(quantities or dates)."]  # fmt: skip

@@ -1,6 +1,7 @@
 """Shared-services billing in a real browser, axe on every page: the business office computes
-and posts November 2026 (the demo has July-October posted and November's usage recorded),
-walks the other billing pages; a member's finance officer opens its invoice and statement."""
+and posts November 2026 (the demo has FY2026 closed, July-October 2026 posted and November's
+usage recorded), walks the other billing pages (the closed year, the GL file, receipts,
+memos); a member's finance officer opens its invoice and statement."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def test_business_office_posts_november_and_a_member_reads_its_bill(page: Page, 
     for path, name in [
         ("/a/lakes/billing/invoices/", "billing-invoices"),
         (f"/a/lakes/billing/invoices/{alder.pk}/", "billing-invoice-staff"),
-        (f"/a/lakes/billing/invoices/{alder.pk}/credit/", "billing-credit-memo"),
+        (f"/a/lakes/billing/invoices/{alder.pk}/lines/{alder.lines.first().pk}/memo/",
+         "billing-memo"),
         (f"/a/lakes/institution/{alder.institution_id}/billing/", "billing-member-staff"),
         (f"/a/lakes/institution/{alder.institution_id}/billing/payment/", "billing-payment"),
         ("/a/lakes/services/", "services-catalog"),
@@ -67,6 +69,13 @@ def test_business_office_posts_november_and_a_member_reads_its_bill(page: Page, 
         (f"/a/lakes/billing/budget/2027/member/{alder.institution_id}/", "billing-member-budget"),
         ("/a/lakes/billing/year-end/2027/", "billing-year-end"),
         ("/a/lakes/billing/year-end/2027/post/", "billing-true-up-confirm"),
+        ("/a/lakes/billing/year-end/2026/", "billing-year-end-closed"),
+        ("/a/lakes/billing/gl/2026/", "billing-gl"),
+        ("/a/lakes/billing/receipts/", "billing-receipts"),
+        (f"/a/lakes/billing/budget/2027/service/{alder.lines.first().service_id}/",
+         "billing-service-terms"),
+        (f"/a/lakes/institution/{alder.institution_id}/billing/refunds/2027/",
+         "billing-refund-choice"),
     ]:
         response = page.goto(path)
         assert response.status == 200, path

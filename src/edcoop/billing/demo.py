@@ -7,8 +7,9 @@ that withdrew in March, records management stopped in January, actual costs ente
 deficit assessed on the network pool, one absorbed, a surplus on speech therapy), the
 true-up posted with refunds as credit memos (applied, or carried as two districts chose),
 the year closed, and the BOCES-aid estimate on it. FY2027 is open through November 2026:
-July to November posted, the school psychologist pool billing its summer months by last
-year's shares and the curriculum pool deferring them.
+July to October posted, November's usage recorded and ready to bill, the school psychologist
+pool billing its summer months by last year's shares and the curriculum pool deferring them,
+a district that paid ahead holding unapplied credit.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def _subscribe(rng: random.Random, agency: Agency, members: list[Institution], s
 
 
 def _bill_month(agency: Agency, rng: random.Random, period: date, services: dict,
-                subscriptions: list[tuple[Institution, str, D]], left: dict[int, date]) -> None:  # fmt: skip
+                subscriptions: list[tuple[Institution, str, D]], left: dict[int, date],
+                post: bool = True) -> None:  # fmt: skip
     rows = []
     for inst, code, quantity in subscriptions:
         service = services[code]
@@ -124,6 +126,8 @@ def _bill_month(agency: Agency, rng: random.Random, period: date, services: dict
         if used:
             rows.append((inst, code, used))
     import_usage(user=None, agency=agency, data=_usage_csv(agency, period, rows))
+    if not post:
+        return
     run = billing_run_compute(user=None, agency=agency, period=period)
     issued = min((period + timedelta(days=32)).replace(day=3), agency_today(agency))
     billing_run_post(user=None, run=run, issued_on=issued)
@@ -259,7 +263,8 @@ def build_billing(agency: Agency) -> None:
         _bill_month(agency, rng, period, services, fy27, {})
     # The FY2026 true-up, posted in the fall once the audit's actual costs are in.
     true_up_post(user=None, agency=agency, fiscal_year=FIRST_FY)
-    _bill_month(agency, rng, date(2026, 11, 1), services, fy27, {})
+    # November's usage is in; the business office bills it at the end of the month.
+    _bill_month(agency, rng, date(2026, 11, 1), services, fy27, {}, post=False)
     _pay(agency, periods27[:2], skip={"Birch"})
     # A district pays ahead: what it owes and $10,000 more, held as unapplied credit.
     quarry = next(i for i in members if i.name.startswith("Quarry"))
