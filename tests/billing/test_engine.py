@@ -136,6 +136,29 @@ def test_simulate_prints_amounts_as_two_decimal_strings(tmp_path, capsys):
     ("change", "message"),
     [
         ({"usage": [{"member": "alder", "service": "300.010", "quantity": "-1"}]}, "negative"),
+        ({"members": [{"id": "alder", "rwada": "-5"}, {"id": "birch", "rwada": "1"}]},
+         "alder: rwada cannot be negative"),
+        ({"services": [{"code": "001.000", "method": "pool_by_share", "pool": "1e26",
+                        "participants": ["alder"]}]}, "exponent"),
+        ({"services": [{"code": "001.000", "method": "pool_by_share",
+                        "pool": "100000000000000000000000000", "participants": ["alder"]}]},
+         "too large"),
+        ({"usage": ["alder"]}, r"usage\[0\] must be an object"),
+        ({"members": "alder"}, "members must be a list"),
+        ({"members": [{"id": "alder", "rwada": "1"}, {"id": "alder", "rwada": "2"}]},
+         "'alder' appears twice"),
+        ({"usage": [{"member": "alder", "service": "300.010", "quantity": "1",
+                     "period": "1999-99"}]}, "is not a month"),
+        ({"usage": [{"member": "alder", "service": "300.010", "quantity": "1",
+                     "period": "2026-13"}]}, "is not a month"),
+        ({"services": [{"code": "300.010", "method": "rate", "rate": "45",
+                        "admin_fee_pct": "250"}]}, "must be at most 100"),
+        ({"usage": [{"member": "alder", "service": "001.000", "quantity": "1"}]},
+         "not billed by usage"),
+        ({"usage": [{"member": "alder", "service": "300.010", "quantity": "NaN"}]},
+         "not a number"),
+        ({"usage": [{"member": "alder", "service": "300.010", "quantity": 1.5}]}, "float"),
+        ({"fiscal_year": "next"}, "fiscal_year must be a whole number"),
         ({"usage": [{"member": "zed", "service": "300.010", "quantity": "1"}]}, "unknown member"),
         ({"usage": [{"member": "alder", "service": "1.1", "quantity": "1"}]}, "unknown service"),
         (
@@ -155,6 +178,7 @@ def test_simulate_bad_input_names_the_record(tmp_path, change, message):
     with pytest.raises(CommandError, match=message) as exc:
         call_command("billing", "simulate", "--input", str(path))
     assert exc.value.returncode == 2
+    assert "\n" not in str(exc.value)  # one line
 
 
 def test_simulate_function_directly():
