@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
+from edcoop.billing.ledger import memo_issue, payment_record
 from edcoop.billing.models import CreditMemo, DocumentCounter, Invoice, InvoiceLine, Payment
-from edcoop.billing.services import credit_memo_issue, payment_record
 from edcoop.core import integrity
 from edcoop.core.models import AuditEvent
 
@@ -31,8 +31,8 @@ def books(year: Any, posted: Any) -> Any:
     year.payment = payment_record(user=year.admin, institution=year.a, amount=D("500.00"),
                                   received_on=date(2026, 10, 20), reference="CHK 77",
                                   invoice=a_inv)  # fmt: skip
-    year.memo = credit_memo_issue(user=year.admin, invoice=b_inv, amount=D("15.00"),
-                                  reason="Fee charged twice")  # fmt: skip
+    year.memo = memo_issue(user=year.admin, line=b_inv.lines.get(kind="admin_fee"),
+                           amount=D("15.00"), reason="Fee charged twice")  # fmt: skip
     return year
 
 

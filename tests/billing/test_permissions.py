@@ -79,7 +79,7 @@ def ids(year, posted):
                                     received_on=year.sept.replace(month=11))  # fmt: skip
     return {"run": posted.pk, "draft": draft.pk, "request": req.pk, "a": year.a.pk,
             "invoice": invoice.pk, "line": invoice.lines.first().pk,
-            "service": year.s["usage"].pk, "payment": payment.payment.pk}  # fmt: skip
+            "service": year.s["usage"].pk, "payment": payment.pk}  # fmt: skip
 
 
 @pytest.mark.parametrize("page", list(PAGES))

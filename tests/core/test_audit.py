@@ -145,7 +145,7 @@ def test_a_failed_write_leaves_no_audit_event(north):
 def _payment(north):
     from datetime import date
 
-    from edcoop.billing.services import payment_record
+    from edcoop.billing.ledger import payment_record
 
     return payment_record(user=north.users["business_office"], institution=north.institution,
                           amount=Decimal("250.00"), received_on=date(2026, 9, 20),

@@ -78,7 +78,7 @@ import django; django.setup()
 from datetime import date
 from decimal import Decimal
 from django.contrib.auth import get_user_model
-from edcoop.billing.services import payment_record
+from edcoop.billing.ledger import payment_record
 from edcoop.members import services
 from edcoop.members.models import Institution, Role
 agency = services.agency_create(slug="roles", name="Roles BOCES", kind="regional", state="NY",

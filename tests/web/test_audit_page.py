@@ -36,8 +36,8 @@ def test_one_agencys_broken_records_are_its_own_business(
     from datetime import date
     from decimal import Decimal
 
+    from edcoop.billing.ledger import payment_record
     from edcoop.billing.models import Payment
-    from edcoop.billing.services import payment_record
 
     payment = payment_record(user=nation.users["business_office"], institution=nation.institution,
                              amount=Decimal("70.00"), received_on=date(2026, 9, 1))  # fmt: skip

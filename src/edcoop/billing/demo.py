@@ -231,7 +231,7 @@ def build_billing(agency: Agency) -> None:
                           received_on=date(2026, 6, 20), reference="CHK 40917")  # fmt: skip
     bounced = ledger.payment_record(user=None, institution=cedar, amount=D("1200.00"),
                                     received_on=date(2026, 6, 24), reference="CHK 2231")  # fmt: skip
-    ledger.payment_reverse(user=None, payment=bounced.payment, reason="Returned check (NSF)",
+    ledger.payment_reverse(user=None, payment=bounced, reason="Returned check (NSF)",
                            reversed_on=date(2026, 7, 2))  # fmt: skip
     # Actual costs: pools as audited, rate and flat services against what they billed.
     billed = _billed_by_service(agency, FIRST_FY)

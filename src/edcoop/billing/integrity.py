@@ -22,7 +22,7 @@ from edcoop.core.money import quantize_money
 
 from .models import CreditMemo, DocumentCounter, Invoice, Payment
 
-SERIES = {"INV": "invoice", "CM": "credit memo"}
+SERIES = {"INV": "invoice", "CM": "credit memo", "DM": "debit memo"}
 
 
 def _invoice_label(fiscal_year: int, number: int | None) -> str:
@@ -73,7 +73,8 @@ def issued_invoices(tally: Tally) -> None:
 def numbering_without_gaps(tally: Tally) -> None:
     sources = {
         "INV": tally.scope(Invoice.objects.filter(number__isnull=False)),
-        "CM": tally.scope(CreditMemo.objects.all()),
+        "CM": tally.scope(CreditMemo.objects.filter(kind=CreditMemo.Kind.CREDIT)),
+        "DM": tally.scope(CreditMemo.objects.filter(kind=CreditMemo.Kind.DEBIT)),
     }
     for series, queryset in sources.items():
         noun = SERIES[series]
@@ -109,11 +110,36 @@ def numbering_without_gaps(tally: Tally) -> None:
 
 @integrity_check("billing.credit_memos")
 def credit_memos_match_their_events(tally: Tally) -> None:
-    records_match_events(
-        tally, CreditMemo.objects.all(), action="credit_memo.issue", what="credit memos",
-        fields=("agency", "invoice", "institution", "fiscal_year", "number", "amount"),
-        label=lambda memo: f"credit memo {memo.display_number}",
-    )  # fmt: skip
+    for kind in CreditMemo.Kind:
+        records_match_events(
+            tally, CreditMemo.objects.filter(kind=kind), action=f"{kind.value}_memo.issue",
+            what=f"{kind.value} memos",
+            fields=("agency", "kind", "invoice", "institution", "fiscal_year", "number",
+                    "amount"),
+            label=lambda memo: f"{memo.get_kind_display().lower()} {memo.display_number}",
+        )  # fmt: skip
+
+
+@integrity_check("billing.applications")
+def applications_within_their_sources(tally: Tally) -> None:
+    """No payment or credit memo is applied beyond its amount, and no invoice is paid or
+    credited beyond what it asks (its total and debit memos): applications are only ever
+    added, so more than that means rows written behind the product's back."""
+    from .models import CreditApplication
+
+    for source, noun in (("payment", "payment"), ("memo", "credit memo")):
+        rows = (
+            tally.scope(CreditApplication.objects.filter(**{f"{source}__isnull": False}))
+            .values(f"{source}_id", "agency_id", f"{source}__amount")
+            .annotate(t=Sum("amount"))
+            .order_by()
+        )
+        for row in rows:
+            tally.count(row["agency_id"], "applications")
+            applied = quantize_money(Decimal(str(row["t"])))
+            if applied > row[f"{source}__amount"]:
+                tally.problem(row["agency_id"], f"{noun} #{row[f'{source}_id']} is applied "
+                              f"{applied}, more than its {row[f'{source}__amount']}")  # fmt: skip
 
 
 @integrity_check("billing.payments")

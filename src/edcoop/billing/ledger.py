@@ -317,14 +317,13 @@ def memo_issue(
     return memo
 
 
+def payment_unapplied(payment: Payment) -> Decimal:
+    """What of a payment is not applied to any invoice (its share of unapplied credit)."""
+    applied = CreditApplication.objects.filter(payment=payment).aggregate(t=MoneySum("amount"))
+    return payment.amount - (applied["t"] or ZERO)
+
+
 # Payments ------------------------------------------------------------------------------------
-
-
-@dataclass
-class PaymentResult:
-    payment: Payment
-    applied: Decimal
-    unapplied: Decimal
 
 
 @transaction.atomic
@@ -336,9 +335,9 @@ def payment_record(
     received_on: date,
     reference: str = "",
     invoice: Invoice | None = None,
-) -> PaymentResult:
+) -> Payment:
     """Record money received and apply it: the invoice named first, then the oldest open
-    invoices; what is left is the member's unapplied credit."""
+    invoices; what is left is the member's unapplied credit (``payment_unapplied``)."""
     agency = institution.agency
     require(user, Action.BILLING_ADJUST, agency)
     amount = _money(amount, "amount")
@@ -366,9 +365,7 @@ def payment_record(
     payment.save()
     audit.record_create("payment.record", payment)
     apply_credits(agency=agency, institution_id=institution.pk, on=received_on)
-    applied = CreditApplication.objects.filter(payment=payment).aggregate(t=MoneySum("amount"))["t"]
-    applied = applied or ZERO
-    return PaymentResult(payment, applied, amount - applied)
+    return payment
 
 
 @transaction.atomic

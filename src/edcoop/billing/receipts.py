@@ -28,7 +28,7 @@ from edcoop.services.importers import member_index
 from edcoop.services.perm import require
 
 from . import closing
-from .ledger import POSITIVE_MONEY, payment_record
+from .ledger import POSITIVE_MONEY, payment_record, payment_unapplied
 from .models import Payment
 
 REQUIRED = ["date", "member", "amount", "reference"]
@@ -130,11 +130,11 @@ def import_receipts(*, user: Any, agency: Agency, data: bytes | str) -> Receipts
     institutions = {i.pk: i for i in Institution.objects.filter(pk__in={t[0] for t in todo})}
     with transaction.atomic():
         for inst, day, amount, ref in sorted(todo, key=lambda t: (t[1], t[0], t[3])):
-            done = payment_record(user=user, institution=institutions[inst], amount=amount,
-                                  received_on=day, reference=ref)  # fmt: skip
+            payment = payment_record(user=user, institution=institutions[inst], amount=amount,
+                                     received_on=day, reference=ref)  # fmt: skip
             result.recorded += 1
             result.total += amount
-            result.unapplied += done.unapplied
+            result.unapplied += payment_unapplied(payment)
         if result.recorded:
             audit.record("payment.import", None, agency_id=agency.pk,
                          label=f"{result.recorded} payments imported",

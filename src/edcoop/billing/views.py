@@ -606,18 +606,19 @@ def payment_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            done = ledger.payment_record(
+            payment = ledger.payment_record(
                 user=request.user, institution=institution, amount=data["amount"],
                 received_on=data["received_on"], reference=data["reference"],
                 invoice=data["invoice"],
             )  # fmt: skip
+            unapplied = ledger.payment_unapplied(payment)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            text = f"Recorded a payment of {money(done.payment.amount)} from {institution.name}"
-            if done.unapplied:
-                text += (f": {money(done.applied)} applied to open invoices, "
-                         f"{money(done.unapplied)} held as unapplied credit")  # fmt: skip
+            text = f"Recorded a payment of {money(payment.amount)} from {institution.name}"
+            if unapplied:
+                text += (f": {money(payment.amount - unapplied)} applied to open invoices, "
+                         f"{money(unapplied)} held as unapplied credit")  # fmt: skip
             messages.success(request, text + ".")
             return redirect("billing:member", slug, institution.pk)
     return render(request, "billing/payment_new.html", {
