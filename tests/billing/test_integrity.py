@@ -17,7 +17,14 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from edcoop.billing.ledger import memo_issue, payment_record
-from edcoop.billing.models import CreditMemo, DocumentCounter, Invoice, InvoiceLine, Payment
+from edcoop.billing.models import (
+    CreditApplication,
+    CreditMemo,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    Payment,
+)
 from edcoop.core import integrity
 from edcoop.core.models import AuditEvent
 
@@ -101,6 +108,7 @@ def test_an_issued_invoice_rewritten_with_its_lines_still_disagrees_with_its_eve
 def test_deleting_an_issued_invoice_is_refused_and_then_caught(books, owner_bypass):
     _refused("DELETE FROM billing_invoice WHERE id = %s", [books.b_inv.pk])
     with owner_bypass():
+        CreditApplication.objects.filter(invoice=books.b_inv).delete()
         CreditMemo.objects.filter(invoice=books.b_inv).delete()
         InvoiceLine.objects.filter(invoice=books.b_inv).delete()
         Invoice.objects.filter(pk=books.b_inv.pk).delete()
@@ -132,6 +140,7 @@ def test_editing_a_payment_amount_is_caught(books, owner_bypass):
 def test_deleting_a_payment_is_refused_and_then_caught(books, owner_bypass):
     _refused("DELETE FROM billing_payment WHERE id = %s", [books.payment.pk])
     with owner_bypass():
+        CreditApplication.objects.filter(payment=books.payment).delete()
         Payment.objects.filter(pk=books.payment.pk).delete()
     _verify_fails(f"payment #{books.payment.pk} recorded by event")
 
@@ -145,6 +154,7 @@ def test_a_payment_written_outside_edcoop_is_caught(books, owner_bypass):
 def test_deleting_a_credit_memo_is_refused_and_then_caught(books, owner_bypass):
     _refused("DELETE FROM billing_creditmemo WHERE id = %s", [books.memo.pk])
     with owner_bypass():
+        CreditApplication.objects.filter(memo=books.memo).delete()
         CreditMemo.objects.filter(pk=books.memo.pk).delete()
     _verify_fails(f"credit memo #{books.memo.pk} recorded by event",
                   "credit memo numbering of FY2027 has a gap: no credit memo 1")  # fmt: skip
