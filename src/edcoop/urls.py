@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("edcoop.procurement.urls")),
     path("", include("edcoop.governance.urls")),
 ]
+
+handler404 = "edcoop.core.views.not_found"

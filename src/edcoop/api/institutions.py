@@ -1,13 +1,14 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from edcoop.core import permissions
 from edcoop.members import services
 from edcoop.members.models import Institution, Membership
 
 from . import lookups
+from .pagination import Pages
 from .schemas import InstitutionOut, InstitutionPatch, plain
 
 router = Router(tags=["institutions"])
@@ -21,7 +22,7 @@ class InstitutionFilters(Schema):
 
 
 @router.get("/agencies/{slug}/institutions", response=list[InstitutionOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def institution_list(
     request: HttpRequest, slug: str, filters: Query[InstitutionFilters]
 ) -> QuerySet[Institution]:

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from edcoop.core import permissions
@@ -11,6 +11,7 @@ from edcoop.members import services
 from edcoop.members.models import Membership, MembershipYear, ServiceArea
 
 from . import auth, lookups
+from .pagination import Pages
 from .schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -33,7 +34,7 @@ class MembershipFilters(Schema):
 
 
 @router.get("/agencies/{slug}/memberships", response=list[MembershipOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def membership_list(
     request: HttpRequest, slug: str, filters: Query[MembershipFilters]
 ) -> QuerySet[Membership]:

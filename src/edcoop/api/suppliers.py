@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from edcoop.core import permissions
@@ -9,6 +9,7 @@ from edcoop.members import services
 from edcoop.members.models import Supplier
 
 from . import auth, lookups
+from .pagination import Pages
 from .schemas import SupplierIn, SupplierOut, SupplierPatch, SupplierStatusIn, plain
 
 router = Router(tags=["suppliers"])
@@ -20,7 +21,7 @@ class SupplierFilters(Schema):
 
 
 @router.get("/agencies/{slug}/suppliers", response=list[SupplierOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def supplier_list(
     request: HttpRequest, slug: str, filters: Query[SupplierFilters]
 ) -> QuerySet[Supplier]:

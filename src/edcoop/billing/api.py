@@ -12,11 +12,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import PlainSerializer, WithJsonSchema
 
 from edcoop.api import lookups
+from edcoop.api.pagination import Pages
 from edcoop.api.schemas import In, Money
 from edcoop.core import permissions
 from edcoop.core.decimals import QUANTITY, api_decimal
@@ -249,7 +250,7 @@ class ServiceFilters(Schema):
 
 
 @router.get("/agencies/{slug}/services", response=list[ServiceOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def service_list(
     request: HttpRequest, slug: str, filters: Query[ServiceFilters]
 ) -> QuerySet[Service]:
@@ -272,7 +273,7 @@ class SubscriptionFilters(Schema):
 
 
 @router.get("/agencies/{slug}/subscriptions", response=list[SubscriptionOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def subscription_list(
     request: HttpRequest, slug: str, filters: Query[SubscriptionFilters]
 ) -> QuerySet[Subscription]:
@@ -301,7 +302,7 @@ class UsageFilters(Schema):
 
 
 @router.get("/agencies/{slug}/usage", response=list[UsageOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def usage_list(
     request: HttpRequest, slug: str, filters: Query[UsageFilters]
 ) -> QuerySet[UsageRecord]:
@@ -361,7 +362,7 @@ def usage_create(request: HttpRequest, slug: str, payload: UsageIn) -> Status[An
 
 
 @router.get("/agencies/{slug}/billing/runs", response=list[RunOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def run_list(request: HttpRequest, slug: str, fiscal_year: int | None = None) -> Any:
     """Billing runs, newest month first (billing staff)."""
     agency = lookups.agency(request, slug)
@@ -385,7 +386,7 @@ def _invoices(request: HttpRequest, slug: str) -> QuerySet[Invoice]:
 
 
 @router.get("/agencies/{slug}/invoices", response=list[InvoiceOut])
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def invoice_list(
     request: HttpRequest, slug: str, filters: Query[InvoiceFilters]
 ) -> QuerySet[Invoice]:

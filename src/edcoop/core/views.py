@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -176,8 +176,38 @@ def sort_columns(
     return ordering, list(columns)
 
 
+class ListPageNotFound(Http404):
+    """``?page=`` names no page of the list: the 404 page says so and links to page 1."""
+
+    def __init__(self, message: str, first_page_url: str) -> None:
+        super().__init__(message)
+        self.first_page_url = first_page_url
+
+
 def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+    """The requested page of ``items``. A page that does not exist (past the last, zero,
+    not a number, ``99999999999999999999``) is a 404 saying how many pages there are; it
+    never reaches the database as an offset it cannot hold."""
+    raw = request.GET.get("page", "").strip() or "1"
+    paginator = Paginator(items, per_page)
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    if not 1 <= number <= paginator.num_pages:
+        params = request.GET.copy()
+        params.pop("page", None)
+        pages = paginator.num_pages
+        raise ListPageNotFound(
+            f"This list has no page {raw[:20]}: it has {pages} page{'s' if pages != 1 else ''}.",
+            "?" + params.urlencode(),
+        )
+    return paginator.page(number)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 page; for a list page that does not exist, it says why and links to page 1."""
+    context: dict[str, Any] = {}
+    if isinstance(exception, ListPageNotFound):
+        context = {"detail": exception.args[0], "first_page_url": exception.first_page_url}
+    return render(request, "404.html", context, status=404)
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
