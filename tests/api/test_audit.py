@@ -79,5 +79,5 @@ def test_a_refused_write_leaves_no_audit_event(north, api_for):
     start = head()
     m = north.institution.membership
     r = api.put(f"/agencies/north/memberships/{m.pk}/years/2026", {"aid_ratio": "1.5"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert new_events(start) == []

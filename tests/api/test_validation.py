@@ -16,12 +16,12 @@ def year_url(t):
 
 CASES = [
     # (role, method, path builder, body, expected status, field)
-    ("business_office", "put", year_url, {"rwada": "-1.00"}, 400, "rwada"),
-    ("business_office", "put", year_url, {"aid_ratio": "1.5"}, 400, "aid_ratio"),
-    ("business_office", "put", year_url, {"aid_ratio": "0.61505"}, 400, "aid_ratio"),
+    ("business_office", "put", year_url, {"rwada": "-1.00"}, 422, "rwada"),
+    ("business_office", "put", year_url, {"aid_ratio": "1.5"}, 422, "aid_ratio"),
+    ("business_office", "put", year_url, {"aid_ratio": "0.61505"}, 422, "aid_ratio"),
     ("business_office", "put", year_url, {"aid_ratio": 0.615}, 422, "aid_ratio"),
     ("business_office", "put", year_url, {"full_value": "lots"}, 422, "full_value"),
-    ("business_office", "put", year_url, {"enrollment": -3}, 400, "enrollment"),
+    ("business_office", "put", year_url, {"enrollment": -3}, 422, "enrollment"),
     ("business_office", "put", year_url, {"enrolment": 5}, 422, "enrolment"),
     ("business_office", "put",
      lambda t: f"/agencies/north/memberships/{t.institution.membership.pk}/years/1800",

@@ -82,7 +82,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_written(north):
     assert "kind 'castle'" in errors[1]
     assert "beds_code" in errors[2] and "12 digits" in errors[2]
     assert "Atlantis" in errors[3]
-    assert "rwada must be a number" in errors[4]
+    assert "rwada 'lots' is not a number" in errors[4]
     assert "repeats line 2" in errors[5]
     assert (Institution.objects.count(), AuditEvent.objects.count()) == before
     assert audit.verify() == []

@@ -3,12 +3,23 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
+from django.db.models import Model
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
-from edcoop.members.models import Institution, Membership, Supplier
+from edcoop.core.decimals import api_decimal, column
+from edcoop.core.inputs import NUL_MESSAGE, column_length, has_nul, moment_problem
+from edcoop.members.models import Institution, Membership, MembershipYear, Supplier
 
 # Decimals ---------------------------------------------------------------------------------
 
@@ -64,10 +75,55 @@ def plain(data: dict[str, Any]) -> dict[str, Any]:
     return {key: one(value) for key, value in data.items()}
 
 
-class In(Schema):
-    """Request bodies: a misspelt field is an error, not silently dropped."""
+def _declare_lengths(schema: dict[str, Any], cls: type) -> None:
+    """OpenAPI: each text field's maxLength, as ``In._at_the_door`` enforces it."""
+    for name, prop in schema.get("properties", {}).items():
+        length = cls.max_length(name)  # type: ignore[attr-defined]
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if length is not None and branch.get("type") == "string":
+                branch["maxLength"] = length
 
-    model_config = ConfigDict(extra="forbid")
+
+class In(Schema):
+    """Request bodies. A misspelt field is an error, not silently dropped, and every field
+    is refused (422, naming it) when it holds a NUL character, is a date outside the years
+    1900-2999, or is text longer than its column: ``columns`` names the models whose
+    same-named text columns bound the fields, ``lengths`` any other bound. Text is never
+    cut to fit."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_lengths)
+    columns: ClassVar[tuple[type[Model], ...]] = ()
+    lengths: ClassVar[dict[str, int]] = {}
+
+    @classmethod
+    def max_length(cls, name: str) -> int | None:
+        return cls.lengths.get(name) or column_length(cls.columns, name)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _at_the_door(cls, value: Any, info: ValidationInfo) -> Any:
+        if has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        problem = moment_problem(value)
+        if problem:
+            raise ValueError(problem)
+        length = cls.max_length(info.field_name or "")
+        if length is not None and isinstance(value, str) and len(value) > length:
+            raise ValueError(
+                f"is {len(value):,} characters long; at most {length} are kept, so it is "
+                "refused rather than cut"
+            )
+        return value
+
+
+def _null_is_empty(empty: Any) -> Any:
+    return BeforeValidator(lambda value: empty if value is None else value)
+
+
+# PATCH: an optional field sent as null is cleared, exactly like "" (or [] for a list).
+Clearable = Annotated[str | None, _null_is_empty("")]
+# PATCH: the default of a field that may be left out (and is then kept) but is never null.
+KEEP: Any = None
 
 
 class Error(Schema):
@@ -134,15 +190,19 @@ class InstitutionOut(Schema):
 
 
 class InstitutionPatch(In):
-    name: str | None = None
-    kind: Institution.Kind | None = None
-    state: str | None = None
-    county: str | None = None
-    city: str | None = None
-    nces_id: str | None = None
-    ipeds_id: str | None = None
-    beds_code: str | None = None
-    website: str | None = None
+    """Fields left out are kept; null clears an optional field; name, kind and state
+    cannot be null."""
+
+    columns = (Institution,)
+    name: str = KEEP
+    kind: Institution.Kind = KEEP
+    state: str = KEEP
+    county: Clearable = None
+    city: Clearable = None
+    nces_id: Clearable = None
+    ipeds_id: Clearable = None
+    beds_code: Clearable = None
+    website: Clearable = None
 
 
 class InstitutionRef(Schema):
@@ -203,16 +263,27 @@ class MembershipStatusIn(In):
     status: Membership.Status
 
 
+if TYPE_CHECKING:
+    Rwada = Decimal
+    AidRatio = Decimal
+    FullValue = Decimal
+else:
+    Rwada = api_decimal(column(MembershipYear, "rwada"), "1180.50")
+    AidRatio = api_decimal(column(MembershipYear, "aid_ratio", maximum=Decimal(1)), "0.6150")
+    FullValue = api_decimal(column(MembershipYear, "full_value"), "812345678.00")
+
+
 class YearIn(In):
     """The whole year's figures (PUT): a figure left out is recorded as unknown."""
 
-    enrollment: int | None = None
-    rwada: DecimalIn | None = None
-    aid_ratio: DecimalIn | None = None
-    full_value: DecimalIn | None = None
+    enrollment: int | None = Field(None, ge=0, le=2_147_483_647)
+    rwada: Rwada | None = None
+    aid_ratio: AidRatio | None = None
+    full_value: FullValue | None = None
 
 
 class ApplicationIn(In):
+    columns = (Institution, Membership)
     name: str
     kind: Institution.Kind
     state: str = Field(description="Two-letter code, e.g. NY.")
@@ -254,6 +325,7 @@ class SupplierOut(Schema):
 
 
 class SupplierIn(In):
+    columns = (Supplier,)
     legal_name: str
     tax_id: str = Field(description="EIN, e.g. 12-3456789. Never returned in clear.")
     dba: str = ""
@@ -265,14 +337,18 @@ class SupplierIn(In):
 
 
 class SupplierPatch(In):
-    legal_name: str | None = None
-    tax_id: str | None = None
-    dba: str | None = None
-    certifications: list[Supplier.Certification] | None = None
-    state: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
+    """Fields left out are kept; null clears an optional field; the legal name and tax ID
+    cannot be null."""
+
+    columns = (Supplier,)
+    legal_name: str = KEEP
+    tax_id: str = KEEP
+    dba: Clearable = None
+    certifications: Annotated[list[Supplier.Certification] | None, _null_is_empty([])] = None
+    state: Clearable = None
+    email: Clearable = None
+    phone: Clearable = None
+    website: Clearable = None
 
 
 class SupplierStatusIn(In):

@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from .audit import acting_as, actor_for_user
+from .inputs import NUL_MESSAGE
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -34,3 +36,41 @@ class AuditContextMiddleware:
             source = "admin"
         with acting_as(actor_for_user(request.user, source=source, ip=client_ip(request))):
             return self.get_response(request)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def refusal(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
+    """An error answered before any view runs: JSON for the API, a page for people."""
+    if is_api(request):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, "error.html", {"title": title, "detail": detail}, status=status)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address, a query parameter or a submitted form field is
+    refused before any view sees it: PostgreSQL cannot store or compare it, and no person
+    types it. (JSON bodies are checked field by field by the API's ``In`` schemas, form
+    fields also by ``core.inputs.CheckedInputsMixin``.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            return refusal(request, 404, "Page not found", "There is no page at this address.")
+        sources = [("query parameter", request.GET)]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            sources.append(("field", request.POST))
+        for kind, data in sources:
+            for name, values in data.lists():
+                if "\x00" in name or any("\x00" in v for v in values):
+                    shown = name.replace("\x00", "\\u0000")[:40]
+                    return refusal(request, 400, "Request refused",
+                                   f"The {kind} {shown!r} {NUL_MESSAGE}.")  # fmt: skip
+        return self.get_response(request)

@@ -8,12 +8,16 @@ ID's shape, a unique EIN, which status may follow which) live in ``services``, w
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .models import US_STATES, Institution, Membership, ServiceArea, Supplier
+from edcoop.core.decimals import BoundedDecimalField, column
+from edcoop.core.inputs import CheckedInputsMixin
+
+from .models import US_STATES, Institution, Membership, MembershipYear, ServiceArea, Supplier
 
 STATE_CHOICES = [("", "Choose a state"), *US_STATES]
 KIND_CHOICES = [("", "Choose a kind"), *Institution.Kind.choices]
@@ -34,8 +38,9 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
-class EdCoopForm(forms.Form):
-    """Base form. Render it with ``{% form_fields form %}`` (docs/ui.md), not ``{{ form }}``."""
+class EdCoopForm(CheckedInputsMixin, forms.Form):
+    """Base form. Render it with ``{% form_fields form %}`` (docs/ui.md), not ``{{ form }}``.
+    Every field refuses NUL characters and dates outside 1900-2999 (``core.inputs``)."""
 
     required_css_class = "required"
 
@@ -159,13 +164,15 @@ class YearForm(EdCoopForm):
         help_text="The year it ends: 2026 for July 2025 to June 2026.",
     )  # fmt: skip
     enrollment = forms.IntegerField(min_value=0, required=False)
-    rwada = forms.DecimalField(label="RWADA", min_value=0, decimal_places=2, required=False)
-    aid_ratio = forms.DecimalField(
-        label="Aid ratio", min_value=0, max_value=1, decimal_places=4, required=False,
-        help_text="Between 0 and 1, e.g. 0.6150.",
+    rwada = BoundedDecimalField(
+        label="RWADA", bounds=column(MembershipYear, "rwada"), required=False
+    )
+    aid_ratio = BoundedDecimalField(
+        label="Aid ratio", bounds=column(MembershipYear, "aid_ratio", maximum=Decimal(1)),
+        required=False, help_text="Between 0 and 1, e.g. 0.6150.",
     )  # fmt: skip
-    full_value = forms.DecimalField(
-        label="Full value ($)", min_value=0, decimal_places=2, required=False
+    full_value = BoundedDecimalField(
+        label="Full value ($)", bounds=column(MembershipYear, "full_value"), required=False
     )
 
 

@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Field
 
 from edcoop.core import audit
+from edcoop.core.decimals import DecimalInputError, column, parse_decimal
+from edcoop.core.inputs import NUL_MESSAGE, has_nul, moment_problem
 from edcoop.core.permissions import Action, require
 
 from .models import (
@@ -67,7 +69,11 @@ class _Row:
     year: dict[str, Any] | None
 
 
-DECIMAL_PLACES = {"rwada": 2, "aid_ratio": 4, "full_value": 2}
+YEAR_BOUNDS = {
+    "rwada": column(MembershipYear, "rwada"),
+    "aid_ratio": column(MembershipYear, "aid_ratio", maximum=Decimal(1)),
+    "full_value": column(MembershipYear, "full_value"),
+}
 
 
 def _decimal(value: str, name: str) -> Decimal | None:
@@ -75,20 +81,16 @@ def _decimal(value: str, name: str) -> Decimal | None:
     if value == "":
         return None
     try:
-        number = Decimal(value.replace(",", "").replace("$", ""))
-    except InvalidOperation:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"{name} must be a number of 0 or more, not {value!r}")
-    places = DECIMAL_PLACES[name]
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -places:
-        raise ValueError(f"{name} has more than {places} decimal places: {value!r}")
-    return number.quantize(Decimal(1).scaleb(-places))
+        return parse_decimal(value, YEAR_BOUNDS[name], people=True)
+    except DecimalInputError as exc:
+        raise ValueError(f"{name} {exc}") from None
 
 
 def _parse_row(line: int, raw: dict[str, str], areas: dict[str, ServiceArea]) -> _Row:
     row = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+    nul = [f"{k} {NUL_MESSAGE}" for k, v in row.items() if has_nul(v)]
+    if nul:
+        raise ValueError("; ".join(nul))
     problems: list[str] = []
     for name in REQUIRED:
         if not row[name]:
@@ -122,15 +124,19 @@ def _parse_row(line: int, raw: dict[str, str], areas: dict[str, ServiceArea]) ->
             joined_on = date.fromisoformat(row["joined_on"])
         except ValueError:
             problems.append(f"joined_on must be a date as YYYY-MM-DD, not {row['joined_on']!r}")
+        else:
+            if far := moment_problem(joined_on):
+                problems.append(f"joined_on {far}")
     year: dict[str, Any] | None = None
     if any(row[c] for c in YEAR_COLUMNS):
-        if not row["fiscal_year"].isdigit():
+        if not (row["fiscal_year"].isascii() and row["fiscal_year"].isdigit()):
             problems.append("fiscal_year (e.g. 2026) is required with enrollment or RWADA figures")
         else:
             year = {"fiscal_year": int(row["fiscal_year"])}
             if row["enrollment"]:
-                if row["enrollment"].replace(",", "").isdigit():
-                    year["enrollment"] = int(row["enrollment"].replace(",", ""))
+                digits = row["enrollment"].replace(",", "")
+                if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+                    year["enrollment"] = int(digits)
                 else:
                     problems.append(f"enrollment must be a whole number, not {row['enrollment']!r}")
             for name in ("rwada", "aid_ratio", "full_value"):

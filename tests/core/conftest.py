@@ -1,0 +1,3 @@
+"""Core's tests attack the door through the API too: reuse the API tests' clients."""
+
+from tests.api.conftest import anon, api_for, state  # noqa: F401 (fixtures)
