@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "edcoop.core.middleware.RequestSizeMiddleware",
     "edcoop.core.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -272,6 +273,20 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Request bodies (core.middleware.RequestSizeMiddleware answers 413 above these): form fields
+# and JSON 2.5 MB; file uploads from the pages (up to ten 10 MB attachments) 105 MB; a bid
+# response sent to the API with its attachments in base64 (a 10 MB file is 13.4 MB of
+# base64) 32 MB. Django's own ceiling is the largest of them.
+MB = 1024 * 1024
+EDCOOP_MAX_BODY_BYTES = int(os.environ.get("EDCOOP_MAX_BODY_BYTES", 5 * MB // 2))
+EDCOOP_MAX_UPLOAD_BYTES = int(os.environ.get("EDCOOP_MAX_UPLOAD_BYTES", 105 * MB))
+EDCOOP_LARGE_BODY_ROUTES = [
+    ("POST", r"/api/v1/agencies/[^/]+/solicitations/\d+/responses", 32 * MB),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    EDCOOP_MAX_BODY_BYTES, *(size for _, _, size in EDCOOP_LARGE_BODY_ROUTES)
+)
 
 # Background jobs: a queue on the same database, drained by `edcoop db_worker` (make demo
 # starts one). Tests run each job at once, in the test's own transaction.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -102,6 +102,11 @@ def install(api: NinjaAPI) -> None:
         errors = [_plain_error(e) for e in exc.errors]
         detail = " ".join(f"{e['field']}: {_sentence(e['msg'])}" for e in errors)
         return respond(request, {"detail": detail, "errors": errors}, 422)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # RequestSizeMiddleware answers first; this is the last line behind it.
+        return respond(request, {"detail": "The request body is too large."}, 413)
 
     @api.exception_handler(Exception)
     def crashed(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -73,4 +74,43 @@ class RefuseNulMiddleware:
                     shown = name.replace("\x00", "\\u0000")[:40]
                     return refusal(request, 400, "Request refused",
                                    f"The {kind} {shown!r} {NUL_MESSAGE}.")  # fmt: skip
+        return self.get_response(request)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+
+
+class RequestSizeMiddleware:
+    """Refuses a body larger than its route takes, with 413 and a message, before anything
+    reads it. Most routes take EDCOOP_MAX_BODY_BYTES (form fields and JSON); a file upload
+    (multipart) EDCOOP_MAX_UPLOAD_BYTES; the routes in EDCOOP_LARGE_BODY_ROUTES (a bid
+    response sent to the API with its attachments in base64) their own limit, up to
+    DATA_UPLOAD_MAX_MEMORY_SIZE, Django's own last line."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.routes = [
+            (method.upper(), re.compile(pattern), size)
+            for method, pattern, size in settings.EDCOOP_LARGE_BODY_ROUTES
+        ]
+
+    def limit(self, request: HttpRequest) -> int:
+        for method, pattern, size in self.routes:
+            if request.method == method and pattern.fullmatch(request.path):
+                return int(size)
+        if request.content_type == "multipart/form-data":
+            return int(settings.EDCOOP_MAX_UPLOAD_BYTES)
+        return int(settings.EDCOOP_MAX_BODY_BYTES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return refusal(request, 400, "Request refused", "The Content-Length is not a number.")
+        limit = self.limit(request)
+        if length > limit:
+            return refusal(request, 413, "Too much data",
+                           f"The request is {_mb(length)}; this address takes at most "
+                           f"{_mb(limit)}. Nothing was saved.")  # fmt: skip
         return self.get_response(request)
