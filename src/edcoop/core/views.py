@@ -230,13 +230,20 @@ def export_urls(request: HttpRequest) -> dict[str, str]:
     return urls
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes Excel, LibreOffice or Sheets read a cell as a formula: the four signs in their
+# ASCII and full-width forms (Excel folds U+FF1D to =), after any leading spaces or line breaks.
+_FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_LEADING = " \t\r\n\x0b\x0c\u00a0\u3000"
 
 
 def _cell(value: Any) -> Any:
-    """Defuse spreadsheet formulas: a cell a user typed must never run in Excel."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """Defuse spreadsheet formulas: a cell a user typed must never run in a spreadsheet.
+    A text cell that starts with a line break or tab, or whose first visible character is a
+    formula sign, is written with a leading apostrophe, which spreadsheets show as text."""
+    if isinstance(value, str) and value:
+        visible = value.lstrip(_LEADING)
+        if value[0] in "\t\r\n" or visible[:1] in _FORMULA_SIGNS:
+            return "'" + value
     return "" if value is None else value
 
 
