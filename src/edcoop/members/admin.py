@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from edcoop.core.admin import AuditedModelAdmin
@@ -56,13 +58,40 @@ class MembershipAdmin(AuditedModelAdmin):
     inlines = [MembershipYearInline]
 
 
+class SupplierAdminForm(forms.ModelForm):
+    """The tax ID can be entered (to add a supplier, or to correct one) but is never shown:
+    not in the field, not as its initial value, not in the page's source."""
+
+    tax_id = forms.CharField(
+        label="Tax ID (EIN)", required=False, max_length=10,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Never shown. Leave empty to keep the current one.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Supplier
+        fields = ["agency", "legal_name", "dba", "tax_id", "certifications", "status", "state",
+                  "email", "phone", "website"]  # fmt: skip
+
+    def clean_tax_id(self) -> str:
+        value = str(self.cleaned_data.get("tax_id") or "").strip()
+        if value:
+            return value
+        if self.instance.pk:
+            return str(self.instance.tax_id)
+        raise ValidationError("Enter the supplier's EIN, e.g. 12-3456789.")
+
+
 @admin.register(Supplier)
 class SupplierAdmin(AuditedModelAdmin):
+    form = SupplierAdminForm
     list_display = ["legal_name", "dba", "agency", "status", "masked_tax_id"]
     list_filter = ["agency", "status"]
+    # Never the tax ID: a search that finds a supplier by EIN would confirm a guessed EIN.
     search_fields = ["legal_name", "dba"]
+    readonly_fields = ["masked_tax_id"]
 
-    @admin.display(description="Tax ID")
+    @admin.display(description="Tax ID on file")
     def masked_tax_id(self, obj: Supplier) -> str:
         return obj.tax_id_masked
 
