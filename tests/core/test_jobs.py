@@ -53,3 +53,45 @@ def test_a_job_started_by_someone_without_permission_fails_cleanly(
     assert job.status == Job.Status.FAILED
     assert "may not" in job.error
     assert not Institution.objects.filter(name="A").exists()
+
+
+def test_a_job_page_follows_the_permission_of_what_it_is_about(north):
+    from django.test import Client
+
+    from edcoop.billing.jobs import BILLING_RUN
+    from edcoop.core.job_kinds import AUDIT_VERIFY
+
+    def start(kind, role):
+        return job_start(kind=kind, title=kind, user=north.users[role],
+                         agency_id=north.agency.pk, params={"period": "2025-11"})  # fmt: skip
+
+    jobs = {
+        INSTITUTION_IMPORT: start(INSTITUTION_IMPORT, "agency_admin"),
+        AUDIT_VERIFY: start(AUDIT_VERIFY, "auditor"),
+        BILLING_RUN: start(BILLING_RUN, "business_office"),
+    }
+    may_read = {
+        "agency_admin": {INSTITUTION_IMPORT, AUDIT_VERIFY, BILLING_RUN},
+        "auditor": {AUDIT_VERIFY, BILLING_RUN},
+        "business_office": {BILLING_RUN},
+        "procurement_officer": set(),
+        "evaluator": set(),
+        "member_admin": set(),
+        "supplier_rep": set(),
+    }
+    for role, readable in may_read.items():
+        client = Client()
+        client.force_login(north.users[role])
+        for kind, job in jobs.items():
+            for suffix in ("", "?format=json"):
+                r = client.get(f"/a/north/jobs/{job.pk}/{suffix}")
+                assert r.status_code == (200 if kind in readable else 404), (role, kind)
+
+
+def test_whoever_started_a_job_reads_it(north):
+    from django.test import Client
+
+    job = _start(north, "name,kind,state\n", role="auditor")  # refused when it runs
+    client = Client()
+    client.force_login(north.users["auditor"])
+    assert client.get(f"/a/north/jobs/{job.pk}/").status_code == 200

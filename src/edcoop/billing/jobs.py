@@ -6,13 +6,14 @@ from typing import Any
 
 from edcoop.core.jobs import Progress, job_kind
 from edcoop.core.models import Job
+from edcoop.core.permissions import Action
 from edcoop.members.models import Agency
 from edcoop.services.fiscal import parse_period
 
 BILLING_RUN = "billing_run"
 
 
-@job_kind(BILLING_RUN)
+@job_kind(BILLING_RUN, reads=Action.BILLING_VIEW)
 def run_billing(job: Job, progress: Progress) -> dict[str, Any]:
     from .runs import billing_run_compute
 

@@ -11,7 +11,7 @@ from .models import Job
 AUDIT_VERIFY = "audit_verify"
 
 
-@job_kind(AUDIT_VERIFY)
+@job_kind(AUDIT_VERIFY, reads=permissions.Action.AUDIT_VIEW)
 def run_audit_verify(job: Job, progress: Progress) -> dict[str, Any]:
     """The shared chain, then this agency's records only: its auditor learns its own counts
     and problems and the chain's, never another agency's. ``params["checkpoint"]`` (an

@@ -1,6 +1,8 @@
 """Background jobs: start one, report progress from inside it, read how it went.
 
-A job kind is a plain function ``run(job, progress) -> dict`` registered with ``@job_kind``;
+A job kind is a plain function ``run(job, progress) -> dict`` registered with
+``@job_kind(name, reads=Action.X)``: ``reads`` is the action that lets agency staff read
+the job's page (everyone else sees only the jobs they started);
 ``job_start`` records the Job and enqueues it on the task queue after the transaction
 commits. The function runs as the user who started it, so permission checks and the audit
 trail see that user, and reports progress with ``progress(done, total)``.
@@ -21,11 +23,13 @@ from django_tasks import task
 
 from . import audit
 from .models import Job
+from .permissions import Action
 
 Progress = Callable[[int, int], None]
 JobFunction = Callable[[Job, Progress], dict[str, Any]]
 
 _KINDS: dict[str, JobFunction] = {}
+_READS: dict[str, Action] = {}
 logger = logging.getLogger("edcoop.jobs")
 
 
@@ -37,12 +41,21 @@ class JobFailed(Exception):
         self.details = details or []
 
 
-def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
+def job_kind(name: str, *, reads: Action) -> Callable[[JobFunction], JobFunction]:
+    """Register a job kind; ``reads`` is the action whose holders (agency-wide) may read any
+    job of this kind, e.g. ``Action.AUDIT_VIEW`` for verifying the audit trail."""
+
     def register(function: JobFunction) -> JobFunction:
         _KINDS[name] = function
+        _READS[name] = reads
         return function
 
     return register
+
+
+def readers() -> dict[str, Action]:
+    """Each job kind and the action that reads it."""
+    return dict(_READS)
 
 
 def job_start(

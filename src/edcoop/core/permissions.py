@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 if TYPE_CHECKING:
@@ -252,13 +252,16 @@ def suppliers_for(user: Any, agency: Agency) -> QuerySet[Supplier]:
 
 
 def jobs_for(user: Any, agency: Agency) -> QuerySet[Job]:
-    """Background jobs: agency staff see the agency's; anyone else only those they started."""
+    """Background jobs: those the user started, and those of a kind whose reading action
+    (``job_kind(..., reads=...)``) the user holds agency-wide."""
+    from edcoop.core.jobs import readers
     from edcoop.core.models import Job
 
     qs = Job.objects.filter(agency_id=agency.pk)
-    if can(user, Action.AGENCY_CONSOLE, agency):
-        return qs
-    return qs.filter(created_by=user) if user.is_authenticated else qs.none()
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    kinds = [kind for kind, action in readers().items() if can(user, action, agency)]
+    return qs.filter(Q(kind__in=kinds) | Q(created_by=user))
 
 
 def solicitations_for(user: Any, agency: Agency) -> QuerySet[Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from edcoop.core.jobs import JobFailed, Progress, job_kind
 from edcoop.core.models import Job
+from edcoop.core.permissions import Action
 
 from .importers import ImportFailed, import_institutions
 from .models import Agency
@@ -13,7 +14,7 @@ from .models import Agency
 INSTITUTION_IMPORT = "institution_import"
 
 
-@job_kind(INSTITUTION_IMPORT)
+@job_kind(INSTITUTION_IMPORT, reads=Action.INSTITUTION_IMPORT)
 def run_institution_import(job: Job, progress: Progress) -> dict[str, Any]:
     agency = Agency.objects.get(pk=job.agency_id or 0)
     user = job.created_by
