@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "edcoop.core.middleware.AuditContextMiddleware",
+    "edcoop.core.ratelimits.AnonymousApiWriteLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -180,13 +181,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Login throttling: five failures for one username from one address lock it for 15 minutes.
+# Sign-in throttling (core.signin): five failures for one username from one address pause
+# it from that address for 15 minutes (never from another address); 30 failures from one
+# address across usernames pause that address. Addresses as core.middleware.client_ip
+# sees them, behind a proxy too.
 AXES_FAILURE_LIMIT = int(os.environ.get("EDCOOP_LOGIN_FAILURE_LIMIT", "5"))
+EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
+)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_HANDLER = "edcoop.core.signin.SignInHandler"
+AXES_CLIENT_IP_CALLABLE = "edcoop.core.middleware.client_ip"
+
+# Rate limits per client address on what anyone may send unsigned (core.ratelimits), e.g.
+# "20/h" = 20 an hour, "10/5m" = 10 per 5 minutes. Counted in the database cache, which every
+# worker process shares; its increments are not atomic, so a burst of simultaneous requests
+# may pass a few over the limit.
+EDCOOP_RATE_PUBLIC_FORMS = os.environ.get("EDCOOP_RATE_PUBLIC_FORMS", "20/h")
+EDCOOP_RATE_SIGN_IN = os.environ.get("EDCOOP_RATE_SIGN_IN", "60/15m")
+EDCOOP_RATE_PASSWORD_RESET = os.environ.get("EDCOOP_RATE_PASSWORD_RESET", "10/h")
+EDCOOP_RATE_API_ANONYMOUS = os.environ.get("EDCOOP_RATE_API_ANONYMOUS", "30/h")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "edcoop_cache",
+    },
+}
+RATELIMIT_USE_CACHE = "shared"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

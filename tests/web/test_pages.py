@@ -89,7 +89,7 @@ def test_wrong_password_five_times_locks_the_account(north: Any) -> None:
         "/accounts/login/", {"username": "north-auditor", "password": "wrong password"}
     )
     assert response.status_code == 429
-    assert b"locked for 15 minutes" in response.content
+    assert b"paused for 15 minutes" in response.content
     # Even the right password is refused while locked.
     response = client.post(
         "/accounts/login/", {"username": "north-auditor", "password": PASSWORD_FOR_TESTS}

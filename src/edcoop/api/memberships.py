@@ -21,6 +21,7 @@ from .schemas import (
     MembershipOut,
     MembershipStatusIn,
     MembershipYearOut,
+    ReceivedOut,
     YearIn,
     plain,
 )
@@ -122,20 +123,36 @@ def membership_year_set(
     )
 
 
+APPLICATION_RECEIVED = (
+    "Thank you: the agency reviews every application and e-mails its contact person."
+)
+
+
 @router.post(
     "/agencies/{slug}/applications",
-    response={201: ApplicationOut},
+    response={201: ApplicationOut, 202: ReceivedOut},
     auth=auth.OPTIONAL,
     tags=["public"],
 )
 def membership_apply(
     request: HttpRequest, slug: str, payload: ApplicationIn
-) -> Status[ApplicationOut]:
+) -> Status[ApplicationOut | ReceivedOut]:
     """An institution applies for membership: no cost, no minimum purchase. No credentials
-    needed; the agency approves or declines."""
+    needed; the agency approves or declines. The public gets 202 and the same answer
+    whether or not the institution is already on the agency's books (its contact is told
+    by e-mail); staff who list members get 201 with the new records, or 400."""
     agency = lookups.public_agency(request, slug)
+    staff = permissions.can(lookups.caller(request), Action.MEMBERSHIP_LIST, agency)
     application = services.Application(**plain(payload.dict()))
-    membership = services.membership_apply(agency=agency, application=application)
+    try:
+        membership = services.membership_apply(agency=agency, application=application)
+    except services.AlreadyRegistered as e:
+        if staff:
+            raise
+        services.tell_already_registered(e)
+        return Status(202, ReceivedOut(detail=APPLICATION_RECEIVED))
+    if not staff:
+        return Status(202, ReceivedOut(detail=APPLICATION_RECEIVED))
     out = ApplicationOut(
         membership_id=membership.pk,
         institution_id=membership.institution_id,

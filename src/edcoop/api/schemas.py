@@ -306,6 +306,14 @@ class ApplicationOut(Schema):
     status: str
 
 
+class ReceivedOut(Schema):
+    """The public's answer to an application or a registration, new or not: a public form
+    never says who is already registered (their contact is told by e-mail instead)."""
+
+    status: str = "received"
+    detail: str
+
+
 # Suppliers --------------------------------------------------------------------------------
 
 

@@ -10,7 +10,14 @@ from edcoop.members.models import Supplier
 
 from . import auth, lookups
 from .pagination import Pages
-from .schemas import SupplierIn, SupplierOut, SupplierPatch, SupplierStatusIn, plain
+from .schemas import (
+    ReceivedOut,
+    SupplierIn,
+    SupplierOut,
+    SupplierPatch,
+    SupplierStatusIn,
+    plain,
+)
 
 router = Router(tags=["suppliers"])
 
@@ -47,23 +54,37 @@ def supplier_detail(request: HttpRequest, slug: str, supplier_id: int) -> Suppli
     return _supplier(request, slug, supplier_id)
 
 
+REGISTRATION_RECEIVED = (
+    "Thank you: the agency reviews every registration and writes to the e-mail address given."
+)
+
+
 @router.post(
-    "/agencies/{slug}/suppliers", response={201: SupplierOut}, auth=auth.OPTIONAL,
-    tags=["suppliers", "public"],
+    "/agencies/{slug}/suppliers", response={201: SupplierOut, 202: ReceivedOut},
+    auth=auth.OPTIONAL, tags=["suppliers", "public"],
 )  # fmt: skip
 def supplier_register(
     request: HttpRequest, slug: str, payload: SupplierIn
-) -> Status[Supplier]:
+) -> Status[Supplier | ReceivedOut]:
     """A supplier registers with the agency (applicant until approved). Anonymous callers
-    register themselves; a signed-in caller registers on the agency's behalf, which needs
-    the right to edit suppliers."""
+    register themselves and get 202, the same answer whether or not the tax ID is already
+    registered (the registered supplier is told by e-mail); a signed-in caller registers on
+    the agency's behalf, which needs the right to edit suppliers, and gets 201 or 400."""
     agency = lookups.public_agency(request, slug)
     user = lookups.caller(request)
-    supplier = services.supplier_register(
-        agency=agency,
-        user=user if user.is_authenticated else None,
-        **plain(payload.dict()),
-    )
+    try:
+        supplier = services.supplier_register(
+            agency=agency,
+            user=user if user.is_authenticated else None,
+            **plain(payload.dict()),
+        )
+    except services.AlreadyRegistered as e:
+        if user.is_authenticated:
+            raise
+        services.tell_already_registered(e)
+        return Status(202, ReceivedOut(detail=REGISTRATION_RECEIVED))
+    if not user.is_authenticated:
+        return Status(202, ReceivedOut(detail=REGISTRATION_RECEIVED))
     return Status(201, supplier)
 
 

@@ -61,6 +61,38 @@ def _apply(
     return audit.diff(before, audit.snapshot(obj, names))
 
 
+class AlreadyRegistered(ValidationError):
+    """The institution or supplier is already on the agency's books. Staff get the message;
+    the public gets the same neutral answer as for a new registration, and the record's own
+    contact is told by e-mail (:func:`tell_already_registered`), so a public form never
+    reveals who is registered."""
+
+    def __init__(self, message: dict[str, str], *, record: Membership | Supplier) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+def tell_already_registered(exc: AlreadyRegistered) -> None:
+    """E-mail the existing record's contact that someone tried to register it again
+    (after the current transaction commits; nothing else is written)."""
+    record = exc.record
+    agency = record.agency
+    if isinstance(record, Supplier):
+        to, what = record.email, f"{record.legal_name} (tax ID {record.tax_id_masked})"
+    else:
+        to, what = record.contact_email, record.institution.name
+    if not to:
+        return
+    body = (
+        f"Someone asked to register {what} with {agency.name} through its public form. "
+        f"It is already registered, so nothing was changed.\n\nIf this was you, sign in "
+        f"at {settings.EDCOOP_BASE_URL}/ or write to {agency.email or agency.name}. "
+        "If it was not you, you need not do anything."
+    )
+    subject = f"{agency.name}: already registered"
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to], fail_silently=False))
+
+
 def agency_today(agency: Agency) -> Any:
     return timezone.now().astimezone(agency.zone).date()
 
@@ -108,8 +140,9 @@ def membership_apply(*, agency: Agency, application: Application) -> Membership:
     )
     existing = match_institution(agency, audit.snapshot(institution, INSTITUTION_FIELDS))
     if existing is not None and hasattr(existing, "membership"):
-        raise ValidationError(
-            {"name": f"{existing.name} already has a membership record with {agency}."}
+        raise AlreadyRegistered(
+            {"name": f"{existing.name} already has a membership record with {agency}."},
+            record=existing.membership,
         )
     _save_validated(institution)
     membership = Membership(
@@ -375,6 +408,13 @@ def supplier_register(*, agency: Agency, user: Any = None, **fields: Any) -> Sup
         raise ValidationError({name: "Unknown field." for name in unknown})
     if user is not None and user.is_authenticated:
         require(user, Action.SUPPLIER_EDIT, agency)
+    tax_id = str(fields.get("tax_id") or "").strip()
+    existing = Supplier.objects.filter(agency=agency, tax_id=tax_id).first() if tax_id else None
+    if existing is not None:
+        raise AlreadyRegistered(
+            {"tax_id": f"A supplier with this tax ID is already registered with {agency}."},
+            record=existing,
+        )
     supplier = Supplier(agency=agency, status=Supplier.Status.APPLICANT, **fields)
     _save_validated(supplier)
     audit.record_create("supplier.register", supplier)

@@ -1,0 +1,19 @@
+"""The database cache table the rate limits count in (settings.CACHES["shared"]), so every
+installation has it after `edcoop migrate`, without a separate `createcachetable` step."""
+
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", "shared", database=schema_editor.connection.alias, verbosity=0)
+
+
+def drop_cache_table(apps, schema_editor):
+    schema_editor.execute("DROP TABLE IF EXISTS edcoop_cache")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0003_jobs")]
+
+    operations = [migrations.RunPython(create_cache_table, drop_cache_table)]
