@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint check e2e screenshots clean
+.PHONY: demo test lint check e2e screenshots schemathesis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: lint
 
 e2e: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/e2e
+
+# The generated API run at full depth (make test runs it with 4 examples per operation).
+schemathesis: $(VENV)/.installed-dev
+	EDCOOP_SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest tests/api/test_schemathesis.py -p no:cacheprovider -q
 
 screenshots: $(VENV)/.installed-dev
 	EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q

@@ -107,3 +107,39 @@ def test_unknown_api_paths_are_json_404(db):
     r = Client().get("/api/v1/no/such/thing")
     assert r.status_code == 404
     assert r.json() == {"detail": "Not found."}
+
+
+PUBLIC = {
+    ("get", "/api/v1/agencies"), ("get", "/api/v1/agencies/{slug}"),
+    ("post", "/api/v1/agencies/{slug}/applications"), ("post", "/api/v1/agencies/{slug}/suppliers"),
+    ("get", S), ("get", S + "/{sid}"), ("get", S + "/{sid}/tabulation"),
+    ("get", S + "/{sid}/ocds"),
+}  # fmt: skip
+
+
+def test_every_operation_lists_its_error_answers_and_their_shape(db):
+    doc = Client().get("/api/v1/openapi.json").json()
+    error = doc["components"]["schemas"]["Error"]
+    assert error["required"] == ["detail"] and "errors" in error["properties"]
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            expected = {"400", "401", "403", "404", "422"}
+            if method != "get":
+                expected |= {"413", "429"}
+            assert expected <= codes, (method, path, codes)
+            for code in expected:
+                ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/Error"
+    submit = doc["paths"][S + "/{sid}/responses"]["post"]["responses"]
+    assert "409" in submit
+
+
+def test_public_operations_do_not_claim_to_need_authentication(db):
+    doc = Client().get("/api/v1/openapi.json").json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            public = (method, path) in PUBLIC
+            assert op.get("x-public", False) == public, (method, path)
+            assert ({} in op["security"]) == public, (method, path)
+            assert op["security"][-1] or public  # token and session otherwise

@@ -127,7 +127,10 @@ KEEP: Any = None
 
 
 class Error(Schema):
+    """Every error answer (the OpenAPI document spells out ``errors``: api.openapi)."""
+
     detail: str
+    errors: Any = None
 
 
 # Agencies ---------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
+from ninja.openapi.schema import OpenAPISchema
 
 from . import agencies, auth, errors, institutions, memberships, suppliers
+from .openapi import EdCoopOpenAPISchema
 
 
 def _json_405(view: Any) -> Any:
@@ -36,6 +38,14 @@ def _json_405(view: Any) -> Any:
 
 
 class EdCoopAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Every operation's error answers and whether it is public (api.openapi)."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return EdCoopOpenAPISchema(self, path_prefix)
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns = super()._get_urls()
         for pattern in patterns:
@@ -50,7 +60,8 @@ api = EdCoopAPI(
     description=(
         "The JSON API of an EdCoop installation. Authenticate with "
         "`Authorization: Bearer <token>` (tokens: `edcoop token create`) or the browser "
-        "session. Decimals are strings. Errors are `{\"detail\": ...}`. See docs/api.md."
+        "session. Decimals are strings. Errors are `{\"detail\": ..., \"errors\": ...}` "
+        "with the statuses each operation lists. See docs/api.md."
     ),
     urls_namespace="api",
     auth=auth.REQUIRED,

@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from edcoop.api import auth, lookups
-from edcoop.api.schemas import DecimalIn, In, Money
+from edcoop.api.schemas import DecimalIn, Error, In, Money
 from edcoop.core import permissions
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Supplier
@@ -435,7 +435,8 @@ def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict
     return {**_envelope(r), "sha256": r.content_sha256, "content": content}
 
 
-@router.post("/agencies/{slug}/solicitations/{sid}/responses", response={201: ReceiptOut})
+@router.post("/agencies/{slug}/solicitations/{sid}/responses",
+             response={201: ReceiptOut, 409: Error})  # fmt: skip
 def response_submit(request: HttpRequest, slug: str, sid: int, payload: ResponseIn) -> Any:
     """Submit (or revise) a sealed response. Send an ``idempotency_key`` (or the
     ``Idempotency-Key`` header) so a retried request creates one response, not two: the same

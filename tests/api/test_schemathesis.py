@@ -1,0 +1,67 @@
+"""schemathesis generates requests for every operation of the OpenAPI document and sends
+each one as every demo role (and as nobody), failing on any 5xx, any status the document
+does not list for the operation, and any answer that does not match its declared schema.
+
+Bounded for CI: EDCOOP_SCHEMATHESIS_EXAMPLES examples per operation (default 4, each sent
+as ten callers); `make schemathesis` runs 100. The run time is recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from tests.procurement.conftest import Clock, approve, build_bid
+
+from edcoop.api import services as token_services
+from edcoop.members.models import Role
+
+EXAMPLES = int(os.environ.get("EDCOOP_SCHEMATHESIS_EXAMPLES", "4"))
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
+
+# Operations broken in another engineer's area, each with what it answers; remove the entry
+# when the fix lands (the run then covers the operation again).
+KNOWN_BROKEN = {
+    # Shadowed by GET .../responses/{rid}: answers 405 (issue 8; the procurement branch).
+    ("POST", "/api/v1/agencies/{slug}/solicitations/{sid}/responses/withdraw"),
+}
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+for _method, _path in KNOWN_BROKEN:
+    schema = schema.exclude(method=_method, path=_path)
+
+pytestmark = pytest.mark.schemathesis
+
+
+@pytest.fixture
+def tokens(north, nation, settings, monkeypatch):
+    """A bearer token for each demo role in agency north, and none (anonymous); north has a
+    published solicitation to find."""
+    settings.EDCOOP_RATE_API_ANONYMOUS = "1000000/h"  # measure the API, not the limiter
+    Clock(monkeypatch)
+    approve(north, north.supplier)
+    build_bid(north)
+    out: dict[str, dict[str, str]] = {"anonymous": {}}
+    for role in Role:
+        _, secret = token_services.token_create(user=north.users[role.value], name="st")
+        out[role.value] = {"Authorization": f"Bearer {secret}"}
+    return out
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+def test_every_operation_answers_only_what_it_documents(case, tokens):
+    if "slug" in (case.path_parameters or {}) and case.path_parameters["slug"][:1] != "n":
+        case.path_parameters["slug"] = "north"  # reach real records, not only 404s
+    for headers in tokens.values():
+        case.call_and_validate(headers=headers, checks=CHECKS)
