@@ -256,3 +256,10 @@ def test_the_import_refuses_nul_unicode_digits_and_far_dates(north):
     assert "fiscal_year (e.g. 2026) is required" in errors[2]
     assert "rwada '١٢' is not a number" in errors[3]
     assert not Institution.objects.filter(name="Ok CSD").exists()
+
+
+def test_solicitation_text_is_bounded_by_its_columns(north, api_for):
+    r = api_for(north.users["procurement_officer"]).post(
+        "/agencies/north/solicitations", {"number": "N" * 41, "title": "T"}
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "number"

@@ -34,7 +34,7 @@ from . import (
     sealing,
     selectors,
 )
-from .models import Lot, Response, Solicitation
+from .models import Addendum, LineItem, Lot, Question, Response, Solicitation, StatusChange
 
 router = Router(tags=["procurement"])
 
@@ -105,6 +105,7 @@ class SolicitationDetail(SolicitationOut):
 
 
 class SolicitationIn(In):
+    columns = (Solicitation,)
     number: str
     title: str
     kind: Solicitation.Kind = Solicitation.Kind.IFB
@@ -122,11 +123,13 @@ class SolicitationIn(In):
 
 
 class LotIn(In):
+    columns = (Lot,)
     title: str
     award_basis: Lot.AwardBasis = Lot.AwardBasis.PER_ITEM
 
 
 class ItemIn(In):
+    columns = (LineItem,)
     lot_id: int
     number: str
     description: str
@@ -136,22 +139,26 @@ class ItemIn(In):
 
 
 class AddendumIn(In):
+    columns = (Addendum,)
     title: str
     body: str
     new_responses_due_at: datetime | None = None
 
 
 class StatusIn(In):
+    columns = (StatusChange,)
     status: str = Field(description="under_evaluation, awarded or cancelled")
     note: str = ""
 
 
 class QuestionIn(In):
+    columns = (Question,)
     supplier_id: int
     text: str
 
 
 class AnswerIn(In):
+    columns = (Question,)
     public_text: str = ""
     answer: str
 
