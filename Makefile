@@ -43,7 +43,7 @@ e2e: $(VENV)/.installed-dev
 
 # The generated API run at full depth (make test runs it with 4 examples per operation).
 schemathesis: $(VENV)/.installed-dev
-	EDCOOP_SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest tests/api/test_schemathesis.py -p no:cacheprovider -q
+	EDCOOP_SCHEMATHESIS_FULL=1 EDCOOP_SCHEMATHESIS_EXAMPLES=100 $(BIN)/python -m pytest tests/api/test_schemathesis.py -p no:cacheprovider -q
 
 screenshots: $(VENV)/.installed-dev
 	EDCOOP_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q
