@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from tests.procurement.conftest import Clock, approve, build_bid
@@ -49,7 +51,18 @@ pytestmark = pytest.mark.schemathesis
 
 
 @pytest.fixture
-def tokens(north, nation, settings, monkeypatch):
+def test_db_connection():
+    """Keep the test's database connection across the WSGI calls (as Django's test client
+    does): closing it at the end of a request would end the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(north, nation, settings, monkeypatch, test_db_connection):
     """A bearer token for each demo role in agency north, and none (anonymous); north has a
     published solicitation to find."""
     settings.EDCOOP_RATE_API_ANONYMOUS = "1000000/h"  # measure the API, not the limiter
