@@ -113,7 +113,7 @@ PUBLIC = {
     ("get", "/api/v1/agencies"), ("get", "/api/v1/agencies/{slug}"),
     ("post", "/api/v1/agencies/{slug}/applications"), ("post", "/api/v1/agencies/{slug}/suppliers"),
     ("get", S), ("get", S + "/{sid}"), ("get", S + "/{sid}/tabulation"),
-    ("get", S + "/{sid}/ocds"),
+    ("get", S + "/{sid}/ocds"), ("get", "/api/v1/ocds/releases"),
 }  # fmt: skip
 
 

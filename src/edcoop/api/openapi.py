@@ -62,7 +62,9 @@ PUBLIC_NOTE = "**Public**: no credentials needed (a caller who sends them acts a
 
 
 def is_public(operation: Operation) -> bool:
-    return any(isinstance(cb, Anonymous) for cb in operation.auth_callbacks or [])
+    """No credentials needed: no auth at all (``auth=None``), or anonymous allowed."""
+    callbacks = operation.auth_callbacks or []
+    return not callbacks or any(isinstance(cb, Anonymous) for cb in callbacks)
 
 
 def error_codes(operation: Operation) -> list[int]:

@@ -14,6 +14,6 @@ def drop_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_jobs")]
+    dependencies = [("core", "0004_audit_keyed_hashes")]
 
     operations = [migrations.RunPython(create_cache_table, drop_cache_table)]
