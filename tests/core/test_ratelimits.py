@@ -118,3 +118,18 @@ def test_staff_still_get_the_precise_answer(north, api_for):
     officer = api_for(north.users["procurement_officer"])
     r = officer.post("/agencies/north/suppliers", {**SUPPLIER, "tax_id": north.supplier.tax_id})
     assert r.status_code == 400 and r.json()["errors"]["tax_id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_creates_the_table_the_limits_count_in():
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("edcoop.core.migrations.0005_shared_cache_table")
+    with connection.schema_editor() as editor:
+        migration.drop_cache_table(None, editor)
+    assert "edcoop_cache" not in connection.introspection.table_names()
+    with connection.schema_editor() as editor:
+        migration.create_cache_table(None, editor)
+    assert "edcoop_cache" in connection.introspection.table_names()

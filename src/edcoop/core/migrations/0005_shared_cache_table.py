@@ -6,7 +6,8 @@ from django.db import migrations
 
 
 def create_cache_table(apps, schema_editor):
-    call_command("createcachetable", "shared", database=schema_editor.connection.alias, verbosity=0)
+    # No table names: createcachetable creates the table of every database cache in CACHES.
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 
 def drop_cache_table(apps, schema_editor):
