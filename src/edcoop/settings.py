@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "edcoop.billing",
     "edcoop.procurement",
     "edcoop.governance",
+    "edcoop.contracts",
 ]
 
 MIDDLEWARE = [

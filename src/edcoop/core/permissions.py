@@ -61,6 +61,17 @@ class Action(StrEnum):
     STUDY_VIEW = "study.view"  # savings studies, drafts included (published ones are public)
     STUDY_EDIT = "study.edit"  # create, fill in, publish savings studies
     PUBLIC_DOCUMENT_POST = "public_document.post"  # post budgets, audits, minutes publicly
+    # Contracts and purchasing (edcoop.contracts)
+    CONTRACT_VIEW = "contract.view"  # the contract catalogue (members: to buy; suppliers: own)
+    CONTRACT_EDIT = "contract.edit"  # contracts, price lists, renewals, documents, eligibility
+    CONTRACT_ADOPT = "contract.adopt"  # a member joins a contract that requires adoption
+    ORDER_VIEW = "order.view"  # purchase orders (members: their own)
+    ORDER_CREATE = "order.create"  # draft, send, receive and cancel purchase orders
+    ORDER_APPROVE = "order.approve"  # approve orders above the agency's threshold
+    SALES_REPORT_VIEW = "sales_report.view"  # quarterly sales reports, fee invoices
+    SALES_REPORT_FILE = "sales_report.file"  # a supplier's quarterly report
+    PATRONAGE_VIEW = "patronage.view"  # patronage allocations (members: their own)
+    PATRONAGE_RUN = "patronage.run"  # the year-end patronage distribution
 
 
 A = Action
@@ -130,6 +141,25 @@ _GOVERNANCE: dict[str, set[Action]] = {
     "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW},
 }
 for _role, _actions in _GOVERNANCE.items():
+    MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
+
+# Contracts and purchasing: the procurement officer keeps the portfolio; the business office
+# reads sales reports, invoices fees and runs patronage; members' buyers order, their finance
+# officer approves above the threshold; a supplier's representative files its own reports.
+_CONTRACTS: dict[str, set[Action]] = {
+    "procurement_officer": {A.CONTRACT_VIEW, A.CONTRACT_EDIT, A.ORDER_VIEW,
+                            A.SALES_REPORT_VIEW},
+    "business_office": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.SALES_REPORT_VIEW,
+                        A.SALES_REPORT_FILE, A.PATRONAGE_VIEW, A.PATRONAGE_RUN},
+    "evaluator": {A.CONTRACT_VIEW},
+    "auditor": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.SALES_REPORT_VIEW, A.PATRONAGE_VIEW},
+    "member_admin": {A.CONTRACT_VIEW, A.CONTRACT_ADOPT, A.ORDER_VIEW, A.ORDER_CREATE,
+                     A.PATRONAGE_VIEW},
+    "member_buyer": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.ORDER_CREATE},
+    "member_finance": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.ORDER_APPROVE, A.PATRONAGE_VIEW},
+    "supplier_rep": {A.CONTRACT_VIEW, A.SALES_REPORT_VIEW, A.SALES_REPORT_FILE},
+}  # fmt: skip
+for _role, _actions in _CONTRACTS.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 
 _CACHE_ATTR = "_edcoop_role_cache"
@@ -319,6 +349,34 @@ def service_records_for(user: Any, agency: Agency, model: type[M]) -> QuerySet[M
 
 
 M = TypeVar("M", bound=Model)
+
+
+def contracts_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """Contracts: the whole portfolio for agency staff and members (the catalogue; whether a
+    member may buy is eligibility's question); a supplier's representative sees its own."""
+    from edcoop.contracts.models import Contract
+
+    qs = Contract.objects.filter(agency=agency)
+    if can(user, Action.CONTRACT_VIEW, agency):
+        return qs
+    scoped = [ra for ra in assignments(user, agency)
+              if Action.CONTRACT_VIEW in MATRIX.get(ra.role, ())]  # fmt: skip
+    if any(ra.institution_id for ra in scoped):
+        return qs
+    return qs.filter(supplier_id__in=[ra.supplier_id for ra in scoped if ra.supplier_id])
+
+
+def member_scope(user: Any, agency: Agency, action: Action) -> list[int] | None:
+    """None when ``action`` is held agency-wide; else the institutions it is held for."""
+    return _billing_scope(user, agency, action)
+
+
+def supplier_scope(user: Any, agency: Agency, action: Action) -> list[int] | None:
+    """None when ``action`` is held agency-wide; else the suppliers it is held for."""
+    if can(user, action, agency):
+        return None
+    return [ra.supplier_id for ra in assignments(user, agency)
+            if ra.supplier_id and action in MATRIX.get(ra.role, ())]  # fmt: skip
 
 
 def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:

@@ -1,0 +1,546 @@
+"""The contract portfolio, members' purchase orders under it, suppliers' quarterly sales
+reports with the admin fee invoiced on them, and the year-end patronage distribution."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from edcoop.members.models import Agency, Institution, ServiceArea, Supplier
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's last day (Feb 29 -> Feb 28)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    first = date(year, month0 + 1, 1)
+    following = date(year + (month0 + 1) // 12, (month0 + 1) % 12 + 1, 1)
+    return first.replace(day=min(day.day, (following - first).days))
+
+
+_PCT_RANGE = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+class ContractSettings(models.Model):
+    """One agency's facts for contracts and purchasing (defaults are the issue's)."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, related_name="contract_settings"
+    )
+    expiring_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MaxValueValidator(730)],
+        help_text="A contract ending within this many days shows as expiring.",
+    )
+    report_due_days = models.PositiveSmallIntegerField(
+        default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days after a quarter ends that suppliers' sales reports are due.",
+    )
+    approval_threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("5000.00"),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Purchase orders above this total need the member's finance approval.",
+    )
+    patronage_cash_share = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        default=Decimal("20"),
+        validators=_PCT_RANGE,
+        help_text="Percent of each member's patronage paid in cash; the rest is equity.",
+    )
+    patronage_minimum_check = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Cash shares under this amount are withheld (credited as equity).",
+    )
+
+    class Meta:
+        verbose_name_plural = "contract settings"
+
+    def __str__(self) -> str:
+        return f"Contract settings of {self.agency}"
+
+    @classmethod
+    def of(cls, agency: Agency) -> ContractSettings:
+        found = cls.objects.filter(agency=agency).first()
+        return found if found is not None else cls(agency=agency)
+
+
+class Contract(models.Model):
+    class Source(models.TextChoices):
+        AWARD = "award", "Awarded through EdCoop"
+        EXTERNAL = "external", "Awarded by another lead agency"
+
+    class Scope(models.TextChoices):
+        SERVICE_AREA = "service_area", "Members in the agency's service area"
+        NATIONAL = "national", "Members anywhere (national)"
+
+    class Pricing(models.TextChoices):
+        ITEMS = "items", "Price list of items"
+        DISCOUNT = "discount", "Discount off the supplier's catalogue by category"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contracts")
+    number = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="contracts")
+    category = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=5000)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EXTERNAL)
+    solicitation = models.ForeignKey(
+        "procurement.Solicitation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
+    lead_agency = models.CharField(max_length=200, blank=True)
+    solicitation_reference = models.CharField(max_length=100, blank=True)
+    solicitation_method = models.CharField(
+        max_length=100, blank=True, help_text="e.g. IFB (sealed bid), RFP (best value)."
+    )
+    solicited_on = models.DateField(null=True, blank=True)
+    awarded_on = models.DateField(null=True, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="End of the initial term.")
+    renewal_options = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(10)]
+    )
+    renewal_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    terminated_on = models.DateField(null=True, blank=True)
+    termination_reason = models.CharField(max_length=300, blank=True)
+    pricing = models.CharField(max_length=10, choices=Pricing.choices, default=Pricing.ITEMS)
+    admin_fee_pct = models.DecimalField(
+        max_digits=7, decimal_places=4, default=Decimal(0), validators=_PCT_RANGE
+    )
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.SERVICE_AREA)
+    eligible_kinds = models.JSONField(default=list, blank=True)
+    service_areas = models.ManyToManyField(ServiceArea, blank=True, related_name="contracts")
+    participants_only = models.BooleanField(
+        default=False,
+        help_text="A GML §119-o cooperative bid: only the members that took part may use it.",
+    )
+    participants = models.ManyToManyField(
+        Institution, blank=True, related_name="participating_contracts"
+    )
+    requires_adoption = models.BooleanField(
+        default=False, help_text="Members adopt (join) the contract before buying under it."
+    )
+    federal_terms = models.BooleanField(
+        default=False, help_text="The agreement carries the 2 CFR 200 Appendix II clauses."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="contract_number"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="contract_term_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(admin_fee_pct__gte=0, admin_fee_pct__lte=100),
+                name="contract_admin_fee_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def current_end(self) -> date:
+        """The term's end with every exercised renewal."""
+        exercised = self.renewals.count() if self.pk else 0
+        return add_months(self.ends_on, self.renewal_months * exercised)
+
+    def status_on(self, day: date, expiring_days: int = 90) -> str:
+        if self.terminated_on is not None and self.terminated_on <= day:
+            return "terminated"
+        if day < self.starts_on:
+            return "upcoming"
+        end = self.current_end()
+        if day > end:
+            return "expired"
+        if (end - day).days <= expiring_days:
+            return "expiring"
+        return "active"
+
+
+STATUS_LABELS = {
+    "active": "Active",
+    "expiring": "Expiring",
+    "expired": "Expired",
+    "terminated": "Terminated",
+    "upcoming": "Not yet in force",
+}
+
+
+class Renewal(models.Model):
+    """One renewal option exercised, with its date; each extends the term by renewal_months."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="renewals")
+    number = models.PositiveSmallIntegerField()
+    exercised_on = models.DateField()
+
+    class Meta:
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="renewal_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} renewal {self.number}"
+
+
+class ContractItem(models.Model):
+    """A line of the contract's price list: the contract price and optional volume tiers."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=60)
+    description = models.CharField(max_length=300)
+    unit = models.CharField(max_length=40)
+    category = models.CharField(max_length=100, blank=True)
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
+    )
+    list_price = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="The supplier's published list price (a savings baseline).",
+    )
+    solicitation_item = models.ForeignKey(
+        "procurement.LineItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_items",
+    )
+    # What keyword search reads: description, SKU, category and the supplier's name.
+    search_document = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["contract", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sku"], name="contract_item_sku"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="contract_item_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.description}"
+
+
+class Tier(models.Model):
+    """From ``min_quantity`` units on one order, the unit price is ``unit_price``."""
+
+    item = models.ForeignKey(ContractItem, on_delete=models.CASCADE, related_name="tiers")
+    min_quantity = models.DecimalField(
+        max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
+    )
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
+    )
+
+    class Meta:
+        ordering = ["item", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "min_quantity"], name="tier_unique_min")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} from {self.min_quantity}"
+
+
+class CategoryDiscount(models.Model):
+    """A percentage off the supplier's catalogue price for one category."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="discounts")
+    category = models.CharField(max_length=100)
+    discount_pct = models.DecimalField(max_digits=7, decimal_places=4, validators=_PCT_RANGE)
+
+    class Meta:
+        ordering = ["contract", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "category"], name="discount_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.discount_pct}% off"
+
+
+class ContractDocument(models.Model):
+    class Kind(models.TextChoices):
+        SOLICITATION = "solicitation", "Solicitation"
+        TABULATION = "tabulation", "Bid tabulation"
+        AWARD = "award", "Award"
+        AGREEMENT = "agreement", "Signed agreement"
+        OTHER = "other", "Other"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["contract", "kind", "added_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Adoption(models.Model):
+    """A member joined a contract that requires it (board resolution, rider)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="adoptions")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="adoptions")
+    adopted_on = models.DateField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "institution"], name="adoption_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} adopted {self.contract.number}"
+
+
+class BaselinePrice(models.Model):
+    """What a purchase would have cost without the contract: the member's last price paid
+    outside it (``institution`` set) or a benchmark price the agency records."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="baseline_prices")
+    item = models.ForeignKey(ContractItem, on_delete=models.CASCADE, related_name="baselines")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="baseline_prices"
+    )
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
+    )
+    observed_on = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["item", "-observed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} at {self.unit_price}"
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        SENT = "sent", "Sent to supplier"
+        RECEIVED = "received", "Received"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="purchase_orders")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="purchase_orders")
+    number = models.CharField(max_length=30)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    ordered_on = models.DateField()
+    notes = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="purchase_order_number"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="purchase_order_total"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(
+        ContractItem, on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines"
+    )
+    # A catalogue-discount line names its category and the supplier's list price instead.
+    description = models.CharField(max_length=300)
+    category = models.CharField(max_length=100, blank=True)
+    list_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
+    )
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    tier_min = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The tier the quantity earned (none: base price).",
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    baseline_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    baseline_method = models.CharField(max_length=30, blank=True)
+    received_quantity = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="po_line_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number}: {self.description}"
+
+
+class SalesReport(models.Model):
+    """A supplier's report of its sales under one contract in one calendar quarter."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sales_reports")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="sales_reports")
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    filed_at = models.DateTimeField()
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    total_sales = models.DecimalField(max_digits=14, decimal_places=2)
+    line_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-year", "-quarter", "contract"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "year", "quarter"], name="sales_report_quarter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} {self.year} Q{self.quarter}"
+
+    @property
+    def period_end(self) -> date:
+        return quarter_end(self.year, self.quarter)
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    return add_months(date(year, 3 * quarter, 1), 1) - timedelta(days=1)
+
+
+class SalesReportLine(models.Model):
+    report = models.ForeignKey(SalesReport, on_delete=models.CASCADE, related_name="lines")
+    line = models.PositiveIntegerField()
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        ContractItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sku = models.CharField(max_length=60)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    invoice_date = models.DateField()
+
+    class Meta:
+        ordering = ["report", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.report} line {self.line}"
+
+
+class AdminFeeInvoice(models.Model):
+    """Issued to the supplier on a filed sales report; immutable once issued."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="admin_fee_invoices")
+    report = models.OneToOneField(SalesReport, on_delete=models.PROTECT, related_name="fee_invoice")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="fee_invoices")
+    number = models.CharField(max_length=30)
+    sales = models.DecimalField(max_digits=14, decimal_places=2)
+    fee_pct = models.DecimalField(max_digits=7, decimal_places=4)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="admin_fee_invoice_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PatronageYear(models.Model):
+    """The year-end decision: net income, the share distributed, and the split rules used."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="patronage_years")
+    fiscal_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    net_income = models.DecimalField(max_digits=14, decimal_places=2)
+    distributable = models.DecimalField(max_digits=14, decimal_places=2)
+    cash_share_pct = models.DecimalField(max_digits=7, decimal_places=4)
+    minimum_check = models.DecimalField(max_digits=14, decimal_places=2)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agency", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "fiscal_year"], name="patronage_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patronage FY{self.fiscal_year}"
+
+
+class PatronageAllocation(models.Model):
+    year = models.ForeignKey(PatronageYear, on_delete=models.CASCADE, related_name="allocations")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="patronage")
+    purchases = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    cash = models.DecimalField(max_digits=14, decimal_places=2)
+    equity = models.DecimalField(max_digits=14, decimal_places=2)
+    cash_withheld = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["year", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "institution"], name="patronage_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} FY{self.year.fiscal_year}"
