@@ -214,7 +214,15 @@ class ReceiptOut(Schema):
     solicitation: str
     version: int
     received_at: datetime
-    sha256: str
+    sha256: str = Field(
+        description="The receipt hash: HMAC-SHA256 of the canonical content "
+        "keyed with `secret` (receipt_version 2)."
+    )
+    receipt_version: int
+    secret: str = Field(
+        description="The receipt secret (hex), the supplier's alone: keep it "
+        "with the receipt to verify the hash after the opening."
+    )
 
 
 class EnvelopeOut(Schema):

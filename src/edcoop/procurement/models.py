@@ -285,7 +285,14 @@ class Response(models.Model):
     version = models.PositiveIntegerField(default=0)
     idempotency_key = models.CharField(max_length=100, blank=True)
     sealed = models.BinaryField(help_text="Fernet ciphertext of the response's content.")
-    content_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(
+        max_length=64, help_text="The receipt hash (see receipt_version)."
+    )
+    receipt_version = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="1: SHA-256 of the canonical content (receipts issued before secrets); "
+        "2: HMAC-SHA256 of it keyed with the response's sealed secret.",
+    )
     received_at = models.DateTimeField()
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

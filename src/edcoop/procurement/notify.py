@@ -95,8 +95,9 @@ def receipt(response: Any, receipt: Any) -> None:
         f"[{s.agency.name}] Receipt for your response to {s.number}",
         f"{s.agency.name} received the response of {response.supplier} to {s.number}.\n\n"
         f"Received (server time, UTC): {receipt.received_at.isoformat()}\n"
-        f"Version: {receipt.version}\nSHA-256 of the sealed content: {receipt.sha256}\n\n"
-        "It stays sealed until the public opening.\n",
+        f"Version: {receipt.version}\nReceipt hash: {receipt.sha256}\n\n"
+        "It stays sealed until the public opening. Your receipt secret, which proves what "
+        "the hash covers, is on the receipt page of the supplier portal only.\n",
         [user.email],
     )
 

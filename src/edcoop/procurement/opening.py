@@ -54,8 +54,10 @@ def solicitation_open(*, user: Any, solicitation: Solicitation) -> Solicitation:
     move(solicitation, S.OPENED, user=user, note=f"{len(responses)} response(s) opened.")
     for response in responses:
         response.solicitation = solicitation
-        content = sealing.unseal_at_opening(response)
-        if sealing.digest(sealing.canonical(content)) != response.content_sha256:
+        envelope = sealing.unseal_at_opening(response)
+        content = envelope.content
+        if (envelope.receipt_version != response.receipt_version
+                or envelope.receipt_hash != response.content_sha256):  # fmt: skip
             raise ValidationError({"__all__": f"The response of {response.supplier} does not "
                                               "match its receipt hash."})  # fmt: skip
         reasons = []

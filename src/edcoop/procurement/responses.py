@@ -58,15 +58,20 @@ class IdempotencyConflict(ValidationError):
 
 @dataclass(frozen=True)
 class Receipt:
+    """What the supplier keeps. ``sha256`` is the receipt hash (HMAC-SHA256 keyed with
+    ``secret`` from receipt version 2); the secret is the supplier's alone."""
+
     response_id: int
     supplier: str
     solicitation: str
     version: int
     received_at: datetime
     sha256: str
+    receipt_version: int
+    secret: str
 
 
-def _receipt(response: Response) -> Receipt:
+def _receipt(response: Response, envelope: sealing.Envelope) -> Receipt:
     return Receipt(
         response.pk,
         str(response.supplier),
@@ -74,6 +79,8 @@ def _receipt(response: Response) -> Receipt:
         response.version,
         response.received_at,
         response.content_sha256,
+        envelope.receipt_version,
+        envelope.secret or "",
     )
 
 
@@ -245,12 +252,9 @@ def response_save_draft(
     metas = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
               "sha256": a.sha256} for a in kept] + [m for m, _ in new]  # fmt: skip
     content = _normalise(solicitation, data, complete=False, attachments=metas)
-    raw = sealing.canonical(content)
-    draft.sealed, draft.content_sha256, draft.received_at = (
-        sealing.seal(raw),
-        sealing.digest(raw),
-        now,
-    )
+    draft.sealed, envelope = sealing.seal_content(content)
+    draft.content_sha256, draft.receipt_version = envelope.receipt_hash, envelope.receipt_version
+    draft.received_at = now
     draft.submitted_by = user
     draft.save()
     if remove_attachments:
@@ -320,9 +324,13 @@ def response_submit(
         content = None
     if content is not None:
         content["supplier_id"] = supplier.pk
-    raw = sealing.canonical(content) if content is not None else b""
     if previous is not None:
-        if content is None or sealing.digest(raw) != previous.content_sha256:
+        # The same content is the same hash under the first submission's own secret.
+        first = sealing.own_envelope(user, previous)
+        same = content is not None and (
+            sealing.receipt_hash(content, first.secret) == previous.content_sha256
+        )
+        if not same:
             conflict = IdempotencyConflict({"__all__": (
                 f"This submission reuses the idempotency key of version {previous.version}, "
                 f"received {previous.received_at:%Y-%m-%d %H:%M:%S} UTC (SHA-256 "
@@ -331,7 +339,9 @@ def response_submit(
             )})  # fmt: skip
             conflict.previous = previous
             raise conflict
-        return _receipt(previous)
+        return _receipt(previous, first)
+    if content is None:  # pragma: no cover - a refused first submission has raised above
+        raise ValidationError({"__all__": "Nothing was received."})
     current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
                                       is_current=True).first()  # fmt: skip
     version = (Response.objects.filter(solicitation=solicitation, supplier=supplier)
@@ -340,10 +350,12 @@ def response_submit(
         current.is_current = False
         current.status = Response.Status.SUPERSEDED
         current.save(update_fields=["is_current", "status"])
+    sealed, envelope = sealing.seal_content(content)
     response = Response.objects.create(
         solicitation=solicitation, supplier=supplier, status=Response.Status.SUBMITTED,
-        is_current=True, version=version, idempotency_key=key, sealed=sealing.seal(raw),
-        content_sha256=sealing.digest(raw), received_at=now, submitted_by=user,
+        is_current=True, version=version, idempotency_key=key, sealed=sealed,
+        content_sha256=envelope.receipt_hash, receipt_version=envelope.receipt_version,
+        received_at=now, submitted_by=user,
     )  # fmt: skip
     for meta, blob in blobs:
         ResponseAttachment.objects.create(response=response, sealed=blob, **meta)
@@ -351,7 +363,7 @@ def response_submit(
                  label=f"{supplier} response to {solicitation.number}",
                  changes={"version": [None, version], "sha256": [None, response.content_sha256],
                           "replaces": [None, current.pk if current else None]})  # fmt: skip
-    receipt = _receipt(response)
+    receipt = _receipt(response, envelope)
     notify.receipt(response, receipt)
     return receipt
 

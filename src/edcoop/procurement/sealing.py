@@ -10,12 +10,23 @@ an opening shows no price.
 supplier's own representative read its own envelope, and anyone with ``RESPONSE_READ`` read
 it once the solicitation is opened; every other attempt is refused *and* written to the audit
 trail (in its own transaction, so the refusal stays recorded).
+
+Receipts commit without revealing. Each envelope (draft or submission) carries its own
+random secret of 256 bits, sealed with the content; the receipt hash is
+``HMAC-SHA256(key=secret, message=canonical JSON of the content)`` (receipt version 2). The
+hash is what the audit trail, the agency and the admin see; the secret is shown only to the
+supplier on its receipt. Without the secret nobody can test a guessed price against the hash.
+Receipts issued before (version 1) are a plain SHA-256 of the canonical content: they stay
+verifiable as they were, and the opening checks each with its own version's rule.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +70,52 @@ def digest(data: bytes) -> str:
 
 def seal(data: bytes) -> bytes:
     return fernet().encrypt(data)
+
+
+RECEIPT_PLAIN = 1  # before issue 8: SHA-256 of the canonical content (guessable prices)
+RECEIPT_KEYED = 2  # HMAC-SHA256 keyed with the envelope's own secret
+
+SECRET_BYTES = 32  # 256 bits: no grid of guesses reaches it
+
+
+def new_secret() -> str:
+    return secrets.token_bytes(SECRET_BYTES).hex()
+
+
+def receipt_hash(content: dict[str, Any], secret: str | None) -> str:
+    """The receipt hash of ``content``: keyed by ``secret`` (v2), or plain SHA-256 (v1)."""
+    data = canonical(content)
+    if secret is None:
+        return digest(data)
+    return hmac.new(bytes.fromhex(secret), data, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a sealed response holds: its content and, from receipt version 2, its secret."""
+
+    content: dict[str, Any]
+    secret: str | None
+    receipt_version: int
+
+    @property
+    def receipt_hash(self) -> str:
+        return receipt_hash(self.content, self.secret)
+
+
+def seal_content(content: dict[str, Any]) -> tuple[bytes, Envelope]:
+    """Seal ``content`` with a fresh secret; the ciphertext and the envelope (for its hash)."""
+    envelope = Envelope(content, new_secret(), RECEIPT_KEYED)
+    payload = {"receipt_version": RECEIPT_KEYED, "secret": envelope.secret, "content": content}
+    return seal(canonical(payload)), envelope
+
+
+def _envelope(raw: bytes) -> Envelope:
+    data = json.loads(raw)
+    if isinstance(data, dict) and data.get("receipt_version") == RECEIPT_KEYED:
+        return Envelope(data["content"], str(data["secret"]), RECEIPT_KEYED)
+    # A version-1 envelope is the content itself.
+    return Envelope(data, None, RECEIPT_PLAIN)
 
 
 def _unseal(token: bytes) -> bytes:
@@ -105,7 +162,19 @@ def require_readable(user: Any, response: Any, *, what: str) -> None:
 def unseal_for(user: Any, response: Any, *, what: str = "content") -> dict[str, Any]:
     """The response's content for ``user``: refused (and audited) while it is sealed."""
     require_readable(user, response, what=what)
-    return json.loads(_unseal(response.sealed))
+    return _envelope(_unseal(response.sealed)).content
+
+
+def own_envelope(user: Any, response: Any) -> Envelope:
+    """The envelope with its receipt secret: for the supplier's own representatives only,
+    before and after the opening (the agency never sees the secret)."""
+    solicitation = response.solicitation
+    if not permissions.can(user, Action.RESPONSE_SUBMIT, solicitation.agency,
+                           supplier=response.supplier):  # fmt: skip
+        if solicitation.is_sealed:
+            raise refuse(user, response, what="receipt secret")
+        raise PermissionDenied("Only the supplier sees its receipt secret.")
+    return _envelope(_unseal(response.sealed))
 
 
 def unseal_attachment_for(user: Any, attachment: Any) -> bytes:
@@ -113,8 +182,8 @@ def unseal_attachment_for(user: Any, attachment: Any) -> bytes:
     return _unseal(attachment.sealed)
 
 
-def unseal_at_opening(response: Any) -> dict[str, Any]:
-    """For the opening itself (``services.solicitation_open``), after its checks."""
+def unseal_at_opening(response: Any) -> Envelope:
+    """For the opening itself (``opening.solicitation_open``), after its checks."""
     if response.solicitation.is_sealed:
         raise Sealed("The solicitation has not been opened.")
-    return json.loads(_unseal(response.sealed))
+    return _envelope(_unseal(response.sealed))

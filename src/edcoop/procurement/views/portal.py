@@ -123,11 +123,11 @@ def receipt(request: HttpRequest, slug: str, sid: int, pk: int, rid: int) -> Htt
     r = permissions.get_or_404(Response.objects.filter(supplier=supplier, solicitation_id=pk)
                                .exclude(status=Response.Status.DRAFT)
                                .select_related("solicitation"), pk=rid)  # fmt: skip
-    return render(
-        request,
-        "procurement/receipt.html",
-        {"agency": agency, "supplier": supplier, "s": r.solicitation, "r": r},
-    )
+    envelope = sealing.own_envelope(request.user, r)
+    return render(request, "procurement/receipt.html", {
+        "agency": agency, "supplier": supplier, "s": r.solicitation, "r": r,
+        "envelope": envelope, "canonical": sealing.canonical(envelope.content).decode(),
+    })  # fmt: skip
 
 
 @login_required
