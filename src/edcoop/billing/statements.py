@@ -143,6 +143,26 @@ class Receivables:
         return [(BUCKET_LABELS[b], self.aging[b]) for b in BUCKETS]
 
 
+def payments_by_member(agency: Agency, as_of: date) -> dict[int, Decimal]:
+    """Money each member paid up to ``as_of`` (received by then, not reversed by then)."""
+    return dict(
+        Payment.objects.filter(_payments_as_of(as_of), agency=agency)
+        .values("institution_id")
+        .annotate(t=MoneySum("amount"))
+        .values_list("institution_id", "t")
+    )
+
+
+def credits_by_member(agency: Agency, as_of: date) -> dict[int, Decimal]:
+    """Credit memos each member was issued up to ``as_of``."""
+    return dict(
+        CreditMemo.objects.filter(agency=agency, kind=CreditMemo.Kind.CREDIT, issued_on__lte=as_of)
+        .values("institution_id")
+        .annotate(t=MoneySum("amount"))
+        .values_list("institution_id", "t")
+    )
+
+
 def receivables(agency: Agency, as_of: date) -> Receivables:
     """Agency-wide: a handful of grouped queries, not one statement per member."""
     invoices = Invoice.objects.filter(
@@ -159,18 +179,8 @@ def receivables(agency: Agency, as_of: date) -> Receivables:
         if open_:
             out.aging[bucket((as_of - (issued or as_of)).days)] += open_
             per_member[inst] += open_
-    pay = dict(
-        Payment.objects.filter(_payments_as_of(as_of), agency=agency)
-        .values("institution_id")
-        .annotate(t=MoneySum("amount"))
-        .values_list("institution_id", "t")
-    )
-    cred = dict(
-        CreditMemo.objects.filter(agency=agency, kind=CreditMemo.Kind.CREDIT, issued_on__lte=as_of)
-        .values("institution_id")
-        .annotate(t=MoneySum("amount"))
-        .values_list("institution_id", "t")
-    )
+    pay = payments_by_member(agency, as_of)
+    cred = credits_by_member(agency, as_of)
     apps = dict(
         CreditApplication.objects.filter(
             Q(payment__isnull=True)

@@ -45,6 +45,7 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Services", reverse("billing:services", args=[s])))
         if permissions.can(user, Action.BILLING_VIEW, agency):
             items.append(("Billing", reverse("billing:home", args=[s])))
+            items.append(("Annual reports", reverse("governance:annual_report", args=[s])))
         if permissions.can(user, Action.SOLICITATION_VIEW, agency):
             items.append(("Solicitations", reverse("procurement:list", args=[s])))
         if permissions.can(user, Action.COMPLIANCE_VIEW, agency):
@@ -63,6 +64,8 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
                 items.append(("Demand surveys", url))
             if permissions.can(user, Action.BILLING_VIEW, agency, institution=ra.institution):
                 items.append(("Billing", reverse("billing:member", args=[s, ra.institution_id])))
+                annual = reverse("governance:annual_report", args=[s])
+                items.append(("Annual report", f"{annual}?member={ra.institution_id}"))
             if Action.SERVICE_REQUEST_FILE in permissions.MATRIX.get(ra.role, ()):
                 items.append(("Service requests", reverse("billing:requests", args=[s])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:

@@ -236,7 +236,7 @@ _FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _LEADING = " \t\r\n\x0b\x0c\u00a0\u3000"
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     """Defuse spreadsheet formulas: a cell a user typed must never run in a spreadsheet.
     A text cell that starts with a line break or tab, or whose first visible character is a
     formula sign, is written with a leading apostrophe, which spreadsheets show as text."""
@@ -262,7 +262,7 @@ def export_response(
         sheet = workbook.create_sheet(title=filename[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([spreadsheet_cell(v) for v in row])
         response = HttpResponse(
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
@@ -275,7 +275,7 @@ def export_response(
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return response
 
 

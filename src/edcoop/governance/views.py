@@ -21,7 +21,7 @@ from edcoop.procurement.files import Upload
 from edcoop.procurement.models import Solicitation
 from edcoop.services.fiscal import fiscal_year_of
 
-from . import selectors, services
+from . import annual, report_files, selectors, services
 from .forms import (
     CheckForm,
     PublicDocumentForm,
@@ -281,3 +281,57 @@ def public_document_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpRe
             return redirect("governance:transparency", slug)
     return render(request, "governance/public_document_withdraw.html",
                   {"agency": agency, "document": document, "form": form})  # fmt: skip
+
+
+# Annual reports ---------------------------------------------------------------------------
+
+
+@login_required
+def annual_report(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's annual report (billing staff, auditors), or a member's (its own
+    administrator and finance officer too): the page, ``?format=pdf`` or ``?format=xlsx``."""
+    agency = agency_or_404(request, slug)
+    can_agency = permissions.can(request.user, Action.BILLING_VIEW, agency)
+    members = [i for i in permissions.institutions_for(request.user, agency).order_by("name")
+               if can_agency or permissions.can(request.user, Action.BILLING_VIEW, agency,
+                                                institution=i)]  # fmt: skip
+    if not members and not can_agency:
+        permissions.require(request.user, Action.BILLING_VIEW, agency)
+    today = timezone.now().astimezone(agency.zone).date()
+    this_year = fiscal_year_of(today, agency.fiscal_year_start_month)
+    try:
+        year = int(request.GET.get("year") or this_year)
+    except ValueError:
+        year = 0
+    if not 1990 <= year <= this_year + 1:
+        raise Http404("No such fiscal year.")
+    institution = None
+    member = request.GET.get("member") or ""
+    if member:
+        institution = next((i for i in members if str(i.pk) == member), None)
+        if institution is None:
+            raise Http404("No such member.")
+    elif not can_agency:
+        institution = members[0]
+    report = annual.annual_report(agency, year, institution)
+    fmt = request.GET.get("format")
+    if fmt in ("pdf", "xlsx"):
+        try:
+            data, content_type = (
+                (report_files.annual_pdf(report), "application/pdf") if fmt == "pdf"
+                else (report_files.annual_xlsx(report), report_files.XLSX)
+            )  # fmt: skip
+        except report_files.PdfUnavailable:
+            return HttpResponse("PDF printing is not available on this server.", status=503,
+                                content_type="text/plain")  # fmt: skip
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{report.filename}.{fmt}"
+        )
+        return response
+    years = sorted({this_year, year, *annual.report_years(agency)}, reverse=True)
+    query = f"year={year}" + (f"&member={institution.pk}" if institution else "")
+    return render(request, "governance/annual.html", {
+        "agency": agency, "report": report, "members": members, "can_agency": can_agency,
+        "years": years, "query": query, **report_files.context(report),
+    })  # fmt: skip

@@ -1,0 +1,451 @@
+"""Annual reports: for the agency and for each member, what the fiscal year held.
+
+Every figure is read from the ledgers that own it, never recomputed here:
+
+- charges per service: ``billing.aid.net_charges`` (issued invoice lines of the year, credit
+  memo lines netted, debit memo lines added), the same figures the aid claim files;
+- aid: ``billing.aid.aid_estimate`` for the year's purchases (paid the year after);
+- payments and credits received in the year, and the position at year end:
+  ``billing.statements`` (``payments_by_member``, ``credits_by_member``, ``statement``,
+  ``receivables``), as of the last day of the year less as of the day before it began;
+- usage and subscriptions: the services app's records for the year's months;
+- procurement: solicitations published in the year, their responses (counted, never read)
+  and, for a member, the quantities it committed in demand surveys;
+- savings: the agency's published savings studies for the year (``selectors.study_result``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from edcoop.billing import aid as billing_aid
+from edcoop.billing import statements
+from edcoop.billing.models import CreditMemo, Invoice, MoneySum
+from edcoop.core import formatting
+from edcoop.members.models import Agency, Institution
+from edcoop.services.fiscal import fiscal_year_periods, fiscal_year_start
+from edcoop.services.models import Service, Subscription, UsageRecord
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class ServiceLine:
+    """One service in the year: what was subscribed, used and charged, and its aid."""
+
+    code: str
+    name: str
+    unit: str
+    subscribed: Decimal = ZERO
+    used: Decimal = ZERO
+    charges: Decimal = ZERO
+    aid: Decimal = ZERO
+    members: int = 0  # agency report: members charged for it
+
+    @property
+    def net(self) -> Decimal:
+        return self.charges - self.aid
+
+
+@dataclass
+class MemberLine:
+    """One member's year in money (agency report rows; a member report's summary)."""
+
+    institution_id: int
+    name: str
+    charges: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    credits: Decimal = ZERO  # credit memos of the year's invoices
+    debits: Decimal = ZERO
+    paid: Decimal = ZERO  # payments received during the year
+    credited: Decimal = ZERO  # credit memos issued during the year
+    aid: Decimal = ZERO
+    aid_ratio: Decimal | None = None
+
+    @property
+    def net(self) -> Decimal:
+        """The member's cost after the aid its purchases earn."""
+        return self.charges - self.aid
+
+
+@dataclass
+class SolicitationLine:
+    number: str
+    title: str
+    kind: str
+    status: str
+    published: date | None
+    due: datetime | None
+    opened: datetime | None
+    responses: int
+    committed_items: int = 0  # member report: items it committed quantities to
+    awards: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SavingsLine:
+    study: str
+    in_house: Decimal
+    shared: Decimal
+    aid: Decimal
+    saving_before_aid: Decimal
+    saving_after_aid: Decimal
+
+
+@dataclass
+class AnnualReport:
+    agency: Agency
+    fiscal_year: int
+    start: date
+    end: date
+    institution: Institution | None
+    services: list[ServiceLine]
+    members: list[MemberLine]
+    solicitations: list[SolicitationLine]
+    savings: list[SavingsLine]
+    aid_estimated: bool
+    aid_year: int
+    balance: Decimal  # member: what it owes at year end (negative: in credit); agency: net
+    receivable_open: Decimal = ZERO
+    unapplied: Decimal = ZERO
+
+    @property
+    def title(self) -> str:
+        who = self.institution.name if self.institution else self.agency.name
+        return f"{who}: annual report, FY{self.fiscal_year}"
+
+    @property
+    def filename(self) -> str:
+        who = f"-{self.institution.beds_code or self.institution.pk}" if self.institution else ""
+        return f"{self.agency.slug}-annual-report-fy{self.fiscal_year}{who}"
+
+    def total(self, name: str) -> Decimal:
+        return sum((getattr(m, name) for m in self.members), ZERO)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        names = ("charges", "invoiced", "credits", "debits", "paid", "credited", "aid", "net")
+        return {n: self.total(n) for n in names}
+
+
+def year_bounds(agency: Agency, fiscal_year: int) -> tuple[date, date]:
+    start = fiscal_year_start(fiscal_year, agency.fiscal_year_start_month)
+    after = fiscal_year_start(fiscal_year + 1, agency.fiscal_year_start_month)
+    return start, after - timedelta(days=1)
+
+
+def _in_year(
+    agency: Agency, fiscal_year: int, since: date, until: date
+) -> tuple[datetime, datetime]:
+    zone = agency.zone
+    return (datetime.combine(since, time.min, zone),
+            datetime.combine(until + timedelta(days=1), time.min, zone))  # fmt: skip
+
+
+def _services(
+    agency: Agency, fiscal_year: int, charges: dict[tuple[int, int], Decimal],
+    aid: billing_aid.AidEstimate, institution: Institution | None,
+) -> list[ServiceLine]:  # fmt: skip
+    who = Q(institution=institution) if institution else Q()
+    subscribed = dict(
+        Subscription.objects.filter(who, agency=agency, fiscal_year=fiscal_year)
+        .values("service_id").annotate(t=Sum("quantity")).values_list("service_id", "t")
+    )  # fmt: skip
+    periods = fiscal_year_periods(fiscal_year, agency.fiscal_year_start_month)
+    used = dict(
+        UsageRecord.objects.filter(who, agency=agency, period__in=periods)
+        .values("service_id").annotate(t=Sum("quantity")).values_list("service_id", "t")
+    )  # fmt: skip
+    by_service: dict[int, Decimal] = defaultdict(Decimal)
+    members: dict[int, int] = defaultdict(int)
+    for (inst, service_id), amount in charges.items():
+        if institution is None or inst == institution.pk:
+            by_service[service_id] += amount
+            if amount:
+                members[service_id] += 1
+    aid_by_code: dict[str, Decimal] = defaultdict(Decimal)
+    for m in aid.members:
+        if institution is None or m.institution_id == institution.pk:
+            for service_aid in m.services:
+                aid_by_code[service_aid.code] += service_aid.aid
+    ids = set(subscribed) | set(used) | set(by_service)
+    rows = []
+    for s in Service.objects.filter(pk__in=ids).order_by("code"):
+        rows.append(ServiceLine(
+            code=s.code, name=s.name, unit=s.unit, subscribed=subscribed.get(s.pk) or ZERO,
+            used=used.get(s.pk) or ZERO, charges=by_service.get(s.pk, ZERO),
+            aid=aid_by_code.get(s.code, ZERO), members=members.get(s.pk, 0),
+        ))  # fmt: skip
+    return rows
+
+
+def _members(
+    agency: Agency, fiscal_year: int, start: date, end: date,
+    charges: dict[tuple[int, int], Decimal], aid: billing_aid.AidEstimate,
+    institution: Institution | None,
+) -> list[MemberLine]:  # fmt: skip
+    lines: dict[int, MemberLine] = {}
+
+    def line(inst: int) -> MemberLine:
+        if inst not in lines:
+            lines[inst] = MemberLine(inst, "")
+        return lines[inst]
+
+    for (inst, _), amount in charges.items():
+        line(inst).charges += amount
+    invoices = Invoice.objects.filter(agency=agency, fiscal_year=fiscal_year,
+                                      status=Invoice.Status.ISSUED)  # fmt: skip
+    for inst, total in (invoices.values("institution_id").annotate(t=MoneySum("total"))
+                        .values_list("institution_id", "t")):  # fmt: skip
+        line(inst).invoiced += total
+    memos = CreditMemo.objects.filter(agency=agency, fiscal_year=fiscal_year)
+    for inst, kind, total in (memos.values("institution_id", "kind").annotate(t=MoneySum("amount"))
+                              .values_list("institution_id", "kind", "t")):  # fmt: skip
+        if kind == CreditMemo.Kind.CREDIT:
+            line(inst).credits += total
+        else:
+            line(inst).debits += total
+    before = start - timedelta(days=1)
+    paid_end = statements.payments_by_member(agency, end)
+    paid_before = statements.payments_by_member(agency, before)
+    credited_end = statements.credits_by_member(agency, end)
+    credited_before = statements.credits_by_member(agency, before)
+    for inst in set(paid_end) | set(paid_before):
+        delta = paid_end.get(inst, ZERO) - paid_before.get(inst, ZERO)
+        if delta:
+            line(inst).paid += delta
+    for inst in set(credited_end) | set(credited_before):
+        delta = credited_end.get(inst, ZERO) - credited_before.get(inst, ZERO)
+        if delta:
+            line(inst).credited += delta
+    for m in aid.members:
+        row = line(m.institution_id)
+        row.aid, row.aid_ratio = m.aid, m.aid_ratio
+    if institution is not None:
+        lines = {institution.pk: lines.get(institution.pk) or MemberLine(institution.pk, "")}
+    names = dict(Institution.objects.filter(pk__in=list(lines)).values_list("pk", "name"))
+    for pk, row in lines.items():
+        row.name = names.get(pk, "")
+    return sorted(lines.values(), key=lambda r: (r.name, r.institution_id))
+
+
+def _solicitations(
+    agency: Agency, fiscal_year: int, start: date, end: date, institution: Institution | None
+) -> list[SolicitationLine]:
+    from edcoop.procurement.models import Response, Solicitation
+
+    since, until = _in_year(agency, fiscal_year, start, end)
+    qs = (Solicitation.objects.filter(agency=agency, published_at__gte=since,
+                                      published_at__lt=until)
+          .annotate(n=Count("responses", filter=Q(responses__is_current=True)
+                              & ~Q(responses__status=Response.Status.DRAFT)))
+          .order_by("published_at", "number"))  # fmt: skip
+    committed: dict[int, int] = {}
+    if institution is not None:
+        from edcoop.procurement.models import DemandCommitment
+
+        committed = dict(
+            DemandCommitment.objects.filter(institution=institution, quantity__gt=0,
+                                            item__solicitation__agency=agency)
+            .values("item__solicitation_id").annotate(n=Count("pk"))
+            .values_list("item__solicitation_id", "n")
+        )  # fmt: skip
+    rows = []
+    for s in qs:
+        rows.append(SolicitationLine(
+            number=s.number, title=s.title, kind=s.get_kind_display(),
+            status=s.get_status_display(),
+            published=s.published_at.astimezone(agency.zone).date() if s.published_at else None,
+            due=s.responses_due_at, opened=s.opened_at, responses=s.n,
+            committed_items=committed.get(s.pk, 0),
+        ))  # fmt: skip
+    return rows
+
+
+def _savings(
+    agency: Agency, fiscal_year: int, institution: Institution | None
+) -> list[SavingsLine]:
+    from . import selectors
+    from .models import SavingsStudy
+
+    rows = []
+    studies = SavingsStudy.objects.filter(
+        agency=agency, fiscal_year=fiscal_year, status=SavingsStudy.Status.PUBLISHED
+    ).order_by("pk")
+    for study in studies:
+        result, _ = selectors.study_result(study)
+        if result is None:
+            continue
+        if institution is None:
+            rows.append(SavingsLine(study.title, result.in_house, result.shared, result.aid,
+                                    result.saving_before_aid, result.saving_after_aid))  # fmt: skip
+            continue
+        for d in result.districts:
+            if d.key == institution.pk:
+                rows.append(SavingsLine(study.title, d.in_house, d.shared, d.aid,
+                                        d.saving_before_aid, d.saving_after_aid))  # fmt: skip
+    return rows
+
+
+def report_years(agency: Agency) -> list[int]:
+    """The fiscal years the agency has invoiced."""
+    return list(Invoice.objects.filter(agency=agency, status=Invoice.Status.ISSUED)
+                .order_by().values_list("fiscal_year", flat=True).distinct())  # fmt: skip
+
+
+def annual_report(
+    agency: Agency, fiscal_year: int, institution: Institution | None = None
+) -> AnnualReport:
+    """The agency's report for the year, or one member's (``institution``)."""
+    if institution is not None and institution.agency_id != agency.pk:
+        raise ValueError("not a member of this agency")
+    start, end = year_bounds(agency, fiscal_year)
+    charges = billing_aid.net_charges(agency, fiscal_year)
+    aid = billing_aid.aid_estimate(agency, fiscal_year)
+    members = _members(agency, fiscal_year, start, end, charges, aid, institution)
+    report = AnnualReport(
+        agency=agency, fiscal_year=fiscal_year, start=start, end=end, institution=institution,
+        services=_services(agency, fiscal_year, charges, aid, institution), members=members,
+        solicitations=_solicitations(agency, fiscal_year, start, end, institution),
+        savings=_savings(agency, fiscal_year, institution),
+        aid_estimated=any(s.estimate for m in aid.members for s in m.services) or aid.rule is None,
+        aid_year=aid.aid_year, balance=ZERO,
+    )  # fmt: skip
+    if institution is not None:
+        position = statements.statement(institution, end)
+        report.balance = position.balance
+        report.unapplied = position.unapplied
+        report.receivable_open = position.balance + position.unapplied
+    else:
+        position_all = statements.receivables(agency, end)
+        report.balance = position_all.net
+        report.unapplied = position_all.unapplied
+        report.receivable_open = position_all.open
+    return report
+
+
+@dataclass
+class Table:
+    """One of the report's tables: the page, the PDF and the workbook all draw from it.
+    ``kinds`` say how each column is written: text, money, quantity, ratio, date, count."""
+
+    title: str
+    header: list[str]
+    kinds: list[str]
+    rows: list[list[Any]]
+    totals: list[Any] | None = None
+
+    def formatted(self) -> list[list[tuple[str, bool]]]:
+        """Each cell as (text, is a number), for the page and the PDF."""
+        return [self._cells(row) for row in self.rows]
+
+    def formatted_totals(self) -> list[tuple[str, bool]] | None:
+        return None if self.totals is None else self._cells(self.totals)
+
+    def _cells(self, row: list[Any]) -> list[tuple[str, bool]]:
+        pairs = zip(row, self.kinds, strict=True)
+        return [(show(v, k), k not in ("text", "date")) for v, k in pairs]
+
+
+def show(value: Any, kind: str) -> str:
+    if value is None or value == "":
+        return ""
+    if kind == "money":
+        return formatting.money(value)
+    if kind == "quantity":
+        return formatting.quantity(value)
+    if kind == "ratio":
+        return formatting.number(value, 4)
+    if kind == "date":
+        return formatting.day(value)
+    return str(value)
+
+
+def tables(report: AnnualReport) -> list[Table]:
+    """The report's tables, in the order they are printed."""
+    member = report.institution is not None
+    t = report.totals
+    out = [
+        Table(
+            "Summary",
+            ["Figure", "Amount"],
+            ["text", "money"],
+            [
+                ["Charges for services (net of credit and debit memos)", t["charges"]],
+                ["Invoiced", t["invoiced"]],
+                ["Credit memos on the year's invoices", t["credits"]],
+                ["Debit memos on the year's invoices", t["debits"]],
+                ["Payments received during the year", t["paid"]],
+                [f"BOCES aid the year's purchases earn (paid in FY{report.aid_year})", t["aid"]],
+                ["Cost net of aid", t["net"]],
+                [f"Owed at {formatting.day(report.end)} (negative: in credit)", report.balance],
+            ],
+        ),
+        Table(
+            "Services",
+            [
+                "Code",
+                "Service",
+                "Unit",
+                "Subscribed",
+                "Used",
+                "Charges",
+                "Aid (estimate)",
+                "Net of aid",
+            ]
+            + ([] if member else ["Members charged"]),
+            ["text", "text", "text", "quantity", "quantity", "money", "money", "money"]
+            + ([] if member else ["count"]),
+            [
+                [s.code, s.name, s.unit, s.subscribed, s.used, s.charges, s.aid, s.net]
+                + ([] if member else [s.members])
+                for s in report.services
+            ],
+            [
+                "Total",
+                "",
+                "",
+                None,
+                None,
+                sum((s.charges for s in report.services), ZERO),
+                sum((s.aid for s in report.services), ZERO),
+                sum((s.net for s in report.services), ZERO),
+            ]
+            + ([] if member else [None]),
+        ),
+    ]
+    if not member:
+        out.append(Table(
+            "Members",
+            ["Member", "Charges", "Invoiced", "Credit memos", "Debit memos",
+             "Payments received", "Aid (estimate)", "Aid ratio", "Net of aid"],
+            ["text", "money", "money", "money", "money", "money", "money", "ratio", "money"],
+            [[m.name, m.charges, m.invoiced, m.credits, m.debits, m.paid, m.aid, m.aid_ratio,
+              m.net] for m in report.members],
+            ["Total", t["charges"], t["invoiced"], t["credits"], t["debits"], t["paid"],
+             t["aid"], None, t["net"]],
+        ))  # fmt: skip
+    out.append(Table(
+        "Procurement",
+        ["Number", "Title", "Kind", "Status", "Published", "Responses", "Opened"]
+        + (["Items you committed to"] if member else []),
+        ["text", "text", "text", "text", "date", "count", "date"] + (["count"] if member else []),
+        [[s.number, s.title, s.kind, s.status, s.published, s.responses,
+          s.opened.astimezone(report.agency.zone).date() if s.opened else None]
+         + ([s.committed_items] if member else []) for s in report.solicitations],
+    ))  # fmt: skip
+    out.append(Table(
+        "Savings",
+        ["Study", "In-house cost", "Shared cost", "Aid", "Saving before aid",
+         "Saving after aid"],
+        ["text", "money", "money", "money", "money", "money"],
+        [[s.study, s.in_house, s.shared, s.aid, s.saving_before_aid, s.saving_after_aid]
+         for s in report.savings],
+    ))  # fmt: skip
+    return out
