@@ -273,9 +273,10 @@ def document_add(*, user: Any, contract: Contract, kind: str, title: str,
 def terms_of(contract: Contract) -> eligibility.Terms:
     return eligibility.Terms(
         scope=contract.scope, kinds=frozenset(contract.eligible_kinds or ()),
-        areas=frozenset(contract.service_areas.values_list("pk", flat=True)),
+        # .all(), not values_list: the catalogue prefetches these for every contract.
+        areas=frozenset(a.pk for a in contract.service_areas.all()),
         participants_only=contract.participants_only,
-        participants=frozenset(contract.participants.values_list("pk", flat=True)),
+        participants=frozenset(i.pk for i in contract.participants.all()),
     )  # fmt: skip
 
 

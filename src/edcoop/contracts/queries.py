@@ -1,0 +1,182 @@
+"""Reads: the contract catalogue and each contract's compliance checklist.
+
+Keyword search is one function, :func:`keyword_filter`, that decides by database: PostgreSQL
+matches ``websearch_to_tsquery`` against the GIN-indexed ``to_tsvector`` of each item's
+search document (stemmed: "folders" finds "folder"); SQLite requires every word as a
+substring. Eligibility is the same pure rule that guards purchase orders, run over the
+agency's contracts (a few hundred) so the catalogue never offers what an order would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from edcoop.core import permissions
+from edcoop.members.models import Agency, Institution, Supplier
+
+from . import eligibility
+from .models import STATUS_LABELS, Contract, ContractDocument, ContractItem, ContractSettings
+from .services import member_of, terms_of
+
+MAX_KEYWORD = 200
+BUYABLE = ("active", "expiring")
+
+
+def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[ContractItem]:
+    words = keyword.replace("\x00", "").split()[:20]
+    if not words:
+        return items
+    if connection.vendor == "postgresql":
+        # The column unqualified: only items have it, and the query may run as an aliased
+        # subquery (the catalogue's contracts filter on it).
+        match = RawSQL(
+            "to_tsvector('english'::regconfig, search_document) "
+            "@@ websearch_to_tsquery('english'::regconfig, %s)", (" ".join(words),),
+            output_field=BooleanField(),
+        )  # fmt: skip
+        return items.filter(match)
+    for word in words:
+        items = items.filter(search_document__icontains=word)
+    return items
+
+
+def eligible_contract_ids(agency: Agency, institution: Institution, on: date) -> set[int]:
+    """Contracts in force on ``on`` that ``institution`` may buy under."""
+    member = member_of(institution) if institution.agency_id == agency.pk else None
+    if member is None:
+        return set()
+    expiring = ContractSettings.of(agency).expiring_days
+    rows = (Contract.objects.filter(agency=agency, starts_on__lte=on)
+            .exclude(terminated_on__lte=on)
+            .prefetch_related("service_areas", "participants", "renewals"))  # fmt: skip
+    return {c.pk for c in rows
+            if c.status_on(on, expiring) in BUYABLE
+            and not eligibility.refusals(terms_of(c), member)}  # fmt: skip
+
+
+@dataclass
+class Catalogue:
+    contracts: list[Contract]
+    items: list[ContractItem]
+    total_items: int
+    eligible_ids: set[int] | None = None
+
+
+def catalogue(
+    *, user: Any, agency: Agency, keyword: str = "", category: str = "",
+    supplier: Supplier | None = None, institution: Institution | None = None,
+    on: date | None = None, limit: int = 50,
+) -> Catalogue:  # fmt: skip
+    """Contracts and price-list items matching every criterion given; with ``institution``,
+    only what it may buy today."""
+    on = on or timezone.localdate()
+    contracts = permissions.contracts_for(user, agency).select_related("supplier")
+    if category:
+        contracts = contracts.filter(category__iexact=category)
+    if supplier is not None:
+        contracts = contracts.filter(supplier=supplier)
+    eligible = None
+    if institution is not None:
+        eligible = eligible_contract_ids(agency, institution, on)
+        contracts = contracts.filter(pk__in=eligible)
+    items = ContractItem.objects.filter(contract__in=contracts.values("pk"))
+    items = keyword_filter(items, keyword[:MAX_KEYWORD])
+    if keyword.strip():
+        words = keyword.split()[:20]
+        text = Q()
+        for word in words:
+            text &= Q(title__icontains=word) | Q(number__icontains=word) | Q(
+                category__icontains=word) | Q(description__icontains=word)  # fmt: skip
+        contracts = contracts.filter(text | Q(pk__in=items.values("contract_id")))
+    found = list(items.select_related("contract", "contract__supplier").order_by("pk")[:limit])
+    total = items.count() if len(found) == limit else len(found)
+    return Catalogue(list(contracts.order_by("number")[:limit]), found, total, eligible)
+
+
+# The compliance checklist ---------------------------------------------------------------------
+
+EXPECTED_DOCUMENTS = (ContractDocument.Kind.SOLICITATION, ContractDocument.Kind.TABULATION,
+                      ContractDocument.Kind.AWARD, ContractDocument.Kind.AGREEMENT)  # fmt: skip
+
+
+@dataclass
+class Check:
+    question: str
+    answer: str  # "yes", "no" or "unknown"
+    detail: str
+
+
+@dataclass
+class Checklist:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.answer == "yes" for c in self.checks)
+
+
+def checklist(contract: Contract, institution: Institution | None, on: date) -> Checklist:
+    """The member's due-diligence questions, answered from the product's own records."""
+    from edcoop.core import formatting as f
+
+    out = Checklist()
+    bid = contract.solicitation
+    method = contract.solicitation_method or (bid.get_kind_display() if bid is not None else "")
+    solicited = bool(method) and contract.solicited_on is not None
+    out.checks.append(Check(
+        "Was it competitively solicited?", "yes" if solicited else "unknown",
+        f"{method} {contract.solicitation_reference} by {contract.lead_agency or contract.agency},"
+        f" issued {f.day(contract.solicited_on)}" if solicited
+        else "The record does not say how or when the contract was solicited."))  # fmt: skip
+    kinds = set(contract.documents.values_list("kind", flat=True))
+    missing = [ContractDocument.Kind(k).label for k in EXPECTED_DOCUMENTS if k not in kinds]
+    out.checks.append(
+        Check(
+            "Are the solicitation, tabulation, award and signed agreement on file?",
+            "no" if missing else "yes",
+            f"Missing: {', '.join(missing)}." if missing else "All four are attached below.",
+        )
+    )
+    status = contract.status_on(on, ContractSettings.of(contract.agency).expiring_days)
+    out.checks.append(Check(
+        "Is the award current?", "yes" if status in BUYABLE else "no",
+        f"{STATUS_LABELS[status]}; the term runs {f.day(contract.starts_on)} to "
+        f"{f.day(contract.current_end())} ({contract.renewals.count()} of "
+        f"{contract.renewal_options} renewals exercised)."))  # fmt: skip
+    barred = contract.supplier.status in (Supplier.Status.DEBARRED, Supplier.Status.SUSPENDED)
+    out.checks.append(Check(
+        "Is the supplier free of debarment and suspension?", "no" if barred else "yes",
+        f"{contract.supplier}: {contract.supplier.get_status_display()} in the agency's "
+        "supplier records."))  # fmt: skip
+    out.checks.append(
+        Check(
+            "Does the agreement carry the federal (2 CFR 200) contract terms?",
+            "yes" if contract.federal_terms else "no",
+            "Federal terms are included; usable with federal funds."
+            if contract.federal_terms
+            else "No federal terms recorded: do not use with federal funds without them.",
+        )
+    )
+    if institution is not None:
+        from .services import refusals
+
+        why = refusals(contract, institution)
+        out.checks.append(Check(
+            f"Is {institution} eligible to buy under it?", "no" if why else "yes",
+            " ".join(why) or _eligibility_basis(contract)))  # fmt: skip
+    return out
+
+
+def _eligibility_basis(contract: Contract) -> str:
+    if contract.participants_only:
+        return "It took part in the cooperative bid (GML §119-o)."
+    if contract.scope == Contract.Scope.NATIONAL:
+        return "Open to members anywhere."
+    return "It is a member in the agency's service area."
