@@ -18,6 +18,7 @@ EXPECTED_PATHS = {
     "/api/v1/agencies/{slug}/memberships/{membership_id}/approve": {"post"},
     "/api/v1/agencies/{slug}/memberships/{membership_id}/decline": {"post"},
     "/api/v1/agencies/{slug}/memberships/{membership_id}/status": {"post"},
+    "/api/v1/agencies/{slug}/memberships/{membership_id}/dates": {"put"},
     "/api/v1/agencies/{slug}/memberships/{membership_id}/years/{fiscal_year}": {"put"},
     "/api/v1/agencies/{slug}/applications": {"post"},
     "/api/v1/agencies/{slug}/suppliers": {"get", "post"},
@@ -52,6 +53,7 @@ B = "/api/v1/agencies/{slug}"
 EXPECTED_PATHS |= {
     B + "/services": {"get"},
     B + "/subscriptions": {"get"},
+    B + "/subscriptions/{subscription_id}/dates": {"put"},
     B + "/usage": {"get", "post"},
     B + "/billing/runs": {"get"},
     B + "/invoices": {"get"},

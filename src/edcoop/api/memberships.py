@@ -17,6 +17,7 @@ from .schemas import (
     ApplicationOut,
     ApproveIn,
     DeclineIn,
+    MembershipDatesIn,
     MembershipDetail,
     MembershipOut,
     MembershipStatusIn,
@@ -102,8 +103,21 @@ def membership_set_status(
     """Suspend, withdraw or reinstate an active member."""
     membership = _membership(request, slug, membership_id)
     return services.membership_set_status(
-        user=lookups.caller(request), membership=membership, status=payload.status.value
-    )
+        user=lookups.caller(request), membership=membership, status=payload.status.value,
+        effective_on=payload.effective_on,
+    )  # fmt: skip
+
+
+@router.put("/agencies/{slug}/memberships/{membership_id}/dates", response=MembershipDetail)
+def membership_dates_set(
+    request: HttpRequest, slug: str, membership_id: int, payload: MembershipDatesIn
+) -> Membership:
+    """The days a member is billed from and to (business office); audited."""
+    membership = _membership(request, slug, membership_id)
+    return services.membership_dates_set(
+        user=lookups.caller(request), membership=membership, joined_on=payload.joined_on,
+        left_on=payload.left_on,
+    )  # fmt: skip
 
 
 @router.put(

@@ -236,6 +236,7 @@ class MembershipOut(Schema):
     component: bool
     service_area: ServiceAreaRef | None
     joined_on: date | None
+    left_on: date | None
     applied_at: datetime | None
     decided_at: datetime | None
     contact_name: str
@@ -264,6 +265,18 @@ class DeclineIn(In):
 
 class MembershipStatusIn(In):
     status: Membership.Status
+    effective_on: date | None = Field(
+        None, description="Suspend or withdraw: the last day of membership (billing stops "
+        "after that month); reinstate after a closed year: the day it rejoins. Default today.",
+    )  # fmt: skip
+
+
+class MembershipDatesIn(In):
+    joined_on: date = Field(..., description="Billing starts with this month.")
+    left_on: date | None = Field(
+        None, description="A suspended or withdrawn member's last day (billing stops after "
+        "that month); null for an active member.",
+    )  # fmt: skip
 
 
 if TYPE_CHECKING:

@@ -92,7 +92,16 @@ class SubscriptionOut(Schema):
     service: ServiceRef
     fiscal_year: int
     quantity: Quantity
+    starts_on: date | None = Field(..., description="Billing starts with this month; null: "
+                                   "the year's first day.")  # fmt: skip
+    ends_on: date | None = Field(..., description="Billing stops after this month; null: the "
+                                 "year's last day.")  # fmt: skip
     approved_at: datetime | None
+
+
+class SubscriptionDatesIn(In):
+    starts_on: date | None = Field(None, description="A day within the fiscal year, or null.")
+    ends_on: date | None = Field(None, description="A day within the fiscal year, or null.")
 
 
 class UsageOut(Schema):
@@ -292,6 +301,24 @@ def subscription_list(
     if filters.service:
         qs = qs.filter(service__code=filters.service)
     return qs
+
+
+@router.put("/agencies/{slug}/subscriptions/{subscription_id}/dates", response=SubscriptionOut)
+def subscription_dates_set(
+    request: HttpRequest, slug: str, subscription_id: int, payload: SubscriptionDatesIn
+) -> Subscription:
+    """Set when a subscription starts and ends within its year (business office); a month
+    bills when the subscription covers one day of it. Audited (``subscription.update``)."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.SERVICE_VIEW, Action.SERVICE_REQUEST_FILE,
+                 Action.BILLING_VIEW)  # fmt: skip
+    sub = permissions.get_or_404(
+        permissions.service_records_for(user, agency, Subscription).select_related(
+            "institution", "service"), pk=subscription_id)  # fmt: skip
+    return service_writes.subscription_dates_set(
+        user=user, subscription=sub, starts_on=payload.starts_on, ends_on=payload.ends_on
+    )
 
 
 class UsageFilters(Schema):

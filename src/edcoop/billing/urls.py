@@ -40,6 +40,8 @@ urlpatterns = [
     path(A + "services/requests/<int:pk>/decline/", service_views.request_decline,
          name="request_decline"),
     path(A + "services/usage/new/", service_views.usage_new, name="usage_new"),
+    path(A + "services/subscriptions/<int:pk>/dates/", service_views.subscription_dates,
+         name="subscription_dates"),
     path(A + "institution/<int:pk>/billing/payment/", views.payment_new, name="payment"),
     path(A + "institution/<int:pk>/billing/refunds/" + FY, views.refund_choice,
          name="refund_choice"),

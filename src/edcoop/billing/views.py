@@ -577,6 +577,7 @@ def member_billing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "total_budget": sum((r["budget"] for r in rows), Decimal(0)),
         "total_ytd": sum((r["ytd"] for r in rows), Decimal(0)),
         "can_adjust": permissions.can(request.user, Action.BILLING_ADJUST, agency),
+        "can_set_dates": permissions.can(request.user, Action.SERVICE_REQUEST_DECIDE, agency),
         "can_choose": permissions.can(request.user, Action.BILLING_REFUND_CHOOSE, agency,
                                       institution=institution),
         "can_file": permissions.can(request.user, Action.SERVICE_REQUEST_FILE, agency,

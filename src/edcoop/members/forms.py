@@ -158,6 +158,28 @@ class ConfirmForm(EdCoopForm):
     """No fields: the button is the confirmation."""
 
 
+class StatusForm(EdCoopForm):
+    """Suspend, withdraw or reinstate, effective on a day (billing follows it by month)."""
+
+    effective_on = forms.DateField(
+        label="Effective on", required=False,
+        help_text="YYYY-MM-DD. Suspend or withdraw: the last day of membership; billing stops "
+        "after that month. Empty: today.",
+    )  # fmt: skip
+
+
+class DatesForm(EdCoopForm):
+    """The days a member is billed from and to."""
+
+    joined_on = forms.DateField(label="Member since", help_text="YYYY-MM-DD. Billing starts "
+                                "with this month.")  # fmt: skip
+    left_on = forms.DateField(
+        label="Last day of membership", required=False,
+        help_text="YYYY-MM-DD, for a suspended or withdrawn member: billing stops after this "
+        "month. Empty for an active member.",
+    )  # fmt: skip
+
+
 class YearForm(EdCoopForm):
     fiscal_year = forms.IntegerField(
         label="Fiscal year", min_value=1990, max_value=2100,

@@ -289,7 +289,9 @@ def membership_set_status(
 ) -> Membership:
     """Suspend, withdraw or reinstate. A suspension or withdrawal takes effect on
     ``effective_on`` (default today): its last day of membership, so billing stops after that
-    month. Reinstating clears it (the member is billed as if it had never left)."""
+    month. Reinstating clears it (the member is billed as if it had never left), unless the
+    fiscal year it left in is closed: then it rejoins on ``effective_on`` (default today).
+    No day may move billing in a closed fiscal year."""
     require(user, Action.MEMBERSHIP_DECIDE, membership.agency)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     allowed = _STATUS_MOVES.get(Membership.Status(membership.status), set())
@@ -297,14 +299,99 @@ def membership_set_status(
         raise ValidationError(
             {"status": f"A {membership.status} membership cannot become {status}."}
         )
-    left_on = None
+    from edcoop.billing.closing import year_closed
+    from edcoop.services.fiscal import fiscal_year_of
+
+    agency = membership.agency
+    fields: dict[str, Any] = {"status": status, "left_on": None}
     if status in (Membership.Status.SUSPENDED, Membership.Status.WITHDRAWN):
-        left_on = effective_on or agency_today(membership.agency)
+        left_on = fields["left_on"] = effective_on or agency_today(agency)
         if membership.joined_on and left_on < membership.joined_on:
             raise ValidationError({"effective_on": "The member leaves before it joined."})
-    changes = _apply(membership, {"status": status, "left_on": left_on}, {"status", "left_on"})
+        _check_billing_day(agency, left_on, "effective_on")
+        # Leaving changes what the months after the last day bill: none may be closed.
+        _billing_years_open(agency, membership.left_on, left_on, "effective_on")
+    elif membership.left_on and year_closed(
+        agency, fiscal_year_of(membership.left_on, agency.fiscal_year_start_month)
+    ):
+        # The year it left is closed: it rejoins (billed again from that day) rather than
+        # being billed as if it had never left.
+        joined = fields["joined_on"] = effective_on or agency_today(agency)
+        if joined <= membership.left_on:
+            raise ValidationError({"effective_on": "It rejoins after its last day, "
+                                   f"{membership.left_on:%Y-%m-%d}."})  # fmt: skip
+        _check_billing_day(agency, joined, "effective_on")
+        _billing_years_open(agency, None, joined, "effective_on")
+    else:
+        # Reinstated as if it had never left: the months since its last day bill again.
+        _billing_years_open(agency, membership.left_on, None, "effective_on")
+    changes = _apply(membership, fields, {"status", "left_on", "joined_on"})
     membership.save()
     audit.record("membership.status", membership, changes=changes)
+    return membership
+
+
+# A membership's days bound its billing; a day more than this far ahead is a typo.
+BILLING_DAYS_AHEAD = 366
+
+
+def _check_billing_day(agency: Agency, day: date, field: str) -> None:
+    if (day - agency_today(agency)).days > BILLING_DAYS_AHEAD:
+        raise ValidationError({field: "Choose a day within a year from today."})
+
+
+def _billing_years_open(agency: Agency, old: date | None, new: date | None, field: str) -> None:
+    """Refuse a change of a membership day whose months fall in a closed fiscal year (an
+    open end, None, stands for the years around the other day)."""
+    from edcoop.billing.closing import ensure_open, ensure_open_on
+    from edcoop.services.fiscal import fiscal_year_of
+
+    if old == new:
+        return
+    days = [d for d in (old, new) if d is not None]
+    for day in days:
+        ensure_open_on(agency, day, field, "membership dates")
+    if len(days) == 2:
+        start = agency.fiscal_year_start_month
+        for fy in range(fiscal_year_of(min(days), start), fiscal_year_of(max(days), start)):
+            ensure_open(agency, fy, field, "membership dates")
+
+
+@transaction.atomic
+def membership_dates_set(
+    *, user: Any, membership: Membership, joined_on: date | None, left_on: date | None
+) -> Membership:
+    """Set the days a member is billed from and to (business office): a late join or a
+    withdrawal effective mid-year bills exactly its months, and the true-up recomputes the
+    year the same way. ``left_on`` belongs to a suspended or withdrawn membership only (an
+    active one has no last day: suspend or withdraw it). Audited as ``membership.dates``."""
+    require(user, Action.MEMBERSHIP_EDIT, membership.agency)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    agency = membership.agency
+    billed = (Membership.Status.ACTIVE, Membership.Status.SUSPENDED, Membership.Status.WITHDRAWN)
+    if membership.status not in billed:
+        raise ValidationError({"joined_on": "Only a member's dates can be set; this is an "
+                               f"{membership.get_status_display().lower()}."})  # fmt: skip
+    if joined_on is None:
+        raise ValidationError({"joined_on": "Enter the day the membership began."})
+    if membership.status == Membership.Status.ACTIVE and left_on is not None:
+        raise ValidationError({"left_on": "An active membership has no last day: suspend or "
+                               "withdraw it, effective on its last day."})  # fmt: skip
+    if membership.status != Membership.Status.ACTIVE and left_on is None:
+        raise ValidationError({"left_on": "Enter the last day of the suspended or withdrawn "
+                               "membership."})  # fmt: skip
+    if left_on is not None and left_on < joined_on:
+        raise ValidationError({"left_on": "The member leaves before it joined."})
+    for field, day in (("joined_on", joined_on), ("left_on", left_on)):
+        if day is not None:
+            _check_billing_day(agency, day, field)
+    _billing_years_open(agency, membership.joined_on, joined_on, "joined_on")
+    _billing_years_open(agency, membership.left_on, left_on, "left_on")
+    changes = _apply(membership, {"joined_on": joined_on, "left_on": left_on},
+                     {"joined_on", "left_on"})  # fmt: skip
+    if changes:
+        _save_validated(membership)
+        audit.record("membership.dates", membership, changes=changes)
     return membership
 
 

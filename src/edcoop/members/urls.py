@@ -22,6 +22,7 @@ urlpatterns = [
     path(A + "members/<int:pk>/approve/", console.member_approve, name="approve"),
     path(A + "members/<int:pk>/decline/", console.member_decline, name="decline"),
     path(A + "members/<int:pk>/status/<str:status>/", console.member_status, name="status"),
+    path(A + "members/<int:pk>/dates/", console.member_dates, name="dates"),
     path(A + "suppliers/", console.supplier_list, name="suppliers"),
     path(A + "suppliers/<int:pk>/", console.supplier_detail, name="supplier_detail"),
     path(A + "suppliers/<int:pk>/<str:move>/", console.supplier_status, name="supplier_status"),

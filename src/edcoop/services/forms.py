@@ -104,3 +104,16 @@ class UsageForm(EdCoopForm):
             return parse_period(self.cleaned_data["period"])
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["period"]) from None
+
+
+class SubscriptionDatesForm(EdCoopForm):
+    starts_on = forms.DateField(
+        label="Starts on", required=False,
+        help_text="YYYY-MM-DD within the fiscal year; billing starts with this month. Empty: "
+        "the year's first day.",
+    )  # fmt: skip
+    ends_on = forms.DateField(
+        label="Ends on", required=False,
+        help_text="YYYY-MM-DD within the fiscal year; billing stops after this month. Empty: "
+        "the year's last day.",
+    )  # fmt: skip

@@ -322,6 +322,19 @@ def subscription_set(
     return sub
 
 
+def subscription_dates_set(
+    *, user: Any, subscription: Subscription, starts_on: date | None, ends_on: date | None
+) -> Subscription:
+    """Set the days within its year a subscription starts and ends (its quantity stays): a
+    month is billed when the subscription covers at least one day of it; the true-up
+    recomputes the year on the same dates. Empty: from the year's first day, to its last."""
+    return subscription_set(
+        user=user, institution=subscription.institution, service=subscription.service,
+        fiscal_year=subscription.fiscal_year, quantity=subscription.quantity,
+        starts_on=starts_on, ends_on=ends_on,
+    )  # fmt: skip
+
+
 def _period_posted(agency: Agency, period: date) -> bool:
     from edcoop.billing.models import BillingRun
 

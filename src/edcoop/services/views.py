@@ -24,8 +24,8 @@ from edcoop.members.models import Agency, Institution, Membership
 
 from . import services
 from .fiscal import fiscal_year_of
-from .forms import ApproveForm, RequestForm, UsageForm
-from .models import Service, ServiceRequest, UsageRecord
+from .forms import ApproveForm, RequestForm, SubscriptionDatesForm, UsageForm
+from .models import Service, ServiceRequest, Subscription, UsageRecord
 
 
 def current_fiscal_year(agency: Agency) -> int:
@@ -182,4 +182,28 @@ def usage_new(request: HttpRequest, slug: str) -> HttpResponse:
         "institution", "service").order_by("-recorded_at", "-pk")[:20]  # fmt: skip
     return render(request, "services/usage_new.html", {
         "agency": agency, "form": form, "recent": recent,
+    })  # fmt: skip
+
+
+@login_required
+def subscription_dates(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """When a member's subscription starts and ends within its year (business office)."""
+    agency = agency_or_404(request, slug, Action.SERVICE_REQUEST_DECIDE)
+    sub = permissions.get_or_404(
+        Subscription.objects.filter(agency=agency).select_related("institution", "service",
+                                                                  "agency"), pk=pk)  # fmt: skip
+    form = SubscriptionDatesForm(posted(request), initial={"starts_on": sub.starts_on,
+                                                           "ends_on": sub.ends_on})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_dates_set(user=request.user, subscription=sub,
+                                            **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the dates of {sub.institution.name}'s "
+                             f"subscription to {sub.service.code}.")  # fmt: skip
+            return redirect("billing:member", slug, sub.institution_id)
+    return render(request, "services/subscription_dates.html", {
+        "agency": agency, "sub": sub, "form": form,
     })  # fmt: skip

@@ -31,12 +31,13 @@ from ..forms import (
     ApproveForm,
     AuditFilterForm,
     CheckpointForm,
-    ConfirmForm,
+    DatesForm,
     ImportForm,
     InstitutionForm,
     MemberFilterForm,
     OptionalReasonForm,
     ReasonForm,
+    StatusForm,
     SupplierFilterForm,
     YearForm,
     add_service_errors,
@@ -274,10 +275,13 @@ def member_status(request: HttpRequest, slug: str, pk: int, status: str) -> Http
     if status not in {s.value for s in _STATUS_LABELS}:
         raise Http404("No such status.")
     label = _STATUS_LABELS[Membership.Status(status)]
-    form = ConfirmForm(posted(request))
+    form = StatusForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_set_status(user=request.user, membership=membership, status=status)
+            services.membership_set_status(
+                user=request.user, membership=membership, status=status,
+                effective_on=form.cleaned_data["effective_on"],
+            )  # fmt: skip
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -293,6 +297,27 @@ def member_status(request: HttpRequest, slug: str, pk: int, status: str) -> Http
          "new_status": Membership.Status(status).label,
          "cancel_url": membership_url(agency, membership)},
     )  # fmt: skip
+
+
+@login_required
+def member_dates(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The days a member is billed from and to (business office)."""
+    agency = agency_or_404(request, slug, Action.MEMBERSHIP_EDIT)
+    membership = _membership(request, agency, pk)
+    form = DatesForm(posted(request), initial={"joined_on": membership.joined_on,
+                                               "left_on": membership.left_on})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_dates_set(user=request.user, membership=membership,
+                                          **form.cleaned_data)  # fmt: skip
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Saved the membership dates of {membership.institution}.")
+            return redirect("members:detail", agency.slug, membership.pk)
+    return render(request, "members/dates.html", {
+        "agency": agency, "membership": membership, "form": form,
+        "cancel_url": membership_url(agency, membership)})  # fmt: skip
 
 
 # Suppliers ----------------------------------------------------------------------------------
