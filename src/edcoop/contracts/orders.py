@@ -1,0 +1,312 @@
+"""Members' purchase orders under a contract: priced from the contract, never typed.
+
+States: draft -> approved -> sent -> received -> closed, or cancelled before receipt.
+Orders above the agency's threshold are approved by the member's finance role; below it the
+buyer releases them. Every refusal names the line and the reason; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from edcoop.core import audit, formatting
+from edcoop.core.permissions import Action, can, require
+from edcoop.members.models import Agency, Institution, Supplier
+
+from . import pricing
+from .models import (
+    Adoption,
+    BaselinePrice,
+    Contract,
+    ContractItem,
+    ContractSettings,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+from .services import number, refusals
+
+S = PurchaseOrder.Status
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as the buyer gives it: an item of the price list by ``sku``, or for a
+    catalogue-discount contract a ``category`` with the supplier's ``list_price``.
+    ``unit_price``, if given, must equal the contract price (a check, never a choice)."""
+
+    quantity: Any
+    sku: str = ""
+    category: str = ""
+    description: str = ""
+    list_price: Any = None
+    unit_price: Any = None
+
+
+def contract_refusals(contract: Contract, institution: Institution, on: date) -> list[str]:
+    """Why ``institution`` may not order under ``contract`` on ``on``; empty if it may."""
+    why = refusals(contract, institution)
+    status = contract.status_on(on, ContractSettings.of(contract.agency).expiring_days)
+    if status == "expired":
+        why.append(f"The contract expired on {formatting.day(contract.current_end())}.")
+    elif status == "terminated":
+        why.append(f"The contract was terminated on {formatting.day(contract.terminated_on)}.")
+    elif status == "upcoming":
+        why.append(f"The contract starts on {formatting.day(contract.starts_on)}.")
+    if contract.supplier.status in (Supplier.Status.DEBARRED, Supplier.Status.SUSPENDED):
+        why.append(f"The supplier is {contract.supplier.get_status_display().lower()}.")
+    if (
+        contract.requires_adoption
+        and not Adoption.objects.filter(contract=contract, institution=institution).exists()
+    ):
+        why.append("The member must adopt this contract before ordering under it.")
+    return why
+
+
+def _baseline(item: ContractItem, institution: Institution) -> tuple[Decimal | None, str]:
+    """The price the purchase is measured against, and how it was found."""
+    own = BaselinePrice.objects.filter(item=item, institution=institution).first()
+    if own is not None:
+        return own.unit_price, "member_last_price"
+    bench = BaselinePrice.objects.filter(item=item, institution__isnull=True).first()
+    if bench is not None:
+        return bench.unit_price, "benchmark"
+    if item.list_price is not None:
+        return item.list_price, "list_price"
+    return None, ""
+
+
+BASELINE_LABELS = {
+    "member_last_price": "the member's last price paid outside the contract",
+    "benchmark": "the agency's benchmark price",
+    "list_price": "the supplier's list price",
+}
+
+
+def _price_lines(
+    contract: Contract, institution: Institution, lines: Sequence[LineInput]
+) -> list[PurchaseOrderLine]:
+    errors: dict[str, str] = {}
+    out: list[PurchaseOrderLine] = []
+    if not lines:
+        raise ValidationError({"lines": "An order has at least one line."})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": f"An order has at most {MAX_LINES} lines."})
+    items = {i.sku: i for i in contract.items.prefetch_related("tiers")}
+    discounts = {d.category.lower(): d for d in contract.discounts.all()}
+    for n, given in enumerate(lines, 1):
+        key = f"lines[{n}]"
+        try:
+            qty = number(given.quantity, PurchaseOrderLine, "quantity", f"{key}.quantity",
+                         minimum=Decimal("0.0001"))  # fmt: skip
+        except ValidationError as exc:
+            if not_positive(given.quantity):
+                errors[f"{key}.quantity"] = "The quantity must be more than zero."
+            else:
+                errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+            continue
+        sku = (given.sku or "").strip()
+        if sku:
+            item = items.get(sku)
+            if item is None:
+                errors[f"{key}.sku"] = f"{sku[:60]!r} is not on contract {contract.number}."
+                continue
+            tiers = [pricing.TierPrice(t.min_quantity, t.unit_price) for t in item.tiers.all()]
+            priced = pricing.price_for(item.unit_price, tiers, qty)
+            base, method = _baseline(item, institution)
+            line = PurchaseOrderLine(item=item, description=item.description,
+                                     category=item.category, quantity=qty,
+                                     unit_price=priced.unit_price, tier_min=priced.tier_min,
+                                     baseline_price=base, baseline_method=method)  # fmt: skip
+        else:
+            found = discounts.get((given.category or "").strip().lower())
+            if found is None:
+                errors[f"{key}.sku"] = (
+                    "Name an item of the price list." if not discounts else
+                    f"{(given.category or '')[:60]!r} is not a category this contract discounts."
+                )  # fmt: skip
+                continue
+            if not (given.description or "").strip():
+                errors[f"{key}.description"] = "Describe the catalogue item."
+                continue
+            try:
+                listed = number(given.list_price, PurchaseOrderLine, "list_price",
+                                f"{key}.list_price")  # fmt: skip
+            except ValidationError as exc:
+                errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+                continue
+            line = PurchaseOrderLine(
+                description=given.description.strip()[:300], category=found.category,
+                list_price=listed, quantity=qty,
+                unit_price=pricing.discounted(listed, found.discount_pct),
+                baseline_price=listed, baseline_method="list_price")  # fmt: skip
+        if given.unit_price not in (None, ""):
+            try:
+                typed = number(given.unit_price, PurchaseOrderLine, "unit_price",
+                               f"{key}.unit_price")  # fmt: skip
+            except ValidationError as exc:
+                errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+                continue
+            if typed != line.unit_price:
+                errors[f"{key}.unit_price"] = (
+                    f"{formatting.money(typed) if typed >= 1 else typed} differs from the "
+                    f"contract price {line.unit_price.normalize():f} for this quantity."
+                )
+                continue
+        line.amount = pricing.extend(qty, line.unit_price)
+        out.append(line)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def not_positive(value: Any) -> bool:
+    """A plain number of zero or less (which gets its own message)?"""
+    try:
+        return Decimal(str(value).strip()) <= 0
+    except ArithmeticError:
+        return False
+
+
+def _next_number(agency: Agency, year: int) -> str:
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()  # serialises numbering
+    prefix = f"PO-{year}-"
+    last = (PurchaseOrder.objects.filter(agency=agency, number__startswith=prefix)
+            .order_by("-number").values_list("number", flat=True).first())  # fmt: skip
+    seq = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{seq:05d}"
+
+
+@transaction.atomic
+def order_create(*, user: Any, institution: Institution, contract: Contract,
+                 lines: Sequence[LineInput], notes: str = "",
+                 ordered_on: date | None = None) -> PurchaseOrder:  # fmt: skip
+    """A draft purchase order at contract prices, or a ValidationError listing every line's
+    problem; a contract the member may not use is refused as a whole."""
+    require(user, Action.ORDER_CREATE, contract.agency, institution=institution)
+    on = ordered_on or timezone.localdate()
+    why = contract_refusals(contract, institution, on)
+    if why:
+        raise ValidationError({"contract": " ".join(why)})
+    priced = _price_lines(contract, institution, lines)
+    order = PurchaseOrder.objects.create(
+        agency=contract.agency, institution=institution, contract=contract,
+        number=_next_number(contract.agency, on.year), ordered_on=on,
+        notes=(notes or "").strip()[:500], total=sum((p.amount for p in priced), Decimal("0.00")),
+        created_by=user if getattr(user, "pk", None) else None)  # fmt: skip
+    for line in priced:
+        line.order = order
+    PurchaseOrderLine.objects.bulk_create(priced)
+    audit.record("order.create", order, changes={
+        "number": [None, order.number], "contract": [None, contract.number],
+        "institution": [None, institution.pk], "total": [None, order.total],
+        "lines": [None, [[p.description[:60], p.quantity, p.unit_price, p.amount]
+                         for p in priced]]})  # fmt: skip
+    return order
+
+
+def needs_finance(order: PurchaseOrder) -> bool:
+    return order.total > ContractSettings.of(order.agency).approval_threshold
+
+
+def _locked(order: PurchaseOrder, *allowed: str) -> PurchaseOrder:
+    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    if order.status not in allowed:
+        raise ValidationError(
+            {
+                "status": f"The order is {order.get_status_display().lower()}; "
+                f"this step is for {' or '.join(allowed)} orders."
+            }
+        )
+    return order
+
+
+def _move(order: PurchaseOrder, to: str, stamp: str | None, **extra: Any) -> PurchaseOrder:
+    before = order.status
+    order.status = to
+    fields = ["status"]
+    if stamp:
+        setattr(order, stamp, timezone.now())
+        fields.append(stamp)
+    for name, value in extra.items():
+        setattr(order, name, value)
+        fields.append(name)
+    order.save(update_fields=fields)
+    audit.record(f"order.{to}", order, changes={"status": [before, to]})
+    return order
+
+
+@transaction.atomic
+def order_approve(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
+    """Release a draft: the finance role above the threshold, the buyer at or below it."""
+    order = _locked(order, S.DRAFT)
+    member = order.institution
+    if needs_finance(order):
+        if not can(user, Action.ORDER_APPROVE, order.agency, institution=member):
+            threshold = ContractSettings.of(order.agency).approval_threshold
+            raise PermissionDenied(f"Orders above {formatting.money(threshold)} are approved by "
+                                   "the member's finance officer.")  # fmt: skip
+    elif not (can(user, Action.ORDER_CREATE, order.agency, institution=member)
+              or can(user, Action.ORDER_APPROVE, order.agency, institution=member)):  # fmt: skip
+        raise PermissionDenied("You may not approve this order.")
+    why = contract_refusals(order.contract, order.institution, timezone.localdate())
+    if why:
+        raise ValidationError({"contract": " ".join(why)})
+    return _move(order, S.APPROVED, "approved_at", approved_by=user)
+
+
+@transaction.atomic
+def order_send(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
+    require(user, Action.ORDER_CREATE, order.agency, institution=order.institution)
+    return _move(_locked(order, S.APPROVED), S.SENT, "sent_at")
+
+
+@transaction.atomic
+def order_receive(*, user: Any, order: PurchaseOrder,
+                  received: Mapping[int, Any] | None = None) -> PurchaseOrder:  # fmt: skip
+    """Record the goods received: every line in full unless ``received`` gives quantities
+    (by line id; none above what was ordered)."""
+    require(user, Action.ORDER_CREATE, order.agency, institution=order.institution)
+    order = _locked(order, S.SENT)
+    lines = list(order.lines.all())
+    known = {line.pk for line in lines}
+    if received and set(received) - known:
+        raise ValidationError({"received": "A line is not on this order."})
+    errors: dict[str, str] = {}
+    for n, line in enumerate(lines, 1):
+        raw = received.get(line.pk, line.quantity) if received else line.quantity
+        try:
+            qty = number(raw, PurchaseOrderLine, "received_quantity", f"lines[{n}].received",
+                         maximum=line.quantity)  # fmt: skip
+        except ValidationError as exc:
+            errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+            continue
+        line.received_quantity = qty
+    if errors:
+        raise ValidationError(errors)
+    PurchaseOrderLine.objects.bulk_update(lines, ["received_quantity"])
+    return _move(order, S.RECEIVED, "received_at")
+
+
+@transaction.atomic
+def order_close(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
+    require(user, Action.ORDER_CREATE, order.agency, institution=order.institution)
+    return _move(_locked(order, S.RECEIVED), S.CLOSED, "closed_at")
+
+
+@transaction.atomic
+def order_cancel(*, user: Any, order: PurchaseOrder, reason: str) -> PurchaseOrder:
+    require(user, Action.ORDER_CREATE, order.agency, institution=order.institution)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the order is cancelled."})
+    order = _locked(order, S.DRAFT, S.APPROVED, S.SENT)
+    order.notes = f"{order.notes}\nCancelled: {reason.strip()}".strip()[:500]
+    return _move(order, S.CANCELLED, "cancelled_at", notes=order.notes)
