@@ -103,7 +103,8 @@ class StudyDistrictsForm(EdCoopForm):
             self.columns.append(("custom_share", "Share", Bounds(14, 4)))
         for inst in districts:
             self.fields[f"d{inst.pk}-include"] = forms.BooleanField(
-                required=False, label=f"Include {inst.name}")
+                required=False, label=f"Include {inst.name}"
+            )
             for name, label, bounds in self.columns:
                 self.fields[f"d{inst.pk}-{name}"] = BoundedDecimalField(
                     bounds=bounds, required=False, label=f"{inst.name}: {label}",
@@ -143,3 +144,22 @@ class WithdrawForm(EdCoopForm):
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         help_text="Shown in the audit trail, not on the public page.",
     )  # fmt: skip
+
+
+class AuditExportForm(EdCoopForm):
+    since = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="The first day (YYYY-MM-DD), agency time.")  # fmt: skip
+    until = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="The last day, included.")  # fmt: skip
+    format = forms.ChoiceField(
+        choices=[("xlsx", "Excel workbook (events and verification)"),
+                 ("zip", "ZIP: events.csv, verification.json and the checkpoint file")],
+        initial="xlsx",
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The last day comes on or after the first day.")
+        return data

@@ -19,6 +19,8 @@ urlpatterns = [
         views.public_document_withdraw,
         name="document_withdraw",
     ),
+    path(A + "audit/export/", views.audit_export, name="audit_export"),
+    path(A + "audit/solicitations/<int:pk>/file.zip", views.procurement_file, name="file"),
     path(A + "reports/annual/", views.annual_report, name="annual_report"),
     path(A + "studies/", views.studies, name="studies"),
     path(A + "studies/new/", views.study_edit, name="study_new"),

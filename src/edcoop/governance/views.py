@@ -21,8 +21,9 @@ from edcoop.procurement.files import Upload
 from edcoop.procurement.models import Solicitation
 from edcoop.services.fiscal import fiscal_year_of
 
-from . import annual, report_files, selectors, services
+from . import annual, audit_files, report_files, selectors, services
 from .forms import (
+    AuditExportForm,
     CheckForm,
     PublicDocumentForm,
     RuleForm,
@@ -335,3 +336,61 @@ def annual_report(request: HttpRequest, slug: str) -> HttpResponse:
         "agency": agency, "report": report, "members": members, "can_agency": can_agency,
         "years": years, "query": query, **report_files.context(report),
     })  # fmt: skip
+
+
+ZIP, XLSX = "application/zip", audit_files.XLSX
+
+
+# Audit support -----------------------------------------------------------------------------
+
+
+@login_required
+def audit_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """An auditor's export of the audit trail for a period, with what vouches for it; and
+    the procurement file of each solicitation."""
+    agency = agency_or_404(request, slug, Action.AUDIT_VIEW)
+    today = timezone.now().astimezone(agency.zone).date()
+    asked = "since" in request.GET
+    form = AuditExportForm(
+        request.GET if asked else None,
+        initial={"since": today.replace(day=1), "until": today, "format": "xlsx"},
+    )
+    if asked and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        name = f"{agency.slug}-audit-trail-{since}-{until}"
+        if form.cleaned_data["format"] == "zip":
+            data, content_type = (
+                audit_files.audit_trail_zip(agency, since, until),
+                "application/zip",
+            )
+        else:
+            data, content_type = (
+                audit_files.audit_trail_xlsx(agency, since, until),
+                audit_files.XLSX,
+            )
+        response = HttpResponse(data, content_type=content_type)
+        ext = form.cleaned_data["format"]
+        response["Content-Disposition"] = content_disposition_header(True, f"{name}.{ext}")
+        return response
+    published = permissions.solicitations_for(request.user, agency).filter(
+        published_at__isnull=False
+    )
+    solicitations = published.order_by("-published_at")[:50]
+    since = today.replace(day=1)
+    return render(request, "governance/audit_export.html", {
+        "agency": agency, "form": form, "solicitations": solicitations,
+        "verification": audit_files.verification_for(agency, since, today),
+    })  # fmt: skip
+
+
+@login_required
+def procurement_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.AUDIT_VIEW)
+    solicitation = permissions.get_or_404(
+        permissions.solicitations_for(request.user, agency), pk=pk
+    )
+    response = HttpResponse(audit_files.procurement_file(solicitation), content_type=ZIP)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{agency.slug}-procurement-file-{solicitation.number}.zip"
+    )
+    return response

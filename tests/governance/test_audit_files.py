@@ -1,0 +1,146 @@
+"""Audit support: the trail of a period with what vouches for it, and the procurement file
+of a solicitation, which never holds anything sealed before the opening."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+from tests.procurement.conftest import OPENING, offer
+
+from edcoop.core import audit, checkpoints
+from edcoop.governance import audit_files
+from edcoop.procurement import opening, publication, questions, responses
+from edcoop.procurement.models import Response
+
+pytestmark = pytest.mark.django_db
+
+PRICE = "31.4159"  # a unit price no other figure in the file could show
+
+
+def _submit(north: Any, s: Any) -> Any:
+    return responses.response_submit(
+        user=north.users["supplier_rep"], solicitation=s, supplier=north.supplier,
+        data=offer(s, {"1.01": PRICE, "1.02": "40.00", "2.01": "0.29"}),
+    )  # fmt: skip
+
+
+def _files(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _everything(files: dict[str, bytes]) -> bytes:
+    return b"\n".join(files.values())
+
+
+def test_procurement_file_before_the_opening_holds_receipts_only(north, bid, clock):
+    q = questions.question_ask(user=north.users["supplier_rep"], solicitation=bid,
+                               supplier=north.supplier, text="Is 96 bright OK?")  # fmt: skip
+    questions.question_answer(user=north.users["procurement_officer"], question=q,
+                              answer="Yes.", public_text="Is 96 brightness accepted?")  # fmt: skip
+    publication.addendum_issue(user=north.users["procurement_officer"], solicitation=bid,
+                               title="Delivery", body="Tuesdays only.")  # fmt: skip
+    _submit(north, bid)
+    response = Response.objects.get(is_current=True)
+    files = _files(audit_files.procurement_file(bid))
+    assert {"solicitation.json", "documents.json", "addenda.json", "questions.json",
+            "receipts.csv", "audit-events.csv", "manifest.json"} <= set(files)  # fmt: skip
+    assert "opening.json" not in files and "tabulation.csv" not in files
+    everything = _everything(files)
+    assert PRICE.encode() not in everything  # no price leaves before the opening
+    assert bytes(response.sealed)[:40] not in everything  # nor the ciphertext
+    assert response.content_sha256.encode() in files["receipts.csv"]
+    assert json.loads(files["addenda.json"])[0]["title"] == "Delivery"
+    assert json.loads(files["questions.json"])[0]["answer"] == "Yes."
+    events = list(csv.reader(io.StringIO(files["audit-events.csv"].decode("utf-8-sig"))))
+    actions = {row[5] for row in events[1:]}
+    assert {"solicitation.create", "addendum.issue", "question.ask", "response.submit"} <= actions
+    # The manifest holds each file's hash.
+    import hashlib
+
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["receipts.csv"] == hashlib.sha256(files["receipts.csv"]).hexdigest()
+
+
+def test_procurement_file_after_the_opening_holds_the_tabulation(north, bid, clock):
+    _submit(north, bid)
+    clock.set(OPENING)
+    opening.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
+    bid.refresh_from_db()
+    files = _files(audit_files.procurement_file(bid))
+    assert PRICE.encode() in files["tabulation.csv"]
+    assert json.loads(files["opening.json"])["responses"][0]["responsive"] is True
+    events = files["audit-events.csv"].decode("utf-8-sig")
+    assert "response.open" in events
+
+
+def test_who_may_download_a_procurement_file(north, nation, bid, clock):
+    url = f"/a/north/audit/solicitations/{bid.pk}/file.zip"
+    auditor = Client()
+    auditor.force_login(north.users["auditor"])
+    got = auditor.get(url)
+    assert got.status_code == 200 and got["Content-Type"] == "application/zip"
+    for role in ("procurement_officer", "member_admin", "supplier_rep"):
+        client = Client()
+        client.force_login(north.users[role])
+        assert client.get(url).status_code == 403, role
+    outsider = Client()
+    outsider.force_login(nation.users["auditor"])
+    assert outsider.get(url).status_code == 404
+    assert auditor.get("/a/north/audit/solicitations/999999/file.zip").status_code == 404
+    assert Client().get(url).status_code == 302
+
+
+def test_audit_trail_export_names_its_verification_and_checkpoint(north, tmp_path, settings):
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    agency = north.agency
+    today = date(2100, 1, 1)  # every event so far
+    last = audit_files.period_events(agency, date(2000, 1, 1), today).last()
+    assert last is not None
+    before = audit_files.verification_for(agency, date(2000, 1, 1), today)
+    assert before.checkpoint_seq is None and not before.checkpoint_covers_period
+    taken = checkpoints.take(mail=False)
+    after = audit_files.verification_for(agency, date(2000, 1, 1), today)
+    assert after.checkpoint_seq == taken.checkpoint.seq >= last.seq
+    assert after.checkpoint_covers_period and after.checkpoint_hash == taken.checkpoint.hash
+    files = _files(audit_files.audit_trail_zip(agency, date(2000, 1, 1), today))
+    assert taken.path.name in files  # the signed file itself, for the auditor to keep
+    assert checkpoints.parse(json.loads(files[taken.path.name])).seq == taken.checkpoint.seq
+    rows = list(csv.reader(io.StringIO(files["events.csv"].decode("utf-8-sig"))))
+    assert rows[0][0] == "Seq" and int(rows[-1][0]) == last.seq
+    # Every row links to the one before it within the export (a gapless agency stretch
+    # shows prev_hash = previous hash only when no other agency wrote in between).
+    assert all(len(r[11]) == 64 for r in rows[1:])
+    book = load_workbook(io.BytesIO(audit_files.audit_trail_xlsx(agency, date(2000, 1, 1), today)))
+    assert book.sheetnames == ["Verification", "Events"]
+    facts = {r[0]: r[1] for r in book["Verification"].iter_rows(values_only=True)}
+    assert facts["Checkpoint covers every event of the period"] == "yes"
+
+
+def test_audit_export_page(north, nation):
+    url = "/a/north/audit/export/"
+    auditor = Client()
+    auditor.force_login(north.users["auditor"])
+    assert auditor.get(url).status_code == 200
+    got = auditor.get(url, {"since": "2000-01-01", "until": "2100-01-01", "format": "xlsx"})
+    assert got.status_code == 200 and got["Content-Disposition"].endswith('.xlsx"')
+    bad = auditor.get(url, {"since": "2026-12-01", "until": "2026-11-01", "format": "xlsx"})
+    assert bad.status_code == 200 and "on or after the first day" in bad.content.decode()
+    nonsense = auditor.get(url, {"since": "yesterday", "until": "", "format": "exe"})
+    assert nonsense.status_code == 200 and "Enter a valid date" in nonsense.content.decode()
+    # Another agency's events never appear in this agency's export.
+    with audit.acting_as(audit.SYSTEM):
+        audit.record("test.other", agency_id=nation.agency.pk, label="nation secret")
+    zipped = auditor.get(url, {"since": "2000-01-01", "until": "2100-01-01", "format": "zip"})
+    assert b"nation secret" not in _everything(_files(zipped.content))
+    officer = Client()
+    officer.force_login(north.users["procurement_officer"])
+    assert officer.get(url).status_code == 403
