@@ -44,6 +44,10 @@ class Action(StrEnum):
     RESPONSE_OPEN = "response.open"  # the public opening
     RESPONSE_READ = "response.read"  # opened responses (never sealed ones)
     QUESTION_ASK = "question.ask"  # a supplier asks about a solicitation
+    EVALUATION_MANAGE = "evaluation.manage"  # findings, committee, ties, award recommendation
+    EVALUATION_SCORE = "evaluation.score"  # an evaluator scores (committee members only)
+    AWARD_APPROVE = "award.approve"  # record the board's resolution approving an award
+    PROTEST_FILE = "protest.file"  # a respondent protests a noticed award
     # Shared services and billing (edcoop.services, edcoop.billing)
     SERVICE_VIEW = "service.view"  # the catalog, budgets, requests, subscriptions, usage
     SERVICE_CATALOG_EDIT = "service.catalog_edit"  # services, yearly budgets, positions
@@ -104,17 +108,19 @@ MATRIX: dict[str, frozenset[Action]] = {
 # Submitting and asking are a supplier's acts: no agency role does them on its behalf.
 _PROCUREMENT: dict[str, set[Action]] = {
     "procurement_officer": {A.SOLICITATION_VIEW, A.SOLICITATION_EDIT, A.SOLICITATION_PUBLISH,
-                            A.DEMAND_VIEW, A.RESPONSE_OPEN, A.RESPONSE_READ},
+                            A.DEMAND_VIEW, A.RESPONSE_OPEN, A.RESPONSE_READ,
+                            A.EVALUATION_MANAGE, A.EVALUATION_SCORE},
     "business_office": {A.SOLICITATION_VIEW, A.DEMAND_VIEW},
-    "evaluator": {A.SOLICITATION_VIEW, A.DEMAND_VIEW, A.RESPONSE_READ},
+    "evaluator": {A.SOLICITATION_VIEW, A.DEMAND_VIEW, A.RESPONSE_READ, A.EVALUATION_SCORE},
     "auditor": {A.SOLICITATION_VIEW, A.DEMAND_VIEW, A.RESPONSE_READ},
     "member_admin": {A.DEMAND_COMMIT},
     "member_buyer": {A.DEMAND_COMMIT},
-    "supplier_rep": {A.RESPONSE_SUBMIT, A.QUESTION_ASK},
+    "supplier_rep": {A.RESPONSE_SUBMIT, A.QUESTION_ASK, A.PROTEST_FILE},
 }  # fmt: skip
 for _role, _actions in _PROCUREMENT.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
-MATRIX["agency_admin"] = MATRIX["agency_admin"] - {A.RESPONSE_SUBMIT, A.QUESTION_ASK}
+MATRIX["agency_admin"] = MATRIX["agency_admin"] - {A.RESPONSE_SUBMIT, A.QUESTION_ASK,
+                                                   A.PROTEST_FILE}
 
 # Shared services and billing: the business office (and the agency admin, who holds every
 # action) runs the billing year; auditors read it all; a member's administrator and finance

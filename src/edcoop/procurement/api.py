@@ -147,7 +147,7 @@ class AddendumIn(In):
 
 class StatusIn(In):
     columns = (StatusChange,)
-    status: str = Field(description="under_evaluation, awarded or cancelled")
+    status: str = Field(description="under_evaluation or cancelled (awarded: by the final award)")
     note: str = ""
 
 

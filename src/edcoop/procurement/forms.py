@@ -275,3 +275,133 @@ class DemandForm(EdCoopForm):
     def quantities(self) -> dict[int, Decimal]:
         return {item.pk: self.cleaned_data.get(f"qty_{item.pk}") or Decimal("0")
                 for item in self.items}  # fmt: skip
+
+
+# Evaluation and award ------------------------------------------------------------------------
+
+
+class FindingForm(EdCoopForm):
+    value = forms.TypedChoiceField(
+        label="Finding",
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+        choices=[("yes", "Yes"), ("no", "No")],
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required to override the proposed finding; a negative finding's reason "
+        "goes into the notice of award.",
+    )
+
+
+class RecommendForm(EdCoopForm):
+    """The recommendation; one choice per tie the engine reported (never pre-selected)."""
+
+    method = forms.ChoiceField(label="Award method", widget=forms.RadioSelect)
+    multiple_award = forms.BooleanField(
+        required=False, label="Multiple award: also name a secondary supplier per item"
+    )
+    basis = forms.CharField(
+        label="Basis of the recommendation",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the board reads: the award basis, the findings, the ties.",
+    )
+    tie_reason = forms.CharField(
+        label="How the ties were resolved",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        methods: list[tuple[str, str]],
+        ties: list[tuple[str, str, list[tuple[str, str]]]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = methods  # type: ignore[attr-defined]
+        if len(methods) == 1:
+            self.fields["method"].initial = methods[0][0]
+        if methods[0][0] == "best_value":
+            del self.fields["multiple_award"]
+        self.tie_fields = []
+        for n, (key, label, choices) in enumerate(ties):
+            name = f"tie_{n}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"Tie: {label}",
+                choices=[("", "Choose the bidder"), *choices],
+                help_text="Equal low bids: the board may pick any tied bidder.",
+            )
+            self.tie_fields.append((name, key))
+
+    def tie_choices(self) -> dict[str, str]:
+        return {key: self.cleaned_data[name] for name, key in self.tie_fields}
+
+
+class ApproveForm(EdCoopForm):
+    board_resolution = forms.CharField(label="Board resolution number", max_length=100)
+    board_date = forms.DateField(label="Adopted on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReasonForm(EdCoopForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProtestForm(EdCoopForm):
+    grounds = forms.CharField(
+        label="Grounds of the protest", widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class ProtestDecisionForm(EdCoopForm):
+    outcome = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+    decision = forms.CharField(
+        label="Decision and reasons", widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import Protest
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = Protest.Outcome.choices  # type: ignore[attr-defined]
+
+
+class CommitteeForm(EdCoopForm):
+    member: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label="Evaluator")
+
+    def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = users  # type: ignore[attr-defined]
+
+
+class AttestForm(EdCoopForm):
+    attest = forms.BooleanField(label="I sign this attestation")
+
+
+class ScoreForm(EdCoopForm):
+    """Scores 0 to 10 of one response's judged criteria, with an optional comment each."""
+
+    def __init__(self, *args: Any, criteria: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for c in criteria:
+            self.fields[f"score_{c.pk}"] = forms.CharField(
+                label=f"{c.name} ({c.weight.normalize():f}%)",
+                required=False,
+                max_length=10,
+                help_text="0 to 10",
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
+            self.fields[f"comment_{c.pk}"] = forms.CharField(
+                label=f"Comment on {c.name}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        self.criteria = criteria
+
+    def scores(self) -> dict[int, str]:
+        return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}
+
+    def comments(self) -> dict[int, str]:
+        return {c.pk: self.cleaned_data[f"comment_{c.pk}"] for c in self.criteria}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -168,6 +168,10 @@ class Criterion(models.Model):
     )
     name = models.CharField(max_length=200)
     weight = models.DecimalField(max_digits=5, decimal_places=2)
+    is_price = models.BooleanField(
+        default=False, help_text="Scored by formula (lowest price / this price x weight), "
+        "not by the evaluators.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["solicitation", "-weight", "name"]
@@ -357,3 +361,235 @@ class BidLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.number} at {self.unit_price}"
+
+
+# Evaluation and award (docs/evaluation.md) ---------------------------------------------------
+
+
+class ProcurementSettings(models.Model):
+    """An agency's evaluation and award facts."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE,
+                                  related_name="procurement_settings")  # fmt: skip
+    protest_days = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(90)],
+        help_text="Stand-still days after the notice of award during which a respondent "
+        "may protest through its portal.",
+    )  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Procurement settings of {self.agency}"
+
+
+class Finding(models.Model):
+    """Whether a response is responsive (meets the solicitation's requirements) or its
+    supplier responsible (able and eligible to perform). The product proposes what its
+    checks found; the officer confirms or overrides, with a reason. Until decided, the
+    proposal counts, so an unconfirmed defect never lets a bid rank as the low bid."""
+
+    class Kind(models.TextChoices):
+        RESPONSIVE = "responsive", "Responsiveness"
+        RESPONSIBLE = "responsible", "Responsibility"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    proposed = models.BooleanField(help_text="What the product's own checks found.")
+    proposed_reasons = models.JSONField(default=list, blank=True)
+    decided = models.BooleanField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["response", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "kind"], name="finding_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.response}"
+
+    @property
+    def agency_id(self) -> int:
+        return self.response.solicitation.agency_id
+
+    @property
+    def value(self) -> bool:
+        return self.proposed if self.decided is None else self.decided
+
+    @property
+    def overridden(self) -> bool:
+        return self.decided is not None and self.decided != self.proposed
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.RESPONSIVE:
+            return "responsive" if self.value else "non-responsive"
+        return "responsible" if self.value else "not responsible"
+
+
+class Evaluator(models.Model):
+    """A member of an RFP's evaluation committee. Sees no response before signing the
+    conflict-of-interest attestation, and no other evaluator's scores before submitting."""
+
+    solicitation = models.ForeignKey(
+        Solicitation, on_delete=models.CASCADE, related_name="evaluators"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="evaluations")  # fmt: skip
+    added_at = models.DateTimeField()
+    coi_attested_at = models.DateTimeField(null=True, blank=True)
+    coi_statement = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["solicitation", "added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["solicitation", "user"], name="evaluator_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.solicitation.number}"
+
+    @property
+    def agency_id(self) -> int:
+        return self.solicitation.agency_id
+
+
+class Score(models.Model):
+    """One evaluator's score of one criterion of one response (0 to 10)."""
+
+    evaluator = models.ForeignKey(Evaluator, on_delete=models.CASCADE, related_name="scores")
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    score = models.DecimalField(
+        max_digits=4, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+    )  # fmt: skip
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["evaluator", "response", "criterion"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluator", "response", "criterion"],
+                                    name="score_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=10),
+                                   name="score_range"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.criterion.name}: {self.score}"
+
+
+class Award(models.Model):
+    """An award decision on a solicitation: recommended by the officer with its basis,
+    approved by the board's resolution, noticed to every respondent, then final once the
+    stand-still period passes with no protest pending. A final award's lines are what
+    contracts are made from (``evaluation.final_award_lines``)."""
+
+    class Status(models.TextChoices):
+        RECOMMENDED = "recommended", "Recommended"
+        APPROVED = "approved", "Approved by the board"
+        NOTICED = "noticed", "Notice of award sent (stand-still)"
+        FINAL = "final", "Final"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Method(models.TextChoices):
+        LOWEST_PRICE = "lowest_price", "Lowest responsible bidder"
+        OPTIMAL = "optimal", "Optimal award (volume pricing)"
+        BEST_VALUE = "best_value", "Best value (committee scores)"
+
+    solicitation = models.ForeignKey(Solicitation, on_delete=models.PROTECT,
+                                     related_name="awards")  # fmt: skip
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(max_length=20, choices=Status.choices,
+                              default=Status.RECOMMENDED)  # fmt: skip
+    basis = models.TextField(help_text="The recommendation and its basis, as the board reads it.")
+    multiple_award = models.BooleanField(default=False)
+    total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    baseline_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    ties = models.JSONField(default=list, blank=True,
+                            help_text="Equal low bids and how the officer resolved each.")
+    result = models.JSONField(default=dict, blank=True, help_text="The engine's result.")
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recommended_at = models.DateTimeField()
+    board_resolution = models.CharField(max_length=100, blank=True)
+    board_date = models.DateField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    noticed_at = models.DateTimeField(null=True, blank=True)
+    standstill_ends_at = models.DateTimeField(null=True, blank=True)
+    final_at = models.DateTimeField(null=True, blank=True)
+    cancelled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["solicitation", "-recommended_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["solicitation"], condition=~Q(status="cancelled"),
+                                    name="award_one_live"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Award of {self.solicitation.number} ({self.get_status_display()})"
+
+    @property
+    def agency_id(self) -> int:
+        return self.solicitation.agency_id
+
+
+class AwardLine(models.Model):
+    """One item awarded to one supplier: primary, or secondary under a multiple award."""
+
+    class Rank(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        SECONDARY = "secondary", "Secondary"
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="award_lines")
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="award_lines")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="award_lines")
+    rank = models.CharField(max_length=10, choices=Rank.choices, default=Rank.PRIMARY)
+    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["award", "rank", "item__lot__number", "item__number", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item.number} to {self.supplier} ({self.rank})"
+
+
+class Protest(models.Model):
+    """A respondent's protest of a noticed award, filed through its portal during the
+    stand-still period, and the agency's decision on it."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Award upheld (protest denied)"
+        CHANGED = "changed", "Award changed (protest sustained; a new recommendation follows)"
+        CANCELLED = "cancelled", "Award cancelled"
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="protests")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="protests")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, related_name="+")  # fmt: skip
+    filed_at = models.DateTimeField()
+    grounds = models.TextField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    decision = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["award", "filed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Protest by {self.supplier} of {self.award}"
+
+    @property
+    def agency_id(self) -> int:
+        return self.award.solicitation.agency_id

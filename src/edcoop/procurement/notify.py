@@ -125,3 +125,37 @@ def reminder(solicitation: Any) -> int:
         f"submitted. The deadline is {solicitation.responses_due_at.isoformat()} (UTC).\n",
         _addresses(list(drafts.distinct())),
     )
+
+
+def award_noticed(award: Any, outcomes: dict[Any, str]) -> int:
+    """The notice of award: one message per respondent with its own outcome (what it was
+    awarded, or the reason it was not), the tabulation, and the protest deadline."""
+    s = award.solicitation
+    agency = s.agency
+    sent = 0
+    for response, outcome in outcomes.items():
+        supplier = response.supplier
+        sent += _send(
+            f"[{agency.name}] Notice of award: {s.number}",
+            f"{agency.name} gives notice of the award of {s.number} ({s.title}), approved by "
+            f"board resolution {award.board_resolution} of {award.board_date.isoformat()}.\n\n"
+            f"{supplier}: {outcome}\n\n"
+            f"Basis of award: {award.basis}\n\n"
+            f"The bid tabulation: {_url('procurement:tabulation', agency.slug, s.pk)}\n"
+            f"The award and protests, in your supplier portal: "
+            f"{_url('procurement:award_notice', agency.slug, supplier.pk, s.pk)}\n"
+            f"A respondent may protest in the portal until "
+            f"{award.standstill_ends_at.isoformat()} (UTC); the award becomes final after "
+            "that unless a protest is pending.\n",
+            _addresses([supplier]),
+        )
+    return sent
+
+
+def protest_filed(protest: Any) -> None:
+    s = protest.award.solicitation
+    if s.agency.email:
+        _send(f"[EdCoop] Protest of the award of {s.number}",
+              f"{protest.supplier} protested the award of {s.number}. Decide it in the "
+              f"console: {_url('procurement:award', s.agency.slug, s.pk)}\n",
+              [s.agency.email])  # fmt: skip

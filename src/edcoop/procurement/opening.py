@@ -120,4 +120,7 @@ def remind_due(*, within_hours: int = 48) -> int:
 
 
 def can_read_responses(user: Any, solicitation: Solicitation) -> bool:
-    return not solicitation.is_sealed and can(user, Action.RESPONSE_READ, solicitation.agency)
+    from .evaluation import may_read_responses
+
+    return (not solicitation.is_sealed and can(user, Action.RESPONSE_READ, solicitation.agency)
+            and may_read_responses(user, solicitation))  # fmt: skip

@@ -71,7 +71,8 @@ def solicitation_publish(*, user: Any, solicitation: Solicitation) -> Solicitati
 
 _MOVES = {
     S.OPENED: {S.UNDER_EVALUATION, S.CANCELLED},
-    S.UNDER_EVALUATION: {S.AWARDED, S.CANCELLED},
+    # "awarded" comes only from a final award (awarding.award_finalize).
+    S.UNDER_EVALUATION: {S.CANCELLED},
     S.DRAFT: {S.CANCELLED},
     S.PUBLISHED: {S.CANCELLED},
     S.CLOSED: {S.CANCELLED},

@@ -133,7 +133,12 @@ def may_read(user: Any, response: Any) -> bool:
     own = permissions.can(user, Action.RESPONSE_SUBMIT, agency, supplier=response.supplier)
     if own:
         return True
-    return not solicitation.is_sealed and permissions.can(user, Action.RESPONSE_READ, agency)
+    if solicitation.is_sealed or not permissions.can(user, Action.RESPONSE_READ, agency):
+        return False
+    from .evaluation import may_read_responses
+
+    # An RFP's evaluator reads nothing before signing the conflict-of-interest attestation.
+    return may_read_responses(user, solicitation)
 
 
 def refuse(user: Any, response: Any, *, what: str) -> Sealed:

@@ -111,6 +111,11 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
                         i.lot.number, i.lot.title, i.lot.award_basis)
         for i in solicitation.items.select_related("lot").order_by("lot__number", "number")
     ]  # fmt: skip
+    from .evaluation import standings
+
+    # Findings decide who can be the low bid: responsive and responsible (the officer's
+    # decision, else the product's proposal, else the opening's flag).
+    standing = standings(solicitation)
     bids = []
     for r in opened_responses(solicitation):
         prices = {
@@ -118,8 +123,12 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
                                             for t in b.tiers))
             for b in r.bid_lines.all()
         }  # fmt: skip
-        bids.append(tabulation.Bid(str(r.supplier), bool(r.responsive),
-                                   tuple(r.nonresponsive_reasons), prices))  # fmt: skip
+        mine = standing.get(r.pk)
+        if mine is None:  # not evaluated (withdrawn or replaced): never the low bid
+            bids.append(tabulation.Bid(str(r.supplier), False, ("Not a current response.",),
+                                       prices))  # fmt: skip
+            continue
+        bids.append(tabulation.Bid(str(r.supplier), mine.eligible, mine.reasons, prices))
     return tabulation.tabulate(items, bids)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import console, portal, public
+from .views import console, evaluation, portal, public
 
 app_name = "procurement"
 
@@ -35,6 +35,18 @@ urlpatterns = [
         console.response_attachment,
         name="response_attachment",
     ),
+    # Evaluation and award
+    path(C + "evaluation/", evaluation.evaluation_page, name="evaluation"),
+    path(C + "evaluation/check/", evaluation.findings_propose, name="findings_propose"),
+    path(C + "evaluation/findings/<int:fid>/", evaluation.finding_decide, name="finding"),
+    path(C + "evaluation/committee/add/", evaluation.committee_add, name="committee_add"),
+    path(C + "evaluation/scoring/", evaluation.scoring, name="scoring"),
+    path(C + "evaluation/scoring/submit/", evaluation.scoring_submit, name="scoring_submit"),
+    path(C + "evaluation/scoring/<int:rid>/", evaluation.scoring_response, name="score"),
+    path(C + "award/", evaluation.award_page, name="award"),
+    path(C + "award/recommend/", evaluation.award_recommend, name="award_recommend"),
+    path(C + "award/protests/<int:prid>/", evaluation.protest_decide, name="protest_decide"),
+    path(C + "award/<str:step>/", evaluation.award_step, name="award_step"),
     path(C + "<str:move>/", console.confirm, name="confirm"),
     # Supplier portal
     path(P, portal.bids, name="bids"),
@@ -42,6 +54,7 @@ urlpatterns = [
     path(P + "<int:pk>/withdraw/", portal.withdraw, name="withdraw"),
     path(P + "<int:pk>/ask/", portal.ask, name="ask"),
     path(P + "<int:pk>/receipts/<int:rid>/", portal.receipt, name="receipt"),
+    path(P + "<int:pk>/award/", evaluation.portal_award, name="award_notice"),
     # Member portal: demand surveys
     path(A + "institution/<int:iid>/surveys/", portal.surveys, name="surveys"),
     path(A + "institution/<int:iid>/surveys/<int:pk>/", portal.survey, name="survey"),

@@ -141,3 +141,13 @@ def error_summary(form: Any) -> dict[str, Any]:
                     target = f"{bound.auto_id}_0"
                 items.append({"href": f"#{target}", "text": f"{bound.label}: {error}"})
     return {"items": items}
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (a key given as a number also finds its text form)."""
+    if not mapping:
+        return None
+    if key in mapping:
+        return mapping[key]
+    return mapping.get(str(key))

@@ -356,8 +356,6 @@ _CONFIRM = {
                      "Members can no longer change their quantities.", False),
     "under_evaluation": (Action.SOLICITATION_PUBLISH, "Start evaluation",
                          "The solicitation moves to evaluation.", False),
-    "awarded": (Action.SOLICITATION_PUBLISH, "Record the award",
-                "The solicitation is marked awarded.", False),
     "cancelled": (Action.SOLICITATION_PUBLISH, "Cancel the solicitation",
                   "The solicitation is cancelled for everyone; say why.", True),
 }  # fmt: skip

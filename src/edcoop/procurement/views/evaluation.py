@@ -1,0 +1,617 @@
+"""Evaluation and award pages: findings, the award preview and recommendation, the board's
+approval, the notice, protests and the final award; an RFP's committee and each evaluator's
+scoring page; the supplier's notice of award and protest in its portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, allowed, posted
+from edcoop.core.permissions import Action
+from edcoop.members.forms import ConfirmForm, add_service_errors
+
+from .. import awarding, evaluation, selectors
+from ..forms import (
+    ApproveForm,
+    AttestForm,
+    CommitteeForm,
+    FindingForm,
+    ProtestDecisionForm,
+    ProtestForm,
+    ReasonForm,
+    RecommendForm,
+    ScoreForm,
+)
+from ..models import Award, Evaluator, Finding, Protest, Response, Solicitation
+
+
+def _opened(
+    request: HttpRequest, slug: str, pk: int, action: Action = Action.SOLICITATION_VIEW
+) -> tuple[Any, Solicitation]:
+    agency = agency_or_404(request, slug, action)
+    s = selectors.solicitation_for(request.user, agency, pk)
+    if s.is_sealed:
+        raise Http404("Nothing to evaluate before the opening.")
+    return agency, s
+
+
+def _back(agency: Any, s: Solicitation) -> str:
+    return reverse("procurement:evaluation", args=[agency.slug, s.pk])
+
+
+def _page(
+    request: HttpRequest,
+    agency: Any,
+    s: Solicitation,
+    form: Any,
+    heading: str,
+    submit: str,
+    **extra: Any,
+) -> HttpResponse:
+    return render(
+        request,
+        "procurement/form.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "heading": heading,
+            "submit": submit,
+            "cancel_url": _back(agency, s),
+            **extra,
+        },
+    )
+
+
+def _tie_rows(inputs: awarding.Inputs, result: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    return [
+        (
+            awarding.tie_key(t),
+            awarding._tie_label(inputs, t) + f" ({t.rank})",
+            [(sid, str(inputs.responses[sid].supplier)) for sid in t.suppliers],
+        )
+        for t in result.ties
+    ]
+
+
+@login_required
+def evaluation_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk)
+    manage = permissions.can(request.user, Action.EVALUATION_MANAGE, agency)
+    standing = evaluation.standings(s)
+    findings: dict[int, dict[str, Finding]] = {}
+    for f in Finding.objects.filter(response__solicitation=s):
+        findings.setdefault(f.response_id, {})[f.kind] = f
+    rows = [
+        (
+            r,
+            standing[r.pk],
+            findings.get(r.pk, {}).get("responsive"),
+            findings.get(r.pk, {}).get("responsible"),
+        )
+        for r in evaluation.evaluated_responses(s)
+    ]
+    previews = []
+    if s.kind != Solicitation.Kind.RFP and manage and s.status in ("opened", "under_evaluation"):
+        for method in ("lowest_price", "optimal"):
+            inputs, result = awarding.compute(s, method=method)
+            names = {sid: str(r.supplier) for sid, r in inputs.responses.items()}
+            items = {k: i for k, i in inputs.items.items()}
+            previews.append(
+                {
+                    "result": result,
+                    "names": names,
+                    "items": items,
+                    "ties": _tie_rows(inputs, result) if result.ties else [],
+                    "unpriced": inputs.unpriced,
+                }
+            )
+    committee = None
+    if s.kind == Solicitation.Kind.RFP:
+        committee = {
+            "seats": s.evaluators.select_related("user"),
+            "see": evaluation.may_see_committee_scores(request.user, s),
+            "seat": evaluation.committee_seat(request.user, s),
+        }
+        if committee["see"]:
+            committee["result"] = evaluation.committee_result(s)
+    return render(
+        request,
+        "procurement/evaluation.html",
+        {
+            "agency": agency,
+            "s": s,
+            "rows": rows,
+            "previews": previews,
+            "committee": committee,
+            "award": awarding.live_award(s),
+            "past": s.awards.filter(status="cancelled"),
+            "criteria": s.criteria.all(),
+            "manage": manage,
+            "evaluating": s.status in ("opened", "under_evaluation"),
+            **allowed(request.user, agency, Action.AWARD_APPROVE, Action.EVALUATION_SCORE),
+        },
+    )
+
+
+@login_required
+def findings_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.findings_propose(user=request.user, solicitation=s)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Findings proposed: confirm or override each.")
+            return redirect(_back(agency, s))
+    return render(
+        request,
+        "procurement/confirm.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "label": "Check the responses",
+            "what": "The product checks each opened response (attestations, addenda acknowledged, "
+            "readable at the opening, supplier not debarred or suspended today) and "
+            "proposes findings. Your decisions are kept.",
+            "danger": False,
+            "cancel_url": _back(agency, s),
+        },
+    )
+
+
+@login_required
+def finding_decide(request: HttpRequest, slug: str, pk: int, fid: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    finding = permissions.get_or_404(
+        Finding.objects.filter(response__solicitation=s).select_related("response__supplier"),
+        pk=fid,
+    )
+    current = finding.value
+    form = FindingForm(
+        posted(request), initial={"value": "yes" if current else "no", "reason": finding.reason}
+    )
+    form.fields["value"].label = f"{finding.response.supplier}: {finding.get_kind_display()}"
+    form.fields["value"].choices = (  # type: ignore[attr-defined]
+        [("yes", "Responsive"), ("no", "Non-responsive")]
+        if finding.kind == "responsive"
+        else [("yes", "Responsible"), ("no", "Not responsible")]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.finding_decide(
+                user=request.user,
+                finding=finding,
+                value=form.cleaned_data["value"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Finding recorded.")
+            return redirect(_back(agency, s))
+    proposed = "; ".join(finding.proposed_reasons) or "no defect found"
+    return _page(
+        request,
+        agency,
+        s,
+        form,
+        f"Finding on {finding.response.supplier}",
+        "Record finding",
+        asked=f"The product's checks: {proposed}.",
+    )
+
+
+@login_required
+def award_recommend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    if s.kind == Solicitation.Kind.RFP:
+        methods = [("best_value", Award.Method.BEST_VALUE.label)]
+        ties: list[Any] = []
+        result = evaluation.committee_result(s)
+        top = [row for row in result.rows if row.rank == 1]
+        if len(top) > 1:
+            ties = [
+                (
+                    "primary:best_value",
+                    "highest total",
+                    [(row.response, str(result.responses[row.response].supplier)) for row in top],
+                )
+            ]
+    else:
+        methods = [(m, Award.Method(m).label) for m in ("lowest_price", "optimal")]
+        multiple = request.POST.get("multiple_award") == "on" or request.GET.get("multiple")
+        method = request.POST.get("method") or request.GET.get("method") or "lowest_price"
+        if method not in ("lowest_price", "optimal"):
+            method = "lowest_price"
+        inputs, engine_result = awarding.compute(s, method=method, multiple_award=bool(multiple))
+        ties = _tie_rows(inputs, engine_result)
+    form = RecommendForm(posted(request), methods=methods, ties=ties)
+    if request.method == "POST" and form.is_valid():
+        try:
+            awarding.award_recommend(
+                user=request.user,
+                solicitation=s,
+                basis=form.cleaned_data["basis"],
+                method=form.cleaned_data["method"],
+                multiple_award=form.cleaned_data.get("multiple_award") or False,
+                tie_choices=form.tie_choices(),
+                tie_reason=form.cleaned_data["tie_reason"],
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Award recommended; it goes to the board for approval.")
+            return redirect("procurement:award", agency.slug, s.pk)
+    return _page(
+        request,
+        agency,
+        s,
+        form,
+        "Recommend the award",
+        "Recommend award",
+        asked="Ties are never resolved for you: choose each tied bidder and say why."
+        if ties
+        else "",
+    )
+
+
+def _award_or_404(s: Solicitation) -> Award:
+    award = awarding.live_award(s) or s.awards.first()
+    if award is None:
+        raise Http404("No award yet.")
+    return award
+
+
+@login_required
+def award_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The award and its whole basis: lines, ties and how resolved, findings, scores,
+    the board's resolution, notices and protests (the award report)."""
+    agency, s = _opened(request, slug, pk)
+    award = _award_or_404(s)
+    standing = evaluation.standings(s)
+    committee = None
+    if s.kind == Solicitation.Kind.RFP and evaluation.may_see_committee_scores(request.user, s):
+        committee = evaluation.committee_result(s)
+    return render(
+        request,
+        "procurement/award.html",
+        {
+            "agency": agency,
+            "s": s,
+            "award": award,
+            "lines": award.lines.select_related("item__lot", "supplier"),
+            "standings": [(r, standing[r.pk]) for r in evaluation.evaluated_responses(s)],
+            "findings": Finding.objects.filter(response__solicitation=s).select_related(
+                "response__supplier", "decided_by"
+            ),
+            "protests": award.protests.select_related("supplier"),
+            "committee": committee,
+            "criteria": s.criteria.all(),
+            "savings": awarding.aggregation(award),
+            **allowed(request.user, agency, Action.EVALUATION_MANAGE, Action.AWARD_APPROVE),
+        },
+    )
+
+
+_STEPS = {
+    # step: (label, what happens, danger)
+    "notice": (
+        "Send the notice of award",
+        "Every respondent is e-mailed its outcome (what it was awarded, or the reason "
+        "it was not), with the tabulation; the stand-still period for protests starts.",
+        False,
+    ),
+    "finalize": (
+        "Make the award final",
+        "The stand-still period is over and no protest is pending: the award becomes "
+        "final, the solicitation is awarded and contracts can be made from it.",
+        False,
+    ),
+}
+
+
+@login_required
+def award_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
+    agency, s = _opened(request, slug, pk)
+    award = _award_or_404(s)
+    back = reverse("procurement:award", args=[agency.slug, s.pk])
+    form: Any
+    if step == "approve":
+        permissions.require(request.user, Action.AWARD_APPROVE, agency)
+        form = ApproveForm(posted(request))
+    elif step == "cancel":
+        permissions.require(request.user, Action.EVALUATION_MANAGE, agency)
+        form = ReasonForm(posted(request))
+    elif step in _STEPS:
+        permissions.require(request.user, Action.EVALUATION_MANAGE, agency)
+        form = ConfirmForm(posted(request))
+    else:
+        raise Http404("No such step.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            if step == "approve":
+                awarding.award_approve(user=request.user, award=award, **form.cleaned_data)
+            elif step == "cancel":
+                awarding.award_cancel(
+                    user=request.user, award=award, reason=form.cleaned_data["reason"]
+                )
+            elif step == "notice":
+                awarding.award_notice(user=request.user, award=award)
+            else:
+                awarding.award_finalize(user=request.user, award=award)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Done.")
+            return redirect(back)
+    if step == "approve":
+        return render(
+            request,
+            "procurement/form.html",
+            {
+                "agency": agency,
+                "s": s,
+                "form": form,
+                "heading": "Record the board's approval",
+                "submit": "Record approval",
+                "cancel_url": back,
+            },
+        )
+    if step == "cancel":
+        return render(
+            request,
+            "procurement/form.html",
+            {
+                "agency": agency,
+                "s": s,
+                "form": form,
+                "heading": "Cancel the award",
+                "submit": "Cancel award",
+                "cancel_url": back,
+            },
+        )
+    label, what, danger = _STEPS[step]
+    return render(
+        request,
+        "procurement/confirm.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "label": label,
+            "what": what,
+            "danger": danger,
+            "cancel_url": back,
+        },
+    )
+
+
+@login_required
+def protest_decide(request: HttpRequest, slug: str, pk: int, prid: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    protest = permissions.get_or_404(Protest.objects.filter(award__solicitation=s), pk=prid)
+    form = ProtestDecisionForm(posted(request))
+    back = reverse("procurement:award", args=[agency.slug, s.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            awarding.protest_decide(user=request.user, protest=protest, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect(back)
+    return render(
+        request,
+        "procurement/form.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "heading": f"Decide the protest of {protest.supplier}",
+            "submit": "Record decision",
+            "asked": protest.grounds,
+            "cancel_url": back,
+        },
+    )
+
+
+# Committee ------------------------------------------------------------------------------------
+
+
+@login_required
+def committee_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    form = CommitteeForm(posted(request), users=evaluation.committee_users(s))
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.evaluator_add(
+                user=request.user, solicitation=s, member=form.cleaned_data["member"]
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Evaluator added to the committee.")
+            return redirect(_back(agency, s))
+    return _page(request, agency, s, form, "Add an evaluator", "Add to committee")
+
+
+def _seat(request: HttpRequest, slug: str, pk: int) -> tuple[Any, Solicitation, Evaluator]:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_SCORE)
+    seat = evaluation.committee_seat(request.user, s)
+    if seat is None:
+        raise PermissionDenied("You are not on this solicitation's evaluation committee.")
+    return agency, s, seat
+
+
+@login_required
+def scoring(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An evaluator's own page: the attestation, then their scores of each response."""
+    agency, s, seat = _seat(request, slug, pk)
+    form = AttestForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.coi_attest(user=request.user, evaluator=seat)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Attestation signed: the responses are open to you.")
+            return redirect("procurement:scoring", agency.slug, s.pk)
+    rows = []
+    if seat.coi_attested_at is not None:
+        mine: dict[tuple[int, int], Any] = {
+            (x.response_id, x.criterion_id): x for x in seat.scores.all()
+        }
+        judged = list(s.criteria.filter(is_price=False))
+        for r in evaluation.scored_responses(s):
+            rows.append((r, [(c, mine.get((r.pk, c.pk))) for c in judged]))
+    return render(
+        request,
+        "procurement/scoring.html",
+        {
+            "agency": agency,
+            "s": s,
+            "seat": seat,
+            "form": form,
+            "rows": rows,
+            "coi_text": evaluation.COI_TEXT,
+            "criteria": s.criteria.all(),
+        },
+    )
+
+
+@login_required
+def scoring_response(request: HttpRequest, slug: str, pk: int, rid: int) -> HttpResponse:
+    agency, s, seat = _seat(request, slug, pk)
+    if seat.coi_attested_at is None:
+        return redirect("procurement:scoring", agency.slug, s.pk)
+    response = permissions.get_or_404(Response.objects.filter(solicitation=s), pk=rid)
+    judged = list(s.criteria.filter(is_price=False))
+    have = {x.criterion_id: x for x in seat.scores.filter(response=response)}
+    initial = {}
+    for c in judged:
+        if c.pk in have:
+            initial[f"score_{c.pk}"] = f"{have[c.pk].score.normalize():f}"
+            initial[f"comment_{c.pk}"] = have[c.pk].comment
+    form = ScoreForm(posted(request), criteria=judged, initial=initial)
+    back = reverse("procurement:scoring", args=[agency.slug, s.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.scores_save(
+                user=request.user,
+                evaluator=seat,
+                response=response,
+                scores=form.scores(),
+                comments=form.comments(),
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Scores of {response.supplier} saved.")
+            return redirect(back)
+    return render(
+        request,
+        "procurement/form.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "heading": f"Score {response.supplier}",
+            "submit": "Save scores",
+            "cancel_url": back,
+            "asked": "Your scores stay yours until you submit; no one else on the committee sees "
+            "them before submitting theirs.",
+        },
+    )
+
+
+@login_required
+def scoring_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, s, seat = _seat(request, slug, pk)
+    form = ConfirmForm(posted(request))
+    back = reverse("procurement:scoring", args=[agency.slug, s.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation.scores_submit(user=request.user, evaluator=seat)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Scores submitted.")
+            return redirect(_back(agency, s))
+    return render(
+        request,
+        "procurement/confirm.html",
+        {
+            "agency": agency,
+            "s": s,
+            "form": form,
+            "label": "Submit your scores",
+            "what": "Your scores become final and count in the committee's totals; you then see "
+            "the other submitted scores.",
+            "danger": False,
+            "cancel_url": back,
+        },
+    )
+
+
+# Supplier portal --------------------------------------------------------------------------------
+
+
+@login_required
+def portal_award(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
+    """A respondent's notice of award and its protest, in the supplier portal."""
+    agency = permissions.agency_for_user(request.user, slug)
+    supplier = permissions.get_or_404(permissions.suppliers_for(request.user, agency), pk=sid)
+    permissions.require(request.user, Action.PROTEST_FILE, agency, supplier=supplier)
+    response = permissions.get_or_404(
+        Response.objects.filter(
+            solicitation__agency=agency,
+            solicitation_id=pk,
+            supplier=supplier,
+            responsive__isnull=False,
+        ).select_related("solicitation")
+    )
+    s = response.solicitation
+    award = s.awards.exclude(status__in=["recommended", "approved"]).first()
+    if award is None:
+        raise Http404("No notice of award yet.")
+    outcome = awarding.outcome_for(award, response, evaluation.standings(s).get(response.pk))
+    form = ProtestForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            awarding.protest_file(
+                user=request.user,
+                award=award,
+                supplier=supplier,
+                grounds=form.cleaned_data["grounds"],
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Protest filed; the agency will decide it.")
+            return redirect("procurement:award_notice", agency.slug, supplier.pk, s.pk)
+    return render(
+        request,
+        "procurement/portal_award.html",
+        {
+            "agency": agency,
+            "s": s,
+            "supplier": supplier,
+            "award": award,
+            "outcome": outcome,
+            "form": form,
+            "protests": award.protests.filter(supplier=supplier),
+            "lines": award.lines.select_related("item", "supplier"),
+        },
+    )
