@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0002_membership_left_on"),
-        ("procurement", "0002_document_addendum"),
+        ("procurement", "0003_response_receipt_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
