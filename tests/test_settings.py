@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 GOOD_SECRET = "k3J9-pQ2x_Zr8vLm4Nc7Ht1Wy6Bd5Fs0Ga9Ue2Io3Ky8Rp4Tq7Vx1Mz6Lc5Nb"
 GOOD_AUDIT_KEY = "Qx7_Lm2pR9vK4tN8wZ1cH6jB3fY5sD0gA-eU"
@@ -49,16 +51,23 @@ def test_production_refuses_debug(tmp_path):
     assert "EDCOOP_DEBUG must be off" in result.stderr
 
 
+@pytest.mark.django_db
 def test_configured_production_passes_check_deploy_without_warnings(tmp_path):
+    # Production runs on PostgreSQL only (SQLite is refused, below), and the deploy checks
+    # read the database (core.checks): the suite's own, migrated test database.
+    if connection.vendor != "postgresql":
+        pytest.skip("production needs PostgreSQL; the suite's PostgreSQL run checks this")
+    d = connection.settings_dict
+    url = f"postgresql://{d['USER']}:{d['PASSWORD']}@{d['HOST']}:{d['PORT'] or 5432}/{d['NAME']}"
     result = _run(
         ["-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         {
             "EDCOOP_ENV": "production",
             "EDCOOP_SECRET_KEY": GOOD_SECRET,
             "EDCOOP_ALLOWED_HOSTS": "coop.example.org",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-            "EDCOOP_SEALING_KEY": "kS3m0x9bJd5K2mKj0y2tQyR8H0mZqfL1m7Jk0e1pW9Q=",
-            "EDCOOP_AUDIT_KEY": GOOD_AUDIT_KEY,
+            "DATABASE_URL": url,
+            "EDCOOP_SEALING_KEY": settings.EDCOOP_SEALING_KEY,
+            "EDCOOP_AUDIT_KEY": settings.EDCOOP_AUDIT_KEY,
         },
         tmp_path,
     )

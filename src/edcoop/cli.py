@@ -12,9 +12,20 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"]:
+        os.environ.setdefault("EDCOOP_DB_POOL", "true")  # the web server pools (settings)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["edcoop", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reads the settings: refuses here, in one line)
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"edcoop: {exc}\n")
+        raise SystemExit(2) from None
+
+    execute_from_command_line(["edcoop", *args])
 
 
 if __name__ == "__main__":

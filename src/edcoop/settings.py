@@ -56,6 +56,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _fernet_keys_valid(keys: list[str]) -> bool:
+    """Each key makes a Fernet that decrypts what it encrypted (a test token)."""
+    from cryptography.fernet import Fernet
+
+    try:
+        return all(Fernet(k.encode()).decrypt(Fernet(k.encode()).encrypt(b"t")) == b"t"
+                   for k in keys)  # fmt: skip
+    except ValueError:
+        return False
+
+
 SECRET_KEY = os.environ.get("EDCOOP_SECRET_KEY", "")
 DEBUG = env_bool("EDCOOP_DEBUG", False)
 ALLOWED_HOSTS = env_list("EDCOOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
@@ -77,6 +88,17 @@ if PRODUCTION:
         problems.append(
             "EDCOOP_AUDIT_KEY must hold the key (32 or more random characters) that keys the "
             "audit trail's hashes"
+        )
+    if os.environ.get("DATABASE_URL", "").strip().lower().startswith("sqlite"):
+        problems.append(
+            "DATABASE_URL must point at PostgreSQL: SQLite serves one machine's development "
+            "or evaluation only"
+        )
+    _sealing_keys = env_list("EDCOOP_SEALING_KEY", [])
+    if _sealing_keys and not _fernet_keys_valid(_sealing_keys):
+        problems.append(
+            "EDCOOP_SEALING_KEY must be Fernet keys (32 url-safe base64-encoded bytes each), "
+            "comma-separated"
         )
     if problems:
         raise ImproperlyConfigured(
@@ -110,6 +132,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The probes first (no host check, redirect, sign-in or limit before them), then the
+    # request's arrival time and id, taken before anything can make it wait.
+    "edcoop.core.health.HealthMiddleware",
+    "edcoop.core.requests.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,6 +171,32 @@ TEMPLATES = [
     },
 ]
 
+
+# The production server (`edcoop serve`, gunicorn): worker processes, their threads, the
+# address it listens on, and the database connections all of them together may hold.
+def env_int(name: str, default: int, *, low: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < low:
+        raise ImproperlyConfigured(f"{name} must be at least {low}, not {value}.")
+    return value
+
+
+EDCOOP_WORKERS = env_int("EDCOOP_WORKERS", 4)
+EDCOOP_THREADS = env_int("EDCOOP_THREADS", 1)
+EDCOOP_BIND = os.environ.get("EDCOOP_BIND", "127.0.0.1:8001").strip()
+EDCOOP_DB_MAX_CONNECTIONS = env_int("EDCOOP_DB_MAX_CONNECTIONS", EDCOOP_WORKERS * EDCOOP_THREADS)
+EDCOOP_SERVER_TIMEOUT = env_int("EDCOOP_SERVER_TIMEOUT", 60)
+if EDCOOP_DB_MAX_CONNECTIONS < EDCOOP_WORKERS * EDCOOP_THREADS:
+    raise ImproperlyConfigured(
+        f"EDCOOP_DB_MAX_CONNECTIONS ({EDCOOP_DB_MAX_CONNECTIONS}) must be at least "
+        f"EDCOOP_WORKERS x EDCOOP_THREADS ({EDCOOP_WORKERS * EDCOOP_THREADS}): every thread "
+        "that serves a request needs a connection."
+    )
+
 _DEFAULT_DB = f"sqlite:///{VAR_DIR / 'edcoop.sqlite3'}"
 if "DATABASE_URL" not in os.environ:
     # The embedded database holds everything, sealed responses included: owner-only, like
@@ -156,6 +208,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # half-way with "database is locked"; the audit chain relies on writers being serial.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDCOOP_TEST_SQLITE", "")}
+elif env_bool("EDCOOP_DB_POOL", False):
+    # The web server's processes (`edcoop serve` and edcoop.wsgi turn this on; one-shot
+    # commands and the job worker keep one persistent connection each, below, so their
+    # errors name the cause). One psycopg pool per process. Each of the EDCOOP_WORKERS server processes may hold at
+    # most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS connections, so the server as a whole
+    # never holds more than EDCOOP_DB_MAX_CONNECTIONS (docs/deploy.md: the arithmetic). A
+    # request waits up to EDCOOP_DB_POOL_TIMEOUT seconds for a free one, then answers 503.
+    # Django returns the connection to the pool at the end of every request, so
+    # CONN_MAX_AGE must be 0; with CONN_HEALTH_CHECKS the pool checks a connection before
+    # lending it, so one a restart or a terminated backend broke is replaced, not used.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": max(1, EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS),
+        "timeout": float(os.environ.get("EDCOOP_DB_POOL_TIMEOUT", "5")),
+        "max_idle": 300,
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -187,9 +257,7 @@ LOGOUT_REDIRECT_URL = "home"
 # address across usernames pause that address. Addresses as core.middleware.client_ip
 # sees them, behind a proxy too.
 AXES_FAILURE_LIMIT = int(os.environ.get("EDCOOP_LOGIN_FAILURE_LIMIT", "5"))
-EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT = int(
-    os.environ.get("EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
-)
+EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("EDCOOP_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -288,14 +356,36 @@ EMAIL_HOST_PASSWORD = os.environ.get("EDCOOP_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EDCOOP_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("EDCOOP_FROM_EMAIL", "EdCoop <noreply@edcoop.invalid>")
 
+# Logs go to standard error (the journal under systemd): in production one JSON object a
+# line (EDCOOP_LOG_FORMAT=json), elsewhere plain text; every line written while a request
+# runs carries its id (core.requests). EDCOOP_ACCESS_LOG=true adds one line per request.
+EDCOOP_LOG_FORMAT = os.environ.get("EDCOOP_LOG_FORMAT", "json" if PRODUCTION else "text")
+if EDCOOP_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(
+        f"EDCOOP_LOG_FORMAT must be 'json' or 'text', not {EDCOOP_LOG_FORMAT!r}."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "edcoop.core.requests.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "edcoop.core.requests.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": EDCOOP_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("EDCOOP_LOG_LEVEL", "WARNING")},
     "loggers": {
         # A locked-out login is worth a line; axes' per-attempt chatter is not.
         "axes": {"level": "WARNING"},
+        "edcoop.request": {
+            "level": "INFO" if env_bool("EDCOOP_ACCESS_LOG", PRODUCTION) else "WARNING"
+        },
     },
 }
 

@@ -19,3 +19,4 @@ urlpatterns = [
 ]
 
 handler404 = "edcoop.core.views.not_found"
+handler500 = "edcoop.core.views.server_error"

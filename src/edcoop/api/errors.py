@@ -3,8 +3,9 @@
 401 no or bad credentials; 403 a permission the caller lacks in their own agency; 404 not
 found, which includes everything in an agency the caller has no role in; 400 a rule of the
 domain refused the input (``errors`` maps each field to its messages); 422 the request does
-not match the schema (``errors`` lists each problem with its location); 500 never says more
-than "Internal error".
+not match the schema (``errors`` lists each problem with its location); 503 the database
+cannot be reached just now (nothing was saved; ``Retry-After`` says when to try again); 500
+never says more than "Internal error".
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+
+from edcoop.core.health import DATABASE_DOWN, first_line, is_database_down
 
 logger = logging.getLogger("edcoop.api")
 
@@ -72,8 +75,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        message = exc.message if exc.message != "Unauthorized" else (
-            "Authentication required: send 'Authorization: Bearer <token>' or sign in."
+        message = (
+            exc.message
+            if exc.message != "Unauthorized"
+            else ("Authentication required: send 'Authorization: Bearer <token>' or sign in.")
         )
         response = respond(request, {"detail": message}, 401)
         response["WWW-Authenticate"] = 'Bearer realm="edcoop"'
@@ -110,5 +115,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def crashed(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_database_down(exc):
+            logger.error("database unreachable on %s %s: %s", request.method, request.path,
+                         first_line(exc))  # fmt: skip
+            response = respond(request, {"detail": DATABASE_DOWN}, 503)
+            response["Retry-After"] = "30"
+            return response
         logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return respond(request, {"detail": "Internal error"}, 500)

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import guards, job_kinds  # noqa: F401  (registers the job kinds with the worker)
+        from . import checks, guards, job_kinds  # noqa: F401  (registers checks and job kinds)
 
         # Once per migrate (core's signal comes after every migration ran): put back the
         # triggers a SQLite table rebuild dropped.

@@ -61,9 +61,7 @@ class Bounds:
     def quantum(self) -> Decimal:
         return Decimal(1).scaleb(-self.decimal_places)
 
-    def with_range(
-        self, minimum: Decimal | None = None, maximum: Decimal | None = None
-    ) -> Bounds:
+    def with_range(self, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Bounds:
         return Bounds(self.max_digits, self.decimal_places, minimum, maximum)
 
 
@@ -150,8 +148,6 @@ def parse_decimal(raw: Any, bounds: Bounds, *, people: bool = False) -> Decimal:
     return quantized
 
 
-
-
 # Adapters: a form field and an API type that both call parse_decimal. --------------------
 
 MONEY = Bounds(14, 2)  # invoice totals, payments, budgets: up to 999,999,999,999.99
@@ -171,9 +167,8 @@ class BoundedDecimalField(forms.Field):
         self.widget.attrs.setdefault("maxlength", str(bounds.max_digits + 8))
         if not self.help_text:
             places = bounds.decimal_places
-            self.help_text = (
-                f"Up to {bounds.max_digits - places} digits"
-                + (f" and {places} decimal places." if places else ".")
+            self.help_text = f"Up to {bounds.max_digits - places} digits" + (
+                f" and {places} decimal places." if places else "."
             )
 
     def to_python(self, value: Any) -> Decimal | None:

@@ -4,6 +4,7 @@ page uses: server-side sorting, pagination and CSV export (see docs/ui.md)."""
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +201,31 @@ def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PAGE_SI
             "?" + params.urlencode(),
         )
     return paginator.page(number)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: an unreachable database is a 503 that says so (no page that needs
+    the database: no navigation, no sign-in state); anything else Django's 500."""
+    from django.views import defaults
+
+    from .health import DATABASE_DOWN, is_database_down
+    from .middleware import is_api
+
+    exc = sys.exc_info()[1]
+    if exc is not None and is_database_down(exc):
+        if is_api(request):
+            response: HttpResponse = JsonResponse({"detail": DATABASE_DOWN}, status=503)
+        else:
+            response = HttpResponse(
+                "<!doctype html><html lang=en><meta charset=utf-8><title>Unavailable</title>"
+                f"<h1>Unavailable for a moment</h1><p>{DATABASE_DOWN}</p></html>",
+                status=503,
+            )
+        response["Retry-After"] = "30"
+        return response
+    if is_api(request):
+        return JsonResponse({"detail": "Internal error"}, status=500)
+    return defaults.server_error(request)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

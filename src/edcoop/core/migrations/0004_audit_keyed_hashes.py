@@ -34,7 +34,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditevent",
             name="hash_version",
-            field=models.PositiveSmallIntegerField(default=1, help_text="1: plain SHA-256; 2: keyed."),
+            field=models.PositiveSmallIntegerField(
+                default=1, help_text="1: plain SHA-256; 2: keyed."
+            ),
             preserve_default=False,
         ),
         migrations.AddField(
