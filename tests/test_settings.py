@@ -26,9 +26,7 @@ def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.Com
 
 
 def test_production_without_secrets_fails_fast_naming_each_setting(tmp_path):
-    result = _run(
-        ["-c", "import django; django.setup()"], {"EDCOOP_ENV": "production"}, tmp_path
-    )
+    result = _run(["-c", "import django; django.setup()"], {"EDCOOP_ENV": "production"}, tmp_path)
     assert result.returncode != 0
     for name in ("EDCOOP_SECRET_KEY", "EDCOOP_ALLOWED_HOSTS", "DATABASE_URL", "EDCOOP_AUDIT_KEY"):
         assert name in result.stderr

@@ -211,8 +211,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_bool("EDCOOP_DB_POOL", False):
     # The web server's processes (`edcoop serve` and edcoop.wsgi turn this on; one-shot
     # commands and the job worker keep one persistent connection each, below, so their
-    # errors name the cause). One psycopg pool per process. Each of the EDCOOP_WORKERS server processes may hold at
-    # most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS connections, so the server as a whole
+    # errors name the cause). One psycopg pool per process: each of the EDCOOP_WORKERS
+    # server processes may hold at most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS
+    # connections, so the server as a whole
     # never holds more than EDCOOP_DB_MAX_CONNECTIONS (docs/deploy.md: the arithmetic). A
     # request waits up to EDCOOP_DB_POOL_TIMEOUT seconds for a free one, then answers 503.
     # Django returns the connection to the pool at the end of every request, so

@@ -71,11 +71,13 @@ def test_readyz_refuses_when_the_audit_key_is_not_the_trails(settings: Any) -> N
 
 @pytest.mark.django_db
 def test_readyz_refuses_when_the_sealing_key_does_not_open_what_is_sealed(
-    settings: Any, bid: Any, north: Any  # noqa: F811
+    settings: Any,
+    bid: Any,
+    north: Any,  # noqa: F811
 ) -> None:
+    prices = {"1.01": "30", "1.02": "50", "2.01": "0.3"}
     responses.response_submit(user=north.users["supplier_rep"], solicitation=bid,
-                              supplier=north.supplier,
-                              data=offer(bid, {"1.01": "30", "1.02": "50", "2.01": "0.3"}))  # fmt: skip
+                              supplier=north.supplier, data=offer(bid, prices))  # fmt: skip
     assert health.problems() == []
     settings.EDCOOP_SEALING_KEY = Fernet.generate_key().decode()
     found = health.problems()
@@ -92,7 +94,7 @@ def test_a_request_id_is_returned_honoured_when_sensible_and_made_otherwise() ->
     assert client.get("/", HTTP_X_REQUEST_ID="lb-7f3a.1")["X-Request-ID"] == "lb-7f3a.1"
     made = client.get("/")["X-Request-ID"]
     assert len(made) == 32 and made != client.get("/")["X-Request-ID"]
-    forged = client.get("/", HTTP_X_REQUEST_ID="x\" injected=1 " + "y" * 300)["X-Request-ID"]
+    forged = client.get("/", HTTP_X_REQUEST_ID='x" injected=1 ' + "y" * 300)["X-Request-ID"]
     assert len(forged) == 32 and "injected" not in forged
 
 
@@ -127,7 +129,7 @@ def test_production_names_every_missing_setting_in_one_line_without_a_traceback(
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"DATABASE_URL": "sqlite:////tmp/edcoop.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"DATABASE_URL": "sqlite:////tmp/e.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"EDCOOP_SEALING_KEY": "not-a-fernet-key"}, "EDCOOP_SEALING_KEY must be Fernet keys"),
         ({"EDCOOP_WORKERS": "8", "EDCOOP_DB_MAX_CONNECTIONS": "4"}, "EDCOOP_DB_MAX_CONNECTIONS"),
     ],

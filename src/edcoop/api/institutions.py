@@ -28,9 +28,7 @@ def institution_list(
 ) -> QuerySet[Institution]:
     """Staff who list members see every institution; member users see their own."""
     agency = lookups.agency(request, slug)
-    qs = permissions.institutions_for(lookups.caller(request), agency).select_related(
-        "membership"
-    )
+    qs = permissions.institutions_for(lookups.caller(request), agency).select_related("membership")
     if filters.q:
         qs = qs.filter(name__icontains=filters.q.strip())
     if filters.kind:

@@ -60,7 +60,7 @@ api = EdCoopAPI(
     description=(
         "The JSON API of an EdCoop installation. Authenticate with "
         "`Authorization: Bearer <token>` (tokens: `edcoop token create`) or the browser "
-        "session. Decimals are strings. Errors are `{\"detail\": ..., \"errors\": ...}` "
+        'session. Decimals are strings. Errors are `{"detail": ..., "errors": ...}` '
         "with the statuses each operation lists. See docs/api.md."
     ),
     urls_namespace="api",
@@ -98,4 +98,3 @@ def unknown(request: HttpRequest, rest: str) -> None:
 
 
 api.add_router("", fallback)
-

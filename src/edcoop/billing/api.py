@@ -127,8 +127,9 @@ class UsageIn(In):
     external_ref: str = Field("", max_length=100, description="Idempotency key (recommended).")
     note: str = Field("", max_length=300)
     confirm_duplicate: bool = Field(
-        False, description="Record it even though the same member, service, month and "
-        "quantity is already recorded (a probable double entry is refused otherwise)."
+        False,
+        description="Record it even though the same member, service, month and "
+        "quantity is already recorded (a probable double entry is refused otherwise).",
     )
 
 

@@ -156,7 +156,20 @@ def build_billing(agency: Agency) -> None:
     rng = random.Random(2027)  # noqa: S311  (fixed seed: the same demo every time)
     admin = get_user_model().objects.get(username=f"admin@{agency.slug}.example.org")
     services = {}
-    for code, name, group, category, unit, method, rate, extra, fee, aidable, _budget, gl in CATALOG:
+    for (
+        code,
+        name,
+        group,
+        category,
+        unit,
+        method,
+        rate,
+        extra,
+        fee,
+        aidable,
+        _budget,
+        gl,
+    ) in CATALOG:
         fields = dict(
             code=code, name=name, coser_group=group, category=category, unit=unit,
             charge_method=method, unit_rate=D(rate), admin_fee_pct=D(fee), aidable=aidable,
@@ -306,7 +319,6 @@ def _budgets(services: dict, subs: list[tuple[Institution, str, D]], fiscal_year
 
 
 def _billed_by_service(agency: Agency, fiscal_year: int) -> dict[str, D]:
-
     return dict(InvoiceLine.objects.filter(invoice__agency=agency,
                                            invoice__fiscal_year=fiscal_year,
                                            invoice__status="issued").values(

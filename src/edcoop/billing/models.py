@@ -30,8 +30,9 @@ class MoneySum(models.Sum):
     returns the sum unrounded (e.g. 142066.020000000)."""
 
     def __init__(self, expression: str, **extra: Any) -> None:
-        super().__init__(expression, output_field=models.DecimalField(max_digits=20,
-                                                                      decimal_places=2), **extra)
+        super().__init__(
+            expression, output_field=models.DecimalField(max_digits=20, decimal_places=2), **extra
+        )
 
     def convert_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return None if value is None else Decimal(value).quantize(Decimal("0.01"))

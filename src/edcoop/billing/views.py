@@ -417,8 +417,9 @@ def gl_export(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse
         permissions.require(request.user, Action.BILLING_VIEW, agency)
     if (fmt := export_format(request)) is not None:
         return exports.gl_response(agency, fiscal_year, fmt, institution=institution)
-    members = Institution.objects.filter(agency=agency, invoices__fiscal_year=fiscal_year,
-                                         invoices__status=Invoice.Status.ISSUED).distinct()
+    members = Institution.objects.filter(
+        agency=agency, invoices__fiscal_year=fiscal_year, invoices__status=Invoice.Status.ISSUED
+    ).distinct()
     return render(request, "billing/gl.html", {
         "agency": agency, "fiscal_year": fiscal_year, "institution": institution,
         "members": members.order_by("name") if institution is None else [],
@@ -661,8 +662,10 @@ def refund_choice(request: HttpRequest, slug: str, pk: int, fiscal_year: int) ->
     fiscal_year = _fiscal_year_or_404(fiscal_year)
     current = RefundChoice.objects.filter(institution=institution,
                                           fiscal_year=fiscal_year).first()  # fmt: skip
-    form = RefundChoiceForm(posted(request), initial={
-        "disposition": current.disposition if current else CreditMemo.Disposition.APPLY})
+    form = RefundChoiceForm(
+        posted(request),
+        initial={"disposition": current.disposition if current else CreditMemo.Disposition.APPLY},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             ledger.refund_choose(user=request.user, institution=institution,

@@ -67,7 +67,7 @@ class ImportForm(EdCoopForm):
             return cast(str, upload.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise ValidationError(
-                "The file is not UTF-8 text. In Excel, save it as \"CSV UTF-8\"."
+                'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8".'
             ) from None
 
 

@@ -47,9 +47,7 @@ def _save_validated(obj: Model, *, exclude: list[str] | None = None) -> None:
     obj.save()
 
 
-def _apply(
-    obj: Model, fields: dict[str, Any], allowed: Collection[str]
-) -> dict[str, list[Any]]:
+def _apply(obj: Model, fields: dict[str, Any], allowed: Collection[str]) -> dict[str, list[Any]]:
     """Set ``fields`` on ``obj`` (only ``allowed`` ones); return the audit diff."""
     unknown = set(fields) - set(allowed)
     if unknown:

@@ -226,7 +226,6 @@ def criterion_add(
     return criterion
 
 
-
 def document_row(solicitation: Solicitation, title: str, upload: Upload, **extra: Any) -> Document:
     check_upload(upload, field_name="file")
     return Document.objects.create(

@@ -83,13 +83,13 @@ def matches(extension: str, data: bytes) -> bool:
         return "\x00" not in text
     return False
 
+
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS = set(CONTENT_TYPES)
 _KIND = {".pdf": "PDF", ".docx": "Word (.docx)", ".xlsx": "Excel (.xlsx)", ".doc": "Word (.doc)",
          ".xls": "Excel (.xls)", ".odt": "OpenDocument text", ".ods": "OpenDocument spreadsheet",
          ".csv": "UTF-8 CSV text", ".txt": "UTF-8 text", ".png": "PNG", ".jpg": "JPEG",
          ".jpeg": "JPEG"}  # fmt: skip
-
 
 
 @dataclass(frozen=True)
@@ -131,4 +131,3 @@ def check_upload(upload: Upload, *, field_name: str = "attachments") -> None:
 def content_type_of(filename: str) -> str:
     """The content type stored and served for an accepted file: its extension's own."""
     return CONTENT_TYPES[PurePath(filename).suffix.lower()]
-

@@ -226,8 +226,11 @@ def import_usage(
                 f"{service.unit}, beyond its capacity of {service.capacity.normalize():f}"
             )
     if flagged and not errors:
-        errors = [*flagged, "probable double entries: check them, then import again with "
-                  "--confirm-duplicates (or tick the box) to record them anyway"]
+        errors = [
+            *flagged,
+            "probable double entries: check them, then import again with "
+            "--confirm-duplicates (or tick the box) to record them anyway",
+        ]
     if errors:
         raise UsageImportFailed(errors)
     with transaction.atomic():

@@ -97,9 +97,7 @@ class Service(models.Model):
         default=False,
         help_text="Every active component district participates (administrative and capital).",
     )
-    active = models.BooleanField(
-        default=True, help_text="Offered in the catalog for new requests."
-    )
+    active = models.BooleanField(default=True, help_text="Offered in the catalog for new requests.")
     available_from = models.DateField(
         null=True, blank=True, help_text="First day the service is delivered (blank: always)."
     )
@@ -138,8 +136,10 @@ class Service(models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
-        if self.available_from and self.available_until and (
-            self.available_until < self.available_from
+        if (
+            self.available_from
+            and self.available_until
+            and (self.available_until < self.available_from)
         ):
             raise ValidationError({"available_until": "The last day comes before the first."})
 

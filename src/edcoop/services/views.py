@@ -48,9 +48,10 @@ def request_institutions(user: Any, agency: Agency) -> QuerySet[Institution]:
 
 
 def _may_see_requests(user: Any, agency: Agency) -> bool:
-    return permissions.can(user, Action.SERVICE_VIEW, agency) or request_institutions(
-        user, agency
-    ).exists()
+    return (
+        permissions.can(user, Action.SERVICE_VIEW, agency)
+        or request_institutions(user, agency).exists()
+    )
 
 
 @login_required

@@ -15,8 +15,12 @@ def remove_new(apps, schema_editor):
     from edcoop.billing import guards
     from edcoop.core.guards import remove_rules
 
-    old = {"billing_invoice_issued", "billing_line_issued", "billing_run_posted",
-           "billing_credit_memo"}
+    old = {
+        "billing_invoice_issued",
+        "billing_line_issued",
+        "billing_run_posted",
+        "billing_credit_memo",
+    }
     remove_rules(schema_editor.connection, [r for r in guards.RULES if r.name not in old])
 
 

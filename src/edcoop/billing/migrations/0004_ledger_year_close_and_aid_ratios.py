@@ -24,277 +24,505 @@ def mark_estimates(apps, schema_editor):
         unconfirmed="Aid-ratio floor 0.36 and ceiling 0.90 are commonly cited, not confirmed; "
         "administrative and facilities aid use the member's share x aid ratio, an estimate of "
         "the State's formulas; the effective date is a placeholder.",
-        administrative_estimate=True, facilities_estimate=True,
+        administrative_estimate=True,
+        facilities_estimate=True,
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_guards_lines_memos_payments_counters'),
-        ('members', '0002_membership_left_on'),
-        ('services', '0002_service_availability_policies_and_subscription_dates'),
+        ("billing", "0003_guards_lines_memos_payments_counters"),
+        ("members", "0002_membership_left_on"),
+        ("services", "0002_service_availability_policies_and_subscription_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AidRatio',
+            name="AidRatio",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('aid_year', models.PositiveSmallIntegerField(help_text='The fiscal year the aid is paid in.')),
-                ('ratio', models.DecimalField(decimal_places=4, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))])),
-                ('data_years', models.CharField(help_text='The wealth and attendance data it comes from, e.g. "2023 full value / 2023-24 RWADA".', max_length=100)),
-                ('source', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "aid_year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The fiscal year the aid is paid in."
+                    ),
+                ),
+                (
+                    "ratio",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                    ),
+                ),
+                (
+                    "data_years",
+                    models.CharField(
+                        help_text='The wealth and attendance data it comes from, e.g. "2023 full value / 2023-24 RWADA".',
+                        max_length=100,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['aid_year', 'institution__name'],
+                "ordering": ["aid_year", "institution__name"],
             },
         ),
         migrations.CreateModel(
-            name='CreditApplication',
+            name="CreditApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('applied_on', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("applied_on", models.DateField()),
             ],
             options={
-                'ordering': ['applied_on', 'pk'],
+                "ordering": ["applied_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CreditMemoLine',
+            name="CreditMemoLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('correction', 'Correction'), ('true_up', 'Year-end true-up to actual use'), ('refund', 'Surplus refund')], default='correction', max_length=20)),
-                ('description', models.CharField(max_length=300)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("correction", "Correction"),
+                            ("true_up", "Year-end true-up to actual use"),
+                            ("refund", "Surplus refund"),
+                        ],
+                        default="correction",
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['memo', 'pk'],
+                "ordering": ["memo", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentReversal',
+            name="PaymentReversal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reversed_on', models.DateField()),
-                ('reason', models.CharField(max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reversed_on", models.DateField()),
+                ("reason", models.CharField(max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name='RefundChoice',
+            name="RefundChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField()),
-                ('disposition', models.CharField(choices=[('apply', 'Apply to open invoices'), ('carry', "Carry to next year's invoices")], max_length=10)),
-                ('chosen_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField()),
+                (
+                    "disposition",
+                    models.CharField(
+                        choices=[
+                            ("apply", "Apply to open invoices"),
+                            ("carry", "Carry to next year's invoices"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("chosen_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='YearClose',
+            name="YearClose",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField()),
-                ('closed', models.BooleanField(default=True)),
-                ('closed_at', models.DateTimeField()),
-                ('reopened_at', models.DateTimeField(blank=True, null=True)),
-                ('reopen_reason', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField()),
+                ("closed", models.BooleanField(default=True)),
+                ("closed_at", models.DateTimeField()),
+                ("reopened_at", models.DateTimeField(blank=True, null=True)),
+                ("reopen_reason", models.CharField(blank=True, max_length=500)),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='creditmemo',
-            name='credit_memo_unique_number',
+            model_name="creditmemo",
+            name="credit_memo_unique_number",
         ),
         migrations.AddField(
-            model_name='aidrule',
-            name='administrative_estimate',
-            field=models.BooleanField(default=True, help_text="Administrative aid's formula is an estimate to confirm."),
+            model_name="aidrule",
+            name="administrative_estimate",
+            field=models.BooleanField(
+                default=True, help_text="Administrative aid's formula is an estimate to confirm."
+            ),
         ),
         migrations.AddField(
-            model_name='aidrule',
-            name='facilities_estimate',
-            field=models.BooleanField(default=True, help_text="Facilities (rent and capital) aid's formula is an estimate."),
+            model_name="aidrule",
+            name="facilities_estimate",
+            field=models.BooleanField(
+                default=True,
+                help_text="Facilities (rent and capital) aid's formula is an estimate.",
+            ),
         ),
         migrations.AddField(
-            model_name='aidrule',
-            name='unconfirmed',
-            field=models.TextField(blank=True, help_text='What of this rule is not confirmed against its source; pages and exports mark figures that depend on it as estimates.'),
+            model_name="aidrule",
+            name="unconfirmed",
+            field=models.TextField(
+                blank=True,
+                help_text="What of this rule is not confirmed against its source; pages and exports mark figures that depend on it as estimates.",
+            ),
         ),
         migrations.AddField(
-            model_name='billingrun',
-            name='inputs',
-            field=models.JSONField(blank=True, default=dict, help_text='What the draft was computed from (usage, subscriptions, terms, members), so that posting can refuse a draft whose inputs changed since.'),
+            model_name="billingrun",
+            name="inputs",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="What the draft was computed from (usage, subscriptions, terms, members), so that posting can refuse a draft whose inputs changed since.",
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemo',
-            name='disposition',
-            field=models.CharField(choices=[('apply', 'Apply to open invoices'), ('carry', "Carry to next year's invoices")], default='apply', max_length=10),
+            model_name="creditmemo",
+            name="disposition",
+            field=models.CharField(
+                choices=[
+                    ("apply", "Apply to open invoices"),
+                    ("carry", "Carry to next year's invoices"),
+                ],
+                default="apply",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemo',
-            name='kind',
-            field=models.CharField(choices=[('credit', 'Credit memo'), ('debit', 'Debit memo')], default='credit', max_length=10),
+            model_name="creditmemo",
+            name="kind",
+            field=models.CharField(
+                choices=[("credit", "Credit memo"), ("debit", "Debit memo")],
+                default="credit",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemo',
-            name='run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memos', to='billing.billingrun'),
+            model_name="creditmemo",
+            name="run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memos",
+                to="billing.billingrun",
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemo',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Correction'), ('true_up', 'Year-end true-up')], default='manual', max_length=10),
+            model_name="creditmemo",
+            name="source",
+            field=models.CharField(
+                choices=[("manual", "Correction"), ("true_up", "Year-end true-up")],
+                default="manual",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='recorded_at',
+            model_name="payment",
+            name="recorded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='creditmemo',
-            name='invoice',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_memos', to='billing.invoice'),
+            model_name="creditmemo",
+            name="invoice",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="credit_memos",
+                to="billing.invoice",
+            ),
         ),
         migrations.AlterField(
-            model_name='invoiceline',
-            name='kind',
-            field=models.CharField(choices=[('service', 'Service'), ('admin_fee', 'Administrative fee'), ('true_up', 'Year-end true-up to actual use'), ('deficit', 'Deficit assessment')], default='service', max_length=20),
+            model_name="invoiceline",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("service", "Service"),
+                    ("admin_fee", "Administrative fee"),
+                    ("true_up", "Year-end true-up to actual use"),
+                    ("deficit", "Deficit assessment"),
+                ],
+                default="service",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditmemo',
-            constraint=models.UniqueConstraint(fields=('agency', 'kind', 'fiscal_year', 'number'), name='credit_memo_unique_number'),
+            model_name="creditmemo",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "kind", "fiscal_year", "number"), name="credit_memo_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditmemo',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'credit'), ('invoice__isnull', False), _connector='OR'), name='debit_memo_has_invoice'),
+            model_name="creditmemo",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "credit"), ("invoice__isnull", False), _connector="OR"),
+                name="debit_memo_has_invoice",
+            ),
         ),
         migrations.AddField(
-            model_name='aidratio',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.agency'),
+            model_name="aidratio",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="members.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='aidratio',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.institution'),
+            model_name="aidratio",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="members.institution",
+            ),
         ),
         migrations.AddField(
-            model_name='creditapplication',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.agency'),
+            model_name="creditapplication",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="members.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='creditapplication',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.institution'),
+            model_name="creditapplication",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="members.institution",
+            ),
         ),
         migrations.AddField(
-            model_name='creditapplication',
-            name='invoice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='billing.invoice'),
+            model_name="creditapplication",
+            name="invoice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="billing.invoice",
+            ),
         ),
         migrations.AddField(
-            model_name='creditapplication',
-            name='memo',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='billing.creditmemo'),
+            model_name="creditapplication",
+            name="memo",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="billing.creditmemo",
+            ),
         ),
         migrations.AddField(
-            model_name='creditapplication',
-            name='payment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='billing.payment'),
+            model_name="creditapplication",
+            name="payment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="billing.payment",
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemoline',
-            name='invoice_line',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memo_lines', to='billing.invoiceline'),
+            model_name="creditmemoline",
+            name="invoice_line",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memo_lines",
+                to="billing.invoiceline",
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemoline',
-            name='memo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.creditmemo'),
+            model_name="creditmemoline",
+            name="memo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lines",
+                to="billing.creditmemo",
+            ),
         ),
         migrations.AddField(
-            model_name='creditmemoline',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.service'),
+            model_name="creditmemoline",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="services.service"
+            ),
         ),
         migrations.AddField(
-            model_name='paymentreversal',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.agency'),
+            model_name="paymentreversal",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="members.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='paymentreversal',
-            name='payment',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='billing.payment'),
+            model_name="paymentreversal",
+            name="payment",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversal",
+                to="billing.payment",
+            ),
         ),
         migrations.AddField(
-            model_name='paymentreversal',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="paymentreversal",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='refundchoice',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.agency'),
+            model_name="refundchoice",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="members.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='refundchoice',
-            name='chosen_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="refundchoice",
+            name="chosen_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='refundchoice',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.institution'),
+            model_name="refundchoice",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="members.institution",
+            ),
         ),
         migrations.AddField(
-            model_name='yearclose',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.agency'),
+            model_name="yearclose",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="members.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='yearclose',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="yearclose",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='yearclose',
-            name='reopened_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="yearclose",
+            name="reopened_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='aidratio',
-            constraint=models.UniqueConstraint(fields=('institution', 'aid_year'), name='aid_ratio_unique'),
+            model_name="aidratio",
+            constraint=models.UniqueConstraint(
+                fields=("institution", "aid_year"), name="aid_ratio_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='aidratio',
-            constraint=models.CheckConstraint(condition=models.Q(('ratio__gte', 0), ('ratio__lte', 1)), name='aid_ratio_range'),
+            model_name="aidratio",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ratio__gte", 0), ("ratio__lte", 1)), name="aid_ratio_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='creditapplication',
-            index=models.Index(fields=['institution', 'invoice'], name='application_member'),
+            model_name="creditapplication",
+            index=models.Index(fields=["institution", "invoice"], name="application_member"),
         ),
         migrations.AddConstraint(
-            model_name='creditapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='application_positive'),
+            model_name="creditapplication",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="application_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditapplication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('payment__isnull', False), ('memo__isnull', True)), models.Q(('payment__isnull', True), ('memo__isnull', False)), _connector='OR'), name='application_one_source'),
+            model_name="creditapplication",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("payment__isnull", False), ("memo__isnull", True)),
+                    models.Q(("payment__isnull", True), ("memo__isnull", False)),
+                    _connector="OR",
+                ),
+                name="application_one_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditmemoline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='memo_line_positive'),
+            model_name="creditmemoline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="memo_line_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refundchoice',
-            constraint=models.UniqueConstraint(fields=('institution', 'fiscal_year'), name='refund_choice_unique'),
+            model_name="refundchoice",
+            constraint=models.UniqueConstraint(
+                fields=("institution", "fiscal_year"), name="refund_choice_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='yearclose',
-            constraint=models.UniqueConstraint(fields=('agency', 'fiscal_year'), name='year_close_unique'),
+            model_name="yearclose",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "fiscal_year"), name="year_close_unique"
+            ),
         ),
         migrations.RunPython(install_guards, migrations.RunPython.noop),
         migrations.RunPython(mark_estimates, migrations.RunPython.noop),

@@ -8,38 +8,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplianceRule',
+            name="ComplianceRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Same key as a default: replaces it.', max_length=60)),
-                ('name', models.CharField(max_length=200)),
-                ('jurisdiction', models.CharField(help_text="A state's two-letter code, or US for federal rules.", max_length=2)),
-                ('funding', models.CharField(choices=[('local', 'Any funds (state and local law, board policy)'), ('federal', 'Federal funds only (2 CFR 200)')], max_length=10)),
-                ('kinds', models.JSONField(blank=True, default=list, help_text='Empty: every kind.')),
-                ('method', models.CharField(choices=[('micro_purchase', 'Micro-purchase (no quotes required; distribute equitably)'), ('quotes', 'Quotations from an adequate number of qualified sources'), ('sealed_bids', 'Formal competitive procurement (sealed bids, or proposals where allowed)')], max_length=20)),
-                ('lower', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('lower_inclusive', models.BooleanField(default=False)),
-                ('upper', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
-                ('source', models.TextField()),
-                ('source_url', models.URLField(blank=True, max_length=300)),
-                ('active', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='compliance_rules', to='members.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Same key as a default: replaces it.", max_length=60
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        help_text="A state's two-letter code, or US for federal rules.",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "funding",
+                    models.CharField(
+                        choices=[
+                            ("local", "Any funds (state and local law, board policy)"),
+                            ("federal", "Federal funds only (2 CFR 200)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kinds",
+                    models.JSONField(blank=True, default=list, help_text="Empty: every kind."),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            (
+                                "micro_purchase",
+                                "Micro-purchase (no quotes required; distribute equitably)",
+                            ),
+                            ("quotes", "Quotations from an adequate number of qualified sources"),
+                            (
+                                "sealed_bids",
+                                "Formal competitive procurement (sealed bids, or proposals where allowed)",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "lower",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("lower_inclusive", models.BooleanField(default=False)),
+                (
+                    "upper",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
+                ("source", models.TextField()),
+                ("source_url", models.URLField(blank=True, max_length=300)),
+                ("active", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="compliance_rules",
+                        to="members.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['jurisdiction', 'funding', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'key'), name='compliance_rule_key'), models.UniqueConstraint(condition=models.Q(('agency__isnull', True)), fields=('key',), name='compliance_default_key'), models.CheckConstraint(condition=models.Q(('lower__isnull', True), ('upper__isnull', True), ('lower__lte', models.F('upper')), _connector='OR'), name='compliance_range_ordered')],
+                "ordering": ["jurisdiction", "funding", "key"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("agency", "key"), name="compliance_rule_key"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("agency__isnull", True)),
+                        fields=("key",),
+                        name="compliance_default_key",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("lower__isnull", True),
+                            ("upper__isnull", True),
+                            ("lower__lte", models.F("upper")),
+                            _connector="OR",
+                        ),
+                        name="compliance_range_ordered",
+                    ),
+                ],
             },
         ),
     ]

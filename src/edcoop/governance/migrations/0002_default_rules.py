@@ -8,8 +8,9 @@ def load(apps, schema_editor):
 
     Rule = apps.get_model("governance", "ComplianceRule")
     for row in DEFAULT_RULES:
-        Rule.objects.update_or_create(agency=None, key=row["key"], defaults={
-            k: v for k, v in row.items() if k != "key"})
+        Rule.objects.update_or_create(
+            agency=None, key=row["key"], defaults={k: v for k, v in row.items() if k != "key"}
+        )
 
 
 def unload(apps, schema_editor):

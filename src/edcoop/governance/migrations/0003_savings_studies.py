@@ -8,53 +8,196 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0002_default_rules'),
-        ('members', '0001_initial'),
+        ("governance", "0002_default_rules"),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavingsStudy',
+            name="SavingsStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('service_name', models.CharField(help_text='e.g. Central Business Office', max_length=200)),
-                ('description', models.TextField(blank=True, max_length=10000)),
-                ('fiscal_year', models.PositiveSmallIntegerField(help_text='The year whose RWADA, enrollment and aid ratios the study uses.')),
-                ('basis', models.CharField(choices=[('rwada', 'Share of RWADA'), ('enrollment', 'Share of enrollment'), ('equal', 'Equal shares'), ('custom', 'Shares the agency sets')], default='rwada', max_length=20)),
-                ('shared_cost', models.DecimalField(decimal_places=2, help_text="The shared service's annual cost.", max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('aidable', models.BooleanField(default=True, help_text='The shared service earns BOCES aid.')),
-                ('sensitivity_pct', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=5)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='savings_studies', to='members.agency')),
-                ('copied_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='governance.savingsstudy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "service_name",
+                    models.CharField(help_text="e.g. Central Business Office", max_length=200),
+                ),
+                ("description", models.TextField(blank=True, max_length=10000)),
+                (
+                    "fiscal_year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The year whose RWADA, enrollment and aid ratios the study uses."
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[
+                            ("rwada", "Share of RWADA"),
+                            ("enrollment", "Share of enrollment"),
+                            ("equal", "Equal shares"),
+                            ("custom", "Shares the agency sets"),
+                        ],
+                        default="rwada",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "shared_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="The shared service's annual cost.",
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "aidable",
+                    models.BooleanField(
+                        default=True, help_text="The shared service earns BOCES aid."
+                    ),
+                ),
+                (
+                    "sensitivity_pct",
+                    models.DecimalField(decimal_places=2, default=Decimal("10"), max_digits=5),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="savings_studies",
+                        to="members.agency",
+                    ),
+                ),
+                (
+                    "copied_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="governance.savingsstudy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'savings studies',
-                'ordering': ['-fiscal_year', 'title', 'pk'],
+                "verbose_name_plural": "savings studies",
+                "ordering": ["-fiscal_year", "title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='StudyDistrict',
+            name="StudyDistrict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fte', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('salary', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('benefits_pct', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('software', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('audit_findings', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('other', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('custom_share', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.institution')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='districts', to='governance.savingsstudy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "fte",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "salary",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "benefits_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=5,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "software",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "audit_findings",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "other",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "custom_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.institution",
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="districts",
+                        to="governance.savingsstudy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study', 'institution__name'],
-                'constraints': [models.UniqueConstraint(fields=('study', 'institution'), name='study_district_unique')],
+                "ordering": ["study", "institution__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("study", "institution"), name="study_district_unique"
+                    )
+                ],
             },
         ),
     ]

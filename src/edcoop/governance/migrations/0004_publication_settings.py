@@ -7,24 +7,43 @@ import edcoop.governance.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0003_savings_studies'),
-        ('members', '0001_initial'),
+        ("governance", "0003_savings_studies"),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublicationSettings',
+            name="PublicationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocid_prefix', models.CharField(blank=True, help_text='Registered with the OCDS Data Support Team.', max_length=40, validators=[edcoop.governance.models.validate_ocid_prefix])),
-                ('license_url', models.URLField(blank=True, max_length=300)),
-                ('publication_policy_url', models.URLField(blank=True, max_length=300)),
-                ('agency', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ocid_prefix",
+                    models.CharField(
+                        blank=True,
+                        help_text="Registered with the OCDS Data Support Team.",
+                        max_length=40,
+                        validators=[edcoop.governance.models.validate_ocid_prefix],
+                    ),
+                ),
+                ("license_url", models.URLField(blank=True, max_length=300)),
+                ("publication_policy_url", models.URLField(blank=True, max_length=300)),
+                (
+                    "agency",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="members.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'publication settings',
+                "verbose_name_plural": "publication settings",
             },
         ),
     ]

@@ -6,34 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0004_publication_settings'),
-        ('members', '0001_initial'),
+        ("governance", "0004_publication_settings"),
+        ("members", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublicDocument',
+            name="PublicDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('adopted_budget', 'Adopted budget'), ('annual_audit', 'Annual independent audit'), ('comptroller_audit', 'State Comptroller audit'), ('board_minutes', 'Board minutes'), ('other', 'Other public record')], max_length=30)),
-                ('fiscal_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('title', models.CharField(max_length=200)),
-                ('filename', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.BinaryField()),
-                ('posted_at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_reason', models.TextField(blank=True, max_length=2000)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='public_documents', to='members.agency')),
-                ('posted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("adopted_budget", "Adopted budget"),
+                            ("annual_audit", "Annual independent audit"),
+                            ("comptroller_audit", "State Comptroller audit"),
+                            ("board_minutes", "Board minutes"),
+                            ("other", "Other public record"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("fiscal_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("title", models.CharField(max_length=200)),
+                ("filename", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.BinaryField()),
+                ("posted_at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_reason", models.TextField(blank=True, max_length=2000)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="public_documents",
+                        to="members.agency",
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', '-fiscal_year', '-posted_at', 'pk'],
+                "ordering": ["kind", "-fiscal_year", "-posted_at", "pk"],
             },
         ),
     ]

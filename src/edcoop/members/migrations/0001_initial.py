@@ -11,7 +11,6 @@ import edcoop.members.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,172 +19,721 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('regional', 'Regional educational service agency'), ('national', 'National purchasing cooperative')], max_length=20)),
-                ('state', models.CharField(choices=[('AL', 'Alabama'), ('AK', 'Alaska'), ('AZ', 'Arizona'), ('AR', 'Arkansas'), ('CA', 'California'), ('CO', 'Colorado'), ('CT', 'Connecticut'), ('DE', 'Delaware'), ('DC', 'District of Columbia'), ('FL', 'Florida'), ('GA', 'Georgia'), ('HI', 'Hawaii'), ('ID', 'Idaho'), ('IL', 'Illinois'), ('IN', 'Indiana'), ('IA', 'Iowa'), ('KS', 'Kansas'), ('KY', 'Kentucky'), ('LA', 'Louisiana'), ('ME', 'Maine'), ('MD', 'Maryland'), ('MA', 'Massachusetts'), ('MI', 'Michigan'), ('MN', 'Minnesota'), ('MS', 'Mississippi'), ('MO', 'Missouri'), ('MT', 'Montana'), ('NE', 'Nebraska'), ('NV', 'Nevada'), ('NH', 'New Hampshire'), ('NJ', 'New Jersey'), ('NM', 'New Mexico'), ('NY', 'New York'), ('NC', 'North Carolina'), ('ND', 'North Dakota'), ('OH', 'Ohio'), ('OK', 'Oklahoma'), ('OR', 'Oregon'), ('PA', 'Pennsylvania'), ('RI', 'Rhode Island'), ('SC', 'South Carolina'), ('SD', 'South Dakota'), ('TN', 'Tennessee'), ('TX', 'Texas'), ('UT', 'Utah'), ('VT', 'Vermont'), ('VA', 'Virginia'), ('WA', 'Washington'), ('WV', 'West Virginia'), ('WI', 'Wisconsin'), ('WY', 'Wyoming'), ('PR', 'Puerto Rico'), ('GU', 'Guam'), ('VI', 'U.S. Virgin Islands'), ('AS', 'American Samoa'), ('MP', 'Northern Mariana Islands')], max_length=2)),
-                ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[edcoop.members.models.validate_time_zone])),
-                ('fiscal_year_start_month', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('website', models.URLField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('accepting_applications', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("regional", "Regional educational service agency"),
+                            ("national", "National purchasing cooperative"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("AL", "Alabama"),
+                            ("AK", "Alaska"),
+                            ("AZ", "Arizona"),
+                            ("AR", "Arkansas"),
+                            ("CA", "California"),
+                            ("CO", "Colorado"),
+                            ("CT", "Connecticut"),
+                            ("DE", "Delaware"),
+                            ("DC", "District of Columbia"),
+                            ("FL", "Florida"),
+                            ("GA", "Georgia"),
+                            ("HI", "Hawaii"),
+                            ("ID", "Idaho"),
+                            ("IL", "Illinois"),
+                            ("IN", "Indiana"),
+                            ("IA", "Iowa"),
+                            ("KS", "Kansas"),
+                            ("KY", "Kentucky"),
+                            ("LA", "Louisiana"),
+                            ("ME", "Maine"),
+                            ("MD", "Maryland"),
+                            ("MA", "Massachusetts"),
+                            ("MI", "Michigan"),
+                            ("MN", "Minnesota"),
+                            ("MS", "Mississippi"),
+                            ("MO", "Missouri"),
+                            ("MT", "Montana"),
+                            ("NE", "Nebraska"),
+                            ("NV", "Nevada"),
+                            ("NH", "New Hampshire"),
+                            ("NJ", "New Jersey"),
+                            ("NM", "New Mexico"),
+                            ("NY", "New York"),
+                            ("NC", "North Carolina"),
+                            ("ND", "North Dakota"),
+                            ("OH", "Ohio"),
+                            ("OK", "Oklahoma"),
+                            ("OR", "Oregon"),
+                            ("PA", "Pennsylvania"),
+                            ("RI", "Rhode Island"),
+                            ("SC", "South Carolina"),
+                            ("SD", "South Dakota"),
+                            ("TN", "Tennessee"),
+                            ("TX", "Texas"),
+                            ("UT", "Utah"),
+                            ("VT", "Vermont"),
+                            ("VA", "Virginia"),
+                            ("WA", "Washington"),
+                            ("WV", "West Virginia"),
+                            ("WI", "Wisconsin"),
+                            ("WY", "Wyoming"),
+                            ("PR", "Puerto Rico"),
+                            ("GU", "Guam"),
+                            ("VI", "U.S. Virgin Islands"),
+                            ("AS", "American Samoa"),
+                            ("MP", "Northern Mariana Islands"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/New_York",
+                        max_length=64,
+                        validators=[edcoop.members.models.validate_time_zone],
+                    ),
+                ),
+                (
+                    "fiscal_year_start_month",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("accepting_applications", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('public_k12', 'Public K-12 district'), ('charter', 'Charter school'), ('private_k12', 'Private K-12 school'), ('esa', 'ESA / BOCES'), ('community_college', 'Community college'), ('public_university', 'Public university'), ('private_university', 'Private college or university'), ('municipality', 'Municipality'), ('other_public', 'Other public entity')], max_length=30)),
-                ('state', models.CharField(choices=[('AL', 'Alabama'), ('AK', 'Alaska'), ('AZ', 'Arizona'), ('AR', 'Arkansas'), ('CA', 'California'), ('CO', 'Colorado'), ('CT', 'Connecticut'), ('DE', 'Delaware'), ('DC', 'District of Columbia'), ('FL', 'Florida'), ('GA', 'Georgia'), ('HI', 'Hawaii'), ('ID', 'Idaho'), ('IL', 'Illinois'), ('IN', 'Indiana'), ('IA', 'Iowa'), ('KS', 'Kansas'), ('KY', 'Kentucky'), ('LA', 'Louisiana'), ('ME', 'Maine'), ('MD', 'Maryland'), ('MA', 'Massachusetts'), ('MI', 'Michigan'), ('MN', 'Minnesota'), ('MS', 'Mississippi'), ('MO', 'Missouri'), ('MT', 'Montana'), ('NE', 'Nebraska'), ('NV', 'Nevada'), ('NH', 'New Hampshire'), ('NJ', 'New Jersey'), ('NM', 'New Mexico'), ('NY', 'New York'), ('NC', 'North Carolina'), ('ND', 'North Dakota'), ('OH', 'Ohio'), ('OK', 'Oklahoma'), ('OR', 'Oregon'), ('PA', 'Pennsylvania'), ('RI', 'Rhode Island'), ('SC', 'South Carolina'), ('SD', 'South Dakota'), ('TN', 'Tennessee'), ('TX', 'Texas'), ('UT', 'Utah'), ('VT', 'Vermont'), ('VA', 'Virginia'), ('WA', 'Washington'), ('WV', 'West Virginia'), ('WI', 'Wisconsin'), ('WY', 'Wyoming'), ('PR', 'Puerto Rico'), ('GU', 'Guam'), ('VI', 'U.S. Virgin Islands'), ('AS', 'American Samoa'), ('MP', 'Northern Mariana Islands')], max_length=2)),
-                ('county', models.CharField(blank=True, max_length=100)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('nces_id', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^\\d{7}(\\d{5})?$', 'NCES IDs are 7 (district) or 12 digits.')], verbose_name='NCES ID')),
-                ('ipeds_id', models.CharField(blank=True, max_length=6, validators=[django.core.validators.RegexValidator('^\\d{6}$', 'IPEDS unit IDs are 6 digits.')], verbose_name='IPEDS unit ID')),
-                ('beds_code', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^\\d{12}$', 'NY BEDS codes are 12 digits.')], verbose_name='NY BEDS code')),
-                ('website', models.URLField(blank=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='institutions', to='members.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("public_k12", "Public K-12 district"),
+                            ("charter", "Charter school"),
+                            ("private_k12", "Private K-12 school"),
+                            ("esa", "ESA / BOCES"),
+                            ("community_college", "Community college"),
+                            ("public_university", "Public university"),
+                            ("private_university", "Private college or university"),
+                            ("municipality", "Municipality"),
+                            ("other_public", "Other public entity"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("AL", "Alabama"),
+                            ("AK", "Alaska"),
+                            ("AZ", "Arizona"),
+                            ("AR", "Arkansas"),
+                            ("CA", "California"),
+                            ("CO", "Colorado"),
+                            ("CT", "Connecticut"),
+                            ("DE", "Delaware"),
+                            ("DC", "District of Columbia"),
+                            ("FL", "Florida"),
+                            ("GA", "Georgia"),
+                            ("HI", "Hawaii"),
+                            ("ID", "Idaho"),
+                            ("IL", "Illinois"),
+                            ("IN", "Indiana"),
+                            ("IA", "Iowa"),
+                            ("KS", "Kansas"),
+                            ("KY", "Kentucky"),
+                            ("LA", "Louisiana"),
+                            ("ME", "Maine"),
+                            ("MD", "Maryland"),
+                            ("MA", "Massachusetts"),
+                            ("MI", "Michigan"),
+                            ("MN", "Minnesota"),
+                            ("MS", "Mississippi"),
+                            ("MO", "Missouri"),
+                            ("MT", "Montana"),
+                            ("NE", "Nebraska"),
+                            ("NV", "Nevada"),
+                            ("NH", "New Hampshire"),
+                            ("NJ", "New Jersey"),
+                            ("NM", "New Mexico"),
+                            ("NY", "New York"),
+                            ("NC", "North Carolina"),
+                            ("ND", "North Dakota"),
+                            ("OH", "Ohio"),
+                            ("OK", "Oklahoma"),
+                            ("OR", "Oregon"),
+                            ("PA", "Pennsylvania"),
+                            ("RI", "Rhode Island"),
+                            ("SC", "South Carolina"),
+                            ("SD", "South Dakota"),
+                            ("TN", "Tennessee"),
+                            ("TX", "Texas"),
+                            ("UT", "Utah"),
+                            ("VT", "Vermont"),
+                            ("VA", "Virginia"),
+                            ("WA", "Washington"),
+                            ("WV", "West Virginia"),
+                            ("WI", "Wisconsin"),
+                            ("WY", "Wyoming"),
+                            ("PR", "Puerto Rico"),
+                            ("GU", "Guam"),
+                            ("VI", "U.S. Virgin Islands"),
+                            ("AS", "American Samoa"),
+                            ("MP", "Northern Mariana Islands"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                ("county", models.CharField(blank=True, max_length=100)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                (
+                    "nces_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{7}(\\d{5})?$", "NCES IDs are 7 (district) or 12 digits."
+                            )
+                        ],
+                        verbose_name="NCES ID",
+                    ),
+                ),
+                (
+                    "ipeds_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{6}$", "IPEDS unit IDs are 6 digits."
+                            )
+                        ],
+                        verbose_name="IPEDS unit ID",
+                    ),
+                ),
+                (
+                    "beds_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{12}$", "NY BEDS codes are 12 digits."
+                            )
+                        ],
+                        verbose_name="NY BEDS code",
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="institutions",
+                        to="members.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('applicant', 'Applicant'), ('active', 'Active'), ('suspended', 'Suspended'), ('withdrawn', 'Withdrawn'), ('declined', 'Declined')], default='applicant', max_length=20)),
-                ('component', models.BooleanField(default=False, help_text='Component districts own the BOCES and share its admin budget.')),
-                ('joined_on', models.DateField(blank=True, null=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('contact_title', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('contact_phone', models.CharField(blank=True, max_length=40)),
-                ('notes', models.TextField(blank=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='members.agency')),
-                ('institution', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='membership', to='members.institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("withdrawn", "Withdrawn"),
+                            ("declined", "Declined"),
+                        ],
+                        default="applicant",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "component",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Component districts own the BOCES and share its admin budget.",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("contact_title", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("contact_phone", models.CharField(blank=True, max_length=40)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="members.agency",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="membership",
+                        to="members.institution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['institution__name'],
+                "ordering": ["institution__name"],
             },
         ),
         migrations.CreateModel(
-            name='MembershipYear',
+            name="MembershipYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1990), django.core.validators.MaxValueValidator(2100)])),
-                ('enrollment', models.PositiveIntegerField(blank=True, null=True)),
-                ('rwada', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='RWADA')),
-                ('aid_ratio', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))])),
-                ('full_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='years', to='members.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1990),
+                            django.core.validators.MaxValueValidator(2100),
+                        ]
+                    ),
+                ),
+                ("enrollment", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "rwada",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="RWADA",
+                    ),
+                ),
+                (
+                    "aid_ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                    ),
+                ),
+                (
+                    "full_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="years",
+                        to="members.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['membership', '-fiscal_year'],
+                "ordering": ["membership", "-fiscal_year"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceArea',
+            name="ServiceArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('counties', models.JSONField(blank=True, default=list, help_text='County names.')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_areas', to='members.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("counties", models.JSONField(blank=True, default=list, help_text="County names.")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_areas",
+                        to="members.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency', 'name'],
+                "ordering": ["agency", "name"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='service_area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='memberships', to='members.servicearea'),
+            model_name="membership",
+            name="service_area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="memberships",
+                to="members.servicearea",
+            ),
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('legal_name', models.CharField(max_length=200)),
-                ('dba', models.CharField(blank=True, max_length=200, verbose_name='doing business as')),
-                ('tax_id', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator('^\\d{2}-\\d{7}$', 'An EIN looks like 12-3456789.')], verbose_name='tax ID (EIN)')),
-                ('certifications', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('applicant', 'Applicant'), ('active', 'Active'), ('suspended', 'Suspended'), ('debarred', 'Debarred'), ('inactive', 'Inactive')], default='applicant', max_length=20)),
-                ('state', models.CharField(blank=True, choices=[('AL', 'Alabama'), ('AK', 'Alaska'), ('AZ', 'Arizona'), ('AR', 'Arkansas'), ('CA', 'California'), ('CO', 'Colorado'), ('CT', 'Connecticut'), ('DE', 'Delaware'), ('DC', 'District of Columbia'), ('FL', 'Florida'), ('GA', 'Georgia'), ('HI', 'Hawaii'), ('ID', 'Idaho'), ('IL', 'Illinois'), ('IN', 'Indiana'), ('IA', 'Iowa'), ('KS', 'Kansas'), ('KY', 'Kentucky'), ('LA', 'Louisiana'), ('ME', 'Maine'), ('MD', 'Maryland'), ('MA', 'Massachusetts'), ('MI', 'Michigan'), ('MN', 'Minnesota'), ('MS', 'Mississippi'), ('MO', 'Missouri'), ('MT', 'Montana'), ('NE', 'Nebraska'), ('NV', 'Nevada'), ('NH', 'New Hampshire'), ('NJ', 'New Jersey'), ('NM', 'New Mexico'), ('NY', 'New York'), ('NC', 'North Carolina'), ('ND', 'North Dakota'), ('OH', 'Ohio'), ('OK', 'Oklahoma'), ('OR', 'Oregon'), ('PA', 'Pennsylvania'), ('RI', 'Rhode Island'), ('SC', 'South Carolina'), ('SD', 'South Dakota'), ('TN', 'Tennessee'), ('TX', 'Texas'), ('UT', 'Utah'), ('VT', 'Vermont'), ('VA', 'Virginia'), ('WA', 'Washington'), ('WV', 'West Virginia'), ('WI', 'Wisconsin'), ('WY', 'Wyoming'), ('PR', 'Puerto Rico'), ('GU', 'Guam'), ('VI', 'U.S. Virgin Islands'), ('AS', 'American Samoa'), ('MP', 'Northern Mariana Islands')], max_length=2)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('website', models.URLField(blank=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='suppliers', to='members.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("legal_name", models.CharField(max_length=200)),
+                (
+                    "dba",
+                    models.CharField(blank=True, max_length=200, verbose_name="doing business as"),
+                ),
+                (
+                    "tax_id",
+                    models.CharField(
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{2}-\\d{7}$", "An EIN looks like 12-3456789."
+                            )
+                        ],
+                        verbose_name="tax ID (EIN)",
+                    ),
+                ),
+                ("certifications", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("debarred", "Debarred"),
+                            ("inactive", "Inactive"),
+                        ],
+                        default="applicant",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("AL", "Alabama"),
+                            ("AK", "Alaska"),
+                            ("AZ", "Arizona"),
+                            ("AR", "Arkansas"),
+                            ("CA", "California"),
+                            ("CO", "Colorado"),
+                            ("CT", "Connecticut"),
+                            ("DE", "Delaware"),
+                            ("DC", "District of Columbia"),
+                            ("FL", "Florida"),
+                            ("GA", "Georgia"),
+                            ("HI", "Hawaii"),
+                            ("ID", "Idaho"),
+                            ("IL", "Illinois"),
+                            ("IN", "Indiana"),
+                            ("IA", "Iowa"),
+                            ("KS", "Kansas"),
+                            ("KY", "Kentucky"),
+                            ("LA", "Louisiana"),
+                            ("ME", "Maine"),
+                            ("MD", "Maryland"),
+                            ("MA", "Massachusetts"),
+                            ("MI", "Michigan"),
+                            ("MN", "Minnesota"),
+                            ("MS", "Mississippi"),
+                            ("MO", "Missouri"),
+                            ("MT", "Montana"),
+                            ("NE", "Nebraska"),
+                            ("NV", "Nevada"),
+                            ("NH", "New Hampshire"),
+                            ("NJ", "New Jersey"),
+                            ("NM", "New Mexico"),
+                            ("NY", "New York"),
+                            ("NC", "North Carolina"),
+                            ("ND", "North Dakota"),
+                            ("OH", "Ohio"),
+                            ("OK", "Oklahoma"),
+                            ("OR", "Oregon"),
+                            ("PA", "Pennsylvania"),
+                            ("RI", "Rhode Island"),
+                            ("SC", "South Carolina"),
+                            ("SD", "South Dakota"),
+                            ("TN", "Tennessee"),
+                            ("TX", "Texas"),
+                            ("UT", "Utah"),
+                            ("VT", "Vermont"),
+                            ("VA", "Virginia"),
+                            ("WA", "Washington"),
+                            ("WV", "West Virginia"),
+                            ("WI", "Wisconsin"),
+                            ("WY", "Wyoming"),
+                            ("PR", "Puerto Rico"),
+                            ("GU", "Guam"),
+                            ("VI", "U.S. Virgin Islands"),
+                            ("AS", "American Samoa"),
+                            ("MP", "Northern Mariana Islands"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("website", models.URLField(blank=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="suppliers",
+                        to="members.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['legal_name'],
+                "ordering": ["legal_name"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('agency_admin', 'Agency administrator'), ('procurement_officer', 'Procurement officer'), ('business_office', 'Business office'), ('evaluator', 'Evaluator'), ('auditor', 'Auditor'), ('member_admin', 'Member administrator'), ('member_buyer', 'Member buyer'), ('member_finance', 'Member finance'), ('supplier_rep', 'Supplier representative')], max_length=30)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='members.agency')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='members.institution')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
-                ('supplier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='members.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("agency_admin", "Agency administrator"),
+                            ("procurement_officer", "Procurement officer"),
+                            ("business_office", "Business office"),
+                            ("evaluator", "Evaluator"),
+                            ("auditor", "Auditor"),
+                            ("member_admin", "Member administrator"),
+                            ("member_buyer", "Member buyer"),
+                            ("member_finance", "Member finance"),
+                            ("supplier_rep", "Supplier representative"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="members.agency",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="members.institution",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="members.supplier",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.UniqueConstraint(condition=models.Q(('nces_id', ''), _negated=True), fields=('agency', 'nces_id'), name='institution_nces'),
+            model_name="institution",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("nces_id", ""), _negated=True),
+                fields=("agency", "nces_id"),
+                name="institution_nces",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.UniqueConstraint(condition=models.Q(('ipeds_id', ''), _negated=True), fields=('agency', 'ipeds_id'), name='institution_ipeds'),
+            model_name="institution",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ipeds_id", ""), _negated=True),
+                fields=("agency", "ipeds_id"),
+                name="institution_ipeds",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.UniqueConstraint(condition=models.Q(('beds_code', ''), _negated=True), fields=('agency', 'beds_code'), name='institution_beds'),
+            model_name="institution",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("beds_code", ""), _negated=True),
+                fields=("agency", "beds_code"),
+                name="institution_beds",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membershipyear',
-            constraint=models.UniqueConstraint(fields=('membership', 'fiscal_year'), name='membership_year_unique'),
+            model_name="membershipyear",
+            constraint=models.UniqueConstraint(
+                fields=("membership", "fiscal_year"), name="membership_year_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membershipyear',
-            constraint=models.CheckConstraint(condition=models.Q(('aid_ratio__isnull', True), models.Q(('aid_ratio__gte', 0), ('aid_ratio__lte', 1)), _connector='OR'), name='membership_year_aid_ratio_range'),
+            model_name="membershipyear",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("aid_ratio__isnull", True),
+                    models.Q(("aid_ratio__gte", 0), ("aid_ratio__lte", 1)),
+                    _connector="OR",
+                ),
+                name="membership_year_aid_ratio_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicearea',
-            constraint=models.UniqueConstraint(fields=('agency', 'name'), name='service_area_unique_name'),
+            model_name="servicearea",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "name"), name="service_area_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['agency', 'status'], name='membership_agency_status'),
+            model_name="membership",
+            index=models.Index(fields=["agency", "status"], name="membership_agency_status"),
         ),
         migrations.AddConstraint(
-            model_name='supplier',
-            constraint=models.UniqueConstraint(fields=('agency', 'tax_id'), name='supplier_unique_tax_id'),
+            model_name="supplier",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "tax_id"), name="supplier_unique_tax_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('institution__isnull', True), ('supplier__isnull', True)), fields=('user', 'agency', 'role'), name='role_assignment_unique_agency'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("institution__isnull", True), ("supplier__isnull", True)),
+                fields=("user", "agency", "role"),
+                name="role_assignment_unique_agency",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('institution__isnull', False)), fields=('user', 'agency', 'role', 'institution'), name='role_assignment_unique_institution'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("institution__isnull", False)),
+                fields=("user", "agency", "role", "institution"),
+                name="role_assignment_unique_institution",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('supplier__isnull', False)), fields=('user', 'agency', 'role', 'supplier'), name='role_assignment_unique_supplier'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("supplier__isnull", False)),
+                fields=("user", "agency", "role", "supplier"),
+                name="role_assignment_unique_supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('institution__isnull', True), ('role__in', ['agency_admin', 'procurement_officer', 'business_office', 'evaluator', 'auditor']), ('supplier__isnull', True)), models.Q(('institution__isnull', False), ('role__in', ['member_admin', 'member_buyer', 'member_finance']), ('supplier__isnull', True)), models.Q(('institution__isnull', True), ('role__in', ['supplier_rep']), ('supplier__isnull', False)), _connector='OR'), name='role_assignment_scope'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("institution__isnull", True),
+                        (
+                            "role__in",
+                            [
+                                "agency_admin",
+                                "procurement_officer",
+                                "business_office",
+                                "evaluator",
+                                "auditor",
+                            ],
+                        ),
+                        ("supplier__isnull", True),
+                    ),
+                    models.Q(
+                        ("institution__isnull", False),
+                        ("role__in", ["member_admin", "member_buyer", "member_finance"]),
+                        ("supplier__isnull", True),
+                    ),
+                    models.Q(
+                        ("institution__isnull", True),
+                        ("role__in", ["supplier_rep"]),
+                        ("supplier__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="role_assignment_scope",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='left_on',
-            field=models.DateField(blank=True, help_text='Last day of membership when it was suspended or withdrawn (billing stops after that month).', null=True),
+            model_name="membership",
+            name="left_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Last day of membership when it was suspended or withdrawn (billing stops after that month).",
+                null=True,
+            ),
         ),
     ]

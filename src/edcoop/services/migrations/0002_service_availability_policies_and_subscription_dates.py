@@ -4,59 +4,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0002_membership_left_on'),
-        ('services', '0001_initial'),
+        ("members", "0002_membership_left_on"),
+        ("services", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='service',
-            name='available_from',
-            field=models.DateField(blank=True, help_text='First day the service is delivered (blank: always).', null=True),
+            model_name="service",
+            name="available_from",
+            field=models.DateField(
+                blank=True,
+                help_text="First day the service is delivered (blank: always).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='available_until',
-            field=models.DateField(blank=True, help_text='Last day the service is delivered; months after it are not billed.', null=True),
+            model_name="service",
+            name="available_until",
+            field=models.DateField(
+                blank=True,
+                help_text="Last day the service is delivered; months after it are not billed.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='deficit_policy',
-            field=models.CharField(choices=[('assess', 'Assess the deficit to the members that used the service'), ('absorb', 'Absorb the deficit (the agency bears it)')], default='assess', help_text='At year end, a cost above what was charged is assessed or absorbed; a surplus is always refunded.', max_length=10),
+            model_name="service",
+            name="deficit_policy",
+            field=models.CharField(
+                choices=[
+                    ("assess", "Assess the deficit to the members that used the service"),
+                    ("absorb", "Absorb the deficit (the agency bears it)"),
+                ],
+                default="assess",
+                help_text="At year end, a cost above what was charged is assessed or absorbed; a surplus is always refunded.",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='empty_month',
-            field=models.CharField(choices=[('defer', 'Bill nothing; the year-end true-up settles it'), ('last_year', "Bill the month by last year's usage shares")], default='defer', help_text='Cost pools split by usage: what a month with no usage bills.', max_length=10, verbose_name='month without usage'),
+            model_name="service",
+            name="empty_month",
+            field=models.CharField(
+                choices=[
+                    ("defer", "Bill nothing; the year-end true-up settles it"),
+                    ("last_year", "Bill the month by last year's usage shares"),
+                ],
+                default="defer",
+                help_text="Cost pools split by usage: what a month with no usage bills.",
+                max_length=10,
+                verbose_name="month without usage",
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='gl_account',
-            field=models.CharField(blank=True, help_text='The account a member district books this service to, e.g. A2110.490.', max_length=40, verbose_name='GL account'),
+            model_name="service",
+            name="gl_account",
+            field=models.CharField(
+                blank=True,
+                help_text="The account a member district books this service to, e.g. A2110.490.",
+                max_length=40,
+                verbose_name="GL account",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='ends_on',
-            field=models.DateField(blank=True, help_text="Last day of the subscription (blank: the year's).", null=True),
+            model_name="subscription",
+            name="ends_on",
+            field=models.DateField(
+                blank=True, help_text="Last day of the subscription (blank: the year's).", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='starts_on',
-            field=models.DateField(blank=True, help_text="First day of the subscription (blank: the year's).", null=True),
+            model_name="subscription",
+            name="starts_on",
+            field=models.DateField(
+                blank=True,
+                help_text="First day of the subscription (blank: the year's).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='service',
-            name='active',
-            field=models.BooleanField(default=True, help_text='Offered in the catalog for new requests.'),
+            model_name="service",
+            name="active",
+            field=models.BooleanField(
+                default=True, help_text="Offered in the catalog for new requests."
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('available_from__isnull', True), ('available_until__isnull', True), ('available_until__gte', models.F('available_from')), _connector='OR'), name='service_available_order'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("available_from__isnull", True),
+                    ("available_until__isnull", True),
+                    ("available_until__gte", models.F("available_from")),
+                    _connector="OR",
+                ),
+                name="service_available_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_on__isnull', True), ('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='subscription_dates_order'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("starts_on__isnull", True),
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="subscription_dates_order",
+            ),
         ),
     ]

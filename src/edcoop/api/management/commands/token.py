@@ -1,8 +1,8 @@
 """``edcoop token create|revoke|list``: API tokens for integrations.
 
-    edcoop token create --user USERNAME --name NAME   # prints the secret, once
-    edcoop token revoke --user USERNAME --name NAME
-    edcoop token list --user USERNAME
+edcoop token create --user USERNAME --name NAME   # prints the secret, once
+edcoop token revoke --user USERNAME --name NAME
+edcoop token list --user USERNAME
 """
 
 from __future__ import annotations
@@ -86,4 +86,3 @@ class Command(BaseCommand):
                 f"{t.name}\t{t.prefix}...\tcreated {t.created_at:%Y-%m-%d}\t"
                 f"last used {used}\t{state}"
             )
-

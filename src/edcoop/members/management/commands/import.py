@@ -29,9 +29,7 @@ class Command(BaseCommand):
             progress_bar(self.stderr, "importing", "row") as progress,
         ):
             try:
-                result = import_institutions(
-                    user=None, agency=target, data=data, progress=progress
-                )
+                result = import_institutions(user=None, agency=target, data=data, progress=progress)
             except ImportFailed as exc:
                 for error in exc.errors:
                     self.stderr.write(f"{file}: {error}")

@@ -36,8 +36,13 @@ class Command(BaseCommand):
             progress_bar(self.stderr, "importing", "row") as progress,
         ):
             try:
-                result = import_usage(user=None, agency=target, data=data, progress=progress,
-                                      confirm_duplicates=confirm_duplicates)
+                result = import_usage(
+                    user=None,
+                    agency=target,
+                    data=data,
+                    progress=progress,
+                    confirm_duplicates=confirm_duplicates,
+                )
             except UsageImportFailed as exc:
                 for error in exc.errors:
                     self.stderr.write(f"{file}: {error}")
