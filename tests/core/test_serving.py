@@ -72,8 +72,8 @@ def test_readyz_refuses_when_the_audit_key_is_not_the_trails(settings: Any) -> N
 @pytest.mark.django_db
 def test_readyz_refuses_when_the_sealing_key_does_not_open_what_is_sealed(
     settings: Any,
-    bid: Any,
-    north: Any,  # noqa: F811
+    bid: Any,  # noqa: F811
+    north: Any,
 ) -> None:
     prices = {"1.01": "30", "1.02": "50", "2.01": "0.3"}
     responses.response_submit(user=north.users["supplier_rep"], solicitation=bid,
