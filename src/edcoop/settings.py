@@ -214,9 +214,9 @@ elif env_bool("EDCOOP_DB_POOL", False):
     # errors name the cause). One psycopg pool per process: each of the EDCOOP_WORKERS
     # server processes may hold at most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS
     # connections, so the server as a whole never holds more than EDCOOP_DB_MAX_CONNECTIONS
-    # (docs/deploy.md: the arithmetic). A request waits up to EDCOOP_DB_POOL_TIMEOUT seconds for a free one, then answers 503.
-    # Django returns the connection to the pool at the end of every request, so
-    # CONN_MAX_AGE must be 0; with CONN_HEALTH_CHECKS the pool checks a connection before
+    # (docs/deploy.md: the arithmetic). A request waits up to EDCOOP_DB_POOL_TIMEOUT seconds
+    # for a free one, then answers 503. Django returns the connection to the pool at the end
+    # of every request, so CONN_MAX_AGE must be 0; with CONN_HEALTH_CHECKS the pool checks a connection before
     # lending it, so one a restart or a terminated backend broke is replaced, not used.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
