@@ -209,15 +209,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDCOOP_TEST_SQLITE", "")}
 elif env_bool("EDCOOP_DB_POOL", False):
-    # The web server's processes (`edcoop serve` and edcoop.wsgi turn this on; one-shot
-    # commands and the job worker keep one persistent connection each, below, so their
-    # errors name the cause). One psycopg pool per process: each of the EDCOOP_WORKERS
-    # server processes may hold at most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS
-    # connections, so the server as a whole never holds more than EDCOOP_DB_MAX_CONNECTIONS
-    # (docs/deploy.md: the arithmetic). A request waits up to EDCOOP_DB_POOL_TIMEOUT seconds
-    # for a free one, then answers 503. Django returns the connection to the pool at the end
-    # of every request, so CONN_MAX_AGE must be 0; with CONN_HEALTH_CHECKS the pool checks a connection before
-    # lending it, so one a restart or a terminated backend broke is replaced, not used.
+    # The web server's processes pool (`edcoop serve` and edcoop.wsgi turn this on); one-shot
+    # commands and the job worker keep one persistent connection each (below), so their
+    # errors name the cause. Each of the EDCOOP_WORKERS server processes has its own pool of
+    # at most EDCOOP_DB_MAX_CONNECTIONS // EDCOOP_WORKERS connections, so the server never
+    # holds more than EDCOOP_DB_MAX_CONNECTIONS (docs/deploy.md: the arithmetic). A request
+    # waits up to EDCOOP_DB_POOL_TIMEOUT seconds for a free one, then answers 503. Django
+    # gives the connection back at the end of each request, so CONN_MAX_AGE must be 0; with
+    # CONN_HEALTH_CHECKS the pool checks a connection before lending it, so one broken by a
+    # restart or a terminated backend is replaced, not used.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
