@@ -88,7 +88,7 @@ def test_attachment_content_must_match_its_extension(north, bid):
 
 
 @pytest.mark.parametrize(("prices", "status", "needle"), [
-    ({"2.01": "-1"}, 400, "cannot be negative"),
+    ({"2.01": "-1"}, 422, "cannot be negative"),
     ({"2.01": "abc"}, 422, "lines.0.unit_price"),
     ({"1.01": "5"}, 400, "1.02"),
 ])  # fmt: skip

@@ -164,7 +164,7 @@ def test_supplier_saves_a_draft_then_submits_through_the_portal(north, bid):
     form.update({"action": "submit", "idempotency_key": "abc", f"price_{its['1.01'].pk}": "30"})
     bad = rep.post(url, form)
     body = bad.content.decode()
-    assert bad.status_code == 200 and f'id="id_price_{its["1.02"].pk}_error"' in body
+    assert bad.status_code == 400 and f'id="id_price_{its["1.02"].pk}_error"' in body
     assert "Non-collusive" in body
     form.update({f"price_{its['1.02'].pk}": "50", "attestations": ["non_collusion"]})
     ok = rep.post(url, form)
@@ -184,7 +184,7 @@ def test_late_submission_is_refused_by_the_page(north, bid, clock):
     clock.set(bid.responses_due_at)
     r = rep.post(url, {f"price_{items(bid)['2.01'].pk}": "1", "action": "submit",
                        "attestations": ["non_collusion"]})  # fmt: skip
-    assert r.status_code == 200 and not Response.objects.exists()
+    assert r.status_code == 400 and not Response.objects.exists()
 
 
 def test_member_buyer_commits_quantities(north, clock):

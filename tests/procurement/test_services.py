@@ -109,7 +109,7 @@ def test_prices_are_encrypted_at_rest(north, bid):
         ({"1.01": "31.25", "2.01": "0.29"}, "price_", "1.02 (Copy paper 11x17) has no price"),
         ({"1.01": "-1", "1.02": "5", "2.01": "0.29"}, "price_", "cannot be negative"),
         ({"1.01": "abc", "1.02": "5", "2.01": "0.29"}, "price_", "'abc' is not a number"),
-        ({"1.01": "1.00001", "1.02": "5"}, "price_", "at most 4 decimal places"),
+        ({"1.01": "1.00001", "1.02": "5"}, "price_", "more than 4 decimal places"),
         ({}, "lines", "Price at least one line"),
     ],
 )

@@ -8,7 +8,7 @@ import base64
 import binascii
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -20,6 +20,7 @@ from ninja.responses import Status
 from edcoop.api import auth, lookups
 from edcoop.api.schemas import DecimalIn, Error, In, Money
 from edcoop.core import permissions
+from edcoop.core.decimals import QUANTITY, api_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Supplier
 
@@ -174,14 +175,24 @@ class DemandItemOut(Schema):
     by_member: dict[str, Money]
 
 
+# Bid prices and tier quantities are refused at the door (422 naming the field) when the
+# column cannot hold them or they make no sense (1E+30, -0, 1_000, other scripts' digits).
+if TYPE_CHECKING:
+    BidPrice = Decimal
+    TierQuantity = Decimal
+else:
+    BidPrice = api_decimal(responses.PRICE, "0.2875")
+    TierQuantity = api_decimal(QUANTITY, "500")
+
+
 class TierIn(In):
-    min_quantity: DecimalIn
-    unit_price: DecimalIn
+    min_quantity: TierQuantity
+    unit_price: BidPrice
 
 
 class LineIn(In):
     item_id: int
-    unit_price: DecimalIn
+    unit_price: BidPrice
     tiers: list[TierIn] = []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from edcoop.core import audit
-from edcoop.core.money import UNIT_PRICE
+from edcoop.core.decimals import QUANTITY, Bounds, DecimalInputError, column, parse_decimal
 from edcoop.core.permissions import Action, require
 from edcoop.members.models import Supplier
 
@@ -23,6 +23,7 @@ from .files import Upload, check_upload, content_type_of
 from .lifecycle import S
 from .models import (
     ATTESTATIONS,
+    BidLine,
     Response,
     ResponseAttachment,
     Solicitation,
@@ -84,22 +85,17 @@ def _receipt(response: Response, envelope: sealing.Envelope) -> Receipt:
     )
 
 
-def _decimal(raw: Any, *, where: str, field_name: str) -> Decimal:
-    if isinstance(raw, float | bool):
-        raise ValidationError({field_name: f"{where}: send the price as text, not a float."})
+# What a bid line's columns hold: a price is a BidLine.unit_price (14 digits, 4 places); a
+# tier's minimum quantity is a quantity (up to 4 places) above zero.
+PRICE = column(BidLine, "unit_price")
+
+
+def _decimal(raw: Any, bounds: Bounds, *, where: str) -> Decimal:
+    """A number typed in a form or sent by the API, refused with ``where`` named."""
     try:
-        value = Decimal(str(raw).strip().replace(",", "").lstrip("$"))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(
-            {field_name: f"{where}: {str(raw)[:20]!r} is not a number."}
-        ) from None
-    if not value.is_finite():
-        raise ValidationError({field_name: f"{where}: {str(raw)[:20]!r} is not a number."})
-    if value < 0:
-        raise ValidationError({field_name: f"{where}: a price cannot be negative."})
-    if value != value.quantize(UNIT_PRICE):
-        raise ValidationError({field_name: f"{where}: at most 4 decimal places."})
-    return value.quantize(UNIT_PRICE)
+        return parse_decimal(raw, bounds, people=True)
+    except DecimalInputError as exc:
+        raise ValidationError(f"{where}: {exc}.") from None
 
 
 def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: bool,
@@ -108,6 +104,8 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
     items = {i.pk: i for i in solicitation.items.select_related("lot")}
     lines = []
     seen: set[int] = set()
+    # Every price and tier of the form is judged in one round, each under its own field.
+    bad: dict[str, list[str]] = {}
     for line in data.lines:
         item = items.get(int(line.item_id))
         if item is None:
@@ -118,26 +116,35 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
         if line.unit_price in (None, "") and not line.tiers:
             continue
         where = f"Item {item.number} ({item.description})"
-        fname = f"price_{item.pk}"
-        price = _decimal(line.unit_price, where=where, field_name=fname)
+        fname, tname = f"price_{item.pk}", f"tiers_{item.pk}"
+        try:
+            price = _decimal(line.unit_price, PRICE, where=f"{where}, unit price")
+        except ValidationError as e:
+            bad.setdefault(fname, []).extend(e.messages)
         tiers = []
         for minimum, tier_price in line.tiers:
-            qty = _decimal(minimum, where=f"{where}, volume tier", field_name=f"tiers_{item.pk}")
-            if qty <= 0:
-                raise ValidationError({f"tiers_{item.pk}": f"{where}: a volume tier starts at a "
-                                                           "quantity above 0."})  # fmt: skip
-            tp = _decimal(tier_price, where=f"{where}, volume tier", field_name=f"tiers_{item.pk}")
+            try:
+                qty = _decimal(minimum, QUANTITY, where=f"{where}, volume tier quantity")
+                if qty <= 0:
+                    raise ValidationError(f"{where}: a volume tier starts at a quantity above 0.")
+                tp = _decimal(tier_price, PRICE, where=f"{where}, volume tier price")
+            except ValidationError as e:
+                bad.setdefault(tname, []).extend(e.messages)
+                continue
             tiers.append({"min_quantity": str(qty.normalize()), "unit_price": str(tp)})
         if len({t["min_quantity"] for t in tiers}) != len(tiers):
-            raise ValidationError({f"tiers_{item.pk}": f"{where}: two tiers start at the same "
-                                                       "quantity."})  # fmt: skip
+            bad.setdefault(tname, []).append(f"{where}: two tiers start at the same quantity.")
+        if fname in bad or tname in bad:
+            continue
         tiers.sort(key=lambda t: Decimal(t["min_quantity"]))
         lines.append({"item_id": item.pk, "item": item.number, "unit_price": str(price),
                       "tiers": tiers})  # fmt: skip
-    attestations = sorted(set(data.attestations))
-    bad = [a for a in attestations if a not in ATTESTATIONS]
     if bad:
-        raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(bad)}."})
+        raise ValidationError(bad)
+    attestations = sorted(set(data.attestations))
+    unknown = [a for a in attestations if a not in ATTESTATIONS]
+    if unknown:
+        raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(unknown)}."})
     issued = {a.number: a for a in solicitation.addenda.all()}
     acks = sorted({int(n) for n in data.acknowledged_addenda})
     bad_acks = [n for n in acks if n not in issued]

@@ -106,7 +106,9 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
                 )
             messages.success(request, "Draft saved. It is not submitted yet.")
             return redirect("procurement:respond", agency.slug, supplier.pk, s.pk)
-    return render(request, "procurement/respond.html", {
+    # A refused submission answers 400, so a client (or a test) sees it was not received.
+    refused = request.method == "POST" and bool(form.errors)
+    return render(request, "procurement/respond.html", status=400 if refused else 200, context={
         "agency": agency, "supplier": supplier, "s": s, "form": form, "draft": draft,
         "current": current, "attachments": draft.attachments.all() if draft else [],
         "is_open": s.status == "published" and timing.is_on_time(s.responses_due_at,
