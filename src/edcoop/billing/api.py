@@ -27,8 +27,8 @@ from edcoop.services import services as service_writes
 from edcoop.services.fiscal import parse_period
 from edcoop.services.models import Service, Subscription, UsageRecord
 
-from . import statements
-from .models import BillingRun, Invoice
+from . import ledger, statements
+from .models import BillingRun, CreditMemo, Invoice, InvoiceLine, Payment
 
 router = Router(tags=["billing"])
 
@@ -171,6 +171,8 @@ class InvoiceOut(Schema):
 
 
 class LineOut(Schema):
+    id: int = Field(..., description="Address a memo to this line: POST "
+                    "invoices/{invoice_id}/lines/{id}/memos.")  # fmt: skip
     service: ServiceRef
     kind: str
     description: str
@@ -182,11 +184,18 @@ class LineOut(Schema):
 
 
 class CreditMemoOut(Schema):
+    id: int
     number: str
     kind: str
     issued_on: date
     amount: Money
     reason: str
+    invoice_id: int | None
+    line_ids: list[int] = Field(..., description="The invoice lines the memo corrects.")
+
+    @staticmethod
+    def resolve_line_ids(obj: CreditMemo) -> list[int]:
+        return [pk for pk in obj.lines.values_list("invoice_line_id", flat=True) if pk]
 
     @staticmethod
     def resolve_number(obj: Any) -> str:
@@ -455,3 +464,176 @@ def membership_statement(
                    "debits": i.debits, "credits": i.credits, "paid": i.paid, "open": i.open,
                    "age_days": i.age(day)} for i in st.items if i.open],
     }  # fmt: skip
+
+
+# Payments and memos: the ledger's own write functions (billing/ledger.py) -------------------
+
+PaymentAmount = api_decimal(ledger.POSITIVE_MONEY, "1250.00")
+
+
+class PaymentIn(In):
+    columns = (Payment,)
+    institution_id: int
+    amount: PaymentAmount  # type: ignore[valid-type]
+    received_on: date = Field(..., description="The day the money was received (not ahead "
+                              "of today, not in a closed fiscal year).")  # fmt: skip
+    reference: str = Field("", description="Check or ACH number. With a reference, the same "
+                           "payment sent again (same member, reference, day and amount) "
+                           "answers 200 with the one recorded: safe to retry.")  # fmt: skip
+    invoice_id: int | None = Field(None, description="The invoice to pay first; then the "
+                                   "oldest open invoices. What is left is unapplied credit.")
+
+
+class ApplicationOut(Schema):
+    invoice_id: int
+    invoice: str
+    amount: Money
+    applied_on: date
+
+
+class PaymentOut(Schema):
+    id: int
+    institution: Ref
+    amount: Money
+    received_on: date
+    reference: str
+    invoice_id: int | None = Field(..., description="The invoice chosen to pay first.")
+    applications: list[ApplicationOut]
+    unapplied: Money = Field(..., description="What is not applied to any invoice (0 once "
+                             "reversed).")  # fmt: skip
+    reversed_on: date | None
+    reversal_reason: str | None
+
+    @staticmethod
+    def resolve_applications(obj: Payment) -> list[dict[str, Any]]:
+        return [{"invoice_id": a.invoice_id, "invoice": a.invoice.display_number,
+                 "amount": a.amount, "applied_on": a.applied_on}
+                for a in obj.applications.select_related("invoice").order_by("applied_on",
+                                                                             "pk")]  # fmt: skip
+
+    @staticmethod
+    def resolve_unapplied(obj: Payment) -> Decimal:
+        return Decimal("0.00") if _reversal(obj) else ledger.payment_unapplied(obj)
+
+    @staticmethod
+    def resolve_reversed_on(obj: Payment) -> date | None:
+        r = _reversal(obj)
+        return r.reversed_on if r else None
+
+    @staticmethod
+    def resolve_reversal_reason(obj: Payment) -> str | None:
+        r = _reversal(obj)
+        return r.reason if r else None
+
+
+def _reversal(payment: Payment) -> Any:
+    try:
+        return payment.reversal
+    except Payment.reversal.RelatedObjectDoesNotExist:
+        return None
+
+
+class ReversalIn(In):
+    reason: str = Field(..., max_length=300, description="Why (returned check, wrong "
+                        "member).")  # fmt: skip
+    reversed_on: date | None = Field(None, description="Default today; not before the "
+                                     "payment, not in a closed fiscal year.")  # fmt: skip
+
+
+class MemoIn(In):
+    kind: CreditMemo.Kind = Field(CreditMemo.Kind.CREDIT, description="credit lowers what is "
+                                  "owed on the line (at most what is left on it); debit "
+                                  "raises it.")  # fmt: skip
+    amount: PaymentAmount  # type: ignore[valid-type]
+    reason: str = Field(..., max_length=500)
+
+
+class PaymentFilters(Schema):
+    institution_id: int | None = None
+
+
+@router.get("/agencies/{slug}/payments", response=list[PaymentOut])
+@paginate(Pages)
+def payment_list(
+    request: HttpRequest, slug: str, filters: Query[PaymentFilters]
+) -> QuerySet[Payment]:
+    """Payments received, newest first: all for billing staff, a member's own otherwise."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.BILLING_VIEW)
+    qs = permissions.billing_records_for(user, agency, Payment).select_related(
+        "institution").order_by("-received_on", "-pk")  # fmt: skip
+    if filters.institution_id is not None:
+        qs = qs.filter(institution_id=filters.institution_id)
+    return qs
+
+
+@router.post("/agencies/{slug}/payments", response={200: PaymentOut, 201: PaymentOut})
+def payment_create(request: HttpRequest, slug: str, payload: PaymentIn) -> Status[Any]:
+    """Record a payment (business office) and apply it: the invoice named, then the oldest
+    open invoices; the rest is unapplied credit. Audited (``payment.record``)."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    institution: Institution = permissions.get_or_404(
+        permissions.institutions_for(user, agency), pk=payload.institution_id
+    )
+    permissions.require(user, Action.BILLING_ADJUST, agency)
+    invoice = None
+    if payload.invoice_id is not None:
+        invoice = Invoice.objects.filter(institution=institution, pk=payload.invoice_id,
+                                         status=Invoice.Status.ISSUED).first()  # fmt: skip
+        if invoice is None:
+            raise ValidationError({"invoice_id": "No such invoice of this member."})
+    reference = payload.reference.strip()
+    if reference:
+        found = Payment.objects.filter(
+            institution=institution, reference=reference, received_on=payload.received_on,
+            amount=payload.amount, invoice=invoice).first()  # fmt: skip
+        if found is not None:
+            return Status(200, found)
+    payment = ledger.payment_record(
+        user=user, institution=institution, amount=payload.amount,
+        received_on=payload.received_on, reference=reference, invoice=invoice,
+    )  # fmt: skip
+    return Status(201, payment)
+
+
+def _payment(request: HttpRequest, slug: str, payment_id: int) -> Payment:
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    _require_any(user, agency, Action.BILLING_VIEW)
+    return permissions.get_or_404(
+        permissions.billing_records_for(user, agency, Payment).select_related(
+            "institution", "agency"), pk=payment_id)  # fmt: skip
+
+
+@router.get("/agencies/{slug}/payments/{payment_id}", response=PaymentOut)
+def payment_detail(request: HttpRequest, slug: str, payment_id: int) -> Payment:
+    """One payment with where it went."""
+    return _payment(request, slug, payment_id)
+
+
+@router.post("/agencies/{slug}/payments/{payment_id}/reverse", response=PaymentOut)
+def payment_reverse(
+    request: HttpRequest, slug: str, payment_id: int, payload: ReversalIn
+) -> Payment:
+    """Reverse a payment (returned check, wrong member): a new record, never an edit; the
+    invoices it paid are open again. Audited (``payment.reverse``)."""
+    payment = _payment(request, slug, payment_id)
+    ledger.payment_reverse(user=lookups.caller(request), payment=payment,
+                           reason=payload.reason, reversed_on=payload.reversed_on)  # fmt: skip
+    return Payment.objects.select_related("institution", "reversal").get(pk=payment.pk)
+
+
+@router.post("/agencies/{slug}/invoices/{invoice_id}/lines/{line_id}/memos",
+             response={201: CreditMemoOut})  # fmt: skip
+def memo_create(
+    request: HttpRequest, slug: str, invoice_id: int, line_id: int, payload: MemoIn
+) -> Status[Any]:
+    """Issue a credit or debit memo on one line of an issued invoice (business office),
+    applied at once. Audited (``credit_memo.issue`` / ``debit_memo.issue``)."""
+    invoice = permissions.get_or_404(_invoices(request, slug), pk=invoice_id)
+    line = permissions.get_or_404(InvoiceLine.objects.filter(invoice=invoice), pk=line_id)
+    memo = ledger.memo_issue(user=lookups.caller(request), line=line, amount=payload.amount,
+                             reason=payload.reason, kind=payload.kind.value)  # fmt: skip
+    return Status(201, memo)
