@@ -50,6 +50,8 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Solicitations", reverse("procurement:list", args=[s])))
         if permissions.can(user, Action.COMPLIANCE_VIEW, agency):
             items.append(("Compliance", reverse("governance:compliance", args=[s])))
+        if permissions.can(user, Action.COMPLIANCE_MONITOR, agency):
+            items.append(("Compliance monitor", reverse("governance:monitor", args=[s])))
         if permissions.can(user, Action.STUDY_VIEW, agency):
             items.append(("Savings studies", reverse("governance:studies", args=[s])))
         items.append(("Public records", reverse("governance:transparency", args=[s])))
@@ -66,6 +68,9 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
                 items.append(("Billing", reverse("billing:member", args=[s, ra.institution_id])))
                 annual = reverse("governance:annual_report", args=[s])
                 items.append(("Annual report", f"{annual}?member={ra.institution_id}"))
+            if permissions.can(user, Action.COMPLIANCE_MONITOR, agency, institution=ra.institution):
+                watch = reverse("governance:monitor", args=[s])
+                items.append(("Compliance", f"{watch}?member={ra.institution_id}"))
             if Action.SERVICE_REQUEST_FILE in permissions.MATRIX.get(ra.role, ()):
                 items.append(("Service requests", reverse("billing:requests", args=[s])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:

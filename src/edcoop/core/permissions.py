@@ -65,6 +65,7 @@ class Action(StrEnum):
     STUDY_VIEW = "study.view"  # savings studies, drafts included (published ones are public)
     STUDY_EDIT = "study.edit"  # create, fill in, publish savings studies
     PUBLIC_DOCUMENT_POST = "public_document.post"  # post budgets, audits, minutes publicly
+    COMPLIANCE_MONITOR = "compliance.monitor"  # the monitor's flags (members: their own)
     # Contracts and purchasing (edcoop.contracts)
     CONTRACT_VIEW = "contract.view"  # the contract catalogue (members: to buy; suppliers: own)
     CONTRACT_EDIT = "contract.edit"  # contracts, price lists, renewals, documents, eligibility
@@ -139,13 +140,19 @@ for _role, _actions in _BILLING.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 
 # Governance: every staff role reads the rule table; the procurement officer (and the agency
-# admin, who holds every action) keeps it. The business office runs savings studies.
+# admin, who holds every action) keeps it. The business office runs savings studies. The
+# compliance monitor is read by the officers and auditors, and by members for their own.
 _GOVERNANCE: dict[str, set[Action]] = {
-    "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT, A.STUDY_VIEW},
-    "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT, A.PUBLIC_DOCUMENT_POST},
+    "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT, A.STUDY_VIEW,
+                            A.COMPLIANCE_MONITOR},
+    "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT, A.PUBLIC_DOCUMENT_POST,
+                        A.COMPLIANCE_MONITOR},
     "evaluator": {A.COMPLIANCE_VIEW},
-    "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW},
-}
+    "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.COMPLIANCE_MONITOR},
+    # A member's administrator and finance officer see the flags on their own purchases.
+    "member_admin": {A.COMPLIANCE_MONITOR},
+    "member_finance": {A.COMPLIANCE_MONITOR},
+}  # fmt: skip
 for _role, _actions in _GOVERNANCE.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
 

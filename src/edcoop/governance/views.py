@@ -22,6 +22,7 @@ from edcoop.procurement.models import Solicitation
 from edcoop.services.fiscal import fiscal_year_of
 
 from . import annual, audit_files, report_files, selectors, services
+from . import monitor as monitor_engine
 from .forms import (
     AuditExportForm,
     CheckForm,
@@ -394,3 +395,36 @@ def procurement_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         True, f"{agency.slug}-procurement-file-{solicitation.number}.zip"
     )
     return response
+
+
+# The compliance monitor -----------------------------------------------------------------------
+
+
+@login_required
+def monitor(request: HttpRequest, slug: str) -> HttpResponse:
+    """The monitor's flags: the agency's (officers, auditors), or one member's purchases
+    (``?member=``; a member's administrator and finance officer see only their own)."""
+    agency = agency_or_404(request, slug)
+    whole = permissions.can(request.user, Action.COMPLIANCE_MONITOR, agency)
+    members = [i for i in permissions.institutions_for(request.user, agency).order_by("name")
+               if whole or permissions.can(request.user, Action.COMPLIANCE_MONITOR, agency,
+                                           institution=i)]  # fmt: skip
+    if not whole and not members:
+        permissions.require(request.user, Action.COMPLIANCE_MONITOR, agency)
+    institution = None
+    member = request.GET.get("member") or ""
+    if member:
+        institution = next((i for i in members if str(i.pk) == member), None)
+        if institution is None:
+            raise Http404("No such member.")
+    elif not whole:
+        institution = members[0]
+    flags = monitor_engine.flags_for(agency, institution)
+    proof = monitor_engine.opening_proof(agency) if institution is None else None
+    counts: dict[str, int] = {}
+    for flag in flags:
+        counts[flag.label] = counts.get(flag.label, 0) + 1
+    return render(request, "governance/monitor.html", {
+        "agency": agency, "flags": flags, "proof": proof, "institution": institution,
+        "members": members, "whole": whole, "counts": sorted(counts.items()),
+    })  # fmt: skip

@@ -1,0 +1,216 @@
+"""The compliance monitor: split purchases and purchases over a threshold decided by the
+agency's rule table on the 12-month aggregate, purchases under expired contracts, and the
+proof from the audit trail that no response was read before its opening."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.contracts.conftest import make_contract
+from tests.procurement.conftest import OPENING, offer
+
+from edcoop.contracts import orders, services
+from edcoop.contracts.orders import LineInput
+from edcoop.core import audit
+from edcoop.governance import monitor
+from edcoop.governance.compliance import Method
+from edcoop.procurement import opening, responses
+from edcoop.procurement.models import BidLine, Response
+
+TODAY = timezone.localdate()
+THRESHOLD = D("20000.00")
+
+
+def over_20k(amount: D, day: date) -> Method:
+    return Method.SEALED_BIDS if amount > THRESHOLD else Method.QUOTES
+
+
+def p(key: int, day: date, amount: str, group: tuple[Any, ...] = (1, 1, "paper")) -> Any:
+    return monitor.Purchase(key, f"PO-{key}", group, day, D(amount))
+
+
+# The engine, by hand ---------------------------------------------------------------------------
+
+
+def test_two_orders_that_together_pass_the_threshold_are_a_likely_split():
+    d = date(2026, 9, 1)
+    found = monitor.aggregate_flags([p(1, d, "12000.00"), p(2, d + timedelta(days=20),
+                                                             "8000.01")], over_20k)  # fmt: skip
+    assert [(f.kind, f.total, [x.key for x in f.purchases]) for f in found] == [
+        ("split", D("20000.01"), [1, 2])
+    ]
+
+
+def test_exactly_at_the_threshold_is_not_over_it():
+    d = date(2026, 9, 1)
+    assert monitor.aggregate_flags([p(1, d, "12000.00"), p(2, d, "8000.00")], over_20k) == []
+
+
+def test_orders_more_than_12_months_apart_do_not_add_up():
+    d = date(2025, 9, 1)
+    rows = [p(1, d, "12000.00"), p(2, d + timedelta(days=365), "12000.00")]
+    assert monitor.aggregate_flags(rows, over_20k) == []
+    rows = [p(1, d, "12000.00"), p(2, d + timedelta(days=364), "12000.00")]
+    assert [f.kind for f in monitor.aggregate_flags(rows, over_20k)] == ["split"]
+
+
+def test_other_members_suppliers_or_categories_do_not_add_up():
+    d = date(2026, 9, 1)
+    rows = [p(1, d, "12000.00", (1, 1, "paper")), p(2, d, "12000.00", (2, 1, "paper")),
+            p(3, d, "12000.00", (1, 2, "paper")), p(4, d, "12000.00", (1, 1, "milk"))]  # fmt: skip
+    assert monitor.aggregate_flags(rows, over_20k) == []
+
+
+def test_one_order_over_the_threshold_is_flagged_alone_and_a_third_joins_the_split():
+    d = date(2026, 9, 1)
+    rows = [p(1, d, "25000.00"), p(2, d, "15000.00"), p(3, d + timedelta(days=1), "6000.00"),
+            p(4, d + timedelta(days=2), "1000.00")]  # fmt: skip
+    found = monitor.aggregate_flags(rows, over_20k)
+    assert [(f.kind, [x.key for x in f.purchases]) for f in found] == [
+        ("over_threshold", [1]),
+        ("split", [2, 3, 4]),
+    ]
+    assert found[1].total == D("22000.00")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 2_500_000)), max_size=12))
+def test_a_group_is_flagged_exactly_when_some_12_months_pass_the_threshold(rows):
+    start = date(2025, 1, 1)
+    purchases = [p(i, start + timedelta(days=d), f"{c / 100:.2f}") for i, (d, c) in
+                 enumerate(rows)]  # fmt: skip
+    found = monitor.aggregate_flags(purchases, over_20k)
+    small = [x for x in purchases if x.amount <= THRESHOLD]
+    windows = any(
+        sum((y.amount for y in small if 0 <= (x.day - y.day).days < 365), D(0)) > THRESHOLD
+        and sum(1 for y in small if 0 <= (x.day - y.day).days < 365) >= 2
+        for x in small
+    )
+    assert any(f.kind == "split" for f in found) == windows
+    assert sorted(x.key for f in found if f.kind == "over_threshold" for x in f.purchases) == \
+        sorted(x.key for x in purchases if x.amount > THRESHOLD)  # fmt: skip
+    for f in found:
+        assert all(x.amount <= THRESHOLD for x in f.purchases) or f.kind == "over_threshold"
+
+
+# On the records --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uncompeted(north):
+    """A contract whose record shows no competitive solicitation, with a $1,000 item."""
+    contract = make_contract(north, number="C-SOLE", solicitation_method="", solicited_on=None,
+                             solicitation_reference="",
+                             starts_on=TODAY - timedelta(days=400),
+                             ends_on=TODAY + timedelta(days=365))  # fmt: skip
+    services.item_save(user=north.users["procurement_officer"], contract=contract, sku="DESK",
+                       description="Teacher desk", unit="each", unit_price="1000.00")  # fmt: skip
+    return contract
+
+
+def _buy(north, contract, qty, days_ago):
+    order = orders.order_create(user=north.users["member_buyer"], institution=north.institution,
+                                contract=contract, lines=[LineInput(quantity=qty, sku="DESK")],
+                                ordered_on=TODAY - timedelta(days=days_ago))  # fmt: skip
+    return orders.order_approve(user=north.users["member_finance"], order=order)
+
+
+@pytest.mark.django_db
+def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, uncompeted):
+    _buy(north, uncompeted, "12", 40)
+    _buy(north, uncompeted, "9", 10)
+    flags = monitor.flags_for(north.agency)
+    assert [f.kind for f in flags] == ["split"]
+    assert flags[0].amount == D("21000.00")
+    evidence = " ".join(flags[0].evidence)
+    assert "$12,000.00" in evidence and "$9,000.00" in evidence and "C-SOLE" in evidence
+    # The same orders under a competitively bid contract are no flag at all.
+    competed = make_contract(north, number="C-BID", starts_on=TODAY - timedelta(days=400),
+                             ends_on=TODAY + timedelta(days=365))  # fmt: skip
+    services.item_save(user=north.users["procurement_officer"], contract=competed, sku="DESK",
+                       description="Teacher desk", unit="each", unit_price="1000.00")  # fmt: skip
+    _buy(north, competed, "30", 5)
+    assert [f.kind for f in monitor.flags_for(north.agency)] == ["split"]
+
+
+@pytest.mark.django_db
+def test_an_order_placed_after_the_contract_ended_is_flagged(north, uncompeted):
+    _buy(north, uncompeted, "1", 10)
+    services.contract_terminate(user=north.users["procurement_officer"], contract=uncompeted,
+                                on=TODAY - timedelta(days=20), reason="Closed")  # fmt: skip
+    flags = monitor.flags_for(north.agency)
+    assert [f.kind for f in flags] == ["expired_contract"]
+    assert "terminated" in flags[0].evidence[0]
+
+
+@pytest.mark.django_db
+def test_members_see_only_their_own_flags(north, nation, uncompeted):
+    _buy(north, uncompeted, "25", 3)
+    url = "/a/north/compliance/monitor/"
+    officer = Client()
+    officer.force_login(north.users["procurement_officer"])
+    page = officer.get(url).content.decode()
+    assert "over a bidding threshold" in page and "no response was read before" in page
+    finance = Client()
+    finance.force_login(north.users["member_finance"])  # district 1, whose order it is
+    assert "over a bidding threshold" in finance.get(url).content.decode()
+    other = north.institutions[1].pk
+    assert finance.get(f"{url}?member={other}").status_code == 404
+    buyer = Client()
+    buyer.force_login(north.users["member_buyer"])
+    assert buyer.get(url).status_code == 403
+    outsider = Client()
+    outsider.force_login(nation.users["auditor"])
+    assert outsider.get(url).status_code == 404
+
+
+# Sealed responses ------------------------------------------------------------------------------
+
+
+def _submit(north, s):
+    return responses.response_submit(
+        user=north.users["supplier_rep"], solicitation=s, supplier=north.supplier,
+        data=offer(s, {"1.01": "30.00", "1.02": "40.00", "2.01": "0.29"}),
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_proper_opening_proves_nothing_was_read_before(north, bid, clock):
+    _submit(north, bid)
+    with pytest.raises(Exception, match="sealed"):
+        from edcoop.procurement import sealing
+
+        sealing.unseal_for(north.users["auditor"], Response.objects.get(is_current=True))
+    clock.set(OPENING)
+    opening.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
+    proof = monitor.opening_proof(north.agency)
+    assert proof.holds and len(proof.events) == 1 and proof.opened == 1
+    assert len(proof.refused) == 1  # the refused attempt is shown, not counted as a read
+
+
+@pytest.mark.django_db
+def test_an_opening_before_its_time_is_caught_from_the_trail(north, bid, clock):
+    _submit(north, bid)
+    response = Response.objects.get(is_current=True)
+    # Someone writes an opening event while the bid is still sealed.
+    audit.record("response.open", response, agency_id=north.agency.pk,
+                 label=f"{response.supplier} response to {bid.number}")  # fmt: skip
+    proof = monitor.opening_proof(north.agency)
+    assert not proof.holds
+    assert "has not happened" in proof.flags[0].evidence[0]
+
+
+@pytest.mark.django_db
+def test_prices_in_clear_for_a_sealed_bid_are_caught(north, bid, clock):
+    _submit(north, bid)
+    response = Response.objects.get(is_current=True)
+    BidLine.objects.create(response=response, item=bid.items.first(), unit_price=D("1.00"))
+    proof = monitor.opening_proof(north.agency)
+    assert [f.subject for f in proof.flags] == [f"{bid.number}: contents in clear while sealed"]
