@@ -93,16 +93,40 @@ def applied_by_invoice(
     return paid, credited
 
 
+@dataclass(frozen=True)
+class InvoiceBalance:
+    """An invoice's total, what memos added, what payments and credits took off."""
+
+    total: Decimal
+    debits: Decimal = ZERO
+    paid: Decimal = ZERO
+    credited: Decimal = ZERO
+
+    @property
+    def applied(self) -> Decimal:
+        return self.paid + self.credited
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total + self.debits - self.applied
+
+
+def invoice_balances(invoices: Any, as_of: date | None = None) -> dict[int, InvoiceBalance]:
+    """Each invoice's balance (in the queryset's order): the one place it is computed."""
+    totals = dict(invoices.values_list("pk", "total"))
+    debits = debits_by_invoice(invoices, as_of)
+    paid, credited = applied_by_invoice(invoices, as_of)
+    return {
+        pk: InvoiceBalance(t, debits.get(pk, ZERO), paid.get(pk, ZERO), credited.get(pk, ZERO))
+        for pk, t in totals.items()
+    }
+
+
 def open_amounts(institution_id: int) -> dict[int, Decimal]:
     """What is still owed on each issued invoice of the member (issue order)."""
     invoices = Invoice.objects.filter(institution_id=institution_id, status=Invoice.Status.ISSUED)
-    totals = dict(invoices.order_by("issued_on", "number", "pk").values_list("pk", "total"))
-    debits = debits_by_invoice(invoices)
-    paid, credited = applied_by_invoice(invoices)
-    return {
-        pk: t + debits.get(pk, ZERO) - paid.get(pk, ZERO) - credited.get(pk, ZERO)
-        for pk, t in totals.items()
-    }
+    balances = invoice_balances(invoices.order_by("issued_on", "number", "pk"))
+    return {pk: b.balance for pk, b in balances.items()}
 
 
 @dataclass

@@ -128,6 +128,14 @@ class Invoice(models.Model):
     issued_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
     total = models.DecimalField(**MONEY, default=Decimal(0))
+    # Copied from the agency and the member when issued: a sent invoice never changes when
+    # an address, a PO or the terms change later.
+    bill_to = models.TextField(blank=True)
+    account_number = models.CharField(max_length=30, blank=True)
+    purchase_order = models.CharField(max_length=40, blank=True)
+    terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    remit_to = models.TextField(blank=True)
+    payment_instructions = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-period", "number", "pk"]

@@ -50,7 +50,11 @@ from .models import BillingRun, DocumentCounter, Invoice, InvoiceLine
 
 Progress = Callable[[int, int], None]
 BATCH = 5000
-PAYMENT_TERMS_DAYS = 30
+# What an issued invoice copies from the agency and the member (billing/documents.py).
+SNAPSHOT_FIELDS = (
+    "bill_to", "account_number", "purchase_order", "terms_days", "remit_to",
+    "payment_instructions",
+)  # fmt: skip
 TWELFTHS = {i: 1 for i in range(12)}
 ZERO = Decimal(0)
 FOUR_PLACES = Decimal("0.0001")
@@ -704,7 +708,8 @@ def _next_numbers(agency_id: int, series: str, fiscal_year: int, count: int) -> 
 
 @transaction.atomic
 def billing_run_post(*, user: Any, run: BillingRun, issued_on: date | None = None) -> BillingRun:
-    """Issue the draft's invoices (gapless numbers, due in 30 days) and freeze the run.
+    """Issue the draft's invoices (gapless numbers, due after the agency's payment terms)
+    and freeze the run.
 
     Refused for a month that has not begun, a closed year, and a monthly draft whose inputs
     changed after it was computed (recompute it first; ``input_changes`` says what)."""
@@ -733,14 +738,19 @@ def billing_run_post(*, user: Any, run: BillingRun, issued_on: date | None = Non
         .order_by("institution__name", "institution_id")
     )
     numbers = _next_numbers(agency.pk, "INV", run.fiscal_year, len(invoices))
+    from .documents import snapshot_parties
+
     for inv, number in zip(invoices, numbers, strict=True):
         inv.number = number
         inv.status = Invoice.Status.ISSUED
         inv.issued_on = issued_on
-        inv.due_on = issued_on + timedelta(days=PAYMENT_TERMS_DAYS)
+        inv.due_on = issued_on + timedelta(days=agency.payment_terms_days)
+        snapshot_parties(inv, agency)
     # Still drafts in the database, so the bulk update passes the immutability guard.
     Invoice.objects.bulk_update(
-        invoices, ["number", "status", "issued_on", "due_on"], batch_size=500
+        invoices,
+        ["number", "status", "issued_on", "due_on", *SNAPSHOT_FIELDS],
+        batch_size=500,
     )
     for inv in invoices:
         audit.record(

@@ -28,7 +28,7 @@ from edcoop.services import services as service_writes
 from edcoop.services.fiscal import fiscal_year_of
 from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 
-from . import aid, closing, exports, ledger, statements, yearend
+from . import aid, closing, documents, exports, ledger, statements, yearend
 from .forms import (
     ConfirmForm,
     MemoForm,
@@ -179,23 +179,20 @@ def _invoice(request: HttpRequest, agency: Agency, pk: int) -> Invoice:
     return invoice
 
 
-def invoice_context(invoice: Invoice) -> dict[str, Any]:
-    """What an invoice shows (page and PDF alike): lines, memos on it, what was applied."""
-    lines = list(invoice.lines.select_related("service").order_by("pk"))
-    memos = list(invoice.credit_memos.prefetch_related("lines").order_by("issued_on", "number"))
-    applied = list(invoice.applications.select_related("payment", "memo").filter(
-        ledger._valid_applications()).order_by("applied_on", "pk"))  # fmt: skip
-    debits = sum((m.amount for m in memos if m.kind == CreditMemo.Kind.DEBIT), Decimal(0))
-    open_ = invoice.total + debits - sum((a.amount for a in applied), Decimal(0))
-    return {"invoice": invoice, "lines": lines, "credit_memos": memos, "applied": applied,
-            "debits": debits, "open": open_}  # fmt: skip
-
-
 @login_required
 def invoice_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug)
     invoice = _invoice(request, agency, pk)
-    context = invoice_context(invoice)
+    context = documents.invoice_context(invoice)
+    if export_format(request) == "xlsx":
+        response = HttpResponse(
+            documents.invoice_workbook(invoice),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="invoice-{invoice.display_number}.xlsx"'
+        )
+        return response
     if fmt := export_format(request):
         return export_response(
             fmt, f"invoice-{invoice.display_number}",

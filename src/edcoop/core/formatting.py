@@ -8,6 +8,7 @@ and PDF. Nothing here ever prints exponent notation (``5E+3``), ``None`` or ``Na
   real decimals kept (``2.5``), never rounded away;
 - ``percent(Decimal("0.0589"))`` -> ``5.89%`` (a fraction); ``percent(15, fraction=False)``
   -> ``15%`` (already a percentage);
+- ``price(Decimal("0.0425"))`` -> ``$0.0425``: a unit rate, two to four decimals;
 - ``number(value, places)`` -> fixed places with thousands commas;
 - ``blank(None)`` -> ``""``; every formatter answers ``""`` for no value, and callers that want
   a visible dash pass ``empty="—"``.
@@ -61,6 +62,18 @@ def money(value: Any, *, empty: str = "") -> str:
     amount = _round(amount, 2)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}"
+
+
+def price(value: Any, *, empty: str = "") -> str:
+    """A unit rate: dollars with two to four decimals, as many as the rate has:
+    ``$12.50``, ``$0.0425``."""
+    amount = to_decimal(value)
+    if amount is None:
+        return empty
+    amount = _round(amount, 4)
+    text = f"{abs(amount):,.4f}"
+    text = text[:-2] + text[-2:].rstrip("0")
+    return f"{'-' if amount < 0 else ''}${text}"
 
 
 def number(value: Any, places: int = 2, *, empty: str = "") -> str:

@@ -171,6 +171,18 @@ def build_lakes(logins: list[Login]) -> Agency:
         fiscal_year_start_month=7,
         website="https://lakes-boces.example.org",
         email="businessoffice@lakes-boces.example.org",
+        address="131 Drumlin Road\nCanandaigua, NY 14424",
+        phone="(585) 555-0140",
+        tax_id="16-6000000",
+        remit_to="Business Office\nPO Box 4400\nCanandaigua, NY 14424",
+        payment_instructions="Checks payable to Lakes Region BOCES. ACH: Lakes Community Bank, "
+        "routing 021000000, account 000123456 (send the remittance advice to "
+        "businessoffice@lakes-boces.example.org).",
+        payment_terms_days=30,
+        paper_size="letter",
+        membership_terms="Component districts share the BOCES administrative budget by "
+        "resident weighted average daily attendance (RWADA) and pay for the services they "
+        "take; a non-component district buys services by cross-contract.",
     )
     areas = {
         "North": services.service_area_create(
@@ -200,6 +212,14 @@ def build_lakes(logins: list[Login]) -> Agency:
         _activate(m, component=True, area=areas[area], joined=date(1968 + i, 7, 1))
         members.append((m, enrollment))
     admin = _staff(logins, agency, "lakes")
+    for n, (m, _enrollment) in enumerate(members, start=1):
+        inst = m.institution
+        services.institution_update(
+            user=admin, institution=inst,
+            billing_address=f"Business Office\n{100 + 7 * n} Main Street\n"
+            f"{inst.name.removesuffix(' CSD')}, NY 14{400 + n:03d}",
+            account_number=f"LR-{n:04d}", purchase_order=f"PO 4{310 + n}",
+        )  # fmt: skip
     for m, enrollment in members:
         # Each district keeps its character from year to year: attendance weighting and
         # property wealth drawn once, then enrollment eases and values rise a little.
@@ -315,6 +335,12 @@ def build_nation(logins: list[Login]) -> Agency:
         time_zone="America/Chicago",
         fiscal_year_start_month=7,
         website="https://nepc.example.org",
+        email="ar@nepc.example.org",
+        address="400 Commerce Drive, Suite 210\nSaint Paul, MN 55101",
+        phone="(651) 555-0190",
+        payment_terms_days=45,
+        membership_terms="Membership is free for public agencies; suppliers pay the "
+        "cooperative an administrative fee on what members buy.",
     )
     for i, (name, kind, state, nces, ipeds) in enumerate(NATION_MEMBERS):
         m = services.membership_apply(

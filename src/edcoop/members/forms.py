@@ -210,6 +210,16 @@ class InstitutionForm(EdCoopForm):
     ipeds_id = forms.CharField(label="IPEDS unit ID", max_length=6, required=False)
     beds_code = forms.CharField(label="NY BEDS code", max_length=12, required=False)
     website = forms.URLField(required=False, assume_scheme="https")
+    billing_address = forms.CharField(
+        label="Billing address", required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+        help_text="Where invoices go, one line per line: office, street, city, state, ZIP.",
+    )  # fmt: skip
+    account_number = forms.CharField(label="Account number", max_length=30, required=False)
+    purchase_order = forms.CharField(
+        label="Purchase order number", max_length=40, required=False,
+        help_text="Your PO covering this fiscal year's services; printed on invoices.",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, only: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

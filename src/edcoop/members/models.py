@@ -54,6 +54,32 @@ class Agency(models.Model):
     website = models.URLField(blank=True)
     email = models.EmailField(blank=True)
     accepting_applications = models.BooleanField(default=True)
+    # The agency's own facts, printed on its pages and documents (never one sentence for all).
+    address = models.TextField(blank=True, help_text="Street address, one line per line.")
+    phone = models.CharField(max_length=40, blank=True)
+    tax_id = models.CharField(
+        "tax ID (EIN)", max_length=20, blank=True, help_text="Printed on invoices when set."
+    )
+    remit_to = models.TextField(
+        "remit to", blank=True,
+        help_text="Where members send payments, one line per line (blank: the address).",
+    )  # fmt: skip
+    payment_instructions = models.TextField(
+        blank=True, help_text="How to pay: payee, ACH details, what to write on the check."
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)", default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text="Invoices are due this many days after they are issued.",
+    )  # fmt: skip
+    paper_size = models.CharField(
+        max_length=10, choices=[("letter", "US Letter"), ("a4", "A4")], default="letter"
+    )
+    membership_terms = models.TextField(
+        blank=True,
+        help_text="What membership costs and commits a member to, as the home page and the "
+        "application form state it (blank: the pages say nothing about cost).",
+    )
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -121,6 +147,15 @@ class Institution(models.Model):
         validators=[RegexValidator(r"^\d{12}$", "NY BEDS codes are 12 digits.")],
     )
     website = models.URLField(blank=True)
+    # Billing facts the agency keeps for this member (printed on invoices, snapshot on issue).
+    billing_address = models.TextField(
+        blank=True, help_text="Where invoices go: business office, street, city, state, ZIP."
+    )
+    account_number = models.CharField(max_length=30, blank=True)
+    purchase_order = models.CharField(
+        "purchase order number", max_length=40, blank=True,
+        help_text="The district's PO covering this fiscal year's services.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]
@@ -145,6 +180,8 @@ INSTITUTION_FIELDS = (
     "name", "kind", "state", "county", "city", "nces_id", "ipeds_id", "beds_code", "website",
 )  # fmt: skip
 IDENTIFIER_FIELDS = ("nces_id", "ipeds_id", "beds_code")
+# What invoices print for the member (billing/documents.py); edited, not imported.
+BILLING_FIELDS = ("billing_address", "account_number", "purchase_order")
 
 
 def match_institution(agency: Agency, fields: dict[str, str]) -> Institution | None:

@@ -29,6 +29,7 @@ from edcoop.core import audit
 from edcoop.core.permissions import Action, forget, is_agency_staff, require
 
 from .models import (
+    BILLING_FIELDS,
     INSTITUTION_FIELDS,
     Agency,
     Institution,
@@ -456,14 +457,15 @@ def membership_year_set(
 
 # Institutions ---------------------------------------------------------------------------
 
-MEMBER_EDITABLE_FIELDS = {"website", "city", "county"}
+# A member keeps its own billing address and PO number current; the account is the agency's.
+MEMBER_EDITABLE_FIELDS = {"website", "city", "county", "billing_address", "purchase_order"}
 
 
 @transaction.atomic
 def institution_update(*, user: Any, institution: Institution, **fields: Any) -> Institution:
     require(user, Action.INSTITUTION_EDIT, institution.agency, institution=institution)
     staff = is_agency_staff(user, institution.agency)
-    allowed = set(INSTITUTION_FIELDS) if staff else MEMBER_EDITABLE_FIELDS
+    allowed = {*INSTITUTION_FIELDS, *BILLING_FIELDS} if staff else MEMBER_EDITABLE_FIELDS
     changes = _apply(institution, fields, allowed)
     _save_validated(institution)
     if changes:

@@ -34,6 +34,12 @@ def money(value: Any) -> str:
     return formatting.money(value)
 
 
+@register.filter
+def price(value: Any) -> str:
+    """A unit rate: ``$0.0425``, ``$12.50``."""
+    return formatting.price(value)
+
+
 @register.filter(name="decimal")
 def decimal_places(value: Any, places: int = 2) -> str:
     return formatting.number(value, int(places))

@@ -32,7 +32,7 @@ def _institution(request: HttpRequest, agency: Agency, pk: int) -> Institution:
 
 def _edit_fields(request: HttpRequest, agency: Agency) -> set[str]:
     if permissions.is_agency_staff(request.user, agency):
-        return set(services.INSTITUTION_FIELDS)
+        return {*services.INSTITUTION_FIELDS, *services.BILLING_FIELDS}
     return set(services.MEMBER_EDITABLE_FIELDS)
 
 

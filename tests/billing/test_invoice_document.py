@@ -1,0 +1,162 @@
+"""The invoice an agency sends: the PDF's text, its tagging and paper, the workbook's cells
+and formats, and the facts frozen on the invoice when it is issued."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import date
+from decimal import Decimal as D
+from io import BytesIO
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from edcoop.billing import ledger
+from edcoop.billing.models import Invoice
+from edcoop.billing.runs import billing_run_compute, billing_run_post
+from edcoop.members.models import Agency, Institution
+
+weasyprint = pytest.importorskip("weasyprint")
+
+
+def pdf_text(html: str) -> str:
+    """The words WeasyPrint lays out on the pages, margin boxes (page numbers) included."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    def walk(box: Any) -> Any:
+        if isinstance(box, TextBox):
+            yield box.text
+        for child in getattr(box, "children", []) or []:
+            yield from walk(child)
+
+    document = weasyprint.HTML(string=html).render()
+    words = " ".join(" ".join(walk(page._page_box)) for page in document.pages)
+    return " ".join(words.split())
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams (object streams hold the catalog) inflated."""
+    out = [pdf]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
+@pytest.fixture
+def issued(year: Any) -> Any:
+    agency = year.tenant.agency
+    Agency.objects.filter(pk=agency.pk).update(
+        address="131 Drumlin Road\nCanandaigua, NY 14424", phone="(585) 555-0140",
+        tax_id="16-6000000", remit_to="Business Office\nPO Box 4400\nCanandaigua, NY 14424",
+        payment_instructions="Checks payable to North BOCES.", payment_terms_days=45,
+        email="ar@north.example.org",
+    )  # fmt: skip
+    Institution.objects.filter(pk=year.a.pk).update(
+        billing_address="Business Office\n12 Elm Street\nAlder, NY 14401",
+        account_number="LR-0001",
+        purchase_order="PO 2027-311",
+    )
+    agency.refresh_from_db()
+    year.a.refresh_from_db()
+    run = billing_run_compute(user=year.admin, agency=agency, period=year.sept)
+    billing_run_post(user=year.admin, run=run, issued_on=date(2026, 10, 1))
+    invoice = Invoice.objects.get(run=run, institution=year.a)
+    return invoice
+
+
+def test_issued_invoice_keeps_bill_to_and_terms_after_the_member_moves(year, issued):
+    assert issued.due_on == date(2026, 11, 15)  # the agency's 45 days, not a fixed 30
+    Institution.objects.filter(pk=year.a.pk).update(
+        billing_address="Somewhere else\n1 New Road", purchase_order="PO 9999"
+    )
+    Agency.objects.filter(pk=issued.agency_id).update(payment_terms_days=10, remit_to="Moved")
+    from edcoop.billing.pdf import invoice_html
+
+    issued = Invoice.objects.get(pk=issued.pk)
+    text = pdf_text(invoice_html(issued))
+    assert "12 Elm Street" in text and "PO 2027-311" in text and "Net 45 days" in text
+    assert "PO Box 4400" in text
+    assert "Somewhere else" not in text and "PO 9999" not in text and "Moved" not in text
+
+
+def test_pdf_shows_the_parts_a_business_office_needs(year, issued):
+    ledger.payment_record(user=year.admin, institution=year.a, amount=D("100.00"),
+                          received_on=date(2026, 10, 20), reference="CHK 5521")  # fmt: skip
+    from edcoop.billing.pdf import invoice_html, invoice_pdf
+
+    balance = ledger.invoice_balances(Invoice.objects.filter(pk=issued.pk))[issued.pk]
+    assert balance.paid == D("100.00")
+    text = pdf_text(invoice_html(issued))
+    for part in [
+        issued.agency.name, "131 Drumlin Road", "Tax ID (EIN) 16-6000000",
+        f"Invoice {issued.display_number}", "Invoice date", "Oct 1, 2026", "Due date",
+        "Nov 15, 2026", "Bill to", year.a.name,
+        "Business Office", "Account", "LR-0001", "PO 2027-311", "Remit to", "Net 45 days",
+        "Speech therapy 10 hour usage x rate $45.00 $450.00",
+        "Payment CHK 5521 applied Oct 20, 2026", "-$100.00",
+        "Balance", "Amount due by Nov 15, 2026", "How to pay", "Checks payable to North BOCES.",
+        "Page 1 of 1",
+    ]:  # fmt: skip
+        assert part.lower() in text.lower(), (part, text)
+    assert f"{balance.balance:,}" in text.replace("$", "")
+    # Shares read as percentages; no four-decimal fraction, no pool weight as a quantity.
+    assert re.search(r"\b25% share of pool by RWADA", text), text
+    assert "0.2500" not in text and "1,000.00 " not in text
+    raw = invoice_pdf(issued)
+    assert raw.startswith(b"%PDF")
+    pdf = pdf_objects(raw)
+    assert b"/StructTreeRoot" in pdf and b"/MarkInfo" in pdf  # tagged
+    assert b"/Lang" in pdf
+    assert b"/MediaBox [0 0 612 792]" in pdf  # US Letter
+
+
+def test_an_a4_agency_gets_a4_paper(year, issued):
+    Agency.objects.filter(pk=issued.agency_id).update(paper_size="a4")
+    from edcoop.billing.pdf import invoice_pdf
+
+    pdf = pdf_objects(invoice_pdf(Invoice.objects.get(pk=issued.pk)))
+    assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", pdf)
+
+
+def test_invoice_workbook_has_header_totals_and_formats(year, issued):
+    from openpyxl import load_workbook
+
+    client = Client()
+    client.force_login(year.tenant.users["business_office"])
+    response = client.get(f"/a/north/billing/invoices/{issued.pk}/?format=xlsx")
+    assert response.status_code == 200
+    ws = load_workbook(BytesIO(response.content)).active
+    cells = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert ws["A1"].value == issued.agency.name
+    assert cells["Invoice"] == issued.display_number
+    assert "12 Elm Street" in cells["Bill to"] and cells["PO number"] == "PO 2027-311"
+    assert cells["Terms"] == "Net 45 days"
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Service")
+    assert ws.freeze_panes == f"A{header + 1}"
+    assert [c.value for c in ws[header]][-1] == "Amount"
+    first = ws.cell(header + 1, 7)
+    assert first.number_format == '"$"#,##0.00;-"$"#,##0.00'
+    rows = {ws.cell(r, 1).value: ws.cell(r, 7) for r in range(header + 1, ws.max_row + 1)}
+    assert D(str(rows["Total"].value)) == issued.total
+    assert D(str(rows["Balance due"].value)) == issued.total
+    assert rows["Balance due"].number_format == first.number_format
+    share_row = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 5).value)
+    assert ws.cell(share_row, 5).number_format == "0.00%"
+    assert ws.column_dimensions["A"].width >= 40
+
+
+def test_invoice_page_shows_paid_and_balance(year, issued):
+    ledger.payment_record(user=year.admin, institution=year.a, amount=D("100.00"),
+                          received_on=date(2026, 10, 20))  # fmt: skip
+    client = Client()
+    client.force_login(year.tenant.users["member_finance"])
+    body = client.get(f"/a/north/billing/invoices/{issued.pk}/").content.decode()
+    balance = issued.total - D("100.00")
+    assert "Payment applied Oct 20, 2026" in body and "-$100.00" in body
+    assert f"${balance:,.2f}" in body and "Amount due by" in body
+    assert "None" not in body
