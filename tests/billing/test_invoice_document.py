@@ -157,6 +157,7 @@ def test_invoice_page_shows_paid_and_balance(year, issued):
     client.force_login(year.tenant.users["member_finance"])
     body = client.get(f"/a/north/billing/invoices/{issued.pk}/").content.decode()
     balance = issued.total - D("100.00")
-    assert "Payment applied Oct 20, 2026" in body and "-$100.00" in body
+    assert 'Payment applied <time datetime="2026-10-20">Oct 20, 2026</time>' in body
+    assert "-$100.00" in body
     assert f"${balance:,.2f}" in body and "Amount due by" in body
     assert "None" not in body
