@@ -213,15 +213,19 @@ def item_delete(*, user: Any, item: LineItem) -> None:
 
 @transaction.atomic
 def criterion_add(
-    *, user: Any, solicitation: Solicitation, name: str, weight: Decimal
+    *, user: Any, solicitation: Solicitation, name: str, weight: Decimal, is_price: bool = False
 ) -> Criterion:
+    """``is_price``: the price criterion, computed (lowest price / this price x weight)
+    rather than scored; at most one per solicitation."""
     require(user, Action.SOLICITATION_EDIT, solicitation.agency)
     solicitation = locked(solicitation)
     _draft_only(solicitation, "Evaluation criteria")
     if weight <= 0 or weight > 100:
         raise ValidationError({"weight": "A weight is a percentage above 0 and at most 100."})
+    if is_price and solicitation.criteria.filter(is_price=True).exists():
+        raise ValidationError({"is_price": "The solicitation already has a price criterion."})
     criterion = Criterion.objects.create(solicitation=solicitation, name=name.strip(),
-                                         weight=weight)  # fmt: skip
+                                         weight=weight, is_price=is_price)  # fmt: skip
     audit.record_create("criterion.create", criterion, agency_id=solicitation.agency_id)
     return criterion
 
