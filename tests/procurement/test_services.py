@@ -330,11 +330,11 @@ def test_second_supplier_offer_without_paper(north, bid, clock):
 def test_open_due_closes_and_opens_on_schedule(north, bid, clock):
     submit(north, bid, {"2.01": "0.29"})
     clock.set(DUE)
-    assert opening.open_due(now=DUE) == []
+    assert opening.open_due(now=DUE).opened == []
     bid.refresh_from_db()
     assert bid.status == "closed"
     clock.set(OPENING)
-    assert [s.pk for s in opening.open_due(now=OPENING)] == [bid.pk]
+    assert [s.pk for s in opening.open_due(now=OPENING).opened] == [bid.pk]
     bid.refresh_from_db()
     assert bid.status == "opened"
     assert BidLine.objects.count() == 1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import DatabaseError, transaction
 
 from edcoop.core import audit
+from edcoop.core.decimals import QUANTITY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action, can, require
 from edcoop.members.models import Supplier
 
@@ -18,9 +20,13 @@ from .lifecycle import S, locked, move
 from .models import (
     ATTESTATIONS,
     BidLine,
+    LineItem,
     Response,
     Solicitation,
 )
+from .responses import PRICE
+
+KEY_PROBLEM = "it cannot be decrypted with the sealing key"
 
 # Opening -------------------------------------------------------------------------------------
 
@@ -32,10 +38,116 @@ def _close_if_due(solicitation: Solicitation, now: datetime) -> None:
         move(solicitation, S.CLOSED, user=None, note="The response deadline passed.")
 
 
+class Unreadable(Exception):
+    """A response the opening cannot read; ``str()`` is the finding shown on the tabulation."""
+
+
+@dataclass(frozen=True)
+class OpenedLine:
+    item: LineItem
+    unit_price: Decimal
+    tiers: list[dict[str, str]]
+
+
+def _lines(content: dict[str, Any], items: dict[int, LineItem]) -> list[OpenedLine]:
+    """The prices of an unsealed response, each checked against what a bid line holds, so
+    no stored value can fail the opening."""
+    try:
+        out = []
+        for line in content["lines"]:
+            item = items.get(int(line["item_id"]))
+            if item is None:
+                continue
+            where = f"item {item.number}"
+            price = _price(line["unit_price"], f"{where} unit price")
+            tiers = []
+            for tier in line["tiers"]:
+                minimum = parse_decimal(str(tier["min_quantity"]), QUANTITY)
+                tier_price = _price(tier["unit_price"], f"{where} tier")
+                tiers.append({"min_quantity": str(minimum.normalize()),
+                              "unit_price": str(tier_price)})  # fmt: skip
+            out.append(OpenedLine(item, price, tiers))
+        return out
+    except DecimalInputError as exc:
+        raise Unreadable(f"a quantity {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise Unreadable(f"its content is malformed ({type(exc).__name__})") from None
+
+
+def _price(raw: Any, where: str) -> Decimal:
+    try:
+        return parse_decimal(str(raw), PRICE)
+    except DecimalInputError as exc:
+        raise Unreadable(f"{where} {exc}") from None
+
+
+def _envelope(response: Response) -> sealing.Envelope:
+    try:
+        envelope = sealing.unseal_at_opening(response)
+    except ImproperlyConfigured:
+        raise Unreadable(KEY_PROBLEM) from None
+    except (ValueError, KeyError, TypeError):  # JSON, or a broken envelope
+        raise Unreadable("its sealed content is malformed") from None
+    if (envelope.receipt_version != response.receipt_version
+            or envelope.receipt_hash != response.content_sha256):  # fmt: skip
+        raise Unreadable("its content does not match its receipt hash")
+    return envelope
+
+
+def _open_one(response: Response, solicitation: Solicitation, addenda: dict[int, Any],
+              items: dict[int, LineItem]) -> None:  # fmt: skip
+    """Open one response inside its own savepoint: readable, it gets its bid lines and
+    responsiveness; unreadable, it gets a finding and no prices, and the opening goes on."""
+    finding: str | None = None
+    try:
+        with transaction.atomic():
+            envelope = _envelope(response)
+            content = envelope.content
+            lines = _lines(content, items)
+            reasons = []
+            for number, addendum in sorted(addenda.items()):
+                if number not in content["acknowledged_addenda"]:
+                    reasons.append(f"Did not acknowledge addendum {number} ({addendum.title}).")
+            if response.supplier.status != Supplier.Status.ACTIVE:
+                reasons.append(f"Supplier is {response.supplier.get_status_display().lower()}.")
+            missing = [a for a in solicitation.required_attestations or []
+                       if a not in content["attestations"]]  # fmt: skip
+            reasons += [f"Missing attestation: {ATTESTATIONS[a]}." for a in missing]
+            for line in lines:
+                BidLine.objects.create(response=response, item=line.item,
+                                       unit_price=line.unit_price, tiers=line.tiers)  # fmt: skip
+            response.responsive = not reasons
+            response.nonresponsive_reasons = reasons
+            response.opened_content = {k: content[k] for k in
+                                       ("alternates", "exceptions", "attestations",
+                                        "acknowledged_addenda", "attachments")}  # fmt: skip
+            response.save(update_fields=["responsive", "nonresponsive_reasons",
+                                         "opened_content"])  # fmt: skip
+    except (Unreadable, DatabaseError, KeyError, TypeError, ValueError) as exc:
+        why = (str(exc) if isinstance(exc, Unreadable) else "it cannot be stored"
+               if isinstance(exc, DatabaseError) else "its content is malformed")  # fmt: skip
+        finding = f"Could not be read: {why}."
+        response.responsive = False
+        response.nonresponsive_reasons = [finding]
+        response.opened_content = None
+        response.save(update_fields=["responsive", "nonresponsive_reasons", "opened_content"])
+    changes: dict[str, Any] = {"responsive": [None, response.responsive]}
+    if finding:
+        changes["finding"] = [None, finding]
+    audit.record("response.open", response, agency_id=solicitation.agency_id,
+                 label=f"{response.supplier} response to {solicitation.number}",
+                 changes=changes)  # fmt: skip
+
+
 @transaction.atomic
 def solicitation_open(*, user: Any, solicitation: Solicitation) -> Solicitation:
     """The public opening: unseal every current response, write its prices in clear, flag
-    the non-responsive ones. ``user=None`` is the scheduled opening (``open-due``)."""
+    the non-responsive ones. ``user=None`` is the scheduled opening (``open-due``).
+
+    Each response is opened on its own: one that cannot be read becomes a finding on the
+    tabulation ("Could not be read: ..."), never a failed opening. Only when *no* response
+    can be decrypted does the opening stop (the sealing key is wrong, not a response), and
+    then nothing changes: the opening is whole or leaves the solicitation as it was."""
     if user is not None:
         require(user, Action.RESPONSE_OPEN, solicitation.agency)
     solicitation = locked(solicitation)
@@ -54,55 +166,44 @@ def solicitation_open(*, user: Any, solicitation: Solicitation) -> Solicitation:
     move(solicitation, S.OPENED, user=user, note=f"{len(responses)} response(s) opened.")
     for response in responses:
         response.solicitation = solicitation
-        envelope = sealing.unseal_at_opening(response)
-        content = envelope.content
-        if (envelope.receipt_version != response.receipt_version
-                or envelope.receipt_hash != response.content_sha256):  # fmt: skip
-            raise ValidationError({"__all__": f"The response of {response.supplier} does not "
-                                              "match its receipt hash."})  # fmt: skip
-        reasons = []
-        for number, addendum in sorted(addenda.items()):
-            if number not in content["acknowledged_addenda"]:
-                reasons.append(f"Did not acknowledge addendum {number} ({addendum.title}).")
-        if response.supplier.status != Supplier.Status.ACTIVE:
-            reasons.append(f"Supplier is {response.supplier.get_status_display().lower()}.")
-        missing = [a for a in solicitation.required_attestations or []
-                   if a not in content["attestations"]]  # fmt: skip
-        reasons += [f"Missing attestation: {ATTESTATIONS[a]}." for a in missing]
-        for line in content["lines"]:
-            if line["item_id"] in items:
-                BidLine.objects.create(response=response, item=items[line["item_id"]],
-                                       unit_price=Decimal(line["unit_price"]),
-                                       tiers=line["tiers"])  # fmt: skip
-        response.responsive = not reasons
-        response.nonresponsive_reasons = reasons
-        response.opened_content = {k: content[k] for k in
-                                   ("alternates", "exceptions", "attestations",
-                                    "acknowledged_addenda", "attachments")}  # fmt: skip
-        response.save(update_fields=["responsive", "nonresponsive_reasons", "opened_content"])
-        audit.record(
-            "response.open",
-            response,
-            agency_id=solicitation.agency_id,
-            label=f"{response.supplier} response to {solicitation.number}",
-            changes={"responsive": [None, response.responsive]},
+        _open_one(response, solicitation, addenda, items)
+    key_problem = [f"Could not be read: {KEY_PROBLEM}."]
+    undecryptable = [r for r in responses if r.nonresponsive_reasons == key_problem]
+    if responses and len(undecryptable) == len(responses):
+        raise ImproperlyConfigured(
+            "No sealed response can be decrypted: check EDCOOP_SEALING_KEY. Nothing was opened."
         )
     notify.opened(solicitation)
     return solicitation
 
 
-def open_due(*, now: datetime | None = None) -> list[Solicitation]:
-    """Close what is past its deadline and open what is past its opening time (cron)."""
+@dataclass
+class OpenDue:
+    """What a run of ``open-due`` did: the solicitations opened and those that failed."""
+
+    opened: list[Solicitation] = field(default_factory=list)
+    failed: list[tuple[Solicitation, str]] = field(default_factory=list)
+
+
+def open_due(*, now: datetime | None = None) -> OpenDue:
+    """Close what is past its deadline and open what is past its opening time (cron). Each
+    solicitation in its own transaction: a failure is reported and the others go on."""
     now = now or timing.now()
-    opened = []
-    for solicitation in Solicitation.objects.filter(status__in=[S.PUBLISHED, S.CLOSED],
-                                                    responses_due_at__lte=now):  # fmt: skip
-        with transaction.atomic():
-            row = locked(solicitation)
-            _close_if_due(row, now)
-        if solicitation.opening_at is not None and solicitation.opening_at <= now:
-            opened.append(solicitation_open(user=None, solicitation=solicitation))
-    return opened
+    result = OpenDue()
+    due = Solicitation.objects.filter(
+        status__in=[S.PUBLISHED, S.CLOSED], responses_due_at__lte=now
+    ).select_related("agency")
+    for solicitation in due:
+        try:
+            with transaction.atomic():
+                row = locked(solicitation)
+                _close_if_due(row, now)
+            if solicitation.opening_at is not None and solicitation.opening_at <= now:
+                result.opened.append(solicitation_open(user=None, solicitation=solicitation))
+        except Exception as exc:  # reported, and the next one goes on
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            result.failed.append((solicitation, reason or type(exc).__name__))
+    return result
 
 
 def remind_due(*, within_hours: int = 48) -> int:

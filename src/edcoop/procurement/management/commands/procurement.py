@@ -29,10 +29,18 @@ class Command(BaseCommand):
         with audit.acting_as(ACTOR):
             try:
                 if job == "open-due":
-                    opened = opening.open_due()
-                    for s in opened:
+                    result = opening.open_due()
+                    for s in result.opened:
                         self.stdout.write(f"opened {s.agency.slug} {s.number}")
-                    self.stdout.write(f"{len(opened)} solicitation(s) opened")
+                    for s, reason in result.failed:
+                        self.stderr.write(f"NOT opened {s.agency.slug} {s.number}: {reason}")
+                    self.stdout.write(f"{len(result.opened)} solicitation(s) opened")
+                    if result.failed:
+                        raise CommandError(
+                            f"{len(result.failed)} solicitation(s) could not be opened; each is "
+                            "as it was before the attempt (see above).",
+                            returncode=1,
+                        )
                 else:
                     sent = opening.remind_due(within_hours=options["hours"])
                     self.stdout.write(f"{sent} reminder(s) sent")
