@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, guards, job_kinds  # noqa: F401  (registers checks and job kinds)
+        from . import checks, guards, job_kinds, mail  # noqa: F401  (checks, job kinds)
 
         # Once per migrate (core's signal comes after every migration ran): put back the
         # triggers a SQLite table rebuild dropped.

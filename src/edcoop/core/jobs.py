@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,15 @@ class JobFailed(Exception):
     def __init__(self, message: str, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.details = details or []
+
+
+class JobRetry(Exception):
+    """A failure worth another try later (a mail server out of reach): the job goes back
+    to the queue, to run again ``after`` from now, with ``params["attempt"]`` counted up."""
+
+    def __init__(self, message: str, *, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 def job_kind(name: str, *, reads: Action) -> Callable[[JobFunction], JobFunction]:
@@ -68,8 +78,17 @@ def job_start(
             kind=kind, title=title, agency_id=agency_id, params=params,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
-        transaction.on_commit(lambda: run_job.enqueue(job.pk))
+        # robust: a queue that cannot be written right after the commit is logged (the job
+        # stays queued, visible), never turned into an error for a request that succeeded.
+        transaction.on_commit(lambda: run_job.enqueue(job.pk), robust=True)
     return job
+
+
+def _enqueue_later(job_id: int, after: timedelta) -> None:
+    if run_job.get_backend().supports_defer:
+        run_job.using(run_after=timezone.now() + after).enqueue(job_id)
+    else:  # the test suite's immediate backend runs it at once
+        run_job.enqueue(job_id)
 
 
 def _progress_writer(job: Job) -> Progress:
@@ -98,8 +117,19 @@ def run_job(job_id: int) -> None:
     try:
         with audit.acting_as(actor):
             result = _KINDS[job.kind](job, _progress_writer(job))
+    except JobRetry as exc:
+        params = {**job.params, "attempt": int(job.params.get("attempt", 1)) + 1}
+        logger.warning("job %s (%s) will be tried again in %s: %s", job.pk, job.kind,
+                       exc.after, exc)  # fmt: skip
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.QUEUED, params=params,
+            error=f"Attempt {params['attempt'] - 1} failed ({exc}); trying again.",
+        )  # fmt: skip
+        _enqueue_later(job.pk, exc.after)
+        return
     except JobFailed as exc:
         status, error, result = Job.Status.FAILED, str(exc), {"details": exc.details}
+        logger.error("job %s (%s) failed: %s", job.pk, job.kind, exc)
     except (ValidationError, PermissionDenied) as exc:
         status, error = Job.Status.FAILED, "; ".join(getattr(exc, "messages", [str(exc)]))
     except Exception:

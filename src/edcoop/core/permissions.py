@@ -120,8 +120,11 @@ _PROCUREMENT: dict[str, set[Action]] = {
 }  # fmt: skip
 for _role, _actions in _PROCUREMENT.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
-MATRIX["agency_admin"] = MATRIX["agency_admin"] - {A.RESPONSE_SUBMIT, A.QUESTION_ASK,
-                                                   A.PROTEST_FILE}
+MATRIX["agency_admin"] = MATRIX["agency_admin"] - {
+    A.RESPONSE_SUBMIT,
+    A.QUESTION_ASK,
+    A.PROTEST_FILE,
+}
 
 # Shared services and billing: the business office (and the agency admin, who holds every
 # action) runs the billing year; auditors read it all; a member's administrator and finance

@@ -126,8 +126,23 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
             )
             if by_kind
             else "",
+            "undelivered": undelivered_mail(agency.pk),
         },
     )
+
+
+def undelivered_mail(agency_id: int) -> list[Any]:
+    """The agency's e-mail the worker gave up on (core.mail), newest first: 30 days' worth."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .mail import EMAIL
+    from .models import Job
+
+    since = timezone.now() - timedelta(days=30)
+    return list(Job.objects.filter(agency_id=agency_id, kind=EMAIL, status=Job.Status.FAILED,
+                                   created_at__gte=since).order_by("-created_at")[:20])  # fmt: skip
 
 
 # Lists: sorting, pagination, CSV --------------------------------------------------------------

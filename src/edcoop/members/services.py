@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model
 from django.urls import reverse
@@ -25,7 +24,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from edcoop.core import audit
+from edcoop.core import audit, mail
 from edcoop.core.permissions import Action, forget, is_agency_staff, require
 
 from .models import (
@@ -89,7 +88,8 @@ def tell_already_registered(exc: AlreadyRegistered) -> None:
         "If it was not you, you need not do anything."
     )
     subject = f"{agency.name}: already registered"
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to], fail_silently=False))
+    mail.send_after_commit([(subject, body, [to])], agency_id=agency.pk,
+                           title=f"E-mail: {subject}")  # fmt: skip
 
 
 def agency_today(agency: Agency) -> Any:
@@ -251,9 +251,8 @@ def _invite(
         f"{message}\n\nYour EdCoop login is {user.username}. Choose a password here:\n"
         f"{link}\n\n{footer}"
     )
-    transaction.on_commit(
-        lambda: send_mail(f"Welcome to {agency.name}", body, None, [email], fail_silently=False)
-    )
+    mail.send_after_commit([(f"Welcome to {agency.name}", body, [email])], agency_id=agency.pk,
+                           title=f"E-mail: welcome to {agency.name}")  # fmt: skip
 
 
 @transaction.atomic

@@ -626,9 +626,12 @@ def aggregation(award: Award) -> list[tuple[AwardLine, engine.AggregationEffect]
         if not commitments or bid is None or line.quantity <= 0:
             continue
         tiers = [(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in bid.tiers]
-        effect = engine.aggregation_effect(unit_price=bid.unit_price, tiers=tiers,
-                                           pooled_quantity=line.quantity,
-                                           commitments=commitments)
+        effect = engine.aggregation_effect(
+            unit_price=bid.unit_price,
+            tiers=tiers,
+            pooled_quantity=line.quantity,
+            commitments=commitments,
+        )
         if effect.participants:
             out.append((line, effect))
     return out

@@ -405,9 +405,7 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["response", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["response", "kind"], name="finding_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["response", "kind"], name="finding_unique")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.response}"
@@ -512,8 +510,9 @@ class Award(models.Model):
     total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     baseline_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     gap = models.FloatField(null=True, blank=True)
-    ties = models.JSONField(default=list, blank=True,
-                            help_text="Equal low bids and how the officer resolved each.")
+    ties = models.JSONField(
+        default=list, blank=True, help_text="Equal low bids and how the officer resolved each."
+    )
     result = models.JSONField(default=dict, blank=True, help_text="The engine's result.")
     recommended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

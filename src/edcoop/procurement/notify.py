@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import reverse
 
+from edcoop.core import mail
 from edcoop.members.models import Role, RoleAssignment, Supplier
 
 
@@ -34,12 +33,13 @@ def _active_suppliers(solicitation: Any) -> list[Supplier]:
                                         status=Supplier.Status.ACTIVE))  # fmt: skip
 
 
-def _send(subject: str, body: str, recipients: list[str]) -> int:
+def _send(subject: str, body: str, recipients: list[str], *, agency_id: int) -> int:
     if not recipients:
         return 0
-    # One message per recipient: suppliers never see each other's addresses.
-    messages = [(subject, body, None, [to]) for to in recipients]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    # One message per recipient: suppliers never see each other's addresses. Sent by the
+    # background worker after the commit (core.mail): never part of the user's answer.
+    mail.send_after_commit([(subject, body, [to]) for to in recipients], agency_id=agency_id,
+                           title=f"E-mail: {subject}")  # fmt: skip
     return len(recipients)
 
 
@@ -55,6 +55,7 @@ def published(solicitation: Any) -> None:
         f"{solicitation.number}, {solicitation.title}.\n\nDetails, documents and the "
         f"deadline: {_public(solicitation)}\n",
         _addresses(_active_suppliers(solicitation)),
+        agency_id=agency.pk,
     )
 
 
@@ -65,6 +66,7 @@ def addendum(addendum: Any) -> None:
         f"Addendum {addendum.number} to {s.number} ({s.title}): {addendum.title}\n\n"
         f"{addendum.body}\n\nEvery response must acknowledge it: {_public(s)}\n",
         _addresses(_active_suppliers(s)),
+        agency_id=s.agency_id,
     )
 
 
@@ -73,7 +75,8 @@ def question_received(question: Any) -> None:
     if s.agency.email:
         _send(f"[EdCoop] New question on {s.number}",
               f"A supplier asked a question on {s.number}. Answer it in the console: "
-              f"{_url('procurement:detail', s.agency.slug, s.pk)}\n", [s.agency.email])  # fmt: skip
+              f"{_url('procurement:detail', s.agency.slug, s.pk)}\n", [s.agency.email],
+              agency_id=s.agency_id)  # fmt: skip
 
 
 def answered(question: Any) -> None:
@@ -83,6 +86,7 @@ def answered(question: Any) -> None:
         f"Q: {question.public_text}\n\nA: {question.answer}\n\nAll questions and answers: "
         f"{_public(s)}\n",
         _addresses(_active_suppliers(s)),
+        agency_id=s.agency_id,
     )
 
 
@@ -99,6 +103,7 @@ def receipt(response: Any, receipt: Any) -> None:
         "It stays sealed until the public opening. Your receipt secret, which proves what "
         "the hash covers, is on the receipt page of the supplier portal only.\n",
         [user.email],
+        agency_id=s.agency_id,
     )
 
 
@@ -110,6 +115,7 @@ def opened(solicitation: Any) -> None:
         "tabulation: "
         f"{_url('procurement:tabulation', solicitation.agency.slug, solicitation.pk)}\n",
         _addresses(list(responders)),
+        agency_id=solicitation.agency_id,
     )
 
 
@@ -124,6 +130,7 @@ def reminder(solicitation: Any) -> int:
         f"Your response to {solicitation.number} is saved as a draft and has not been "
         f"submitted. The deadline is {solicitation.responses_due_at.isoformat()} (UTC).\n",
         _addresses(list(drafts.distinct())),
+        agency_id=solicitation.agency_id,
     )
 
 
@@ -148,6 +155,7 @@ def award_noticed(award: Any, outcomes: dict[Any, str]) -> int:
             f"{award.standstill_ends_at.isoformat()} (UTC); the award becomes final after "
             "that unless a protest is pending.\n",
             _addresses([supplier]),
+            agency_id=agency.pk,
         )
     return sent
 
@@ -158,4 +166,4 @@ def protest_filed(protest: Any) -> None:
         _send(f"[EdCoop] Protest of the award of {s.number}",
               f"{protest.supplier} protested the award of {s.number}. Decide it in the "
               f"console: {_url('procurement:award', s.agency.slug, s.pk)}\n",
-              [s.agency.email])  # fmt: skip
+              [s.agency.email], agency_id=s.agency_id)  # fmt: skip
