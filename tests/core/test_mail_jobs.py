@@ -34,9 +34,9 @@ def mail_server_down(settings: Any) -> None:
 
 def test_a_submission_answers_success_with_the_mail_server_out_of_reach(
     north: Any,
-    bid: Any,
+    bid: Any,  # noqa: F811
     mail_server_down: None,
-    django_capture_on_commit_callbacks: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     api = _api_for(north.users["supplier_rep"])
     its = items(bid)
