@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("edcoop.billing.urls")),
     path("", include("edcoop.procurement.urls")),
     path("", include("edcoop.governance.urls")),
+    path("", include("edcoop.contracts.urls")),
 ]
 
 handler404 = "edcoop.core.views.not_found"

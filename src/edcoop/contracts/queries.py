@@ -180,3 +180,31 @@ def _eligibility_basis(contract: Contract) -> str:
     if contract.scope == Contract.Scope.NATIONAL:
         return "Open to members anywhere."
     return "It is a member in the agency's service area."
+
+
+# Scoped lists ---------------------------------------------------------------------------------
+
+
+def orders_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """Purchase orders: all of the agency's for staff who read them, else the member's own."""
+    from .models import PurchaseOrder
+
+    qs = PurchaseOrder.objects.filter(agency=agency).select_related("institution", "contract")
+    own = permissions.member_scope(user, agency, permissions.Action.ORDER_VIEW)
+    return qs if own is None else qs.filter(institution_id__in=own)
+
+
+def reports_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """Sales reports: all for staff who read them, else the supplier's own contracts'."""
+    from .models import SalesReport
+
+    qs = SalesReport.objects.filter(agency=agency).select_related("contract__supplier")
+    own = permissions.supplier_scope(user, agency, permissions.Action.SALES_REPORT_VIEW)
+    return qs if own is None else qs.filter(contract__supplier_id__in=own)
+
+
+def buyer_institutions(user: Any, agency: Agency, action: permissions.Action) -> list[Institution]:
+    """The institutions ``user`` may act for with ``action`` (member roles)."""
+    ids = {ra.institution_id for ra in permissions.assignments(user, agency)
+           if ra.institution_id and action in permissions.MATRIX.get(ra.role, ())}  # fmt: skip
+    return list(Institution.objects.filter(agency=agency, pk__in=ids).order_by("name"))

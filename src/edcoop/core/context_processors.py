@@ -48,6 +48,14 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Annual reports", reverse("governance:annual_report", args=[s])))
         if permissions.can(user, Action.SOLICITATION_VIEW, agency):
             items.append(("Solicitations", reverse("procurement:list", args=[s])))
+        if permissions.can(user, Action.CONTRACT_VIEW, agency):
+            items.append(("Contracts", reverse("contracts:catalogue", args=[s])))
+        if permissions.can(user, Action.ORDER_VIEW, agency):
+            items.append(("Purchase orders", reverse("contracts:orders", args=[s])))
+        if permissions.can(user, Action.SALES_REPORT_VIEW, agency):
+            items.append(("Sales reports", reverse("contracts:reports", args=[s])))
+        if permissions.can(user, Action.PATRONAGE_VIEW, agency):
+            items.append(("Patronage", reverse("contracts:patronage", args=[s])))
         if permissions.can(user, Action.COMPLIANCE_VIEW, agency):
             items.append(("Compliance", reverse("governance:compliance", args=[s])))
         if permissions.can(user, Action.COMPLIANCE_MONITOR, agency):
@@ -73,11 +81,17 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
                 items.append(("Compliance", f"{watch}?member={ra.institution_id}"))
             if Action.SERVICE_REQUEST_FILE in permissions.MATRIX.get(ra.role, ()):
                 items.append(("Service requests", reverse("billing:requests", args=[s])))
+            items.append(("Contracts", reverse("contracts:catalogue", args=[s])))
+            items.append(("Purchase orders", reverse("contracts:orders", args=[s])))
+            if Action.PATRONAGE_VIEW in permissions.MATRIX.get(ra.role, ()):
+                items.append(("Patronage", reverse("contracts:patronage", args=[s])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:
             url = reverse("members:supplier_portal", args=[s, ra.supplier_id])
             items.append(("My company", url))
             if Action.RESPONSE_SUBMIT in permissions.MATRIX.get(ra.role, ()):
                 items.append(("Bids", reverse("procurement:bids", args=[s, ra.supplier_id])))
+            items.append(("Contracts", reverse("contracts:catalogue", args=[s])))
+            items.append(("Sales reports", reverse("contracts:reports", args=[s])))
     result = []
     seen = set()
     dashboard = reverse("agency", args=[s])

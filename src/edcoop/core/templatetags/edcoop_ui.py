@@ -100,6 +100,17 @@ _BADGE_TONES = {
     "declined": "bad",
     "withdrawn": "muted",
     "inactive": "muted",
+    # Contracts and orders
+    "expiring": "warn",
+    "expired": "muted",
+    "terminated": "bad",
+    "upcoming": "pending",
+    "draft": "pending",
+    "approved": "ok",
+    "sent": "ok",
+    "received": "ok",
+    "closed": "muted",
+    "cancelled": "muted",
 }
 
 

@@ -1,0 +1,80 @@
+"""Forms of the contract pages: thin, every number through core.decimals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from edcoop.core.decimals import MONEY, UNIT_PRICE, BoundedDecimalField
+from edcoop.members.forms import EdCoopForm
+
+ORDER_LINES = 8
+
+
+class SearchForm(EdCoopForm):
+    q = forms.CharField(label="Keyword", max_length=200, required=False,
+                        help_text="Item, SKU, contract or supplier words.")  # fmt: skip
+
+    def __init__(self, *args: Any, categories: list[str], suppliers: list[tuple[int, str]],
+                 institutions: list[tuple[int, str]], **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["category"] = forms.ChoiceField(
+            required=False, choices=[("", "Any category"), *((c, c) for c in categories)]
+        )
+        self.fields["supplier"] = forms.TypedChoiceField(
+            required=False, coerce=int, empty_value=None, choices=[("", "Any supplier"), *suppliers]
+        )
+        self.fields["eligible_for"] = forms.TypedChoiceField(
+            label="Eligible for",
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[("", "Show every contract"), *institutions],
+        )
+
+
+class OrderForm(EdCoopForm):
+    notes = forms.CharField(max_length=500, required=False, widget=forms.Textarea(
+        attrs={"rows": 2}))  # fmt: skip
+
+    def __init__(self, *args: Any, institutions: list[tuple[int, str]], discount: bool,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["institution"] = forms.TypedChoiceField(choices=institutions, coerce=int,
+                                                            label="Ordering for")  # fmt: skip
+        self.order_fields(["institution"])
+        for n in range(1, ORDER_LINES + 1):
+            label = "Category" if discount else "Item (SKU)"
+            self.fields[f"sku_{n}"] = forms.CharField(label=f"Line {n}: {label}", max_length=60,
+                                                      required=False)  # fmt: skip
+            if discount:
+                self.fields[f"description_{n}"] = forms.CharField(
+                    label=f"Line {n}: description", max_length=300, required=False
+                )
+                self.fields[f"list_price_{n}"] = BoundedDecimalField(
+                    label=f"Line {n}: supplier's list price", bounds=UNIT_PRICE, required=False
+                )
+            self.fields[f"quantity_{n}"] = forms.CharField(
+                label=f"Line {n}: quantity", max_length=24, required=False
+            )
+
+
+class ReasonForm(EdCoopForm):
+    reason = forms.CharField(max_length=300)
+
+
+class ReportForm(EdCoopForm):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
+    file = forms.FileField(
+        required=False,
+        help_text="CSV with the columns member, sku, "
+        "quantity, unit_price, invoice_date. No file: no sales this quarter.",
+    )
+
+
+class PatronageForm(EdCoopForm):
+    fiscal_year = forms.IntegerField(min_value=2000, max_value=2100, label="Fiscal year")
+    net_income = BoundedDecimalField(bounds=MONEY.with_range(minimum=None), label="Net income")
+    distributable = BoundedDecimalField(bounds=MONEY, label="Distributable share")

@@ -1,0 +1,371 @@
+"""Contract pages: the catalogue, a contract with its checklist, orders, sales reports and
+patronage. Thin: find (scoped), parse, call one function, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from edcoop.core import permissions
+from edcoop.core.pages import agency_or_404, allowed, posted
+from edcoop.core.permissions import Action
+from edcoop.members.forms import add_service_errors
+from edcoop.members.models import Agency, Institution
+
+from . import orders, patronage, pdf, queries, sales, services
+from .forms import ORDER_LINES, OrderForm, PatronageForm, ReasonForm, ReportForm, SearchForm
+from .models import (
+    STATUS_LABELS,
+    Contract,
+    ContractDocument,
+    ContractSettings,
+    PatronageAllocation,
+    PatronageYear,
+    PurchaseOrder,
+    SalesReport,
+)
+
+
+def _agency(request: HttpRequest, slug: str, action: Action) -> Agency:
+    """The agency, for a user who may do ``action`` there for anything (staff, or a member
+    or supplier role that carries it)."""
+    agency = agency_or_404(request, slug)
+    roles = permissions.assignments(request.user, agency)
+    if not any(action in permissions.MATRIX.get(ra.role, ()) for ra in roles):
+        raise PermissionDenied(f"You may not {action.value.replace('.', ' ')} here.")
+    return agency
+
+
+def _contract(request: HttpRequest, agency: Agency, pk: int) -> Contract:
+    return permissions.get_or_404(permissions.contracts_for(request.user, agency)
+                                  .select_related("supplier", "agency"), pk=pk)  # fmt: skip
+
+
+@login_required
+def catalogue(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _agency(request, slug, Action.CONTRACT_VIEW)
+    visible = permissions.contracts_for(request.user, agency)
+    mine = queries.buyer_institutions(request.user, agency, Action.CONTRACT_VIEW)
+    choices = mine or (
+        list(Institution.objects.filter(agency=agency).order_by("name"))
+        if permissions.can(request.user, Action.CONTRACT_VIEW, agency)
+        else []
+    )
+    form = SearchForm(
+        request.GET or None,
+        categories=sorted(set(visible.values_list("category", flat=True))),
+        suppliers=[(s.pk, str(s)) for s in permissions.suppliers_for(request.user, agency)
+                   .filter(contracts__in=visible).distinct()],
+        institutions=[(i.pk, i.name) for i in choices])  # fmt: skip
+    criteria: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        criteria = {"keyword": data["q"], "category": data["category"]}
+        if data["supplier"]:
+            criteria["supplier"] = permissions.get_or_404(
+                permissions.suppliers_for(request.user, agency), pk=data["supplier"]
+            )
+        if data["eligible_for"]:
+            criteria["institution"] = next(i for i in choices if i.pk == data["eligible_for"])
+    found = queries.catalogue(user=request.user, agency=agency, **criteria)
+    today = timezone.localdate()
+    days = ContractSettings.of(agency).expiring_days
+    rows = [(c, c.status_on(today, days)) for c in found.contracts]
+    return render(request, "contracts/catalogue.html", {
+        "agency": agency, "form": form, "rows": rows, "found": found,
+        "labels": STATUS_LABELS, "for_institution": criteria.get("institution"),
+        **allowed(request.user, agency, Action.CONTRACT_EDIT),
+    })  # fmt: skip
+
+
+@login_required
+def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.CONTRACT_VIEW)
+    contract = _contract(request, agency, pk)
+    today = timezone.localdate()
+    mine = queries.buyer_institutions(request.user, agency, Action.CONTRACT_VIEW)
+    institution = mine[0] if mine else None
+    adopters = queries.buyer_institutions(request.user, agency, Action.CONTRACT_ADOPT)
+    buyers = queries.buyer_institutions(request.user, agency, Action.ORDER_CREATE)
+    status = contract.status_on(today, ContractSettings.of(agency).expiring_days)
+    return render(request, "contracts/contract.html", {
+        "agency": agency, "contract": contract, "status": status,
+        "status_label": STATUS_LABELS[status], "checklist": queries.checklist(
+            contract, institution, today), "institution": institution,
+        "items": contract.items.prefetch_related("tiers").order_by("sku")[:500],
+        "item_count": contract.items.count(), "discounts": contract.discounts.all(),
+        "documents": contract.documents.defer("content"),
+        "renewals": contract.renewals.all(),
+        "adopted": set(contract.adoptions.values_list("institution_id", flat=True)),
+        "adopters": adopters, "can_order": bool(buyers),
+        "can_file": permissions.can(request.user, Action.SALES_REPORT_FILE, agency)
+        or permissions.can(request.user, Action.SALES_REPORT_FILE, agency,
+                           supplier=contract.supplier),
+    })  # fmt: skip
+
+
+@login_required
+def document(request: HttpRequest, slug: str, pk: int, doc: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.CONTRACT_VIEW)
+    contract = _contract(request, agency, pk)
+    found = ContractDocument.objects.filter(contract=contract, pk=doc).first()
+    if found is None:
+        raise Http404("No such document.")
+    response = HttpResponse(bytes(found.content), content_type=found.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, found.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.CONTRACT_ADOPT)
+    contract = _contract(request, agency, pk)
+    if request.method != "POST":
+        return redirect("contracts:contract", slug, pk)
+    mine = {i.pk: i for i in queries.buyer_institutions(request.user, agency,
+                                                        Action.CONTRACT_ADOPT)}  # fmt: skip
+    institution = mine.get(
+        int(request.POST.get("institution", "0") or 0)
+        if str(request.POST.get("institution", "")).isdigit()
+        else 0
+    )
+    if institution is None:
+        raise Http404("No such institution.")
+    try:
+        services.contract_adopt(user=request.user, contract=contract, institution=institution)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{institution} adopted contract {contract.number}.")
+    return redirect("contracts:contract", slug, pk)
+
+
+@login_required
+def order_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.ORDER_CREATE)
+    contract = _contract(request, agency, pk)
+    mine = queries.buyer_institutions(request.user, agency, Action.ORDER_CREATE)
+    discount = contract.pricing == Contract.Pricing.DISCOUNT
+    form = OrderForm(posted(request), institutions=[(i.pk, i.name) for i in mine],
+                     discount=discount)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        lines = []
+        for n in range(1, ORDER_LINES + 1):
+            sku, qty = data.get(f"sku_{n}", ""), data.get(f"quantity_{n}", "")
+            if not sku and not qty:
+                continue
+            if discount:
+                lines.append(
+                    orders.LineInput(
+                        quantity=qty,
+                        category=sku,
+                        description=data.get(f"description_{n}", ""),
+                        list_price=data.get(f"list_price_{n}"),
+                    )
+                )
+            else:
+                lines.append(orders.LineInput(quantity=qty, sku=sku))
+        institution = next(i for i in mine if i.pk == data["institution"])
+        try:
+            order = orders.order_create(user=request.user, institution=institution,
+                                        contract=contract, lines=lines,
+                                        notes=data["notes"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, _line_errors(exc))
+        else:
+            messages.success(request, f"Draft {order.number} saved at contract prices.")
+            return redirect("contracts:order", slug, order.pk)
+    return render(request, "contracts/order_new.html", {
+        "agency": agency, "contract": contract, "form": form, "discount": discount,
+        "items": contract.items.prefetch_related("tiers").order_by("sku")[:200],
+    })  # fmt: skip
+
+
+def _line_errors(exc: ValidationError) -> ValidationError:
+    """``lines[2].quantity`` -> the form's ``quantity_2`` field."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    out: dict[str, list[str]] = {}
+    for key, msgs in exc.message_dict.items():
+        if key.startswith("lines[") and "]." in key:
+            n, field = key[6:].split("].", 1)
+            field = "sku" if field in ("sku", "unit_price") else field
+            key = f"{field}_{n}"
+        out.setdefault(key, []).extend(msgs)
+    return ValidationError(out)
+
+
+@login_required
+def order_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    rows = queries.orders_for(request.user, agency)[:500]
+    return render(request, "contracts/orders.html", {"agency": agency, "orders": rows})
+
+
+def _order(request: HttpRequest, agency: Agency, pk: int) -> PurchaseOrder:
+    return permissions.get_or_404(queries.orders_for(request.user, agency), pk=pk)
+
+
+@login_required
+def order_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    order = _order(request, agency, pk)
+    scope = {"institution": order.institution}
+    return render(request, "contracts/order.html", {
+        "agency": agency, "order": order, "lines": order.lines.select_related("item"),
+        "needs_finance": orders.needs_finance(order),
+        "threshold": ContractSettings.of(agency).approval_threshold,
+        "baselines": orders.BASELINE_LABELS, "cancel_form": ReasonForm(),
+        **allowed(request.user, agency, Action.ORDER_CREATE, Action.ORDER_APPROVE, **scope),
+    })  # fmt: skip
+
+
+STEPS = {"approve": orders.order_approve, "send": orders.order_send,
+         "receive": orders.order_receive, "close": orders.order_close}  # fmt: skip
+
+
+@login_required
+def order_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpResponse:
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    order = _order(request, agency, pk)
+    if request.method != "POST" or (step not in STEPS and step != "cancel"):
+        return redirect("contracts:order", slug, pk)
+    try:
+        if step == "cancel":
+            orders.order_cancel(user=request.user, order=order,
+                                reason=request.POST.get("reason", "")[:300])  # fmt: skip
+        else:
+            STEPS[step](user=request.user, order=order)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        order.refresh_from_db()
+        messages.success(request, f"{order.number} is now {order.get_status_display().lower()}.")
+    return redirect("contracts:order", slug, pk)
+
+
+@login_required
+def order_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    order = _order(request, agency, pk)
+    try:
+        data = pdf.order_pdf(order)
+    except pdf.PdfUnavailable:
+        messages.error(request, "PDF orders are not available on this server yet (its "
+                                "administrator needs to install the Pango library).")  # fmt: skip
+        return redirect("contracts:order", slug, pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"{order.number}.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
+    return response
+
+
+# Sales reports ---------------------------------------------------------------------------------
+
+
+@login_required
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _agency(request, slug, Action.SALES_REPORT_VIEW)
+    visible = permissions.contracts_for(request.user, agency)
+    own = permissions.supplier_scope(request.user, agency, Action.SALES_REPORT_VIEW)
+    if own is not None:
+        visible = visible.filter(supplier_id__in=own)
+    expected = sales.expected_reports(agency, timezone.localdate(),
+                                      visible.prefetch_related("renewals"))  # fmt: skip
+    return render(request, "contracts/reports.html", {
+        "agency": agency, "expected": sorted(expected, key=lambda e: (e.state == "on time",
+                                             -e.year, -e.quarter, e.contract.number)),
+        "reports": queries.reports_for(request.user, agency)[:200],
+    })  # fmt: skip
+
+
+@login_required
+def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.SALES_REPORT_VIEW)
+    report: SalesReport = permissions.get_or_404(queries.reports_for(request.user, agency), pk=pk)
+    names = dict(Institution.objects.filter(agency=agency).values_list("pk", "name"))
+    staff = permissions.can(request.user, Action.SALES_REPORT_VIEW, agency)
+    return render(request, "contracts/report.html", {
+        "agency": agency, "report": report, "fee": getattr(report, "fee_invoice", None),
+        "lines": report.lines.select_related("institution")[:200],
+        "differences": sales.reconcile(report) if staff else None, "names": names,
+        "due": sales.due_on(agency, report.year, report.quarter),
+    })  # fmt: skip
+
+
+@login_required
+def report_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.SALES_REPORT_FILE)
+    contract = _contract(request, agency, pk)
+    form = ReportForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rows: list[dict[str, str]] = []
+            first = 1
+            if data["file"] is not None:
+                if data["file"].size > 200 * 1024 * 1024:
+                    raise ValidationError({"file": "A report file is at most 200 MB."})
+                rows, first = sales.read_csv(data["file"].read())
+            report = sales.report_file(
+                user=request.user,
+                contract=contract,
+                year=data["year"],
+                quarter=data["quarter"],
+                rows=rows,
+                first_line=first,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, _rows_errors(exc))
+        else:
+            messages.success(request, f"Filed {report}; admin fee invoice "
+                                      f"{report.fee_invoice.number} issued.")  # fmt: skip
+            return redirect("contracts:report", slug, report.pk)
+    return render(request, "contracts/report_new.html", {
+        "agency": agency, "contract": contract, "form": form})  # fmt: skip
+
+
+def _rows_errors(exc: ValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict") and "rows" in exc.error_dict:
+        return ValidationError({"file": exc.message_dict["rows"]})
+    return exc
+
+
+# Patronage -------------------------------------------------------------------------------------
+
+
+@login_required
+def patronage_page(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _agency(request, slug, Action.PATRONAGE_VIEW)
+    can_run = permissions.can(request.user, Action.PATRONAGE_RUN, agency)
+    form = PatronageForm(posted(request)) if can_run else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            year = patronage.patronage_distribute(user=request.user, agency=agency,
+                                                  **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"FY{year.fiscal_year} patronage allocated to "
+                                      f"{year.allocations.count()} members.")  # fmt: skip
+            return redirect("contracts:patronage", slug)
+    own = permissions.member_scope(request.user, agency, Action.PATRONAGE_VIEW)
+    allocations = PatronageAllocation.objects.filter(year__agency=agency).select_related(
+        "year", "institution"
+    )
+    if own is not None:
+        allocations = allocations.filter(institution_id__in=own)
+    return render(request, "contracts/patronage.html", {
+        "agency": agency, "form": form, "staff": own is None,
+        "years": PatronageYear.objects.filter(agency=agency),
+        "allocations": allocations.order_by("-year__fiscal_year", "institution__name")[:500],
+    })  # fmt: skip
