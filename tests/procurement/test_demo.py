@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from edcoop.core import audit
 from edcoop.members import demo
-from edcoop.procurement import selectors
-from edcoop.procurement.models import Solicitation
+from edcoop.procurement import evaluation, selectors
+from edcoop.procurement.models import Finding, Solicitation
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,9 +23,19 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     assert selectors.public_questions(current).count() == 2
     assert selectors.participants(current).count() == 12
     past = Solicitation.objects.get(number="LK-2026-03")
-    assert past.status == "opened"
+    assert past.status == "awarded"
+    award = past.awards.get()
+    assert award.status == "final" and award.board_resolution
+    # Empire did not acknowledge the addendum: found non-responsive, never the low bid.
+    assert {ln.supplier.dba or ln.supplier.legal_name for ln in award.lines.all()} == {
+        "NECP", "Finger Lakes Dairy Cooperative"}  # fmt: skip
+    assert Finding.objects.filter(response__solicitation=past, decided=False).count() == 1
     client = Client()
     page = client.get(reverse("procurement:tabulation", args=["lakes", past.pk]))
     assert page.status_code == 200 and b"NECP" in page.content
+    rfp = Solicitation.objects.get(number="LK-2026-07")
+    assert rfp.status == "under_evaluation"
+    result = evaluation.committee_result(rfp)
+    assert (result.submitted, result.seated) == (1, 2) and len(result.rows) == 2
     sealed = client.get(reverse("procurement:tabulation", args=["lakes", current.pk]))
     assert sealed.status_code == 404 and b"38.40" not in sealed.content

@@ -405,7 +405,8 @@ def award_approve(*, user: Any, award: Award, board_resolution: str, board_date:
     resolution = (board_resolution or "").strip()
     if not resolution:
         raise ValidationError({"board_resolution": "Give the board resolution's number."})
-    if board_date is None or board_date > timing.now().date():
+    today = timing.now().astimezone(award.solicitation.agency.zone).date()
+    if board_date is None or board_date > today:
         raise ValidationError(
             {"board_date": "Give the date the board adopted the resolution (not in the future)."}
         )

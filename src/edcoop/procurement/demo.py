@@ -2,7 +2,11 @@
 
 - LK-2027-01 copy paper and milk: a demand survey (districts' quantities), published, an
   addendum, answered questions, and three suppliers' sealed responses (due in two weeks).
-- LK-2026-03 custodial supplies: bid last autumn and publicly opened; its tabulation is public.
+- LK-2026-03 custodial supplies: bid last autumn, publicly opened, evaluated (Empire Paper
+  did not acknowledge the addendum: found non-responsive), recommended, approved by the board,
+  noticed and final after the stand-still period; its tabulation shows the award.
+- LK-2026-07 custodial supply management program: an RFP opened two weeks ago whose
+  committee is mid-evaluation (one evaluator submitted, the officer still scoring).
 
 The past bid is built with the services' clock set back to its dates, so every rule (no
 late bids, opening after the deadline) holds exactly as it did then.
@@ -21,8 +25,19 @@ from django.contrib.auth import get_user_model
 
 from edcoop.members.models import Agency, Institution, Role, RoleAssignment, Supplier
 
-from . import demand, drafting, opening, publication, questions, responses, timing
+from . import (
+    awarding,
+    demand,
+    drafting,
+    evaluation,
+    opening,
+    publication,
+    questions,
+    responses,
+    timing,
+)
 from .files import Upload
+from .models import Finding, Solicitation
 from .responses import LineInput, ResponseInput
 
 D = Decimal
@@ -73,6 +88,8 @@ def build(logins: list[Any]) -> None:
         "necp": _rep(agency, necp, "rep@necp.example.com", "Alex Rivera", logins),
     }
     _past_bid(agency, officer, reps, empire, necp, dairy)
+    _award_past_bid(agency, officer, admin)
+    _rfp_mid_evaluation(agency, officer, reps, empire, necp)
     _current_bid(agency, officer, admin, reps, empire, dairy, necp)
 
 
@@ -220,3 +237,97 @@ def _past_bid(agency: Agency, officer: Any, reps: dict[str, Any], empire: Suppli
         )
     with _clock(_local(agency, year, 9, 23, 14, 30)):
         opening.solicitation_open(user=officer, solicitation=s)
+
+
+def _award_past_bid(agency: Agency, officer: Any, admin: Any) -> None:
+    """LK-2026-03 through findings, recommendation, the board, the notice and the final award."""
+    s = Solicitation.objects.get(agency=agency, number="LK-2026-03")
+    year = timing.now().astimezone(agency.zone).year - 1
+    with _clock(_local(agency, year, 9, 25, 10)):
+        evaluation.findings_propose(user=officer, solicitation=s)
+        for finding in Finding.objects.filter(response__solicitation=s).select_related(
+            "response__supplier"
+        ):
+            if finding.proposed:
+                evaluation.finding_decide(user=officer, finding=finding, value=True)
+            else:
+                evaluation.finding_decide(
+                    user=officer, finding=finding, value=False,
+                    reason="Addendum 1 (liner gauge) was issued after this response and the "
+                    "supplier did not resubmit to acknowledge it (GML §103: a bid must "
+                    "respond to every addendum).",
+                )  # fmt: skip
+        award = awarding.award_recommend(
+            user=officer, solicitation=s, method="lowest_price",
+            basis="Lowest responsible bidder per award basis: trash liners per lot (lowest lot "
+            "total among complete bids), cleaning chemicals per item. Empire Paper's response "
+            "is non-responsive (addendum 1 not acknowledged).",
+        )  # fmt: skip
+    with _clock(_local(agency, year, 10, 8, 19)):
+        award = awarding.award_approve(
+            user=admin, award=award, board_resolution="2026-10-08-4",
+            board_date=_local(agency, year, 10, 8, 19).astimezone(agency.zone).date(),
+        )  # fmt: skip
+    with _clock(_local(agency, year, 10, 9, 9)):
+        award = awarding.award_notice(user=officer, award=award)
+    with _clock(_local(agency, year, 10, 20, 9)):
+        awarding.finalize_due()
+
+
+def _rfp_mid_evaluation(agency: Agency, officer: Any, reps: dict[str, Any],
+                        empire: Supplier, necp: Supplier) -> None:  # fmt: skip
+    """An RFP opened two weeks ago; its committee is scoring."""
+    now = timing.now()
+    start = now - timedelta(days=45)
+    due = now - timedelta(days=14)
+    with _clock(start):
+        s = drafting.solicitation_create(
+            user=officer, agency=agency, number="LK-2026-07",
+            title="Custodial supply management program", kind="rfp", category="Custodial",
+            description="A vendor-managed program for custodial supplies: ordering portal, "
+            "stocking of each building's closet, usage reports per district.",
+            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
+            required_attestations=["non_collusion", "debarment"],
+            questions_due_at=due - timedelta(days=7), responses_due_at=due,
+            opening_at=due + timedelta(minutes=30),
+        )  # fmt: skip
+        lot = drafting.lot_add(user=officer, solicitation=s, title="Program")
+        drafting.item_add(user=officer, lot=lot, number="1", unit="year",
+                          description="Program management fee, all member districts",
+                          estimated_quantity=D("1"))  # fmt: skip
+        for name, weight, is_price in [("Program design and ordering portal", "40", False),
+                                       ("Implementation and support", "20", False),
+                                       ("Experience and references", "10", False),
+                                       ("Price", "30", True)]:  # fmt: skip
+            drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
+                                   is_price=is_price)  # fmt: skip
+        s = publication.solicitation_publish(user=officer, solicitation=s)
+    with _clock(start + timedelta(days=20)):
+        responses.response_submit(user=reps["necp"], solicitation=s, supplier=necp,
+                                 data=_offer(s, {"1": "48500.00"}, []))  # fmt: skip
+        responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+                                 data=_offer(s, {"1": "52900.00"}, []))  # fmt: skip
+    with _clock(due + timedelta(minutes=30)):
+        opening.solicitation_open(user=officer, solicitation=s)
+    evaluator = get_user_model().objects.get(username="evaluator@lakes.example.org")
+    criteria = {c.name: c for c in s.criteria.filter(is_price=False)}
+    marks = {  # (evaluator's scores, officer's scores) per supplier, per criterion order
+        necp.pk: ([8, 7, 9], [7]),
+        empire.pk: ([7, 9, 6], []),
+    }
+    with _clock(due + timedelta(days=2)):
+        seats = [evaluation.evaluator_add(user=officer, solicitation=s, member=u)
+                 for u in (evaluator, officer)]  # fmt: skip
+        evaluation.findings_propose(user=officer, solicitation=s)
+        for seat in seats:
+            evaluation.coi_attest(user=seat.user, evaluator=seat)
+    with _clock(due + timedelta(days=6)):
+        names = list(criteria)
+        for response in evaluation.scored_responses(s):
+            mine, officers = marks[response.supplier_id]
+            for seat, values in ((seats[0], mine), (seats[1], officers)):
+                evaluation.scores_save(
+                    user=seat.user, evaluator=seat, response=response,
+                    scores={criteria[n].pk: D(v) for n, v in zip(names, values, strict=False)},
+                )  # fmt: skip
+        evaluation.scores_submit(user=evaluator, evaluator=seats[0])

@@ -74,19 +74,14 @@ def _no_live_award(solicitation: Solicitation) -> None:
 
 def evaluated_responses(solicitation: Solicitation) -> list[Response]:
     """The responses evaluation reads: those opened at the opening (the current submission
-    of each supplier; never a withdrawn or replaced one)."""
-    if solicitation.is_sealed:
-        return []
+    of each supplier; never a withdrawn or replaced one). The database says whether the
+    solicitation is opened, not a possibly stale instance."""
     return list(
-        Response.objects.filter(
-            solicitation=solicitation,
-            responsive__isnull=False,
-            status=Response.Status.SUBMITTED,
-            is_current=True,
-        )
-        .select_related("supplier")
-        .order_by("supplier__legal_name", "pk")
-    )
+        Response.objects.filter(solicitation_id=solicitation.pk,
+                                solicitation__opened_at__isnull=False, responsive__isnull=False,
+                                status=Response.Status.SUBMITTED, is_current=True)
+        .select_related("supplier").order_by("supplier__legal_name", "pk")
+    )  # fmt: skip
 
 
 # Findings -----------------------------------------------------------------------------------
