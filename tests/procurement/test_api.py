@@ -211,3 +211,16 @@ def test_member_commits_demand_through_the_api(north, clock):
     assert Decimal(staff.json()[0]["total"]) == Decimal("75")
     other = f"/agencies/north/solicitations/{s.pk}/demand/{north.institutions[1].pk}"
     assert buyer.put(other, {"quantities": {str(item.pk): "1"}}).status_code == 404
+
+
+def test_withdraw_through_the_api(north, bid):
+    """``POST .../responses/withdraw`` was shadowed by ``GET .../responses/{rid}`` (405)."""
+    api = _api_for(north.users["supplier_rep"])
+    url = f"/agencies/north/solicitations/{bid.pk}/responses"
+    assert api.post(url, _body(north, bid, {"2.01": "0.2875"})).status_code == 201
+    r = api.post(url + "/withdraw", {"supplier_id": north.supplier.pk})
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "withdrawn"
+    assert Response.objects.get().status == "withdrawn"
+    again = api.post(url + "/withdraw", {"supplier_id": north.supplier.pk})
+    assert again.status_code == 400 and "no submitted response" in again.json()["detail"]

@@ -89,3 +89,12 @@ def test_the_largest_price_the_column_holds_is_received(north, bid):
     r = _post(north, bid, {f"price_{its['2.01'].pk}": "9,999,999,999.9999"})
     assert r.status_code == 302
     assert Response.objects.filter(status="submitted").count() == 1
+
+
+@pytest.mark.parametrize("junk", ["\u00b2", "99999999999999999999999", "abc", "-1", "999"])
+def test_junk_in_remove_is_refused_not_a_500(north, bid, junk):
+    its = items(bid)
+    r = _post(north, bid, {f"price_{its['2.01'].pk}": "0.29", "remove": [junk]}, "draft")
+    assert r.status_code == 400
+    assert "not in your draft" in str(r.context["form"].non_field_errors())
+    assert not Response.objects.exists()

@@ -449,7 +449,8 @@ def response_list(request: HttpRequest, slug: str, sid: int) -> list[dict[str, A
     return [_envelope(r) for r in qs.select_related("supplier").order_by("received_at", "pk")]
 
 
-@router.get("/agencies/{slug}/solicitations/{sid}/responses/{rid}", response=ResponseContentOut)
+@router.get("/agencies/{slug}/solicitations/{sid}/responses/{int:rid}",
+            response=ResponseContentOut)  # int: so it never shadows .../responses/withdraw
 def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict[str, Any]:
     """The contents: its own supplier any time; readers of responses once opened. Before
     the opening everyone else gets 403 and the attempt is in the audit trail."""

@@ -137,6 +137,19 @@ def addendum_issue(
     _before_deadline(solicitation, "Addenda can be issued")
     if not title.strip() or not body.strip():
         raise ValidationError({"title" if not title.strip() else "body": "Required."})
+    if new_responses_due_at is not None:
+        if new_responses_due_at <= timing.now():
+            raise ValidationError({"new_responses_due_at": "The new deadline must be in the "
+                                                           "future."})  # fmt: skip
+        due = solicitation.responses_due_at
+        if due is not None and new_responses_due_at < due:
+            # Suppliers plan to the published deadline; pulling it (and the opening) forward
+            # would cut them short, so an addendum may only keep or extend it.
+            shown = timing.utc_to_local(solicitation.agency, due)
+            raise ValidationError({"new_responses_due_at": (
+                f"An addendum may only keep or extend the deadline: the new deadline is earlier "
+                f"than the current one ({shown:%b %d, %Y %I:%M %p %Z}). To shorten it, cancel "
+                "and re-advertise the solicitation.")})  # fmt: skip
     number = (solicitation.addenda.aggregate(n=Max("number"))["n"] or 0) + 1
     addendum = Addendum.objects.create(
         solicitation=solicitation, number=number, title=title.strip(), body=body.strip(),
@@ -144,9 +157,6 @@ def addendum_issue(
     )  # fmt: skip
     changes: dict[str, Any] = {"number": [None, number], "title": [None, addendum.title]}
     if new_responses_due_at is not None:
-        if new_responses_due_at <= timing.now():
-            raise ValidationError({"new_responses_due_at": "The new deadline must be in the "
-                                                           "future."})  # fmt: skip
         shift = new_responses_due_at - solicitation.responses_due_at  # type: ignore[operator]
         changes["responses_due_at"] = [solicitation.responses_due_at, new_responses_due_at]
         solicitation.responses_due_at = new_responses_due_at

@@ -66,6 +66,12 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
     content = sealing.unseal_for(request.user, source, what="own response") if source else None
     form = ResponseForm(posted(request), request.FILES or None, solicitation=s,
                         initial_content=content)  # fmt: skip
+    # Attachments to remove are the draft's own, by id; anything else is refused, not a 500.
+    known = {str(a.pk): a.pk for a in draft.attachments.all()} if draft else {}
+    remove = request.POST.getlist("remove") if request.method == "POST" else []
+    if any(x not in known for x in remove):
+        form.add_error(None, "An attachment marked for removal is not in your draft: reload "
+                             "the page and try again. Nothing was saved.")  # fmt: skip
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") == "submit"
         try:
@@ -80,8 +86,7 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
                 responses.response_save_draft(
                     user=request.user, solicitation=s, supplier=supplier, data=data,
                     uploads=form.uploads(),
-                    remove_attachments=[int(x) for x in request.POST.getlist("remove")
-                                        if x.isdigit()],
+                    remove_attachments=[known[x] for x in remove],
                 )  # fmt: skip
         except responses.IdempotencyConflict as e:
             first = e.previous
