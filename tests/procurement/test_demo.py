@@ -33,6 +33,7 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     client = Client()
     page = client.get(reverse("procurement:tabulation", args=["lakes", past.pk]))
     assert page.status_code == 200 and b"NECP" in page.content
+    assert b"Board resolution 2026-10-08-4" in page.content  # the tabulation shows the award
     rfp = Solicitation.objects.get(number="LK-2026-07")
     assert rfp.status == "under_evaluation"
     result = evaluation.committee_result(rfp)

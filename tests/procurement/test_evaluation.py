@@ -335,3 +335,30 @@ def test_nothing_before_opening(north, bid, clock):
         awarding.award_recommend(user=officer(north), solicitation=bid, basis="x")
     with pytest.raises(ValidationError, match="opened"):
         evaluation.findings_propose(user=officer(north), solicitation=bid)
+
+
+def test_ocds_release_publishes_the_award_once_noticed(north, three, clock):
+    from edcoop.governance import ocds
+
+    bid, _second, third = three
+    award = recommended(north, bid, third)
+    release = ocds.release(bid)
+    assert "awards" not in release  # a recommendation is not public yet
+    details = {d["tenderers"][0]["name"]: d["status"] for d in release["bids"]["details"]}
+    assert details["North Paper Co"] == "disqualified"
+    award = awarding.award_approve(
+        user=north.users["agency_admin"],
+        award=award,
+        board_resolution="R-1",
+        board_date=clock.now.date(),
+    )
+    awarding.award_notice(user=officer(north), award=award)
+    package = ocds.package([north.agency])
+    assert ocds.validate(package) == []
+    release = next(r for r in package["releases"] if r["ocid"].endswith(bid.number))
+    assert "award" in release["tag"]
+    (published,) = release["awards"]
+    assert published["status"] == "pending" and published["value"]["amount"] == 35596.57
+    assert {s["name"] for s in published["suppliers"]} == {"Second Paper Co", "Third Paper Co"}
+    roles = {p["name"]: p["roles"] for p in release["parties"]}
+    assert "supplier" in roles["Third Paper Co"]

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from edcoop.members.models import Agency
+from edcoop.procurement import evaluation
 from edcoop.procurement import selectors as procurement_selectors
 from edcoop.procurement.models import Solicitation
 
@@ -88,7 +89,9 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
     changed = max(
         filter(None, [s.published_at, s.opened_at,
                       *s.status_changes.values_list("at", flat=True),
-                      *s.addenda.values_list("issued_at", flat=True)]),
+                      *s.addenda.values_list("issued_at", flat=True),
+                      *s.awards.filter(noticed_at__isnull=False).values_list("noticed_at",
+                                                                              flat=True)]),
     )  # fmt: skip
     buyer = {"id": _party_id("agency", agency.pk), "name": s.lead_agency or agency.name}
     parties: dict[str, dict[str, Any]] = {
@@ -157,18 +160,21 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         }  # fmt: skip
     if not s.is_sealed:
         details: list[dict[str, Any]] = []
+        standing = evaluation.standings(s)
         for r in procurement_selectors.opened_responses(s):
             party = _party_id("supplier", r.supplier_id)
             parties.setdefault(party, {"id": party, "name": str(r.supplier), "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
             lines = list(r.bid_lines.select_related("item"))
+            mine = standing.get(r.pk)
             details.append({
                 "id": str(r.pk), "date": _iso(r.received_at),
-                "status": "valid" if r.responsive else "disqualified",
+                "status": "valid" if mine is not None and mine.eligible else "disqualified",
                 "tenderers": [{"id": party, "name": str(r.supplier)}],
                 "items": [{"id": b.item.number, "unitPrice": _number(b.unit_price)}
                           for b in lines],
             })  # fmt: skip
+        _awards(s, out, parties, tags)
         tender["numberOfTenderers"] = len(details)
         tender["tenderers"] = [d["tenderers"][0] for d in details]
         out["bids"] = {"details": details}
@@ -176,6 +182,43 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
             tags.append("tenderUpdate")
     out["parties"] = list(parties.values())
     return _drop_nulls(out)
+
+
+# An award is public once its notice is sent: pending through the stand-still, active once
+# final; one cancelled after its notice stays published as cancelled.
+_AWARD_STATUS = {"noticed": "pending", "final": "active", "cancelled": "cancelled"}
+
+
+def _awards(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, Any]],
+            tags: list[str]) -> None:  # fmt: skip
+    """The awards section: each award made public (noticed), its suppliers and lines."""
+    awards = []
+    for award in s.awards.filter(noticed_at__isnull=False).prefetch_related(
+            "lines__item", "lines__supplier"):  # fmt: skip
+        lines = [ln for ln in award.lines.all() if ln.rank == "primary"]
+        suppliers = {}
+        for ln in lines:
+            party = _party_id("supplier", ln.supplier_id)
+            parties.setdefault(party, {"id": party, "name": str(ln.supplier), "roles": []})
+            parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"supplier"})
+            suppliers[party] = {"id": party, "name": str(ln.supplier)}
+        awards.append({
+            "id": f"award-{award.pk}", "title": f"Award of {s.number}",
+            "description": award.basis, "status": _AWARD_STATUS[award.status],
+            "date": _iso(award.noticed_at),
+            "value": {"amount": _number(award.total), "currency": "USD"},
+            "suppliers": list(suppliers.values()),
+            "items": [{"id": f"{ln.item.number}-{ln.supplier_id}",
+                       "description": f"{ln.item.description} ({ln.supplier})",
+                       "quantity": _number(ln.quantity), "unit": {
+                           "name": ln.item.unit,
+                           "value": {"amount": _number(ln.unit_price), "currency": "USD"}}}
+                      for ln in lines],
+        })  # fmt: skip
+    if awards:
+        out["awards"] = awards
+        tags.append("award" if all(a["status"] != "cancelled" for a in awards)
+                    else "awardUpdate")  # fmt: skip
 
 
 def _drop_nulls(value: Any) -> Any:

@@ -53,6 +53,10 @@ def tabulation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if fmt := export_format(request):
         header, rows = selectors.tabulation_rows(tab)
         return export_response(fmt, f"{s.agency.slug}-{s.number}-tabulation", header, rows)
+    # The award is public once its notice is sent (a recommendation is not yet).
+    award = s.awards.filter(noticed_at__isnull=False).exclude(status="cancelled").first()
     return render(request, "procurement/tabulation.html", {
         "agency": s.agency, "s": s, "tab": tab, "export_urls": export_urls(request),
+        "award": award,
+        "award_lines": award.lines.select_related("item", "supplier") if award else [],
     })  # fmt: skip
