@@ -65,6 +65,14 @@ EXPECTED_PATHS |= {
     B + "/memberships/{membership_id}/statement": {"get"},
     B + "/compliance/check": {"get"},
     "/api/v1/ocds/releases": {"get"},
+    # Contracts and purchasing
+    B + "/contracts": {"get"},
+    B + "/contracts/{contract_id}": {"get"},
+    B + "/contracts/{contract_id}/sales-reports": {"post"},
+    B + "/orders": {"post"},
+    B + "/orders/{order_id}": {"get"},
+    B + "/orders/{order_id}/{step}": {"post"},
+    B + "/sales-reports/{report_id}": {"get"},
 }
 
 

@@ -46,9 +46,7 @@ def test_another_agency_finds_nothing(north: Any, nation: Any, current: Contract
     assert client.get(f"/a/nation/contracts/{current.pk}/").status_code == 404
 
 
-def test_a_buyer_finds_orders_and_receives_at_the_tier_price(
-    north: Any, current: Contract
-) -> None:
+def test_a_buyer_finds_orders_and_receives_at_the_tier_price(north: Any, current: Contract) -> None:
     buyer = client_for(north.users["member_buyer"])
     me = north.institution.pk
     page = buyer.get("/a/north/contracts/", {"q": "copy paper", "eligible_for": me})

@@ -85,6 +85,11 @@ from edcoop.governance import api as governance_api  # noqa: E402
 
 api.add_router("", governance_api.router)
 
+# Contracts and purchasing (its router lives in its app).
+from edcoop.contracts import api as contracts_api  # noqa: E402
+
+api.add_router("", contracts_api.router)
+
 fallback = Router()
 
 

@@ -1,0 +1,357 @@
+"""The contracts API (mounted from ``edcoop.api.urls``): the catalogue, contracts with their
+checklist, purchase orders and their steps, quarterly sales reports. Thin: scoped lookup,
+one service, one schema. See docs/contracts.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from edcoop.api import lookups
+from edcoop.api.schemas import In, Money
+from edcoop.core import permissions
+from edcoop.core.decimals import QUANTITY, UNIT_PRICE, api_decimal
+from edcoop.core.permissions import Action
+from edcoop.members.models import Institution
+
+from . import orders, queries, sales
+from .models import Contract, ContractItem, PurchaseOrder, SalesReport
+
+router = Router(tags=["contracts"])
+if TYPE_CHECKING:
+    Price = Decimal
+    Quantity = Decimal
+else:
+    Price = api_decimal(UNIT_PRICE, "3.9000")
+    Quantity = api_decimal(QUANTITY, "250")
+
+
+class TierOut(Schema):
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+class ItemOut(Schema):
+    id: int
+    contract_id: int
+    sku: str
+    description: str
+    unit: str
+    category: str
+    unit_price: Decimal
+    list_price: Decimal | None
+    tiers: list[TierOut] = []
+
+    @staticmethod
+    def resolve_tiers(obj: ContractItem) -> list[Any]:
+        return list(obj.tiers.all())
+
+
+class ContractOut(Schema):
+    id: int
+    number: str
+    title: str
+    supplier: str
+    category: str
+    source: str
+    lead_agency: str
+    solicitation_reference: str
+    starts_on: date
+    ends_on: date = Field(..., description="The term's end with every exercised renewal.")
+    status: str = Field(..., description="active, expiring, expired, terminated or upcoming.")
+    scope: str
+    eligible_kinds: list[str]
+    participants_only: bool
+    requires_adoption: bool
+    admin_fee_pct: Decimal
+
+    @staticmethod
+    def resolve_supplier(obj: Contract) -> str:
+        return str(obj.supplier)
+
+    @staticmethod
+    def resolve_ends_on(obj: Contract) -> date:
+        return obj.current_end()
+
+    @staticmethod
+    def resolve_status(obj: Contract) -> str:
+        return obj.status_on(timezone.localdate())
+
+
+class CheckOut(Schema):
+    question: str
+    answer: Literal["yes", "no", "unknown"]
+    detail: str
+
+
+class ContractDetailOut(ContractOut):
+    checklist: list[CheckOut]
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_checklist(obj: Contract) -> list[Any]:
+        return [c.__dict__ for c in obj.answered.checks]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_items(obj: Contract) -> list[Any]:
+        return list(obj.items.prefetch_related("tiers")[:500])
+
+
+class CatalogueOut(Schema):
+    contracts: list[ContractOut]
+    items: list[ItemOut]
+    total_items: int
+
+
+class CatalogueQuery(Schema):
+    q: str = Field("", max_length=200, description="Keywords (all must match).")
+    category: str = Field("", max_length=100)
+    supplier_id: int | None = None
+    eligible_for: int | None = Field(None, description="An institution's id: only contracts "
+                                                       "it may buy under today.")  # fmt: skip
+
+
+def _institution(request: HttpRequest, agency: Any, pk: int) -> Institution:
+    return permissions.get_or_404(permissions.institutions_for(lookups.caller(request), agency),
+                                  pk=pk)  # fmt: skip
+
+
+@router.get("/agencies/{slug}/contracts", response=CatalogueOut)
+def catalogue(request: HttpRequest, slug: str, q: Query[CatalogueQuery]) -> Any:
+    """Search the contract catalogue: contracts and price-list items by keyword, category,
+    supplier, and "eligible for my institution". At most 50 of each."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    if q.q and "\x00" in q.q:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"q": "contains a NUL character"})
+    criteria: dict[str, Any] = {"keyword": q.q, "category": q.category.replace("\x00", "")}
+    if q.supplier_id is not None:
+        criteria["supplier"] = permissions.get_or_404(permissions.suppliers_for(user, agency),
+                                                      pk=q.supplier_id)  # fmt: skip
+    if q.eligible_for is not None:
+        criteria["institution"] = _institution(request, agency, q.eligible_for)
+    found = queries.catalogue(user=user, agency=agency, **criteria)
+    return {"contracts": found.contracts, "items": found.items, "total_items": found.total_items}
+
+
+@router.get("/agencies/{slug}/contracts/{contract_id}", response=ContractDetailOut)
+def contract_detail(request: HttpRequest, slug: str, contract_id: int,
+                    institution_id: int | None = None) -> Any:  # fmt: skip
+    """One contract, its first 500 price-list items, and the compliance checklist (for
+    ``institution_id`` if given: eligibility too)."""
+    agency = lookups.agency(request, slug)
+    contract: Contract = permissions.get_or_404(
+        permissions.contracts_for(lookups.caller(request), agency).select_related("supplier"),
+        pk=contract_id)  # fmt: skip
+    inst = _institution(request, agency, institution_id) if institution_id is not None else None
+    contract.answered = queries.checklist(contract, inst, timezone.localdate())  # type: ignore[attr-defined]
+    return contract
+
+
+# Purchase orders -------------------------------------------------------------------------------
+
+
+class LineIn(In):
+    sku: str = Field("", max_length=60, description="A price-list item's SKU.")
+    quantity: Quantity
+    category: str = Field(
+        "",
+        max_length=100,
+        description="Catalogue-discount contracts: the category instead of a SKU.",
+    )
+    description: str = Field("", max_length=300)
+    list_price: Price | None = None
+    unit_price: Price | None = Field(None, description="Optional check: refused unless it "
+                                                       "equals the contract price.")  # fmt: skip
+
+
+class OrderIn(In):
+    institution_id: int
+    contract_id: int
+    lines: list[LineIn] = Field(..., min_length=1, max_length=orders.MAX_LINES)
+    notes: str = Field("", max_length=500)
+
+
+class OrderLineOut(Schema):
+    id: int
+    sku: str | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tier_min: Decimal | None
+    amount: Money
+    baseline_price: Decimal | None
+    baseline_method: str
+    received_quantity: Decimal
+
+    @staticmethod
+    def resolve_sku(obj: Any) -> str | None:
+        return obj.item.sku if obj.item_id else None
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    institution_id: int
+    contract_id: int
+    ordered_on: date
+    total: Money
+    needs_finance_approval: bool
+    lines: list[OrderLineOut]
+
+    @staticmethod
+    def resolve_needs_finance_approval(obj: PurchaseOrder) -> bool:
+        return orders.needs_finance(obj)
+
+    @staticmethod
+    def resolve_lines(obj: PurchaseOrder) -> list[Any]:
+        return list(obj.lines.select_related("item"))
+
+
+@router.post("/agencies/{slug}/orders", response={201: OrderOut})
+def order_create(request: HttpRequest, slug: str, payload: OrderIn) -> Status[Any]:
+    """A draft purchase order at contract prices (member buyers). Refusals name each line:
+    ``lines[2].sku``, ``lines[1].quantity``, ``lines[1].unit_price``; nothing is written."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    institution = _institution(request, agency, payload.institution_id)
+    contract = permissions.get_or_404(permissions.contracts_for(user, agency),
+                                      pk=payload.contract_id)  # fmt: skip
+    lines = [orders.LineInput(quantity=line.quantity, sku=line.sku, category=line.category,
+                              description=line.description, list_price=line.list_price,
+                              unit_price=line.unit_price) for line in payload.lines]  # fmt: skip
+    order = orders.order_create(user=user, institution=institution, contract=contract,
+                                lines=lines, notes=payload.notes)  # fmt: skip
+    return Status(201, order)
+
+
+@router.get("/agencies/{slug}/orders/{order_id}", response=OrderOut)
+def order_detail(request: HttpRequest, slug: str, order_id: int) -> Any:
+    agency = lookups.agency(request, slug)
+    return permissions.get_or_404(queries.orders_for(lookups.caller(request), agency),
+                                  pk=order_id)  # fmt: skip
+
+
+class CancelIn(In):
+    reason: str = Field("", max_length=300)
+
+
+@router.post("/agencies/{slug}/orders/{order_id}/{step}", response=OrderOut)
+def order_step(request: HttpRequest, slug: str, order_id: int,
+               step: Literal["approve", "send", "receive", "close", "cancel"],
+               payload: CancelIn | None = None) -> Any:  # fmt: skip
+    """Move an order: approve (finance above the agency's threshold), send, receive (every
+    line in full), close, or cancel (with a ``reason``)."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    order: PurchaseOrder = permissions.get_or_404(queries.orders_for(user, agency), pk=order_id)
+    if step == "cancel":
+        orders.order_cancel(user=user, order=order, reason=payload.reason if payload else "")
+    else:
+        {"approve": orders.order_approve, "send": orders.order_send,
+         "receive": orders.order_receive, "close": orders.order_close}[step](
+            user=user, order=order)  # fmt: skip
+    order.refresh_from_db()
+    return order
+
+
+# Sales reports ---------------------------------------------------------------------------------
+
+
+class SaleIn(In):
+    member: str = Field(..., max_length=200, description="Institution id, NCES, IPEDS or BEDS "
+                                                         "code, or exact name.")  # fmt: skip
+    sku: str = Field(..., max_length=60)
+    quantity: str = Field(..., max_length=24, examples=["100"])
+    unit_price: str = Field(..., max_length=24, examples=["3.90"])
+    invoice_date: str = Field(..., max_length=10, examples=["2026-08-03"])
+
+
+class ReportIn(In):
+    year: int = Field(..., ge=2000, le=2100)
+    quarter: int = Field(..., ge=1, le=4)
+    sales: list[SaleIn] = Field(
+        [],
+        max_length=20000,
+        description="Empty: no sales this quarter (the report is still required).",
+    )
+    csv: str = Field(
+        "",
+        max_length=2_000_000,
+        description="Instead of ``sales``: the CSV "
+        "text (member,sku,quantity,unit_price,invoice_date).",
+    )
+
+
+class FeeOut(Schema):
+    number: str
+    sales: Money
+    fee_pct: Decimal
+    amount: Money
+    issued_on: date
+    due_on: date
+
+
+class DifferenceOut(Schema):
+    institution_id: int
+    sku: str
+    reported_quantity: Decimal
+    ordered_quantity: Decimal
+    reported_amount: Money
+    ordered_amount: Money
+    kind: str
+
+
+class ReportOut(Schema):
+    id: int
+    contract_id: int
+    year: int
+    quarter: int
+    filed_at: datetime
+    total_sales: Money
+    line_count: int
+    fee_invoice: FeeOut
+    differences: list[DifferenceOut] | None = Field(
+        None, description="Against EdCoop's orders; agency staff only."
+    )
+
+
+@router.post("/agencies/{slug}/contracts/{contract_id}/sales-reports",
+             response={201: ReportOut})  # fmt: skip
+def report_file(request: HttpRequest, slug: str, contract_id: int,
+                payload: ReportIn) -> Status[Any]:  # fmt: skip
+    """File a quarterly sales report (the contract's supplier, or the business office) and
+    issue its admin fee invoice. Rows are checked all or nothing; refusals list each line."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    contract = permissions.get_or_404(permissions.contracts_for(user, agency), pk=contract_id)
+    if payload.csv:
+        rows, first = sales.read_csv(payload.csv)
+    else:
+        rows, first = [s.dict() for s in payload.sales], 1
+    report = sales.report_file(user=user, contract=contract, year=payload.year,
+                               quarter=payload.quarter, rows=rows, first_line=first)  # fmt: skip
+    return Status(201, _report_out(request, agency, report))
+
+
+def _report_out(request: HttpRequest, agency: Any, report: SalesReport) -> SalesReport:
+    staff = permissions.can(lookups.caller(request), Action.SALES_REPORT_VIEW, agency)
+    report.differences = sales.reconcile(report) if staff else None  # type: ignore[attr-defined]
+    return report
+
+
+@router.get("/agencies/{slug}/sales-reports/{report_id}", response=ReportOut)
+def report_detail(request: HttpRequest, slug: str, report_id: int) -> Any:
+    agency = lookups.agency(request, slug)
+    report = permissions.get_or_404(queries.reports_for(lookups.caller(request), agency),
+                                    pk=report_id)  # fmt: skip
+    return _report_out(request, agency, report)
