@@ -214,3 +214,14 @@ def test_prices_in_clear_for_a_sealed_bid_are_caught(north, bid, clock):
     BidLine.objects.create(response=response, item=bid.items.first(), unit_price=D("1.00"))
     proof = monitor.opening_proof(north.agency)
     assert [f.subject for f in proof.flags] == [f"{bid.number}: contents in clear while sealed"]
+
+
+@pytest.mark.django_db
+def test_orders_no_rule_covers_are_named_never_passed(north, uncompeted):
+    from edcoop.governance.models import ComplianceRule
+
+    ComplianceRule.objects.filter(jurisdiction="NY").delete()
+    _buy(north, uncompeted, "25", 3)
+    flags = monitor.flags_for(north.agency)
+    assert [f.kind for f in flags] == ["no_rule"]
+    assert "No rule" in flags[0].evidence[0]

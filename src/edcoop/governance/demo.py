@@ -1,12 +1,18 @@
-"""Demo governance for Lakes Region BOCES: its own quote ladder beside the shipped rules, and
-a published Central Business Office savings study over eight of its component districts."""
+"""Demo governance for Lakes Region BOCES: its own quote ladder beside the shipped rules, a
+published Central Business Office savings study over eight of its component districts, and
+what the auditor and the compliance monitor find: a refused attempt to read a sealed bid, a
+district's orders split under a contract nobody bid, and a verification of the audit trail
+(the annual reports read the year's billing as it stands)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from edcoop.members.models import Agency, Institution, Membership
 from edcoop.procurement.files import Upload
@@ -78,3 +84,55 @@ def build(agency: Agency) -> None:
         title="FY2026 annual independent audit",
         upload=Upload("lakes-fy2026-audit-report.txt", "text/plain", report.encode()),
     )  # fmt: skip
+    _monitor_story(agency)
+
+
+def _monitor_story(agency: Agency) -> None:
+    """What the compliance monitor and the auditor see in the demo."""
+    from edcoop.contracts import orders
+    from edcoop.contracts import services as contracts
+    from edcoop.core.job_kinds import AUDIT_VERIFY
+    from edcoop.core.jobs import job_start
+    from edcoop.members.models import Supplier
+    from edcoop.procurement import sealing
+    from edcoop.procurement.models import Response
+
+    User = get_user_model()
+    officer = User.objects.get(username="purchasing@lakes.example.org")
+    # The evaluator tries to read a sealed response: refused, and the refusal is recorded.
+    sealed = (Response.objects.filter(solicitation__agency=agency, is_current=True,
+                                      solicitation__opened_at__isnull=True)
+              .select_related("solicitation__agency", "supplier").first())  # fmt: skip
+    if sealed is not None:
+        with contextlib.suppress(sealing.Sealed):
+            sealing.unseal_for(User.objects.get(username="evaluator@lakes.example.org"), sealed)
+    # A district buys classroom furniture twice under a piggybacked contract with no
+    # competitive solicitation on record: together over the GML §103 bidding threshold.
+    today = timezone.localdate()
+    supplier = Supplier.objects.filter(agency=agency, legal_name__startswith="Northeast").first()
+    if supplier is None:
+        return
+    contract = contracts.contract_create(
+        user=officer, agency=agency, supplier=supplier, number="LK-PB-2027-01",
+        title="Classroom furniture (piggyback, no bid on file)", category="Furniture",
+        lead_agency="Seneca Valley School District", starts_on=today - timedelta(days=120),
+        ends_on=today + timedelta(days=240), scope="service_area",
+    )  # fmt: skip
+    contracts.item_save(user=officer, contract=contract, sku="DESK-TCH",
+                        description="Teacher desk, 60 x 30, laminate", unit="each",
+                        unit_price="612.00")  # fmt: skip
+    buyer = User.objects.get(username="buyer@alder.example.org")
+    finance = User.objects.get(username="finance@alder.example.org")
+    alder = Institution.objects.get(staff__user=buyer, agency=agency)
+    for quantity, days_ago in (("20", 75), ("16", 30)):
+        order = orders.order_create(
+            user=buyer, institution=alder, contract=contract,
+            lines=[orders.LineInput(quantity=quantity, sku="DESK-TCH")],
+            ordered_on=today - timedelta(days=days_ago),
+        )  # fmt: skip
+        orders.order_approve(user=finance, order=order)
+    # The auditor verifies the audit trail, so the audit export names a verification.
+    auditor = User.objects.get(username="auditor@lakes.example.org")
+    job_start(kind=AUDIT_VERIFY, user=auditor, agency_id=agency.pk,
+              params={"back_url": f"/a/{agency.slug}/audit/"},
+              title="Verification of the audit trail")  # fmt: skip

@@ -40,6 +40,7 @@ LABELS = {
     "split": "Likely split purchase",
     "expired_contract": "Purchase under an expired contract",
     "read_before_opening": "Response read before the opening",
+    "no_rule": "Purchases no procurement rule covers (not checked)",
 }  # fmt: skip
 
 
@@ -185,6 +186,17 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
     for p in engine_rows:
         by_state[states[p.group[0]]].append(p)
     for state, rows in sorted(by_state.items()):
+        uncovered = [p for p in rows if method_for(state)(p.amount, p.day) is None]
+        if uncovered:
+            # Never a silent pass: orders no rule covers are named, not taken as compliant.
+            flags.append(Flag(
+                "no_rule", f"{len(uncovered)} order(s) in {state}",
+                [f"No rule of the agency's table covers a local-funds commodity purchase in "
+                 f"{state} for order {p.number} ({formatting.money(p.amount)}, "
+                 f"{formatting.day(p.day)}): add the state's rules under Compliance."
+                 for p in uncovered[:20]],
+                reverse("governance:compliance", args=[agency.slug]), on=uncovered[-1].day,
+            ))  # fmt: skip
         for found in aggregate_flags(rows, method_for(state)):
             first = by_key[found.purchases[0].key]
             contract = first.contract
