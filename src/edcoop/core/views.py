@@ -82,7 +82,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """The agency's public page; its staff see their dashboard here instead."""
+    """The agency's public page; its staff see their home here instead: the next step first,
+    then what else waits for their role (``core.tasks``), then the agency's figures."""
     from edcoop.members.models import Agency, Institution, Membership, Supplier
 
     agency = get_object_or_404(Agency, slug=slug)
@@ -110,12 +111,19 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
         suppliers = Supplier.objects.filter(agency=agency)
         counts["suppliers"] = suppliers.filter(status=Supplier.Status.ACTIVE).count()
         counts["supplier_applicants"] = suppliers.filter(status=Supplier.Status.APPLICANT).count()
+    from .pages import allowed
+    from .tasks import tasks_for
+
+    tasks = tasks_for(user, agency)
     return render(
         request,
         "core/dashboard.html",
         {
             "agency": agency,
             "counts": counts,
+            "tasks": tasks,
+            "may": allowed(user, agency, Action.MEMBERSHIP_DECIDE, Action.SUPPLIER_DECIDE,
+                           Action.BILLING_VIEW, Action.SOLICITATION_VIEW, Action.SERVICE_VIEW),
             "can_audit": permissions.can(user, Action.AUDIT_VIEW, agency),
             "by_kind": by_kind,
             "by_kind_chart": bar_chart(

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from edcoop.core import permissions
+from edcoop.core import permissions, tasks
 from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 
@@ -42,6 +42,14 @@ def institution_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     institution = _institution(request, agency, pk)
     membership = Membership.objects.filter(institution=institution).first()
     years = membership.years.order_by("-fiscal_year") if membership else []
+    sees_billing = permissions.can(
+        request.user, Action.BILLING_VIEW, agency, institution=institution
+    )
+    balance = None
+    if sees_billing:
+        from edcoop.billing import closing, statements
+
+        balance = statements.statement(institution, closing.agency_today(agency)).balance
     return render(
         request,
         "portal/institution.html",
@@ -50,6 +58,11 @@ def institution_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             "institution": institution,
             "membership": membership,
             "years": years,
+            "tasks": tasks.member_tasks_for(request.user, agency, institution),
+            "balance": balance,
+            "can_demand": permissions.can(
+                request.user, Action.DEMAND_COMMIT, agency, institution=institution
+            ),
             "can_edit": permissions.can(
                 request.user, Action.INSTITUTION_EDIT, agency, institution=institution
             ),
@@ -94,6 +107,7 @@ def supplier_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "agency": agency,
             "supplier": supplier,
             "certifications": _cert_labels(supplier),
+            "tasks": tasks.supplier_tasks_for(request.user, agency, supplier),
             "can_edit": permissions.can(
                 request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier
             ),

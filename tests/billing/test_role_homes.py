@@ -1,0 +1,41 @@
+"""The business office's home puts the billing work first; a member's portal shows its
+balance and the next step; nobody sees a "None"."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from edcoop.billing.runs import billing_run_compute, billing_run_post
+
+
+def page(user, url):
+    client = Client()
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_business_office_is_asked_to_post_the_draft(year):
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    body = page(year.tenant.users["business_office"], "/a/north/")
+    first = body.index("Next step")
+    assert "Review and post the September 2026 billing run" in body[first : first + 400]
+    assert f"/a/north/billing/runs/{run.pk}/" in body
+    assert "Compute the July 2026 billing run" in body  # July has begun and was never billed
+    assert "Review applications" not in body
+    # Those who may not post are not told to.
+    for role in ("auditor", "procurement_officer", "evaluator"):
+        assert "Review and post" not in page(year.tenant.users[role], "/a/north/"), role
+
+
+def test_member_portal_shows_balance_and_next_step(year):
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    billing_run_post(user=year.admin, run=run)
+    invoice = run.invoices.get(institution=year.a)
+    body = page(year.tenant.users["member_finance"], f"/a/north/institution/{year.a.pk}/")
+    main = body.split("<main", 1)[1]
+    assert "Next step" in main and "Pay $" in main and "on 1 invoice" in main
+    assert f"${invoice.total:,.2f}" in main and "Balance due" in main
+    assert "None" not in main
+    assert main.count(">Active<") <= 1  # the status once
