@@ -46,6 +46,13 @@ EXPECTED_PATHS |= {
     S + "/{sid}/responses/withdraw": {"post"},
     S + "/{sid}/tabulation": {"get"},
     S + "/{sid}/ocds": {"get"},
+    S + "/{sid}/findings": {"get"},
+    S + "/{sid}/findings/propose": {"post"},
+    S + "/{sid}/findings/{fid}": {"post"},
+    S + "/{sid}/award": {"get", "post"},
+    S + "/{sid}/award/preview": {"get"},
+    S + "/{sid}/award/approve": {"post"},
+    S + "/{sid}/award/{step}": {"post"},
 }
 
 # Shared services and billing (edcoop.billing.api).

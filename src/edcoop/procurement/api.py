@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +25,10 @@ from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Supplier
 
 from . import (
+    awarding,
     demand,
     drafting,
+    evaluation,
     files,
     opening,
     publication,
@@ -528,3 +530,185 @@ def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
                             "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
                  for r in tab.rows],
     }  # fmt: skip
+
+
+# Evaluation and award (docs/evaluation.md) ----------------------------------------------------
+
+
+class FindingOut(Schema):
+    id: int
+    response_id: int
+    supplier: str
+    kind: str
+    proposed: bool
+    proposed_reasons: list[str]
+    decided: bool | None
+    reason: str
+    value: bool = Field(description="The finding that counts: the decision, else the proposal.")
+
+
+class FindingIn(In):
+    value: bool = Field(description="true: responsive / responsible; false: not")
+    reason: str = Field("", max_length=2000)
+
+
+class AwardLineOut(Schema):
+    item: str
+    supplier_id: int
+    supplier: str
+    rank: str
+    quantity: Money
+    unit_price: str
+    amount: Money
+
+
+class AwardOut(Schema):
+    id: int
+    status: str
+    method: str
+    basis: str
+    multiple_award: bool
+    total: Money | None
+    baseline_total: Money | None
+    gap: float | None
+    ties: list[dict[str, Any]]
+    board_resolution: str
+    board_date: str | None
+    recommended_at: datetime
+    noticed_at: datetime | None
+    standstill_ends_at: datetime | None
+    final_at: datetime | None
+    lines: list[AwardLineOut]
+
+
+class RecommendIn(In):
+    method: str = Field("lowest_price", description="lowest_price or optimal (IFB); best_value "
+                                                    "(RFP)")  # fmt: skip
+    basis: str = Field(max_length=4000)
+    multiple_award: bool = False
+    tie_choices: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tie key (from the preview's ties) -> the chosen supplier's id.",
+    )  # fmt: skip
+    tie_reason: str = Field("", max_length=2000)
+
+
+class ApproveIn(In):
+    board_resolution: str = Field(max_length=100)
+    board_date: date
+
+
+def _finding_out(f: Any) -> dict[str, Any]:
+    return {"id": f.pk, "response_id": f.response_id, "supplier": str(f.response.supplier),
+            "kind": f.kind, "proposed": f.proposed, "proposed_reasons": f.proposed_reasons,
+            "decided": f.decided, "reason": f.reason, "value": f.value}  # fmt: skip
+
+
+def _award_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk, "status": a.status, "method": a.method, "basis": a.basis,
+        "multiple_award": a.multiple_award, "total": a.total, "baseline_total": a.baseline_total,
+        "gap": a.gap, "ties": a.ties, "board_resolution": a.board_resolution,
+        "board_date": a.board_date.isoformat() if a.board_date else None,
+        "recommended_at": a.recommended_at, "noticed_at": a.noticed_at,
+        "standstill_ends_at": a.standstill_ends_at, "final_at": a.final_at,
+        "lines": [{"item": ln.item.number, "supplier_id": ln.supplier_id,
+                   "supplier": str(ln.supplier), "rank": ln.rank, "quantity": ln.quantity,
+                   "unit_price": _price(ln.unit_price), "amount": ln.amount}
+                  for ln in a.lines.select_related("item", "supplier")],
+    }  # fmt: skip
+
+
+def _evaluated(request: HttpRequest, slug: str, sid: int) -> Solicitation:
+    s = _staff_solicitation(request, slug, sid)
+    if s.is_sealed:
+        raise Http404("Not opened yet.")
+    return s
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/findings", response=list[FindingOut])
+def finding_list(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
+    """Responsiveness and responsibility per opened response."""
+    s = _evaluated(request, slug, sid)
+    permissions.require(lookups.caller(request), Action.RESPONSE_READ, s.agency)
+    from .models import Finding
+
+    qs = Finding.objects.filter(response__solicitation=s).select_related("response__supplier")
+    return [_finding_out(f) for f in qs.order_by("response__supplier__legal_name", "kind")]
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/findings/propose",
+             response=list[FindingOut])  # fmt: skip
+def findings_propose(request: HttpRequest, slug: str, sid: int) -> list[dict[str, Any]]:
+    """Run the product's checks; the officer's decisions are kept."""
+    s = _evaluated(request, slug, sid)
+    found = evaluation.findings_propose(user=lookups.caller(request), solicitation=s)
+    return [_finding_out(f) for f in found]
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/findings/{fid}", response=FindingOut)
+def finding_decide(request: HttpRequest, slug: str, sid: int, fid: int,
+                   payload: FindingIn) -> dict[str, Any]:  # fmt: skip
+    s = _evaluated(request, slug, sid)
+    from .models import Finding
+
+    f = permissions.get_or_404(Finding.objects.filter(response__solicitation=s), pk=fid)
+    f = evaluation.finding_decide(user=lookups.caller(request), finding=f, value=payload.value,
+                                  reason=payload.reason)  # fmt: skip
+    return _finding_out(f)
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/award/preview", response=dict[str, Any])
+def award_preview(request: HttpRequest, slug: str, sid: int, method: str = "lowest_price",
+                  multiple_award: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The engine's award on the eligible bids (``edcoop award solve``'s output, with the
+    engine's ids: items and suppliers by primary key); nothing is stored. Each tie's key
+    for ``tie_choices`` is in ``tie_keys``."""
+    s = _evaluated(request, slug, sid)
+    permissions.require(lookups.caller(request), Action.EVALUATION_MANAGE, s.agency)
+    if method not in ("lowest_price", "optimal"):
+        raise ValidationError({"method": "Choose lowest_price or optimal."})
+    _inputs, result = awarding.compute(s, method=method, multiple_award=multiple_award)
+    out = result.as_json()
+    out["tie_keys"] = [awarding.tie_key(t) for t in result.ties]
+    return out
+
+
+@router.get("/agencies/{slug}/solicitations/{sid}/award", response=AwardOut)
+def award_detail(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
+    s = _evaluated(request, slug, sid)
+    award = awarding.live_award(s)
+    if award is None:
+        raise Http404("No award.")
+    return _award_out(award)
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/award", response={201: AwardOut})
+def award_recommend(request: HttpRequest, slug: str, sid: int, payload: RecommendIn) -> Any:
+    s = _evaluated(request, slug, sid)
+    award = awarding.award_recommend(user=lookups.caller(request), solicitation=s,
+                                     **payload.dict())  # fmt: skip
+    return Status(201, _award_out(award))
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/award/approve", response=AwardOut)
+def award_approve(request: HttpRequest, slug: str, sid: int, payload: ApproveIn) -> Any:
+    s = _evaluated(request, slug, sid)
+    award = awarding.live_award(s)
+    if award is None:
+        raise Http404("No award.")
+    return _award_out(awarding.award_approve(user=lookups.caller(request), award=award,
+                                             **payload.dict()))  # fmt: skip
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/award/{step}", response=AwardOut)
+def award_step(request: HttpRequest, slug: str, sid: int, step: str) -> Any:
+    """``notice`` (to every respondent; the stand-still starts) or ``finalize``."""
+    s = _evaluated(request, slug, sid)
+    award = awarding.live_award(s)
+    if award is None:
+        raise Http404("No award.")
+    steps = {"notice": awarding.award_notice, "finalize": awarding.award_finalize}
+    if step not in steps:
+        raise Http404("No such step.")
+    return _award_out(steps[step](user=lookups.caller(request), award=award))
