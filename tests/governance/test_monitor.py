@@ -115,6 +115,11 @@ def uncompeted(north):
     return contract
 
 
+def _purchase_flags(agency):
+    """The flags on orders (the test contracts also owe sales reports)."""
+    return [f for f in monitor.flags_for(agency) if f.kind != "sales_report_missing"]
+
+
 def _buy(north, contract, qty, days_ago):
     order = orders.order_create(user=north.users["member_buyer"], institution=north.institution,
                                 contract=contract, lines=[LineInput(quantity=qty, sku="DESK")],
@@ -126,7 +131,7 @@ def _buy(north, contract, qty, days_ago):
 def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, uncompeted):
     _buy(north, uncompeted, "12", 40)
     _buy(north, uncompeted, "9", 10)
-    flags = monitor.flags_for(north.agency)
+    flags = _purchase_flags(north.agency)
     assert [f.kind for f in flags] == ["split"]
     assert flags[0].amount == D("21000.00")
     evidence = " ".join(flags[0].evidence)
@@ -137,7 +142,7 @@ def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, 
     services.item_save(user=north.users["procurement_officer"], contract=competed, sku="DESK",
                        description="Teacher desk", unit="each", unit_price="1000.00")  # fmt: skip
     _buy(north, competed, "30", 5)
-    assert [f.kind for f in monitor.flags_for(north.agency)] == ["split"]
+    assert [f.kind for f in _purchase_flags(north.agency)] == ["split"]
 
 
 @pytest.mark.django_db
@@ -145,7 +150,7 @@ def test_an_order_placed_after_the_contract_ended_is_flagged(north, uncompeted):
     _buy(north, uncompeted, "1", 10)
     services.contract_terminate(user=north.users["procurement_officer"], contract=uncompeted,
                                 on=TODAY - timedelta(days=20), reason="Closed")  # fmt: skip
-    flags = monitor.flags_for(north.agency)
+    flags = _purchase_flags(north.agency)
     assert [f.kind for f in flags] == ["expired_contract"]
     assert "terminated" in flags[0].evidence[0]
 
@@ -222,6 +227,43 @@ def test_orders_no_rule_covers_are_named_never_passed(north, uncompeted):
 
     ComplianceRule.objects.filter(jurisdiction="NY").delete()
     _buy(north, uncompeted, "25", 3)
-    flags = monitor.flags_for(north.agency)
+    flags = _purchase_flags(north.agency)
     assert [f.kind for f in flags] == ["no_rule"]
     assert "No rule" in flags[0].evidence[0]
+
+
+@pytest.mark.django_db
+def test_quarters_with_no_sales_report_are_flagged(north):
+    contract = make_contract(north, number="C-OLD", starts_on=TODAY - timedelta(days=400),
+                             ends_on=TODAY + timedelta(days=365))  # fmt: skip
+    flags = [f for f in monitor.flags_for(north.agency) if f.kind == "sales_report_missing"]
+    assert len(flags) >= 3 and all("C-OLD" in f.subject for f in flags)
+    assert all(f.on < TODAY for f in flags)
+    assert f"{contract.supplier} has not filed" in flags[0].evidence[0]
+
+
+@pytest.mark.django_db
+def test_a_best_value_award_scored_without_attestation_is_flagged(north, bid, clock):
+    from edcoop.procurement.models import Award, Criterion, Evaluator, Score
+
+    _submit(north, bid)
+    clock.set(OPENING)
+    opening.solicitation_open(user=north.users["procurement_officer"], solicitation=bid)
+    response = Response.objects.get(is_current=True)
+    criterion = Criterion.objects.create(solicitation=bid, name="Price", weight=D("100"))
+    now = timezone.now()
+    attested = Evaluator.objects.create(solicitation=bid, user=north.users["agency_admin"],
+                                        added_at=now, coi_attested_at=now)  # fmt: skip
+    unattested = Evaluator.objects.create(solicitation=bid, user=north.users["evaluator"],
+                                          added_at=now)  # fmt: skip
+    for e in (attested, unattested):
+        Score.objects.create(evaluator=e, response=response, criterion=criterion, score=D("8"))
+    Award.objects.create(solicitation=bid, method=Award.Method.BEST_VALUE, basis="Scores",
+                         recommended_at=now)  # fmt: skip
+    flags = [f for f in monitor.flags_for(north.agency) if f.kind == "award_without_coi"]
+    assert len(flags) == 1
+    assert flags[0].evidence == ["north-evaluator scored 1 criterion score(s) with no "
+                                 "attestation on record."]  # fmt: skip
+    unattested.coi_attested_at = now
+    unattested.save()
+    assert not [f for f in monitor.flags_for(north.agency) if f.kind == "award_without_coi"]

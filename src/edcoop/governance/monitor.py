@@ -41,6 +41,8 @@ LABELS = {
     "expired_contract": "Purchase under an expired contract",
     "read_before_opening": "Response read before the opening",
     "no_rule": "Purchases no procurement rule covers (not checked)",
+    "award_without_coi": "Award without conflict-of-interest attestations",
+    "sales_report_missing": "Sales report missing",
 }  # fmt: skip
 
 
@@ -289,9 +291,63 @@ def opening_proof(agency: Agency) -> OpeningProof:
     return proof
 
 
+def award_flags(agency: Agency) -> list[Flag]:
+    """Awards decided on committee scores where an evaluator who scored never attested to
+    having no conflict of interest, or where no committee scored at all."""
+    from edcoop.procurement.models import Award, Evaluator
+
+    awards = (Award.objects.filter(solicitation__agency=agency, method=Award.Method.BEST_VALUE)
+              .exclude(status=Award.Status.CANCELLED).select_related("solicitation"))  # fmt: skip
+    committee: dict[int, list[Evaluator]] = defaultdict(list)
+    for e in (Evaluator.objects.filter(solicitation__in=[a.solicitation_id for a in awards])
+              .select_related("user").prefetch_related("scores")):  # fmt: skip
+        committee[e.solicitation_id].append(e)
+    flags = []
+    for award in awards:
+        s = award.solicitation
+        members = committee.get(s.pk, [])
+        lines = [f"{e.user.get_full_name() or e.user.get_username()} scored "
+                 f"{len(e.scores.all())} criterion score(s) with no attestation on record."
+                 for e in members if e.coi_attested_at is None and e.scores.all()]  # fmt: skip
+        if not members:
+            lines = ["The award rests on committee scores, but the solicitation has no "
+                     "evaluation committee on record."]  # fmt: skip
+        if lines:
+            day = (award.approved_at or award.recommended_at).astimezone(agency.zone).date()
+            flags.append(Flag(
+                "award_without_coi", f"{s.number}: award {award.get_status_display().lower()}",
+                lines, reverse("procurement:evaluation", args=[agency.slug, s.pk]), on=day,
+            ))  # fmt: skip
+    return flags
+
+
+def sales_report_flags(agency: Agency, today: date) -> list[Flag]:
+    """Quarters whose sales report was due and never filed (``contracts.sales``)."""
+    from edcoop.contracts.sales import expected_reports
+
+    flags = []
+    for expected in expected_reports(agency, today):
+        if expected.report is not None:
+            continue
+        c = expected.contract
+        flags.append(Flag(
+            "sales_report_missing", f"{c.number} {expected.year} Q{expected.quarter}",
+            [f"{c.supplier} has not filed its sales report for {expected.year} quarter "
+             f"{expected.quarter} under {c.number} {c.title}; it was due on "
+             f"{formatting.day(expected.due)}."],
+            reverse("members:audit", args=[agency.slug]) + "?action=sales_report.file",
+            on=expected.due,
+        ))  # fmt: skip
+    return flags
+
+
 def flags_for(agency: Agency, institution: Institution | None = None) -> list[Flag]:
     """Every flag of the agency (or of one member's purchases), newest first."""
     flags = purchase_flags(agency, institution)
     if institution is None:
+        from django.utils import timezone
+
         flags += opening_proof(agency).flags
+        flags += award_flags(agency)
+        flags += sales_report_flags(agency, timezone.now().astimezone(agency.zone).date())
     return sorted(flags, key=lambda f: (f.on or date.min, f.kind), reverse=True)
