@@ -349,3 +349,61 @@ def settings_save(*, user: Any, agency: Agency, **fields: Any) -> ContractSettin
     audit.record("contract_settings.save", row, agency_id=agency.pk,
                  changes=audit.diff(before, audit.snapshot(row, sorted(names))))  # fmt: skip
     return row
+
+
+# From an award in EdCoop -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_from_award(*, user: Any, solicitation: Any, supplier: Supplier, number: str,
+                        starts_on: date, ends_on: date, **fields: Any) -> Contract:  # fmt: skip
+    """A contract made from a solicitation's final award to ``supplier``: its source,
+    eligibility and price list (awarded unit prices and the bid's volume tiers) come from the
+    award; a bid that was not open to every eligible member is limited to the members that
+    committed quantities in its demand survey (GML §119-o participants)."""
+    from edcoop.procurement.awarding import final_award_lines
+    from edcoop.procurement.models import BidLine, DemandCommitment
+
+    agency = solicitation.agency
+    require(user, Action.CONTRACT_EDIT, agency)
+    lines = [x for x in final_award_lines(solicitation) if x.supplier_id == supplier.pk
+             and x.rank == x.Rank.PRIMARY]  # fmt: skip
+    if not lines:
+        raise ValidationError({"supplier": f"{supplier} holds no final primary award on "
+                                           f"{solicitation.number}."})  # fmt: skip
+    award = lines[0].award
+    final = award.final_at or award.approved_at
+    contract = contract_create(
+        user=user, agency=agency, supplier=supplier, number=number, starts_on=starts_on,
+        ends_on=ends_on, source=Contract.Source.AWARD,
+        title=fields.pop("title", solicitation.title), category=fields.pop(
+            "category", solicitation.category or "General"),
+        lead_agency=solicitation.lead_agency or agency.name,
+        solicitation_reference=solicitation.number,
+        solicitation_method=solicitation.get_kind_display(),
+        solicited_on=solicitation.published_at.astimezone(agency.zone).date()
+        if solicitation.published_at else None,
+        awarded_on=final.astimezone(agency.zone).date() if final else None,
+        scope=solicitation.eligibility, eligible_kinds=list(solicitation.eligible_kinds or []),
+        participants_only=not solicitation.open_to_all_eligible, **fields,
+    )  # fmt: skip
+    Contract.objects.filter(pk=contract.pk).update(solicitation=solicitation)
+    contract.solicitation = solicitation
+    if contract.participants_only:
+        joined = Institution.objects.filter(
+            pk__in=DemandCommitment.objects.filter(item__solicitation=solicitation)
+            .values("institution_id"))  # fmt: skip
+        eligibility_set(user=user, contract=contract, participants=joined)
+    for line in lines:
+        bid = BidLine.objects.filter(response=line.response, item=line.item).first()
+        tiers = [(t["min_quantity"], t["unit_price"]) for t in (bid.tiers if bid else [])
+                 if Decimal(str(t["unit_price"])) <= line.unit_price]  # fmt: skip
+        item = item_save(user=user, contract=contract, sku=line.item.number,
+                         description=line.item.description, unit=line.item.unit,
+                         unit_price=line.unit_price, category=contract.category,
+                         tiers=tiers)  # fmt: skip
+        ContractItem.objects.filter(pk=item.pk).update(solicitation_item=line.item)
+    audit.record("contract.from_award", contract, changes={
+        "solicitation": [None, solicitation.number], "award": [None, award.pk],
+        "items": [None, len(lines)]})  # fmt: skip
+    return contract

@@ -294,11 +294,12 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     report: SalesReport = permissions.get_or_404(queries.reports_for(request.user, agency), pk=pk)
     names = dict(Institution.objects.filter(agency=agency).values_list("pk", "name"))
     staff = permissions.can(request.user, Action.SALES_REPORT_VIEW, agency)
+    due = sales.due_on(agency, report.year, report.quarter)
     return render(request, "contracts/report.html", {
         "agency": agency, "report": report, "fee": getattr(report, "fee_invoice", None),
         "lines": report.lines.select_related("institution")[:200],
         "differences": sales.reconcile(report) if staff else None, "names": names,
-        "due": sales.due_on(agency, report.year, report.quarter),
+        "due": due, "late": report.filed_at.astimezone(agency.zone).date() > due,
     })  # fmt: skip
 
 

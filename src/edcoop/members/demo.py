@@ -390,13 +390,16 @@ def build() -> list[Login]:
         from edcoop.billing.demo import build_billing
 
         build_billing(lakes)
-        build_nation(logins)
+        nation = build_nation(logins)
         from edcoop.procurement.demo import build as build_procurement
 
         build_procurement(logins)
         from edcoop.governance.demo import build as build_governance
 
         build_governance(lakes)
+        from edcoop.contracts.demo import build as build_contracts
+
+        build_contracts(lakes, nation)
     return logins
 
 

@@ -1,0 +1,57 @@
+"""`make demo`'s contracts story: a district buyer finds the copy-paper contract, eligible
+and compliant, with a PO received at the tier price; the national cooperative shows a
+supplier's quarterly report, its admin fee invoice, and last year's patronage."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from edcoop.contracts import queries, sales
+from edcoop.contracts.models import Contract, PatronageYear, PurchaseOrder, SalesReport
+from edcoop.core import audit
+from edcoop.members import demo
+from edcoop.members.models import Institution
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_tells_the_contracts_story() -> None:
+    demo.build()
+    assert audit.verify() == []
+    buyer = get_user_model().objects.get(username="buyer@alder.example.org")
+    alder = Institution.objects.get(name="Alder Creek CSD")
+    found = queries.catalogue(user=buyer, agency=alder.agency, keyword="copy paper",
+                              institution=alder)  # fmt: skip
+    assert [c.number for c in found.contracts] == ["LK-C-2026-01"]
+    paper = found.contracts[0]
+    checks = queries.checklist(paper, alder, timezone.localdate())
+    assert checks.passed, [(c.question, c.detail) for c in checks.checks if c.answer != "yes"]
+    received = PurchaseOrder.objects.get(institution=alder, status="received")
+    line = received.lines.get(item__sku="CP-8511")
+    assert (line.quantity, line.unit_price) == (Decimal(250), Decimal("3.90"))  # 100+ tier
+    waiting = PurchaseOrder.objects.get(institution=alder, status="draft")
+    assert waiting.total > Decimal(5000)  # the finance officer's to approve
+    # A district that did not take part in the §119-o bid cannot buy under it.
+    outside = Institution.objects.get(name="Round Lake CSD")
+    assert paper not in queries.catalogue(user=buyer, agency=alder.agency,
+                                          institution=outside).contracts  # fmt: skip
+    assert Contract.objects.get(number="LK-C-2026-03").source == "award"
+
+    tech = Contract.objects.get(number="NEPC-2025-014")
+    report = SalesReport.objects.filter(contract=tech).order_by("-year", "-quarter").first()
+    assert report is not None and report.fee_invoice.amount == (
+        report.total_sales * Decimal("0.02")
+    ).quantize(Decimal("0.01"))
+    states = {e.state for e in sales.expected_reports(tech.agency, timezone.localdate())}
+    assert "missing" in states
+    year = PatronageYear.objects.get(agency=tech.agency)
+    assert sum(a.amount for a in year.allocations.all()) == year.distributable
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="admin@nation.example.org"))
+    page = client.get(f"/a/nation/sales-reports/{report.pk}/").content.decode()
+    assert "Admin fee invoice" in page
+    assert "Patronage" in client.get("/a/nation/patronage/").content.decode()
