@@ -9,7 +9,7 @@ from django.core import mail
 
 from edcoop.core import audit
 from edcoop.core.models import AuditEvent
-from edcoop.members.models import Institution, Membership
+from edcoop.members.models import Agency, Institution, Membership
 
 from .conftest import assert_audited, assert_csp_clean, client_for
 
@@ -35,9 +35,17 @@ def counts() -> tuple[int, int, int]:
     return Institution.objects.count(), Membership.objects.count(), AuditEvent.objects.count()
 
 
-def test_join_form_says_membership_is_free(north: Any, client: Any) -> None:
+def test_join_form_states_the_agencys_own_membership_terms(north: Any, client: Any) -> None:
+    """What membership costs is the agency's fact: none is claimed for it, its own is shown."""
     body = client.get("/a/north/join/").content.decode()
-    assert "no cost" in body and "no minimum purchase" in body
+    assert "no cost" not in body and "free" not in body.lower()
+    Agency.objects.filter(pk=north.agency.pk).update(
+        membership_terms="Component districts share the administrative budget by RWADA."
+    )
+    for url in ("/a/north/join/", "/a/north/", "/"):
+        body = client.get(url).content.decode()
+        assert "share the administrative budget by RWADA" in body, url
+    body = client.get("/a/north/join/").content.decode()
     assert '<label for="id_name">Institution name <span class="req">(required)</span>' in body
     assert_csp_clean(body)
 

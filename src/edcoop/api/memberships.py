@@ -151,10 +151,11 @@ APPLICATION_RECEIVED = (
 def membership_apply(
     request: HttpRequest, slug: str, payload: ApplicationIn
 ) -> Status[ApplicationOut | ReceivedOut]:
-    """An institution applies for membership: no cost, no minimum purchase. No credentials
-    needed; the agency approves or declines. The public gets 202 and the same answer
-    whether or not the institution is already on the agency's books (its contact is told
-    by e-mail); staff who list members get 201 with the new records, or 400."""
+    """An institution applies for membership (what it costs is the agency's
+    ``membership_terms``). No credentials needed; the agency approves or declines. The
+    public gets 202 and the same answer whether or not the institution is already on the
+    agency's books (its contact is told by e-mail); staff who list members get 201 with the
+    new records, or 400."""
     agency = lookups.public_agency(request, slug)
     staff = permissions.can(lookups.caller(request), Action.MEMBERSHIP_LIST, agency)
     application = services.Application(**plain(payload.dict()))

@@ -121,7 +121,8 @@ class Application:
 
 @transaction.atomic
 def membership_apply(*, agency: Agency, application: Application) -> Membership:
-    """An institution asks to join. No cost, no minimum purchase: the agency approves."""
+    """An institution asks to join; the agency approves (what it costs is the agency's
+    ``membership_terms``)."""
     if not agency.accepting_applications:
         raise ValidationError({"__all__": f"{agency} is not accepting applications right now."})
     a = application
@@ -207,7 +208,7 @@ def _invite_member_admin(membership: Membership) -> None:
         role=Role.MEMBER_ADMIN,
         institution=institution,
         message=f"{membership.agency.name} has approved the membership of {institution.name}.",
-        footer="Membership carries no cost and no minimum purchase.",
+        footer=membership.agency.membership_terms,
     )
 
 
@@ -249,7 +250,7 @@ def _invite(
     )
     body = (
         f"{message}\n\nYour EdCoop login is {user.username}. Choose a password here:\n"
-        f"{link}\n\n{footer}"
+        f"{link}" + (f"\n\n{footer}" if footer else "")
     )
     mail.send_after_commit([(f"Welcome to {agency.name}", body, [email])], agency_id=agency.pk,
                            title=f"E-mail: welcome to {agency.name}")  # fmt: skip
