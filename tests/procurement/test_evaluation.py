@@ -362,3 +362,53 @@ def test_ocds_release_publishes_the_award_once_noticed(north, three, clock):
     assert {s["name"] for s in published["suppliers"]} == {"Second Paper Co", "Third Paper Co"}
     roles = {p["name"]: p["roles"] for p in release["parties"]}
     assert "supplier" in roles["Third Paper Co"]
+
+
+def test_a_response_unreadable_at_the_opening_is_proposed_non_responsive(north, bid, clock):
+    from edcoop.procurement.models import Response
+
+    second, rep2 = second_supplier(north)
+    responses.response_submit(
+        user=rep2,
+        solicitation=bid,
+        supplier=second,
+        data=offer(bid, {"1.01": "30", "1.02": "50", "2.01": "0.3"}),
+    )
+    responses.response_submit(
+        user=north.users["supplier_rep"],
+        solicitation=bid,
+        supplier=north.supplier,
+        data=offer(bid, {"1.01": "20", "1.02": "40", "2.01": "0.2"}),
+    )
+    Response.objects.filter(supplier=north.supplier).update(sealed=b"not a fernet token")
+    clock.set(OPENING)
+    opening.solicitation_open(user=None, solicitation=bid)
+    found = evaluation.findings_propose(user=officer(north), solicitation=bid)
+    bad = next(f for f in found if f.response.supplier == north.supplier and f.kind == "responsive")
+    assert not bad.proposed and bad.proposed_reasons[0].startswith("Could not be read")
+    award = awarding.award_recommend(user=officer(north), solicitation=bid, basis="Low.")
+    assert {ln.supplier for ln in award.lines.all()} == {second}
+
+
+def test_open_due_makes_awards_final_after_the_stand_still(north, three, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    bid, _second, third = three
+    award = recommended(north, bid, third)
+    award = awarding.award_approve(
+        user=north.users["agency_admin"],
+        award=award,
+        board_resolution="R-1",
+        board_date=clock.now.date(),
+    )
+    award = awarding.award_notice(user=officer(north), award=award)
+    out = StringIO()
+    call_command("procurement", "open-due", stdout=out)
+    assert "award final" not in out.getvalue()
+    clock.set(award.standstill_ends_at)
+    call_command("procurement", "open-due", stdout=out)
+    assert f"award final north {bid.number}" in out.getvalue()
+    award.refresh_from_db()
+    assert award.status == "final"

@@ -10,7 +10,12 @@ from django.http import HttpRequest
 
 from edcoop.core.admin import AuditedModelAdmin
 
-from .models import Response, Solicitation
+from .models import ProcurementSettings, Response, Solicitation
+
+
+@admin.register(ProcurementSettings)
+class ProcurementSettingsAdmin(AuditedModelAdmin):
+    list_display = ["agency", "protest_days"]
 
 
 @admin.register(Solicitation)

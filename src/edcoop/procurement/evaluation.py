@@ -91,8 +91,10 @@ def checks(solicitation: Solicitation, response: Response) -> dict[str, list[str
     """What the product finds wrong with a response by itself, per finding kind."""
     content = response.opened_content or {}
     responsive: list[str] = []
-    if response.opened_content is None or content.get("unreadable"):
-        responsive.append("The response could not be read at the opening.")
+    if response.opened_content is None:
+        # The opening recorded why (opening._open_one: "Could not be read: ...").
+        said = [r for r in response.nonresponsive_reasons or [] if r.startswith("Could not")]
+        responsive.extend(said or ["The response could not be read at the opening."])
     else:
         acknowledged = set(content.get("acknowledged_addenda") or [])
         for addendum in solicitation.addenda.all():

@@ -11,13 +11,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from edcoop.core import audit
 from edcoop.core.commands import CLI_ACTOR
-from edcoop.procurement import opening
+from edcoop.procurement import awarding, opening
 
 ACTOR = CLI_ACTOR
 
 
 class Command(BaseCommand):
-    help = "Scheduled procurement jobs: `open-due` (cron, every minute) and `remind` (daily)."
+    help = ("Scheduled procurement jobs: `open-due` (cron, every minute; also makes awards "
+            "final after their stand-still) and `remind` (daily).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="job", required=True)
@@ -35,6 +36,10 @@ class Command(BaseCommand):
                     for s, reason in result.failed:
                         self.stderr.write(f"NOT opened {s.agency.slug} {s.number}: {reason}")
                     self.stdout.write(f"{len(result.opened)} solicitation(s) opened")
+                    # Awards whose stand-still passed with no protest pending become final.
+                    for award in awarding.finalize_due():
+                        s = award.solicitation
+                        self.stdout.write(f"award final {s.agency.slug} {s.number}")
                     if result.failed:
                         raise CommandError(
                             f"{len(result.failed)} solicitation(s) could not be opened; each is "
