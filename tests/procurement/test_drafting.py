@@ -328,7 +328,7 @@ def test_page_resubmitted_with_changed_prices_gets_a_form_error(north, bid):
     form[price] = "0.30"  # the back button, a change, the same page's key
     again = rep.post(url, form)
     body = again.content.decode()
-    assert again.status_code == 200 and "already submitted" in body
+    assert again.status_code == 400 and "already submitted" in body
     assert "error-summary" in body
     assert 'value="page-1"' not in body  # a fresh key: submitting again sends a revision
     assert Response.objects.count() == 1

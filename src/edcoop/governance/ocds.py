@@ -175,8 +175,16 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
                           for b in lines],
             })  # fmt: skip
         _awards(s, out, parties, tags)
-        tender["numberOfTenderers"] = len(details)
-        tender["tenderers"] = [d["tenderers"][0] for d in details]
+        # Withdrawn bids are listed, unopened: no items, no prices.
+        for r in procurement_selectors.unopened_responses(s).filter(status="withdrawn"):
+            party = _party_id("supplier", r.supplier_id)
+            parties.setdefault(party, {"id": party, "name": str(r.supplier), "roles": []})
+            parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
+            details.append({"id": str(r.pk), "date": _iso(r.received_at), "status": "withdrawn",
+                            "tenderers": [{"id": party, "name": str(r.supplier)}]})  # fmt: skip
+        opened = [d for d in details if d["status"] != "withdrawn"]
+        tender["numberOfTenderers"] = len(opened)
+        tender["tenderers"] = [d["tenderers"][0] for d in opened]
         out["bids"] = {"details": details}
         if "tenderUpdate" not in tags and s.status != Solicitation.Status.CANCELLED:
             tags.append("tenderUpdate")

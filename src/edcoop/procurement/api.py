@@ -252,7 +252,10 @@ class EnvelopeOut(Schema):
 
 class ResponseContentOut(EnvelopeOut):
     sha256: str
-    content: dict[str, Any]
+    content: dict[str, Any] | None = Field(
+        description="Null for a response never opened (withdrawn or replaced): see `not_opened`."
+    )
+    not_opened: str = Field("", description='e.g. "Withdrawn, not opened"; empty when opened.')
 
 
 class CellOut(Schema):
@@ -270,11 +273,19 @@ class RowOut(Schema):
     bids: list[CellOut]
 
 
+class NotOpenedOut(Schema):
+    supplier: str
+    version: int
+    status: str = Field(description='"Withdrawn, not opened" or "Replaced by a later '
+                        'submission, not opened"')
+
+
 class TabulationOut(Schema):
     solicitation: str
     opened_at: datetime
     suppliers: list[dict[str, Any]]
     rows: list[RowOut]
+    not_opened: list[NotOpenedOut] = []
 
 
 # Lookups ---------------------------------------------------------------------------------------
@@ -460,7 +471,15 @@ def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict
     s = _solicitation(request, slug, sid)
     qs = permissions.responses_for(lookups.caller(request), agency).filter(solicitation=s)
     r = permissions.get_or_404(qs.select_related("supplier", "solicitation__agency"), pk=rid)
-    content = sealing.unseal_for(lookups.caller(request), r, what="API")
+    user = lookups.caller(request)
+    own = permissions.can(user, Action.RESPONSE_SUBMIT, agency, supplier=r.supplier)
+    if r.never_opened and not own and not s.is_sealed and permissions.can(
+        user, Action.RESPONSE_READ, agency
+    ):
+        # Returned unopened: listed, never decrypted.
+        return {**_envelope(r), "sha256": r.content_sha256, "content": None,
+                "not_opened": r.never_opened}  # fmt: skip
+    content = sealing.unseal_for(user, r, what="API")
     return {**_envelope(r), "sha256": r.content_sha256, "content": content}
 
 
@@ -529,6 +548,8 @@ def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
                             "extended": None if c.extended is None else str(c.extended),
                             "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
                  for r in tab.rows],
+        "not_opened": [{"supplier": str(r.supplier), "version": r.version,
+                        "status": r.never_opened} for r in selectors.unopened_responses(s)],
     }  # fmt: skip
 
 

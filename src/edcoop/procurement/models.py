@@ -328,6 +328,16 @@ class Response(models.Model):
         return f"{self.supplier} response to {self.solicitation.number} (v{self.version})"
 
     @property
+    def never_opened(self) -> str:
+        """Why this envelope is never opened, or "" for one the opening reads. Withdrawn and
+        replaced responses are returned unopened, as sealed-bid practice has it."""
+        return {
+            self.Status.WITHDRAWN: "Withdrawn, not opened",
+            self.Status.SUPERSEDED: "Replaced by a later submission, not opened",
+            self.Status.DRAFT: "Draft, never submitted",
+        }.get(self.status, "")  # type: ignore[call-overload]
+
+    @property
     def agency_id(self) -> int:
         return self.solicitation.agency_id
 

@@ -133,6 +133,9 @@ def may_read(user: Any, response: Any) -> bool:
     own = permissions.can(user, Action.RESPONSE_SUBMIT, agency, supplier=response.supplier)
     if own:
         return True
+    # After the opening, only what the opening read: never a withdrawn or replaced envelope.
+    if response.never_opened:
+        return False
     if solicitation.is_sealed or not permissions.can(user, Action.RESPONSE_READ, agency):
         return False
     from .evaluation import may_read_responses
@@ -151,6 +154,11 @@ def refuse(user: Any, response: Any, *, what: str) -> Sealed:
             changes={"what": [None, what]},
             label=f"{response.supplier} response to {response.solicitation.number}",
         )
+    if response.never_opened and not response.solicitation.is_sealed:
+        return Sealed(
+            f"{response.never_opened}: this response stays sealed for good; the attempt to "
+            "read it has been recorded in the audit trail."
+        )
     return Sealed(
         "This response is sealed until the public opening; the attempt to read it has been "
         "recorded in the audit trail."
@@ -159,7 +167,7 @@ def refuse(user: Any, response: Any, *, what: str) -> Sealed:
 
 def require_readable(user: Any, response: Any, *, what: str) -> None:
     if not may_read(user, response):
-        if response.solicitation.is_sealed:
+        if response.solicitation.is_sealed or response.never_opened:
             raise refuse(user, response, what=what)
         raise PermissionDenied("You may not read responses here.")
 

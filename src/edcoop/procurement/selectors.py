@@ -102,6 +102,15 @@ def opened_responses(solicitation: Solicitation) -> QuerySet[Response]:
             .order_by("supplier__legal_name", "pk"))  # fmt: skip
 
 
+def unopened_responses(solicitation: Solicitation) -> QuerySet[Response]:
+    """After the opening: the withdrawn and replaced envelopes, listed but never opened."""
+    if solicitation.is_sealed:
+        return Response.objects.none()
+    never = [Response.Status.WITHDRAWN, Response.Status.SUPERSEDED]
+    qs = Response.objects.filter(solicitation=solicitation, status__in=never)
+    return qs.select_related("supplier").order_by("supplier__legal_name", "version", "pk")
+
+
 def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
     """The tabulation of an opened solicitation; ``None`` while it is sealed."""
     if solicitation.is_sealed:

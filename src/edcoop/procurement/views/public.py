@@ -59,4 +59,5 @@ def tabulation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "agency": s.agency, "s": s, "tab": tab, "export_urls": export_urls(request),
         "award": award,
         "award_lines": award.lines.select_related("item", "supplier") if award else [],
+        "not_opened": selectors.unopened_responses(s),
     })  # fmt: skip
