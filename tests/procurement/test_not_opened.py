@@ -49,8 +49,9 @@ def opened(north, bid, clock, monkeypatch):
 def test_the_api_lists_them_unopened(north, bid, opened):
     for role in ("auditor", "procurement_officer", "evaluator"):
         api = _api_for(north.users[role])
-        for status, label in (("withdrawn", "Withdrawn, not opened"),
-                              ("superseded", "Replaced by a later submission, not opened")):  # fmt: skip
+        labels = {"withdrawn": "Withdrawn, not opened",
+                  "superseded": "Replaced by a later submission, not opened"}  # fmt: skip
+        for status, label in labels.items():
             r = api.get(f"/agencies/north/solicitations/{bid.pk}/responses/{opened[status].pk}")
             assert r.status_code == 200, r.content
             assert r.json()["content"] is None and r.json()["not_opened"] == label
