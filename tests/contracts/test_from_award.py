@@ -1,0 +1,66 @@
+"""A contract made from a final award: its source, eligibility and price list come from the
+award; nothing is made from an award that is not final or for a supplier it did not name."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from tests.procurement.conftest import bid, clock  # noqa: F401  (fixtures)
+from tests.procurement.test_evaluation import recommended, three  # noqa: F401
+
+from edcoop.contracts import services
+from edcoop.procurement import awarding
+from edcoop.procurement.models import ProcurementSettings
+
+
+def _final(north: Any, three: Any, clock: Any) -> Any:  # noqa: F811
+    solicitation, second, third = three
+    ProcurementSettings.objects.create(agency=north.agency, protest_days=7)
+    award = recommended(north, solicitation, third)
+    award = awarding.award_approve(
+        user=north.users["agency_admin"],
+        award=award,
+        board_resolution="2026-41",
+        board_date=clock.now.date(),
+    )
+    award = awarding.award_notice(user=north.users["procurement_officer"], award=award)
+    clock.set(award.standstill_ends_at + timedelta(minutes=1))
+    awarding.finalize_due()
+    solicitation.refresh_from_db()
+    return solicitation, second, third
+
+
+def test_contract_from_a_final_award(north: Any, three: Any, clock: Any) -> None:  # noqa: F811
+    officer = north.users["procurement_officer"]
+    solicitation, second, third = three
+    with pytest.raises(ValidationError, match="no final primary award"):
+        services.contract_from_award(user=officer, solicitation=solicitation, supplier=second,
+                                     number="C-A", starts_on=date(2026, 7, 1),
+                                     ends_on=date(2027, 6, 30))  # fmt: skip
+    solicitation, second, third = _final(north, three, clock)
+    lines = [x for x in awarding.final_award_lines(solicitation) if x.supplier_id == third.pk
+             and x.rank == "primary"]  # fmt: skip
+    contract = services.contract_from_award(
+        user=officer,
+        solicitation=solicitation,
+        supplier=third,
+        number="C-A",
+        starts_on=date(2026, 7, 1),
+        ends_on=date(2027, 6, 30),
+        admin_fee_pct="1.5",
+    )
+    assert contract.source == "award" and contract.solicitation_id == solicitation.pk
+    assert contract.solicitation_reference == solicitation.number
+    assert contract.supplier == third and contract.admin_fee_pct == Decimal("1.5")
+    got = {i.sku: (i.unit_price, i.solicitation_item_id) for i in contract.items.all()}
+    assert got == {x.item.number: (x.unit_price, x.item_id) for x in lines}
+    assert contract.scope == solicitation.eligibility
+    assert contract.participants_only is (not solicitation.open_to_all_eligible)
+    with pytest.raises(ValidationError, match="already has this number"):
+        services.contract_from_award(user=officer, solicitation=solicitation, supplier=third,
+                                     number="C-A", starts_on=date(2026, 7, 1),
+                                     ends_on=date(2027, 6, 30))  # fmt: skip
