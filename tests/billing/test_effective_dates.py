@@ -246,3 +246,49 @@ def test_api_membership_dates_and_effective_withdrawal(year):
     membership.refresh_from_db()
     assert membership.left_on == date(2026, 9, 30)
     assert Membership.objects.get(pk=membership.pk).status == "withdrawn"
+
+
+# Services ----------------------------------------------------------------------------------
+
+
+def test_business_office_stops_a_service_and_october_does_not_bill_it(year):
+    user = year.tenant.users["business_office"]
+    flat = year.s["flat"]
+    catalog = client_for(user).get("/a/north/services/").content.decode()
+    assert f"/a/north/services/{flat.pk}/stop/" in catalog
+    response = client_for(user).post(f"/a/north/services/{flat.pk}/stop/",
+                                      {"last_day": "2026-09-30"})  # fmt: skip
+    assert response.status_code == 302
+    flat.refresh_from_db()
+    assert (flat.active, flat.available_until) == (False, date(2026, 9, 30))
+    assert_audited("service.deactivate", user)
+    run = _october(year)
+    assert "601.200" not in _lines(run, year.a) and "601.200" not in _lines(run, year.b)
+    assert "001.000" in _lines(run, year.a)
+
+
+@pytest.mark.parametrize(
+    ("key", "last_day", "message"),
+    [
+        ("rate", "2026-08-31", "Usage is recorded after that day"),
+        ("flat", "2025-12-31", "FY2026 is closed"),
+        ("flat", "2031-01-01", "within a year"),
+        ("flat", "", "required"),
+    ],
+)
+def test_stopping_a_service_refused_names_the_day(year, key, last_day, message):
+    _close(year, 2026)
+    service = year.s[key]
+    response = client_for(year.tenant.users["business_office"]).post(
+        f"/a/north/services/{service.pk}/stop/", {"last_day": last_day})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["last_day"])
+    service.refresh_from_db()
+    assert service.active and service.available_until is None
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_service_stop_page_roles(year, role):
+    response = client_for(year.tenant.users[role]).get(
+        f"/a/north/services/{year.s['flat'].pk}/stop/")
+    assert (response.status_code == 200) == (role in {"agency_admin", "business_office"})

@@ -105,3 +105,10 @@ class ReceiptsForm(EdCoopForm):
         label="Cash receipts (CSV)",
         help_text="Columns: date, member, amount, reference. All rows are applied or none.",
     )
+
+
+class ServiceStopForm(EdCoopForm):
+    last_day = forms.DateField(
+        label="Last day delivered",
+        help_text="YYYY-MM-DD. Its month is the last billed; no new requests after it.",
+    )

@@ -33,6 +33,7 @@ urlpatterns = [
     path(A + "billing/receipts/", views.receipts_import, name="receipts"),
     path(A + "billing/payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
     path(A + "services/", views.service_list, name="services"),
+    path(A + "services/<int:pk>/stop/", views.service_stop, name="service_stop"),
     path(A + "services/requests/", service_views.request_list, name="requests"),
     path(A + "services/requests/new/", service_views.request_new, name="request_new"),
     path(

@@ -38,6 +38,7 @@ from .forms import (
     ReopenForm,
     ReverseForm,
     RunForm,
+    ServiceStopForm,
     ServiceTermsForm,
 )
 from .jobs import BILLING_RUN
@@ -283,6 +284,7 @@ def service_list(request: HttpRequest, slug: str) -> HttpResponse:
             for s in qs]  # fmt: skip
     return render(request, "billing/services.html", {
         "agency": agency, "rows": rows, "fiscal_year": fy, "export_urls": export_urls(request),
+        "can_edit": permissions.can(request.user, Action.SERVICE_CATALOG_EDIT, agency),
     })  # fmt: skip
 
 
@@ -463,6 +465,29 @@ def budget(request: HttpRequest, slug: str, fiscal_year: int) -> HttpResponse:
         "total": total, "export_urls": export_urls(request),
         "can_edit": permissions.can(request.user, Action.SERVICE_CATALOG_EDIT, agency),
         "months_posted": lines[0].months_posted if lines else 0,
+    })  # fmt: skip
+
+
+@login_required
+def service_stop(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Stop delivering a service (mid-year): its months up to the last day bill as usual,
+    none after, and the true-up follows."""
+    agency = agency_or_404(request, slug, Action.SERVICE_CATALOG_EDIT)
+    service = permissions.get_or_404(Service.objects.filter(agency=agency), pk=pk)
+    form = ServiceStopForm(posted(request), initial={"last_day": service.available_until})
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_writes.service_deactivate(user=request.user, service=service,
+                                              last_day=form.cleaned_data["last_day"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{service.code} is delivered until "
+                             f"{form.cleaned_data['last_day']:%B %-d, %Y}.")  # fmt: skip
+            return redirect("billing:services", slug)
+    return render(request, "billing/service_stop.html", {
+        "agency": agency, "service": service, "form": form,
+        "cancel_url": reverse("billing:services", args=[slug]),
     })  # fmt: skip
 
 

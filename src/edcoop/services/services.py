@@ -105,8 +105,18 @@ def service_deactivate(*, user: Any, service: Service, last_day: date) -> Servic
     then bill as usual and true up cleanly)."""
     require(user, Action.SERVICE_CATALOG_EDIT, service.agency)
     service = Service.objects.select_for_update().get(pk=service.pk)
+    if not isinstance(last_day, date):
+        raise ValidationError({"last_day": "Enter the last day the service is delivered."})
     if service.available_from and last_day < service.available_from:
         raise ValidationError({"last_day": "The last day comes before the service started."})
+    if (last_day - _today(service.agency)).days > 366:
+        raise ValidationError({"last_day": "Choose a day within a year from today."})
+    # The months after the last day stop billing: none of them may be in a closed year.
+    from edcoop.billing.closing import ensure_open_on
+
+    for day in (last_day, service.available_until):
+        if day is not None:
+            ensure_open_on(service.agency, day, "last_day", "a service's last day")
     posted = _posted_months(service.agency)
     after = [p for p in posted if p > last_day]
     used_after = UsageRecord.objects.filter(service=service, period__gt=last_day).exists()
