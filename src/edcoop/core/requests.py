@@ -3,7 +3,7 @@
 ``RequestMiddleware`` runs before every other middleware except the health probes. It
 stamps ``request.received_at`` (the moment the application received the request, before
 any lock, queue or database work inside it: the time a bid submission is judged by, see
-docs/procurement.md "Deadlines"), gives the request an id (the caller's ``X-Request-ID``
+docs/deploy.md "Fair deadlines"), gives the request an id (the caller's ``X-Request-ID``
 when it is a sensible token, else a new one) that every log line written while it runs
 carries and the answer returns, and logs one line per request. ``JsonFormatter`` writes
 log records as one JSON object a line, for the journal or a log collector.
@@ -30,11 +30,14 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 logger = logging.getLogger("edcoop.request")
 
 
-def received_at(request: HttpRequest) -> datetime:
-    """When the application received ``request`` (now, for a request that went around the
-    middleware, such as a test calling a view directly)."""
-    stamp = getattr(request, "received_at", None)
-    return stamp if stamp is not None else timezone.now()
+def _now() -> datetime:
+    return timezone.now()
+
+
+def received_at(request: Any) -> datetime | None:
+    """When the application received ``request`` (None for one that went around the
+    middleware, such as a view called directly)."""
+    return getattr(request, "received_at", None)
 
 
 class RequestMiddleware:
@@ -42,7 +45,8 @@ class RequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.received_at = timezone.now()  # type: ignore[attr-defined]
+        # First thing: before any lock, queue or query inside the application.
+        request.received_at = _now()  # type: ignore[attr-defined]
         started = time.perf_counter()
         given = request.headers.get(HEADER, "")
         rid = given if _ACCEPTED.fullmatch(given) else uuid.uuid4().hex

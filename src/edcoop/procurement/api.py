@@ -36,6 +36,7 @@ from . import (
     responses,
     sealing,
     selectors,
+    timing,
 )
 from .models import Addendum, LineItem, Lot, Question, Response, Solicitation, StatusChange
 
@@ -462,8 +463,9 @@ def response_list(request: HttpRequest, slug: str, sid: int) -> list[dict[str, A
     return [_envelope(r) for r in qs.select_related("supplier").order_by("received_at", "pk")]
 
 
-@router.get("/agencies/{slug}/solicitations/{sid}/responses/{int:rid}",
-            response=ResponseContentOut)  # int: so it never shadows .../responses/withdraw
+@router.get(
+    "/agencies/{slug}/solicitations/{sid}/responses/{int:rid}", response=ResponseContentOut
+)  # int: so it never shadows .../responses/withdraw
 def response_detail(request: HttpRequest, slug: str, sid: int, rid: int) -> dict[str, Any]:
     """The contents: its own supplier any time; readers of responses once opened. Before
     the opening everyone else gets 403 and the attempt is in the audit trail."""
@@ -489,8 +491,8 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
     """Submit (or revise) a sealed response. Send an ``idempotency_key`` (or the
     ``Idempotency-Key`` header) so a retried request creates one response, not two: the same
     key with the same content returns the first receipt (201); with different content, 409."""
-    agency = lookups.agency(request, slug)
-    s = _solicitation(request, slug, sid)
+    s = _solicitation(request, slug, sid)  # checks the caller's role in the agency
+    agency = s.agency
     supplier = _supplier(request, agency, payload.supplier_id)
     uploads = []
     for a in payload.attachments:
@@ -512,7 +514,8 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
     try:
         receipt = responses.response_submit(user=lookups.caller(request), solicitation=s,
                                            supplier=supplier, data=data_in, uploads=uploads,
-                                           idempotency_key=key)  # fmt: skip
+                                           idempotency_key=key,
+                                           received_at=timing.received(request))  # fmt: skip
     except responses.IdempotencyConflict as e:
         raise HttpError(409, " ".join(e.messages)) from None
     return Status(201, receipt.__dict__)

@@ -10,7 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from edcoop.core import audit
@@ -198,7 +198,11 @@ def _may_respond(user: Any, solicitation: Solicitation, supplier: Supplier) -> N
 
 
 def _open_for_responses(solicitation: Solicitation, now: datetime) -> None:
-    if solicitation.status != S.PUBLISHED:
+    # The status as it is now, read with a share lock: submissions do not wait for each
+    # other here, but the opening's update waits for those in flight, and one that comes
+    # after the opening sees it. A response that arrived before the deadline is still
+    # received when the scheduled close (open-due) ran while it waited, not after the opening.
+    if _status_shared(solicitation) not in (S.PUBLISHED, S.CLOSED):
         raise ValidationError({"__all__": "This solicitation is not open for responses."})
     if not timing.is_on_time(solicitation.responses_due_at, now):
         due = timing.utc_to_local(solicitation.agency, solicitation.responses_due_at)  # type: ignore[arg-type]
@@ -228,6 +232,20 @@ def _draft_blobs(draft: Response) -> list[tuple[dict[str, Any], bytes]]:
           "sha256": a.sha256}, bytes(a.sealed))
         for a in draft.attachments.all()
     ]  # fmt: skip
+
+
+def _status_shared(solicitation: Solicitation) -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT status FROM procurement_solicitation WHERE id = %s FOR SHARE",
+                [solicitation.pk],
+            )
+            row = cursor.fetchone()
+        return str(row[0]) if row else ""
+    # SQLite: the transaction already holds the database's write lock.
+    return str(Solicitation.objects.filter(pk=solicitation.pk).values_list("status", flat=True)
+               .first() or "")  # fmt: skip
 
 
 def _lock_supplier(supplier: Supplier) -> Supplier:
@@ -278,11 +296,15 @@ def response_submit(
     *, user: Any, solicitation: Solicitation, supplier: Supplier,
     data: ResponseInput | None = None, uploads: Sequence[Upload] = (),
     idempotency_key: str = "", with_draft_attachments: bool = False,
+    received_at: datetime | None = None,
 ) -> Receipt:  # fmt: skip
     """Seal and receive a response; the latest submission before the deadline counts.
 
     ``data=None`` submits the saved draft (with its attachments). A retry with the same
     ``idempotency_key`` and the same content returns the first receipt and creates nothing.
+    ``received_at`` is when the request reached the server (``timing.received``): it, not
+    the moment this function gets the supplier's lock, decides on time or late and is the
+    receipt's time. Without it (commands, the demo), now.
     """
     _may_respond(user, solicitation, supplier)
     _lock_supplier(supplier)
@@ -292,7 +314,7 @@ def response_submit(
     if previous is not None and previous.solicitation_id != solicitation.pk:
         raise IdempotencyConflict({"__all__": "This idempotency key was used for another "
                                               "solicitation; send a new key."})  # fmt: skip
-    now = timing.now()
+    now = received_at if received_at is not None else timing.now()
     if previous is None:
         _open_for_responses(solicitation, now)
     blobs: list[tuple[dict[str, Any], bytes]]

@@ -20,6 +20,18 @@ def now() -> datetime:
     return timezone.now()
 
 
+def received(request: Any) -> datetime:
+    """The server clock when ``request`` reached the application (core.requests stamps it
+    before anything can make it wait): the time a submission is judged by, so one that
+    arrived before the deadline is never late for having queued behind others. Never later
+    than ``now()`` (a request that went around the middleware is received now)."""
+    from edcoop.core.requests import received_at
+
+    current = now()
+    stamp = received_at(request)
+    return stamp if stamp is not None and stamp <= current else current
+
+
 def local_to_utc(agency: Any, local: datetime, *, field: str = "__all__") -> datetime:
     """A wall-clock time in the agency's zone (naive) as an aware UTC moment."""
     if timezone.is_aware(local):

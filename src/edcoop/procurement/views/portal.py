@@ -81,6 +81,7 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
                     user=request.user, solicitation=s, supplier=supplier, data=data,
                     uploads=form.uploads(), with_draft_attachments=True,
                     idempotency_key=form.cleaned_data.get("idempotency_key", ""),
+                    received_at=timing.received(request),
                 )  # fmt: skip
             else:
                 responses.response_save_draft(
