@@ -59,3 +59,47 @@ def test_posted_then_withdrawn(north: Any, nation: Any) -> None:
                 {"reason": "Posted the draft by mistake."})  # fmt: skip
     assert b"FY2027 adopted budget" not in anon.get("/a/north/transparency/").content
     assert anon.get(f"/a/north/transparency/documents/{document.pk}/").status_code == 404
+
+
+def test_contracts_in_force_show_with_who_may_use_them(
+    north: Any, django_assert_max_num_queries: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from tests.contracts.conftest import make_contract
+
+    today = timezone.localdate()
+    make_contract(north, number="C-NOW", starts_on=today - timedelta(days=30),
+                  ends_on=today + timedelta(days=300), admin_fee_pct="2.75")  # fmt: skip
+    make_contract(north, number="C-GONE", starts_on=today - timedelta(days=800),
+                  ends_on=today - timedelta(days=400), renewal_options=0)  # fmt: skip
+    anyone = client_for(None)
+    body = anyone.get("/a/north/transparency/").content.decode()
+    assert "C-NOW" in body and "C-GONE" not in body
+    assert "Members anywhere (national)" in body and "IFB (sealed bid)" in body
+    assert "2.75" not in body  # the admin fee is not the public's
+    for i in range(5):
+        make_contract(north, number=f"C-MORE-{i}", starts_on=today - timedelta(days=3),
+                      ends_on=today + timedelta(days=30))  # fmt: skip
+    with django_assert_max_num_queries(25):  # no query per contract
+        body = anyone.get("/a/north/transparency/").content.decode()
+    assert "C-MORE-4" in body
+
+
+def test_an_award_shows_once_noticed(north: Any, bid: Any, clock: Any) -> None:
+    from django.utils import timezone
+
+    from edcoop.procurement.models import Award
+
+    award = Award.objects.create(solicitation=bid, method=Award.Method.LOWEST_PRICE,
+                                 basis="Lowest responsive responsible bidder on every line.",
+                                 recommended_at=timezone.now())  # fmt: skip
+    anyone = client_for(None)
+    assert (
+        "Lowest responsive responsible" not in anyone.get("/a/north/transparency/").content.decode()
+    )
+    award.status, award.noticed_at, award.board_resolution = "noticed", timezone.now(), "2026-41"
+    award.save()
+    body = anyone.get("/a/north/transparency/").content.decode()
+    assert "Lowest responsive responsible bidder on every line." in body and "2026-41" in body

@@ -128,7 +128,7 @@ def competitively_solicited(contract: Any) -> bool:
 
 
 def _order_url(agency: Agency, order: Any) -> str:
-    return reverse("members:audit", args=[agency.slug]) + "?action=purchase_order.create"
+    return reverse("contracts:order", args=[agency.slug, order.pk])
 
 
 def purchase_flags(agency: Agency, institution: Institution | None = None) -> list[Flag]:
@@ -335,7 +335,7 @@ def sales_report_flags(agency: Agency, today: date) -> list[Flag]:
             [f"{c.supplier} has not filed its sales report for {expected.year} quarter "
              f"{expected.quarter} under {c.number} {c.title}; it was due on "
              f"{formatting.day(expected.due)}."],
-            reverse("members:audit", args=[agency.slug]) + "?action=sales_report.file",
+            reverse("contracts:contract", args=[agency.slug, c.pk]),
             on=expected.due,
         ))  # fmt: skip
     return flags

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from edcoop.core import permissions
 from edcoop.core.permissions import Action
-from edcoop.members.models import Agency, MembershipYear
+from edcoop.members.models import Agency, Institution, MembershipYear
 
 from . import savings
 from .compliance import Method, Rule
@@ -137,3 +137,31 @@ def service_budgets(agency: Agency, fiscal_year: int) -> list[dict[str, Any]]:
          "total": r["total"] or Decimal(0), "services": r["services"]}
         for r in rows
     ]  # fmt: skip
+
+
+def public_contracts(agency: Agency, on: Any) -> list[dict[str, Any]]:
+    """The agency's contracts in force on ``on`` as the public sees them: who holds them, how
+    they were solicited, until when, and who may use them (never prices or fees)."""
+    from edcoop.contracts.models import Contract
+
+    rows = []
+    contracts = (Contract.objects.filter(agency=agency, starts_on__lte=on)
+                 .exclude(terminated_on__lte=on)
+                 .select_related("supplier", "solicitation").prefetch_related("renewals")
+                 .order_by("number"))  # fmt: skip
+    kinds = dict(Institution.Kind.choices)
+    for c in contracts:
+        end = c.current_end()
+        if end < on:
+            continue
+        who = c.get_scope_display()
+        if c.eligible_kinds:
+            who += ": " + ", ".join(kinds.get(k, k).lower() for k in c.eligible_kinds)
+        if c.participants_only:
+            who += "; only the members that took part in the cooperative bid (GML §119-o)"
+        method = c.solicitation_method or (
+            c.solicitation.get_kind_display() if c.solicitation else "")  # fmt: skip
+        reference = c.solicitation.number if c.solicitation else c.solicitation_reference
+        rows.append({"contract": c, "ends_on": end, "eligibility": who, "method": method,
+                     "reference": reference, "lead": c.lead_agency or agency.name})  # fmt: skip
+    return rows

@@ -235,6 +235,8 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
         "opened": solicitations.filter(opened_at__isnull=False).order_by("-opened_at")[:20],
         "studies": SavingsStudy.objects.filter(agency=agency, status=SavingsStudy.Status.PUBLISHED),
         "budgets": selectors.service_budgets(agency, this_year),
+        "awards": procurement_selectors.public_awards(agency).order_by("-noticed_at")[:20],
+        "contracts": selectors.public_contracts(agency, today),
         "documents": documents,
         "can_post": permissions.can(request.user, Action.PUBLIC_DOCUMENT_POST, agency),
     })  # fmt: skip

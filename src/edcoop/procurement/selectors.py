@@ -24,6 +24,15 @@ def public_solicitations(agency: Agency) -> QuerySet[Solicitation]:
     return Solicitation.objects.filter(agency=agency, published_at__isnull=False)
 
 
+def public_awards(agency: Agency) -> QuerySet[Any]:
+    """Awards the public may see: once the notice of award is sent (a recommendation is not
+    yet), never a cancelled one."""
+    from .models import Award
+
+    return (Award.objects.filter(solicitation__agency=agency, noticed_at__isnull=False)
+            .exclude(status=Award.Status.CANCELLED).select_related("solicitation"))  # fmt: skip
+
+
 def public_solicitation(slug: str, pk: int) -> Solicitation:
     found = (Solicitation.objects.select_related("agency")
              .filter(agency__slug=slug, pk=pk, published_at__isnull=False).first())  # fmt: skip

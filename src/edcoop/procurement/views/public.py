@@ -54,7 +54,7 @@ def tabulation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         header, rows = selectors.tabulation_rows(tab)
         return export_response(fmt, f"{s.agency.slug}-{s.number}-tabulation", header, rows)
     # The award is public once its notice is sent (a recommendation is not yet).
-    award = s.awards.filter(noticed_at__isnull=False).exclude(status="cancelled").first()
+    award = selectors.public_awards(s.agency).filter(solicitation=s).first()
     return render(request, "procurement/tabulation.html", {
         "agency": s.agency, "s": s, "tab": tab, "export_urls": export_urls(request),
         "award": award,
