@@ -38,5 +38,17 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     assert rfp.status == "under_evaluation"
     result = evaluation.committee_result(rfp)
     assert (result.submitted, result.seated) == (1, 2) and len(result.rows) == 2
+    from django.contrib.auth import get_user_model
+
+    officer = Client()
+    officer.force_login(get_user_model().objects.get(username="purchasing@lakes.example.org"))
+    report = officer.get(reverse("procurement:award", args=["lakes", past.pk])).content.decode()
+    assert "2026-10-08-4" in report and "Overrode" not in report and "Confirmed" in report
+    page = officer.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
+    assert b"1 of 2 evaluator(s) submitted" in page
+    evaluator = Client()
+    evaluator.force_login(get_user_model().objects.get(username="evaluator@lakes.example.org"))
+    page = evaluator.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
+    assert b"Consensus" in page  # submitted: the committee's table is theirs to see
     sealed = client.get(reverse("procurement:tabulation", args=["lakes", current.pk]))
     assert sealed.status_code == 404 and b"38.40" not in sealed.content

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.core import mail
 from django.urls import reverse
+from tests.billing.test_invoice_document import pdf_objects
 from tests.web.conftest import client_for
 
 from edcoop.procurement import awarding, evaluation
@@ -65,6 +66,10 @@ def test_officer_flow_through_the_pages(north, three, clock, django_capture_on_c
     assert len([m for m in mail.outbox if "Notice of award" in m.subject]) == 3
     report = officer.get(url("award", bid)).content.decode()
     assert "R-7" in report and "By lot." in report and "Third Paper Co" in report
+    pdf = officer.get(url("award_pdf", bid))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    objects = pdf_objects(pdf.content)
+    assert b"/StructTreeRoot" in objects and b"/MediaBox [0 0 612 792]" in objects
     # The supplier's portal: its outcome, and a protest.
     rep = client_for(north.users["supplier_rep"])
     portal = reverse("procurement:award_notice", args=["north", north.supplier.pk, bid.pk])

@@ -44,6 +44,7 @@ urlpatterns = [
     path(C + "evaluation/scoring/submit/", evaluation.scoring_submit, name="scoring_submit"),
     path(C + "evaluation/scoring/<int:rid>/", evaluation.scoring_response, name="score"),
     path(C + "award/", evaluation.award_page, name="award"),
+    path(C + "award/report.pdf", evaluation.award_pdf, name="award_pdf"),
     path(C + "award/recommend/", evaluation.award_recommend, name="award_recommend"),
     path(C + "award/protests/<int:prid>/", evaluation.protest_decide, name="protest_decide"),
     path(C + "award/<str:step>/", evaluation.award_step, name="award_step"),

@@ -11,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from edcoop.core import permissions
 from edcoop.core.pages import agency_or_404, allowed, posted
@@ -274,35 +276,54 @@ def _award_or_404(s: Solicitation) -> Award:
     return award
 
 
-@login_required
-def award_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The award and its whole basis: lines, ties and how resolved, findings, scores,
-    the board's resolution, notices and protests (the award report)."""
-    agency, s = _opened(request, slug, pk)
-    award = _award_or_404(s)
-    standing = evaluation.standings(s)
+def _report(request: HttpRequest, agency: Any, s: Solicitation, award: Award) -> dict[str, Any]:
+    """The award report's context, for the page and the PDF alike."""
     committee = None
     if s.kind == Solicitation.Kind.RFP and evaluation.may_see_committee_scores(request.user, s):
         committee = evaluation.committee_result(s)
-    return render(
-        request,
-        "procurement/award.html",
-        {
-            "agency": agency,
-            "s": s,
-            "award": award,
-            "lines": award.lines.select_related("item__lot", "supplier"),
-            "standings": [(r, standing[r.pk]) for r in evaluation.evaluated_responses(s)],
-            "findings": Finding.objects.filter(response__solicitation=s).select_related(
-                "response__supplier", "decided_by"
-            ),
-            "protests": award.protests.select_related("supplier"),
-            "committee": committee,
-            "criteria": s.criteria.all(),
-            "savings": awarding.aggregation(award),
-            **allowed(request.user, agency, Action.EVALUATION_MANAGE, Action.AWARD_APPROVE),
-        },
-    )
+    return {
+        "agency": agency, "s": s, "award": award,
+        "lines": award.lines.select_related("item__lot", "supplier"),
+        "findings": Finding.objects.filter(response__solicitation=s)
+        .select_related("response__supplier", "decided_by"),
+        "protests": award.protests.select_related("supplier"),
+        "committee": committee, "criteria": s.criteria.all(),
+        "savings": awarding.aggregation(award), "tab": selectors.tabulation_for(s),
+    }  # fmt: skip
+
+
+@login_required
+def award_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The award and its whole basis: lines, tabulation, ties and how resolved, findings,
+    scores, the board's resolution, notices and protests (the award report)."""
+    agency, s = _opened(request, slug, pk)
+    award = _award_or_404(s)
+    return render(request, "procurement/award.html", {
+        **_report(request, agency, s, award),
+        **allowed(request.user, agency, Action.EVALUATION_MANAGE, Action.AWARD_APPROVE),
+    })  # fmt: skip
+
+
+@login_required
+def award_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The award report as a tagged PDF (WeasyPrint), for the board's packet and the file."""
+    agency, s = _opened(request, slug, pk)
+    award = _award_or_404(s)
+    html = render_to_string("procurement/award_pdf.html", _report(request, agency, s, award))
+    try:
+        from weasyprint import HTML
+    except OSError:  # WeasyPrint loads Pango when imported
+        messages.error(
+            request,
+            "PDF reports are not available on this server yet (its "
+            "administrator needs to install the Pango library).",
+        )
+        return redirect("procurement:award", slug, pk)
+    data = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"{s.number}-award-report.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
+    return response
 
 
 _STEPS = {
