@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from edcoop.contracts import queries, services
 from edcoop.contracts.models import Contract, ContractItem
 from edcoop.members import services as member_services
@@ -90,3 +92,32 @@ def test_checklist_answers_from_the_records(north: Any, paper: Contract) -> None
     paper.refresh_from_db()
     checks = queries.checklist(paper, north.institution, TODAY).checks
     assert [c.answer for c in checks[1:4]] == ["yes", "yes", "no"]
+
+
+def test_search_stems_and_follows_changes(north: Any, paper: Contract) -> None:
+    officer = north.users["procurement_officer"]
+    services.item_save(user=officer, contract=paper, sku="F-1", description="Hanging folders",
+                       unit="box", unit_price="9.00")  # fmt: skip
+    assert [i.sku for i in _search(north, keyword="folder").items] == ["F-1"]
+    services.item_save(user=officer, contract=paper, sku="F-1", description="Binder clips",
+                       unit="box", unit_price="9.00")  # fmt: skip
+    assert _search(north, keyword="folder").items == []
+    assert [i.sku for i in _search(north, keyword="clips").items] == ["F-1"]
+    # Operator syntax and stray quotes are words, never query syntax.
+    assert _search(north, keyword='clips" OR "x NEAR(').items == []
+
+
+def test_sqlite_index_comes_back_after_its_triggers_are_lost(north: Any, paper: Contract) -> None:
+    from django.db import connection
+
+    from edcoop.contracts import search_index
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 index")
+    with connection.cursor() as cursor:
+        for name in search_index.TRIGGERS:
+            cursor.execute("DROP TRIGGER " + name)  # what a table rebuild does
+    services.item_save(user=north.users["procurement_officer"], contract=paper, sku="S-1",
+                       description="Staples", unit="box", unit_price="2.00")  # fmt: skip
+    search_index.install(connection)
+    assert [i.sku for i in _search(north, keyword="staples").items] == ["S-1"]

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ContractsConfig(AppConfig):
     name = "edcoop.contracts"
     label = "contracts"
     verbose_name = "Contracts and purchasing"
+
+    def ready(self) -> None:
+        from .search_index import after_migrate
+
+        post_migrate.connect(after_migrate, dispatch_uid="contracts_search_index")

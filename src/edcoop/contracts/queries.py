@@ -21,16 +21,19 @@ from django.utils import timezone
 from edcoop.core import permissions
 from edcoop.members.models import Agency, Institution, Supplier
 
-from . import eligibility
+from . import eligibility, search_index
 from .models import STATUS_LABELS, Contract, ContractDocument, ContractItem, ContractSettings
 from .services import member_of, terms_of
 
 MAX_KEYWORD = 200
+COUNT_CAP = 1001
 BUYABLE = ("active", "expiring")
 
 
 def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[ContractItem]:
-    words = keyword.replace("\x00", "").split()[:20]
+    """Items whose search document holds every word, through the database's full-text
+    index (search_index.py)."""
+    words = [w for w in keyword.replace("\x00", "").split()[:20] if any(c.isalnum() for c in w)]
     if not words:
         return items
     if connection.vendor == "postgresql":
@@ -42,7 +45,10 @@ def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[Cont
             output_field=BooleanField(),
         )  # fmt: skip
         return items.filter(match)
-    for word in words:
+    if connection.vendor == "sqlite":
+        hits = RawSQL(search_index.MATCH, (search_index.sqlite_match(words),))  # noqa: S611
+        return items.filter(pk__in=hits)
+    for word in words:  # any other database: substrings
         items = items.filter(search_document__icontains=word)
     return items
 
@@ -96,7 +102,9 @@ def catalogue(
                 category__icontains=word) | Q(description__icontains=word)  # fmt: skip
         contracts = contracts.filter(text | Q(pk__in=items.values("contract_id")))
     found = list(items.select_related("contract", "contract__supplier").order_by("pk")[:limit])
-    total = items.count() if len(found) == limit else len(found)
+    # Counted up to COUNT_CAP: "more than 1,000" is all a page needs, and counting every
+    # match of a common word over a million items is what would be slow.
+    total = items[:COUNT_CAP].count() if len(found) == limit else len(found)
     return Catalogue(list(contracts.order_by("number")[:limit]), found, total, eligible)
 
 
