@@ -99,3 +99,15 @@ def test_only_admins_and_auditors_see_the_audit_trail(north: Any, nation: Any) -
         assert client_for(north.users[role]).get("/a/north/audit/").status_code == status
     assert client_for(north.users["auditor"]).post("/a/nation/audit/").status_code == 404
     assert not Job.objects.exists()
+
+
+def test_an_event_whose_changes_name_a_field_items_still_shows(north: Any) -> None:
+    """A change to a field called "items" (demand commitments) used to break the page: the
+    template's ``changes.items`` looked the key up instead of listing the pairs."""
+    from edcoop.core import audit
+
+    audit.record("demand.commit", north.agency, agency_id=north.agency.pk,
+                 changes={"items": ["1.01"], "total": [1, 2]})  # fmt: skip
+    response = client_for(north.users["auditor"]).get("/a/north/audit/")
+    assert response.status_code == 200
+    assert "<li>items: " in response.content.decode()

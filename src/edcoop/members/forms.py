@@ -99,6 +99,20 @@ class JoinForm(EdCoopForm):
         label="Anything we should know", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
 
+    # WCAG 1.3.5: the browser may fill in the person's own details (autocomplete tokens).
+    AUTOCOMPLETE = {
+        "name": "organization", "state": "address-level1", "city": "address-level2",
+        "website": "url", "contact_name": "name", "contact_title": "organization-title",
+        "contact_email": "email", "contact_phone": "tel",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, token in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+        self.fields["contact_email"].widget.input_type = "email"
+        self.fields["contact_phone"].widget.input_type = "tel"
+
 
 class SupplierRegisterForm(EdCoopForm):
     legal_name = forms.CharField(max_length=200)

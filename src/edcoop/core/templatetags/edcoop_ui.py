@@ -58,6 +58,13 @@ def percent(value: Any, places: int = 2) -> str:
 
 
 @register.filter
+def pairs(value: Any) -> list[tuple[Any, Any]]:
+    """A dict's items, even when the dict has a key named "items" (``d.items`` in a template
+    would look that key up instead)."""
+    return list(value.items()) if isinstance(value, dict) else []
+
+
+@register.filter
 def dash(value: Any) -> str:
     """The value, or a dash for nothing (never "None")."""
     return formatting.blank(value, empty=formatting.DASH)

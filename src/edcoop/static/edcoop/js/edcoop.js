@@ -3,7 +3,9 @@
    2. Open confirmation steps in a <dialog> instead of a separate page
       (links marked data-confirm-dialog="<id of a <dialog> on the page>"; the link's href
       is the no-JS confirmation page).
-   3. Close open <details> menus with Escape. */
+   3. Close open <details> menus with Escape.
+   4. Follow a background job's progress.
+   5. Make sideways-scrolling tables named regions, tab stops only while they scroll. */
 (function () {
   "use strict";
 
@@ -81,7 +83,47 @@
     window.setTimeout(poll, 500);
   }
 
+  // 5. Tables that scroll sideways: each wrapper is a named region (its table's caption),
+  //    and a tab stop only while it actually scrolls, so keyboard users can scroll it and
+  //    are not stopped at wrappers that have nothing to scroll. Without this script every
+  //    wrapper keeps tabindex="0" from the server, which is the safe side.
+  function wireScrollRegions() {
+    var regions = document.querySelectorAll(".table-scroll");
+    if (!regions.length) {
+      return;
+    }
+    regions.forEach(function (region, i) {
+      var caption = region.querySelector("caption");
+      if (caption && caption.textContent.trim()) {
+        if (!caption.id) {
+          caption.id = "table-caption-" + (i + 1);
+        }
+        region.setAttribute("aria-labelledby", caption.id);
+        region.removeAttribute("aria-label");
+      }
+      region.setAttribute("role", "region");
+    });
+    function update() {
+      regions.forEach(function (region) {
+        if (region.scrollWidth > region.clientWidth + 1) {
+          region.setAttribute("tabindex", "0");
+        } else {
+          region.removeAttribute("tabindex");
+        }
+      });
+    }
+    var pending = false;
+    window.addEventListener("resize", function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(function () { pending = false; update(); });
+      }
+    });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    wireScrollRegions();
     followJob();
     focusErrorSummary();
     wireDialogs();
