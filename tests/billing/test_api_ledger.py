@@ -6,7 +6,9 @@ and the audit trail."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from decimal import Decimal as D
 
 import pytest
 from django.utils import timezone
@@ -15,6 +17,7 @@ from tests.web.conftest import last_event
 
 from edcoop.billing import statements
 from edcoop.billing.models import CreditMemo, Invoice, Payment, YearClose
+from edcoop.billing.runs import billing_run_compute, billing_run_post
 from edcoop.core import audit
 
 
@@ -60,14 +63,54 @@ def test_payment_applied_and_overpayment_is_unapplied_credit(year, invoice, offi
     assert Payment.objects.count() == 1
 
 
-def test_payment_to_a_chosen_invoice(year, invoice, office):
-    response = office.post("/agencies/north/payments", _pay(year, invoice_id=invoice.pk))
-    assert response.status_code == 201
-    assert response.json()["invoice_id"] == invoice.pk
+def test_payment_to_chosen_invoices_in_the_order_named(year, invoice, office):
+    # October posted too: District 1 has two open invoices, September's the older.
+    october = billing_run_compute(user=year.admin, agency=year.tenant.agency,
+                                  period=date(2026, 10, 1))  # fmt: skip
+    billing_run_post(user=year.admin, run=october)
+    newer = Invoice.objects.get(run=october, institution=year.a)
+    amount = newer.total + D("1.00")
+    response = office.post("/agencies/north/payments",
+                           _pay(year, amount=f"{amount}", invoice_ids=[newer.pk, invoice.pk]))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["invoice_ids"] == [newer.pk, invoice.pk]
+    assert [(a["invoice_id"], a["amount"]) for a in body["applications"]] == [
+        (newer.pk, f"{newer.total:.2f}"), (invoice.pk, "1.00")]
+    event = last_event("payment.record")
+    assert event.changes["invoices"][1] == [newer.display_number, invoice.display_number]
+    # Sent again: the same payment; the same reference for other invoices: refused.
+    again = office.post("/agencies/north/payments",
+                        _pay(year, amount=f"{amount}", invoice_ids=[newer.pk, invoice.pk]))
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    clash = office.post("/agencies/north/payments",
+                        _pay(year, amount=f"{amount}", invoice_ids=[invoice.pk]))
+    assert clash.status_code == 400 and "reference" in clash.json()["errors"]
+    # Invoices of another member, named twice, or unknown: refused, nothing recorded.
     other = Invoice.objects.get(run=invoice.run, institution=year.b)
-    bad = office.post("/agencies/north/payments", _pay(year, invoice_id=other.pk,
-                                                       reference="CHK 2"))  # fmt: skip
-    assert bad.status_code == 400 and "invoice_id" in bad.json()["errors"]
+    for ids in ([other.pk], [invoice.pk, invoice.pk], [999999]):
+        bad = office.post("/agencies/north/payments", _pay(year, invoice_ids=ids,
+                                                           reference="CHK 2"))  # fmt: skip
+        assert bad.status_code == 400 and "invoice_ids" in bad.json()["errors"], ids
+    assert Payment.objects.count() == 1
+
+
+def test_payment_choices_are_only_added(year, invoice, office):
+    from django.db import IntegrityError, transaction
+
+    from edcoop.billing.models import PaymentChoice
+
+    october = billing_run_compute(user=year.admin, agency=year.tenant.agency,
+                                  period=date(2026, 10, 1))  # fmt: skip
+    billing_run_post(user=year.admin, run=october)
+    newer = Invoice.objects.get(run=october, institution=year.a)
+    office.post("/agencies/north/payments", _pay(year, invoice_ids=[newer.pk, invoice.pk]))
+    assert PaymentChoice.objects.count() == 2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentChoice.objects.update(rank=9)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentChoice.objects.all().delete()
+    assert PaymentChoice.objects.count() == 2
 
 
 @pytest.mark.parametrize(

@@ -480,8 +480,9 @@ class PaymentIn(In):
     reference: str = Field("", description="Check or ACH number. With a reference, the same "
                            "payment sent again (same member, reference, day and amount) "
                            "answers 200 with the one recorded: safe to retry.")  # fmt: skip
-    invoice_id: int | None = Field(None, description="The invoice to pay first; then the "
-                                   "oldest open invoices. What is left is unapplied credit.")
+    invoice_ids: list[int] = Field([], max_length=100, description="The invoices this "
+                                   "payment is for, paid in this order; then the oldest open "
+                                   "invoices. What is left is unapplied credit.")  # fmt: skip
 
 
 class ApplicationOut(Schema):
@@ -497,7 +498,8 @@ class PaymentOut(Schema):
     amount: Money
     received_on: date
     reference: str
-    invoice_id: int | None = Field(..., description="The invoice chosen to pay first.")
+    invoice_ids: list[int] = Field(..., description="The invoices the payment was for, in "
+                                   "the order named.")  # fmt: skip
     applications: list[ApplicationOut]
     unapplied: Money = Field(..., description="What is not applied to any invoice (0 once "
                              "reversed).")  # fmt: skip
@@ -510,6 +512,11 @@ class PaymentOut(Schema):
                  "amount": a.amount, "applied_on": a.applied_on}
                 for a in obj.applications.select_related("invoice").order_by("applied_on",
                                                                              "pk")]  # fmt: skip
+
+    @staticmethod
+    def resolve_invoice_ids(obj: Payment) -> list[int]:
+        chosen = list(obj.choices.order_by("rank").values_list("invoice_id", flat=True))
+        return chosen or ([obj.invoice_id] if obj.invoice_id else [])
 
     @staticmethod
     def resolve_unapplied(obj: Payment) -> Decimal:
@@ -578,22 +585,27 @@ def payment_create(request: HttpRequest, slug: str, payload: PaymentIn) -> Statu
         permissions.institutions_for(user, agency), pk=payload.institution_id
     )
     permissions.require(user, Action.BILLING_ADJUST, agency)
-    invoice = None
-    if payload.invoice_id is not None:
-        invoice = Invoice.objects.filter(institution=institution, pk=payload.invoice_id,
-                                         status=Invoice.Status.ISSUED).first()  # fmt: skip
-        if invoice is None:
-            raise ValidationError({"invoice_id": "No such invoice of this member."})
+    found_invoices = Invoice.objects.filter(institution=institution, pk__in=payload.invoice_ids,
+                                            status=Invoice.Status.ISSUED).in_bulk()  # fmt: skip
+    unknown = [pk for pk in payload.invoice_ids if pk not in found_invoices]
+    if unknown:
+        raise ValidationError({"invoice_ids": f"No issued invoice {unknown[0]} of this member."})
+    if len(set(payload.invoice_ids)) != len(payload.invoice_ids):
+        raise ValidationError({"invoice_ids": "Name each invoice once."})
+    invoices = [found_invoices[pk] for pk in payload.invoice_ids]
     reference = payload.reference.strip()
     if reference:
         found = Payment.objects.filter(
             institution=institution, reference=reference, received_on=payload.received_on,
-            amount=payload.amount, invoice=invoice).first()  # fmt: skip
-        if found is not None:
+            amount=payload.amount).first()  # fmt: skip
+        if found is not None and PaymentOut.resolve_invoice_ids(found) == payload.invoice_ids:
             return Status(200, found)
+        if found is not None:
+            raise ValidationError({"reference": f"Payment {reference!r} of that day and amount "
+                                   "is already recorded for other invoices."})  # fmt: skip
     payment = ledger.payment_record(
         user=user, institution=institution, amount=payload.amount,
-        received_on=payload.received_on, reference=reference, invoice=invoice,
+        received_on=payload.received_on, reference=reference, invoices=invoices,
     )  # fmt: skip
     return Status(201, payment)
 

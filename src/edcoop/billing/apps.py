@@ -14,3 +14,4 @@ class BillingConfig(AppConfig):
 
         core_guards.register("billing", guards.RULES)
         core_guards.register("billing_ledger", guards.LEDGER_RULES)
+        core_guards.register("billing_payment_choices", guards.CHOICE_RULES)

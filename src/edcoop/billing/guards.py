@@ -66,6 +66,15 @@ LEDGER_RULES = [
 ]  # fmt: skip
 
 
+# The invoices named for a payment: added with it, never changed (a table of its own set,
+# since it came after the ledger's).
+CHOICE_RULES = [
+    Rule(f"billing_paymentchoice_no_{event.lower()}", "billing_paymentchoice", event,
+         "the invoices a payment was for cannot be changed or deleted")
+    for event in ("UPDATE", "DELETE", "TRUNCATE")
+]  # fmt: skip
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
     install_rules(connection, RULES)
 

@@ -2,7 +2,7 @@
 reversals, and the applications of payments and credits to invoices.
 
 Every row here is only ever added. A payment or credit memo is applied to invoices by new
-``CreditApplication`` rows (the invoice it names first, then the oldest open invoices); what
+``CreditApplication`` rows (the invoices it names first, then the oldest open invoices); what
 is left is unapplied credit on the member's statement. A payment recorded by mistake is
 reversed (``PaymentReversal``): its applications stop counting and the invoices reopen.
 A credit memo the member chose to carry applies only to invoices of later fiscal years.
@@ -11,6 +11,7 @@ A credit memo the member chose to carry applies only to invoices of later fiscal
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,6 +37,7 @@ from .models import (
     InvoiceLine,
     MoneySum,
     Payment,
+    PaymentChoice,
     PaymentReversal,
     RefundChoice,
 )
@@ -136,14 +138,19 @@ class Credit:
     payment: Payment | None
     memo: CreditMemo | None
     left: Decimal
+    chosen: tuple[int, ...] = ()  # the invoices a payment was for, in the order named
 
     @property
     def day(self) -> date:
         return self.payment.received_on if self.payment else self.memo.issued_on  # type: ignore[union-attr]
 
     @property
-    def invoice_id(self) -> int | None:
-        return (self.payment or self.memo).invoice_id  # type: ignore[union-attr]
+    def first(self) -> tuple[int, ...]:
+        """The invoices this credit goes to before the oldest open ones."""
+        if self.chosen:
+            return self.chosen
+        pk = (self.payment or self.memo).invoice_id  # type: ignore[union-attr]
+        return (pk,) if pk else ()
 
 
 def available_credits(institution_id: int) -> list[Credit]:
@@ -161,11 +168,16 @@ def available_credits(institution_id: int) -> list[Credit]:
         .annotate(t=MoneySum("amount"))
         .values_list("memo_id", "t")
     )
+    chosen: dict[int, list[int]] = defaultdict(list)
+    for payment_id, invoice_id in PaymentChoice.objects.filter(
+        payment__institution_id=institution_id
+    ).order_by("payment_id", "rank").values_list("payment_id", "invoice_id"):
+        chosen[payment_id].append(invoice_id)
     out = []
     for p in Payment.objects.filter(institution_id=institution_id, reversal__isnull=True):
         left = p.amount - used_p.get(p.pk, ZERO)
         if left > 0:
-            out.append(Credit(p, None, left))
+            out.append(Credit(p, None, left, tuple(chosen.get(p.pk, ()))))
     for m in CreditMemo.objects.filter(institution_id=institution_id, kind=CreditMemo.Kind.CREDIT):
         left = m.amount - used_m.get(m.pk, ZERO)
         if left > 0:
@@ -204,9 +216,8 @@ def apply_credits(*, agency: Agency, institution_id: int, on: date | None = None
         carry_after = None
         if credit.memo is not None and credit.memo.disposition == CreditMemo.Disposition.CARRY:
             carry_after = credit.memo.fiscal_year
-        order = [pk for pk in owed if pk == credit.invoice_id] + [
-            pk for pk in owed if pk != credit.invoice_id
-        ]
+        first = credit.first
+        order = [pk for pk in first if pk in owed] + [pk for pk in owed if pk not in first]
         for pk in order:
             if credit.left <= 0:
                 break
@@ -359,9 +370,11 @@ def payment_record(
     received_on: date,
     reference: str = "",
     invoice: Invoice | None = None,
+    invoices: Sequence[Invoice] = (),
 ) -> Payment:
-    """Record money received and apply it: the invoice named first, then the oldest open
-    invoices; what is left is the member's unapplied credit (``payment_unapplied``)."""
+    """Record money received and apply it: the invoice named (or the ``invoices`` named, in
+    that order) first, then the oldest open invoices; what is left is the member's unapplied
+    credit (``payment_unapplied``)."""
     agency = institution.agency
     require(user, Action.BILLING_ADJUST, agency)
     amount = _money(amount, "amount")
@@ -373,8 +386,16 @@ def payment_record(
     reference = (reference or "").strip()
     if len(reference) > 100 or "\x00" in reference:
         raise ValidationError({"reference": "At most 100 characters of text."})
-    if invoice is not None and (invoice.institution_id != institution.pk or not invoice.issued):
-        raise ValidationError({"invoice": "Choose an issued invoice of this member."})
+    named = ([invoice] if invoice is not None else []) + list(invoices)
+    if len({i.pk for i in named}) != len(named):
+        raise ValidationError({"invoices": "Name each invoice once."})
+    if len(named) > 100:
+        raise ValidationError({"invoices": "Name at most 100 invoices."})
+    for chosen in named:
+        if chosen.institution_id != institution.pk or not chosen.issued:
+            raise ValidationError({"invoices" if invoices else "invoice":
+                                   "Choose issued invoices of this member."})  # fmt: skip
+    invoice = named[0] if named else None
     payment = Payment(
         agency=agency,
         institution=institution,
@@ -387,7 +408,15 @@ def payment_record(
     )
     payment.full_clean()
     payment.save()
-    audit.record_create("payment.record", payment)
+    if len(named) > 1:
+        PaymentChoice.objects.bulk_create(
+            PaymentChoice(payment=payment, invoice=inv, rank=rank)
+            for rank, inv in enumerate(named, start=1)
+        )
+    changes = audit.diff(None, audit.snapshot(payment))
+    if len(named) > 1:
+        changes["invoices"] = [None, [inv.display_number for inv in named]]
+    audit.record("payment.record", payment, changes=changes)
     apply_credits(agency=agency, institution_id=institution.pk, on=received_on)
     return payment
 

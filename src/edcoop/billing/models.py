@@ -337,6 +337,31 @@ class Payment(models.Model):
         raise Immutable("A recorded payment cannot be deleted; reverse it instead.")
 
 
+class PaymentChoice(models.Model):
+    """An invoice the payer named for a payment, in the order named (a check for invoices 1,
+    3 and 5): the payment goes to these first, then to the oldest open invoices. Only ever
+    added, with the payment."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="choices")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["payment", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "invoice"], name="payment_choice_once"),
+            models.UniqueConstraint(fields=["payment", "rank"], name="payment_choice_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment} for {self.invoice}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise Immutable("The invoices a payment was for cannot be changed.")
+        super().save(*args, **kwargs)
+
+
 class PaymentReversal(models.Model):
     """A payment undone (returned check, wrong member): its applications no longer count."""
 
