@@ -23,7 +23,7 @@ from edcoop.members.models import Agency, Institution, Supplier
 
 from . import eligibility, search_index
 from .models import STATUS_LABELS, Contract, ContractDocument, ContractItem, ContractSettings
-from .services import member_of, terms_of
+from .services import member_of
 
 MAX_KEYWORD = 200
 COUNT_CAP = 1001
@@ -54,17 +54,36 @@ def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[Cont
 
 
 def eligible_contract_ids(agency: Agency, institution: Institution, on: date) -> set[int]:
-    """Contracts in force on ``on`` that ``institution`` may buy under."""
+    """Contracts in force on ``on`` that ``institution`` may buy under. The rule sees each
+    contract's areas and, of its participants, only whether this member is one: a §119-o
+    bid's hundreds of participants are never loaded one by one."""
     member = member_of(institution) if institution.agency_id == agency.pk else None
     if member is None:
         return set()
     expiring = ContractSettings.of(agency).expiring_days
-    rows = (Contract.objects.filter(agency=agency, starts_on__lte=on)
-            .exclude(terminated_on__lte=on)
-            .prefetch_related("service_areas", "participants", "renewals"))  # fmt: skip
-    return {c.pk for c in rows
-            if c.status_on(on, expiring) in BUYABLE
-            and not eligibility.refusals(terms_of(c), member)}  # fmt: skip
+    rows = list(Contract.objects.filter(agency=agency, starts_on__lte=on)
+                .exclude(terminated_on__lte=on).prefetch_related("renewals"))  # fmt: skip
+    ids = [c.pk for c in rows]
+    areas: dict[int, set[int]] = {}
+    for contract_id, area_id in Contract.service_areas.through.objects.filter(
+        contract_id__in=ids).values_list("contract_id", "servicearea_id"):  # fmt: skip
+        areas.setdefault(contract_id, set()).add(area_id)
+    joined = set(
+        Contract.participants.through.objects.filter(
+            contract_id__in=ids, institution_id=institution.pk
+        ).values_list("contract_id", flat=True)
+    )
+    out = set()
+    for c in rows:
+        if c.status_on(on, expiring) not in BUYABLE:
+            continue
+        terms = eligibility.Terms(
+            scope=c.scope, kinds=frozenset(c.eligible_kinds or ()),
+            areas=frozenset(areas.get(c.pk, ())), participants_only=c.participants_only,
+            participants=frozenset({institution.pk} if c.pk in joined else ()))  # fmt: skip
+        if not eligibility.refusals(terms, member):
+            out.add(c.pk)
+    return out
 
 
 @dataclass
