@@ -161,3 +161,37 @@ def test_invoice_page_shows_paid_and_balance(year, issued):
     assert "-$100.00" in body
     assert f"${balance:,.2f}" in body and "Amount due by" in body
     assert "None" not in body
+
+
+def test_invoice_list_shows_balance_status_and_filters(year, issued):
+    from datetime import date as day
+
+    import time_machine
+
+    ledger.payment_record(user=year.admin, institution=year.a, amount=issued.total,
+                          received_on=date(2026, 10, 20))  # fmt: skip
+    other = Invoice.objects.get(run=issued.run, institution=year.b)
+    client = Client()
+    client.force_login(year.tenant.users["business_office"])
+    body = client.get("/a/north/billing/invoices/").content.decode()
+    assert ">Paid<" in body and ">Overdue<" in body  # b's was due Nov 15; today is Nov 30
+    assert f"${other.total:,.2f}" in body
+    paid = client.get("/a/north/billing/invoices/?state=paid").content.decode()
+    assert issued.display_number in paid and other.display_number not in paid
+    late = client.get("/a/north/billing/invoices/?state=overdue").content.decode()
+    assert other.display_number in late and issued.display_number not in late
+    named = client.get(f"/a/north/billing/invoices/?member={year.b.name}").content.decode()
+    assert other.display_number in named and issued.display_number not in named
+    csv = client.get("/a/north/billing/invoices/?format=csv&state=overdue")
+    text = csv.content.decode("utf-8-sig")
+    assert "Balance,Status" in text and "Overdue" in text and issued.display_number not in text
+    with time_machine.travel(day(2026, 11, 1)):
+        early = client.get("/a/north/billing/invoices/?state=open").content.decode()
+    assert other.display_number in early
+    # The member sees only its own invoices here too.
+    member = Client()
+    member.force_login(year.tenant.users["member_finance"])
+    mine = member.get("/a/north/billing/invoices/")
+    assert mine.status_code in (200, 403, 404)
+    if mine.status_code == 200:
+        assert other.display_number not in mine.content.decode()

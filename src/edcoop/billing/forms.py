@@ -27,6 +27,17 @@ class RunForm(EdCoopForm):
             raise ValidationError(exc.message_dict["period"]) from None
 
 
+class InvoiceFilterForm(forms.Form):
+    """Filters above the invoice list (GET)."""
+
+    state = forms.ChoiceField(
+        label="Show", required=False,
+        choices=[("", "All invoices"), ("open", "Open (balance due)"),
+                 ("overdue", "Overdue"), ("paid", "Paid in full")],
+    )  # fmt: skip
+    member = forms.CharField(label="Member name contains", max_length=100, required=False)
+
+
 class ConfirmForm(EdCoopForm):
     pass
 

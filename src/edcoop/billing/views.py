@@ -31,6 +31,7 @@ from edcoop.services.models import Service, ServiceYear, Subscription, UsageReco
 from . import aid, closing, documents, exports, ledger, statements, yearend
 from .forms import (
     ConfirmForm,
+    InvoiceFilterForm,
     MemoForm,
     PaymentForm,
     ReceiptsForm,
@@ -153,15 +154,45 @@ def invoice_list(request: HttpRequest, slug: str) -> HttpResponse:
     qs = (
         _invoices(request, agency).select_related("institution").order_by("-period", "number", "pk")
     )
+    form = InvoiceFilterForm(request.GET or None)
+    state = ""
+    if form.is_valid():
+        state = form.cleaned_data["state"]
+        if member := form.cleaned_data["member"].strip():
+            qs = qs.filter(institution__name__icontains=member)
+    # Balances for the whole (filtered) list: a few grouped queries (ledger), then the
+    # state filter on them, since a balance is not a column.
+    balances = ledger.invoice_balances(qs)
+    today = _today(agency)
+
+    def state_of(inv: Invoice) -> str:
+        if balances[inv.pk].balance <= 0:
+            return "paid"
+        return "overdue" if inv.due_on and inv.due_on < today else "open"
+
+    if state:
+        due = dict(qs.values_list("pk", "due_on"))
+        keep = [
+            pk for pk, b in balances.items()
+            if (state == "paid" and b.balance <= 0)
+            or (state in ("open", "overdue") and b.balance > 0
+                and (state == "open" or (due[pk] is not None and due[pk] < today)))
+        ]  # fmt: skip
+        qs = qs.filter(pk__in=keep)
+    labels = {"paid": "Paid", "open": "Open", "overdue": "Overdue"}
     if fmt := export_format(request):
         return export_response(
             fmt, f"{agency.slug}-invoices",
-            ["Number", "Member", "Period", "Issued on", "Due on", "Total"],
+            ["Number", "Member", "Period", "Issued on", "Due on", "Total", "Balance", "Status"],
             ([i.display_number, i.institution.name, f"{i.period:%Y-%m}", i.issued_on, i.due_on,
-              i.total] for i in qs.iterator()),
+              i.total, balances[i.pk].balance, labels[state_of(i)]] for i in qs.iterator()),
         )  # fmt: skip
+    page = paginate(request, qs)
+    rows = [(inv, balances[inv.pk].balance, state_of(inv)) for inv in page.object_list]
     return render(request, "billing/invoice_list.html", {
-        "agency": agency, "page": paginate(request, qs), "export_urls": export_urls(request),
+        "agency": agency, "page": page, "rows": rows, "labels": labels, "form": form,
+        "filtered": bool(request.GET.get("state") or request.GET.get("member")),
+        "export_urls": export_urls(request),
     })  # fmt: skip
 
 

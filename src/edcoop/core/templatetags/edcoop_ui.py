@@ -118,6 +118,10 @@ _BADGE_TONES = {
     "received": "ok",
     "closed": "muted",
     "cancelled": "muted",
+    # Invoices
+    "paid": "ok",
+    "open": "pending",
+    "overdue": "bad",
 }
 
 
