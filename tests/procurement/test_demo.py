@@ -40,10 +40,15 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     assert (result.submitted, result.seated) == (1, 2) and len(result.rows) == 2
     from django.contrib.auth import get_user_model
 
+    paper = Solicitation.objects.get(number="LK-2026-05")
+    assert paper.awards.get().status == "recommended"
+
     officer = Client()
     officer.force_login(get_user_model().objects.get(username="purchasing@lakes.example.org"))
     report = officer.get(reverse("procurement:award", args=["lakes", past.pk])).content.decode()
     assert "2026-10-08-4" in report and "Overrode" not in report and "Confirmed" in report
+    paper_report = officer.get(reverse("procurement:award", args=["lakes", paper.pk]))
+    assert b"What pooling earned each member" in paper_report.content
     page = officer.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
     assert b"1 of 2 evaluator(s) submitted" in page
     evaluator = Client()

@@ -412,3 +412,36 @@ def test_open_due_makes_awards_final_after_the_stand_still(north, three, clock):
     assert f"award final north {bid.number}" in out.getvalue()
     award.refresh_from_db()
     assert award.status == "final"
+
+
+def test_round_volume_tiers_survive_the_opening(north, bid, clock):
+    """A tier from 1,000 cases was sealed as "1E+3" and refused at the opening as unreadable;
+    now it opens, and the tier prices the item at its estimated quantity."""
+    from edcoop.procurement.responses import LineInput, ResponseInput
+
+    its = {i.number: i for i in bid.items.all()}
+    data = ResponseInput(
+        lines=[
+            LineInput(its["1.01"].pk, "31.00", [("1000", "29.50")]),
+            LineInput(its["1.02"].pk, "50.00", [("100", "48")]),
+            LineInput(its["2.01"].pk, "0.30"),
+        ],
+        attestations=["non_collusion"],
+        acknowledged_addenda=[],
+    )
+    responses.response_submit(
+        user=north.users["supplier_rep"], solicitation=bid, supplier=north.supplier, data=data
+    )
+    clock.set(OPENING)
+    opening.solicitation_open(user=None, solicitation=bid)
+    bid.refresh_from_db()
+    (response,) = evaluation.evaluated_responses(bid)
+    assert response.responsive, response.nonresponsive_reasons
+    line = response.bid_lines.get(item=its["1.01"])
+    assert (
+        line.tiers == [{"min_quantity": "1000", "unit_price": "29.5000"}]
+        or line.tiers[0]["min_quantity"] == "1000"
+    )
+    tab = selectors.tabulation_for(bid)
+    row = next(r for r in tab.rows if r.item.number == "1.01")
+    assert row.cells[0].unit_price == D("29.50")  # 1,000 cases earn the tier

@@ -5,6 +5,9 @@
 - LK-2026-03 custodial supplies: bid last autumn, publicly opened, evaluated (Empire Paper
   did not acknowledge the addendum: found non-responsive), recommended, approved by the board,
   noticed and final after the stand-still period; its tabulation shows the award.
+- LK-2026-05 copy paper (spring re-bid): districts' quantities pooled past the suppliers'
+  volume tiers; opened, findings confirmed and an award recommended to the board, whose
+  report shows what pooling saved each district.
 - LK-2026-07 custodial supply management program: an RFP opened two weeks ago whose
   committee is mid-evaluation (one evaluator submitted, the officer still scoring).
 
@@ -90,6 +93,7 @@ def build(logins: list[Any]) -> None:
     _past_bid(agency, officer, reps, empire, necp, dairy)
     _award_past_bid(agency, officer, admin)
     _rfp_mid_evaluation(agency, officer, reps, empire, necp)
+    _paper_recommended(agency, officer, admin, reps, empire, necp)
     _current_bid(agency, officer, admin, reps, empire, dairy, necp)
 
 
@@ -331,3 +335,96 @@ def _rfp_mid_evaluation(agency: Agency, officer: Any, reps: dict[str, Any],
                     scores={criteria[n].pk: D(v) for n, v in zip(names, values, strict=False)},
                 )  # fmt: skip
         evaluation.scores_submit(user=evaluator, evaluator=seats[0])
+
+
+def _paper_recommended(
+    agency: Agency, officer: Any, admin: Any, reps: dict[str, Any], empire: Supplier, necp: Supplier
+) -> None:
+    """A copy-paper bid whose pooled quantity reaches the volume tiers; recommended."""
+    now = timing.now()
+    start = now - timedelta(days=70)
+    due = now - timedelta(days=21)
+    with _clock(start):
+        s = drafting.solicitation_create(
+            user=officer,
+            agency=agency,
+            number="LK-2026-05",
+            title="Copy paper, spring re-bid",
+            kind="ifb",
+            category="Paper",
+            eligible_kinds=[Institution.Kind.PUBLIC_K12],
+            required_attestations=["non_collusion", "debarment"],
+            survey_deadline=start + timedelta(days=10),
+            questions_due_at=due - timedelta(days=7),
+            responses_due_at=due,
+            opening_at=due + timedelta(minutes=30),
+        )
+        lot = drafting.lot_add(
+            user=officer, solicitation=s, title="Copy paper", award_basis="all_or_none"
+        )
+        for number, description in [
+            ("1.01", "Copy paper, 8.5 x 11, white"),
+            ("1.02", "Copy paper, 8.5 x 14, white"),
+        ]:
+            drafting.item_add(
+                user=officer,
+                lot=lot,
+                number=number,
+                description=description,
+                unit="case",
+                specifications="20 lb, 92 bright; 10 reams/case.",
+            )
+        by_number = {i.number: i for i in s.items.all()}
+        districts = Institution.objects.filter(
+            agency=agency, kind=Institution.Kind.PUBLIC_K12, membership__status="active"
+        ).order_by("name")[:10]
+        for n, district in enumerate(districts):
+            demand.demand_commit(
+                user=admin,
+                solicitation=s,
+                institution=district,
+                quantities={
+                    by_number["1.01"].pk: D(280 + 60 * n),
+                    by_number["1.02"].pk: D(25 + 4 * n),
+                },
+            )
+    with _clock(start + timedelta(days=11)):
+        s = publication.solicitation_publish(user=officer, solicitation=s)
+    with _clock(start + timedelta(days=30)):
+        responses.response_submit(
+            user=reps["empire"],
+            solicitation=s,
+            supplier=empire,
+            data=_offer(
+                s,
+                {
+                    "1.01": ("39.10", [("2000", "37.80"), ("5000", "36.45")]),
+                    "1.02": ("45.20", [("500", "44.10")]),
+                },
+                [],
+            ),
+        )
+        responses.response_submit(
+            user=reps["necp"],
+            solicitation=s,
+            supplier=necp,
+            data=_offer(s, {"1.01": ("38.75", [("5000", "37.20")]), "1.02": "44.90"}, []),
+        )
+    with _clock(due + timedelta(minutes=30)):
+        s = opening.solicitation_open(user=officer, solicitation=s)
+    with _clock(due + timedelta(days=4)):
+        for finding in evaluation.findings_propose(user=officer, solicitation=s):
+            evaluation.finding_decide(
+                user=officer,
+                finding=finding,
+                value=finding.proposed,
+                reason="" if finding.proposed else "As checked.",
+            )
+        awarding.award_recommend(
+            user=officer,
+            solicitation=s,
+            method="optimal",
+            basis="All-or-none lot: lowest total among complete, responsive bids from "
+            "responsible suppliers, each item's pooled quantity priced at the volume tier it "
+            "earns. Goes to the board on its next agenda.",
+        )

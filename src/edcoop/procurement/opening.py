@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -62,9 +62,9 @@ def _lines(content: dict[str, Any], items: dict[int, LineItem]) -> list[OpenedLi
             price = _price(line["unit_price"], f"{where} unit price")
             tiers = []
             for tier in line["tiers"]:
-                minimum = parse_decimal(str(tier["min_quantity"]), QUANTITY)
+                minimum = parse_decimal(_plain(tier["min_quantity"]), QUANTITY)
                 tier_price = _price(tier["unit_price"], f"{where} tier")
-                tiers.append({"min_quantity": str(minimum.normalize()),
+                tiers.append({"min_quantity": f"{minimum.normalize():f}",
                               "unit_price": str(tier_price)})  # fmt: skip
             out.append(OpenedLine(item, price, tiers))
         return out
@@ -72,6 +72,15 @@ def _lines(content: dict[str, Any], items: dict[int, LineItem]) -> list[OpenedLi
         raise Unreadable(f"a quantity {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Unreadable(f"its content is malformed ({type(exc).__name__})") from None
+
+
+def _plain(raw: Any) -> str:
+    """A sealed tier quantity as plain digits: responses sealed before this fix hold a round
+    quantity in exponent form ("5E+3", from ``Decimal.normalize``), which is the same number."""
+    try:
+        return f"{Decimal(str(raw)):f}"
+    except (InvalidOperation, ValueError):
+        return str(raw)
 
 
 def _price(raw: Any, where: str) -> Decimal:

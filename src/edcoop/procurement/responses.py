@@ -131,7 +131,8 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
             except ValidationError as e:
                 bad.setdefault(tname, []).extend(e.messages)
                 continue
-            tiers.append({"min_quantity": str(qty.normalize()), "unit_price": str(tp)})
+            # Plain digits: str(Decimal("5000").normalize()) would be "5E+3".
+            tiers.append({"min_quantity": f"{qty.normalize():f}", "unit_price": str(tp)})
         if len({t["min_quantity"] for t in tiers}) != len(tiers):
             bad.setdefault(tname, []).append(f"{where}: two tiers start at the same quantity.")
         if fname in bad or tname in bad:
