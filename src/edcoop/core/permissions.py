@@ -34,6 +34,7 @@ class Action(StrEnum):
     SUPPLIER_DECIDE = "supplier.decide"  # approve, suspend, debar
     AUDIT_VIEW = "audit.view"
     ROLE_ASSIGN = "role.assign"
+    AGENCY_SETTINGS = "agency.settings"  # the agency's own facts: address, terms, paper
     # Cooperative procurement (edcoop.procurement)
     SOLICITATION_VIEW = "solicitation.view"  # the agency's solicitations, drafts included
     SOLICITATION_EDIT = "solicitation.edit"  # draft, lots, items, documents, addenda, answers

@@ -123,7 +123,8 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": counts,
             "tasks": tasks,
             "may": allowed(user, agency, Action.MEMBERSHIP_DECIDE, Action.SUPPLIER_DECIDE,
-                           Action.BILLING_VIEW, Action.SOLICITATION_VIEW, Action.SERVICE_VIEW),
+                           Action.BILLING_VIEW, Action.SOLICITATION_VIEW, Action.SERVICE_VIEW,
+                           Action.AGENCY_SETTINGS),
             "can_audit": permissions.can(user, Action.AUDIT_VIEW, agency),
             "by_kind": by_kind,
             "by_kind_chart": bar_chart(

@@ -243,6 +243,44 @@ class InstitutionForm(EdCoopForm):
                     del self.fields[name]
 
 
+class AgencySettingsForm(EdCoopForm):
+    """The agency's own facts, printed on its pages and documents."""
+
+    name = forms.CharField(label="Agency name", max_length=200)
+    email = forms.EmailField(label="Business office e-mail", required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+    address = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Printed on the letterhead, one line per line.",
+    )  # fmt: skip
+    tax_id = forms.CharField(label="Tax ID (EIN)", max_length=20, required=False)
+    remit_to = forms.CharField(
+        label="Remit to", required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where members send payments (blank: the address).",
+    )  # fmt: skip
+    payment_instructions = forms.CharField(
+        label="How to pay", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Payee, ACH details, what to write on the check.",
+    )  # fmt: skip
+    payment_terms_days = forms.IntegerField(
+        label="Payment terms (days)", min_value=0, max_value=365,
+        help_text="Invoices are due this many days after they are issued (0: on receipt).",
+    )  # fmt: skip
+    paper_size = forms.ChoiceField(choices=[("letter", "US Letter"), ("a4", "A4")])
+    membership_terms = forms.CharField(
+        label="What membership costs", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on the home page, your agency's page and the application form "
+        "(blank: they say nothing about cost).",
+    )  # fmt: skip
+    accepting_applications = forms.BooleanField(
+        label="Accept membership applications", required=False
+    )
+
+
 class MemberFilterForm(forms.Form):
     """The filters above the members table (GET; every field optional)."""
 

@@ -572,6 +572,27 @@ def role_assign(
     return ra
 
 
+# The agency's own facts, kept by its administrator on the settings page.
+AGENCY_SETTINGS_FIELDS = (
+    "name", "website", "email", "phone", "address", "tax_id", "remit_to",
+    "payment_instructions", "payment_terms_days", "paper_size", "membership_terms",
+    "accepting_applications",
+)  # fmt: skip
+
+
+@transaction.atomic
+def agency_update(*, user: Any, agency: Agency, **fields: Any) -> Agency:
+    """Change the agency's own facts (agency admins). Issued invoices keep what they were
+    sent with; the next ones use the new facts."""
+    require(user, Action.AGENCY_SETTINGS, agency)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    changes = _apply(agency, fields, AGENCY_SETTINGS_FIELDS)
+    _save_validated(agency)
+    if changes:
+        audit.record("agency.update", agency, agency_id=agency.pk, changes=changes)
+    return agency
+
+
 @transaction.atomic
 def agency_create(**fields: Any) -> Agency:
     """A new agency on this installation (operators only: CLI, admin, demo)."""

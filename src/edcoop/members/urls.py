@@ -27,6 +27,7 @@ urlpatterns = [
     path(A + "suppliers/<int:pk>/", console.supplier_detail, name="supplier_detail"),
     path(A + "suppliers/<int:pk>/<str:move>/", console.supplier_status, name="supplier_status"),
     path(A + "audit/", console.audit_trail, name="audit"),
+    path(A + "settings/", console.agency_settings, name="settings"),
     # Member and supplier portals
     path(A + "institution/<int:pk>/", portal.institution_portal, name="portal"),
     path(A + "institution/<int:pk>/edit/", portal.institution_edit, name="portal_edit"),

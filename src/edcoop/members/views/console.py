@@ -28,6 +28,7 @@ from edcoop.core.views import (
 
 from .. import selectors, services
 from ..forms import (
+    AgencySettingsForm,
     ApproveForm,
     AuditFilterForm,
     CheckpointForm,
@@ -424,6 +425,27 @@ def supplier_status(request: HttpRequest, slug: str, pk: int, move: str) -> Http
 
 
 # Audit trail --------------------------------------------------------------------------------
+
+
+@login_required
+def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's own facts: letterhead, remit-to, terms, paper, membership terms."""
+    agency = agency_or_404(request, slug, Action.AGENCY_SETTINGS)
+    fields = services.AGENCY_SETTINGS_FIELDS
+    form = AgencySettingsForm(posted(request), initial={n: getattr(agency, n) for n in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_update(user=request.user, agency=agency, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(
+                request,
+                "Saved the agency's settings. Invoices issued from now on use them; those "
+                "already issued keep what they were sent with.",
+            )
+            return redirect("members:settings", agency.slug)
+    return render(request, "members/agency_settings.html", {"agency": agency, "form": form})
 
 
 @login_required
