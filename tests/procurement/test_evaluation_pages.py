@@ -75,6 +75,8 @@ def test_officer_flow_through_the_pages(north, three, clock, django_capture_on_c
     portal = reverse("procurement:award_notice", args=["north", north.supplier.pk, bid.pk])
     page = rep.get(portal).content.decode()
     assert "non-responsive" in page
+    bids = rep.get(reverse("procurement:bids", args=["north", north.supplier.pk])).content
+    assert portal.encode() in bids  # the portal lists the notice
     assert rep.post(portal, {"grounds": "We acknowledged it."}).status_code == 302
     # Another supplier's portal is not theirs.
     other = reverse("procurement:award_notice", args=["north", second.pk, bid.pk])

@@ -21,7 +21,7 @@ from edcoop.members.models import Agency, Institution, Supplier
 
 from .. import demand, questions, responses, sealing, selectors, timing
 from ..forms import DemandForm, QuestionForm, ResponseForm
-from ..models import Response, Solicitation
+from ..models import Award, Response, Solicitation
 
 
 def _supplier(request: HttpRequest, agency: Agency, sid: int) -> Supplier:
@@ -42,11 +42,16 @@ def bids(request: HttpRequest, slug: str, sid: int) -> HttpResponse:
     )
     mine = (Response.objects.filter(supplier=supplier).exclude(status=Response.Status.SUPERSEDED)
             .select_related("solicitation").order_by("-received_at", "pk"))  # fmt: skip
+    # Solicitations whose award notice has been sent: the supplier's outcome and protests.
+    noticed = set(Award.objects.filter(solicitation__responses__supplier=supplier,
+                                       noticed_at__isnull=False)
+                  .values_list("solicitation_id", flat=True))  # fmt: skip
     return render(
         request,
         "procurement/supplier_bids.html",
-        {"agency": agency, "supplier": supplier, "open_now": open_now, "mine": mine},
-    )
+        {"agency": agency, "supplier": supplier, "open_now": open_now, "mine": mine,
+         "noticed": noticed},
+    )  # fmt: skip
 
 
 def _open_solicitation(agency: Agency, pk: int) -> Solicitation:
