@@ -19,7 +19,6 @@ from tests.billing.conftest import posted, year  # noqa: F401
 from edcoop.billing import aid, ledger, statements
 from edcoop.billing.models import Invoice
 from edcoop.governance import annual, report_files
-from edcoop.governance.models import PublicationSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,8 @@ def test_pdf_is_tagged_on_the_agencys_paper(year: Any, posted: Any) -> None:  # 
     assert pdf.startswith(b"%PDF") and b"/StructTreeRoot" in objects
     assert b"/MarkInfo" in objects and b"/Lang" in objects
     assert re.search(rb"/MediaBox \[0 0 612 792\]", objects)  # US Letter by default
-    PublicationSettings.objects.create(agency=agency, paper_size="A4")
+    agency.paper_size = "a4"  # the agency's settings page keeps it
+    agency.save()
     a4 = pdf_objects(report_files.annual_pdf(report))
     assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", a4)
 

@@ -181,8 +181,7 @@ def validate_ocid_prefix(value: str) -> None:
 
 class PublicationSettings(models.Model):
     """How an agency publishes its contracting data (OCDS): its registered ocid prefix, the
-    licence and the publication policy the package points to; and the paper its printed
-    reports use."""
+    licence and the publication policy the package points to."""
 
     agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="+")
     ocid_prefix = models.CharField(
@@ -191,10 +190,6 @@ class PublicationSettings(models.Model):
     )  # fmt: skip
     license_url = models.URLField(blank=True, max_length=300)
     publication_policy_url = models.URLField(blank=True, max_length=300)
-    paper_size = models.CharField(
-        max_length=10, choices=[("letter", "US Letter"), ("legal", "US Legal"), ("A4", "A4")],
-        default="letter", help_text="The page size of the reports the agency prints (PDF).",
-    )  # fmt: skip
 
     class Meta:
         verbose_name_plural = "publication settings"

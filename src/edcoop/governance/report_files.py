@@ -15,7 +15,6 @@ from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.views import spreadsheet_cell
 
 from . import annual
-from .ocds import settings_for
 
 __all__ = ["PdfUnavailable", "annual_pdf", "annual_xlsx", "charts"]
 
@@ -58,7 +57,7 @@ def annual_pdf(report: annual.AnnualReport) -> bytes:
     except OSError as exc:  # WeasyPrint loads Pango when imported
         raise PdfUnavailable(str(exc)) from exc
     html = render_to_string("governance/annual_pdf.html", {
-        **context(report), "paper": settings_for(report.agency).paper_size,
+        **context(report), "paper": "A4" if report.agency.paper_size == "a4" else "letter",
     })  # fmt: skip
     # Tagged: screen readers and the PDF/UA checkers find headings, tables and reading order.
     return bytes(HTML(string=html).write_pdf(pdf_tags=True, custom_metadata=True))
