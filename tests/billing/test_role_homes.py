@@ -39,3 +39,13 @@ def test_member_portal_shows_balance_and_next_step(year):
     assert f"${invoice.total:,.2f}" in main and "Balance due" in main
     assert "None" not in main
     assert main.count(">Active<") <= 1  # the status once
+
+
+def test_member_page_links_to_its_statement_and_the_payment_form(year):
+    membership = year.a.membership
+    body = page(year.tenant.users["business_office"], f"/a/north/members/{membership.pk}/")
+    assert f"/a/north/institution/{year.a.pk}/billing/" in body
+    assert f"/a/north/institution/{year.a.pk}/billing/payment/" in body
+    auditor = page(year.tenant.users["auditor"], f"/a/north/members/{membership.pk}/")
+    assert f"/a/north/institution/{year.a.pk}/billing/" in auditor
+    assert "Record a payment" not in auditor

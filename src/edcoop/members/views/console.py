@@ -151,6 +151,8 @@ def _render_detail(
                 Action.MEMBERSHIP_EDIT,
                 Action.INSTITUTION_EDIT,
                 Action.AUDIT_VIEW,
+                Action.BILLING_VIEW,
+                Action.BILLING_ADJUST,
             ),
         },
     )
