@@ -24,6 +24,11 @@ EXPECTED_PATHS = {
     "/api/v1/agencies/{slug}/suppliers": {"get", "post"},
     "/api/v1/agencies/{slug}/suppliers/{supplier_id}": {"get", "patch"},
     "/api/v1/agencies/{slug}/suppliers/{supplier_id}/status": {"post"},
+    "/api/v1/agencies/{slug}/suppliers/{supplier_id}/change-requests": {"get"},
+    "/api/v1/agencies/{slug}/suppliers/{supplier_id}/change-requests/{request_id}/decision": {
+        "post"
+    },
+    "/api/v1/agencies/{slug}/supplier-contact/confirm": {"post"},
 }
 
 # Cooperative procurement (edcoop.procurement.api).

@@ -348,6 +348,44 @@ class SupplierOut(Schema):
     website: str
 
 
+class SupplierUpdateOut(SupplierOut):
+    """The profile after a PATCH, and what became a request instead of a change: a
+    representative's new legal name, tax ID or certifications wait for the agency, a new
+    e-mail for its confirmation from that mailbox."""
+
+    notices: list[str] = Field(default_factory=list)
+
+
+class SupplierChangeOut(Schema):
+    """A supplier's request to change its identity or contact; the tax ID masked."""
+
+    id: int
+    kind: str
+    status: str
+    requested: dict[str, str]
+    current: dict[str, str]
+    requested_at: datetime
+    decided_at: datetime | None
+    reason: str
+
+    @staticmethod
+    def resolve_requested(obj: Any) -> dict[str, str]:
+        return dict(obj.shown("after"))
+
+    @staticmethod
+    def resolve_current(obj: Any) -> dict[str, str]:
+        return dict(obj.shown("before"))
+
+
+class SupplierChangeDecisionIn(In):
+    approve: bool
+    reason: str = Field("", max_length=2000, description="Required to reject.")
+
+
+class SupplierContactConfirmIn(In):
+    token: str = Field(max_length=500, description="From the link mailed to the new address.")
+
+
 class SupplierIn(In):
     columns = (Supplier,)
     legal_name: str

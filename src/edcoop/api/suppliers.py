@@ -6,16 +6,20 @@ from ninja.responses import Status
 
 from edcoop.core import permissions
 from edcoop.members import services
-from edcoop.members.models import Supplier
+from edcoop.members.models import Supplier, SupplierChangeRequest
 
 from . import auth, lookups
 from .pagination import Pages
 from .schemas import (
     ReceivedOut,
+    SupplierChangeDecisionIn,
+    SupplierChangeOut,
+    SupplierContactConfirmIn,
     SupplierIn,
     SupplierOut,
     SupplierPatch,
     SupplierStatusIn,
+    SupplierUpdateOut,
     plain,
 )
 
@@ -88,15 +92,60 @@ def supplier_register(
     return Status(201, supplier)
 
 
-@router.patch("/agencies/{slug}/suppliers/{supplier_id}", response=SupplierOut)
+@router.patch("/agencies/{slug}/suppliers/{supplier_id}", response=SupplierUpdateOut)
 def supplier_update(
     request: HttpRequest, slug: str, supplier_id: int, payload: SupplierPatch
 ) -> Supplier:
+    """Staff correct a profile (not its contact e-mail, which belongs to the supplier). A
+    supplier's representative changes the rest at once, but its new legal name, tax ID or
+    certifications become a request the agency decides, and a new e-mail a request it
+    confirms from the new mailbox: ``notices`` says so, and the profile keeps the current
+    values until then."""
     supplier = _supplier(request, slug, supplier_id)
     return services.supplier_update(
         user=lookups.caller(request),
         supplier=supplier,
         **plain(payload.dict(exclude_unset=True)),
+    )
+
+
+@router.get(
+    "/agencies/{slug}/suppliers/{supplier_id}/change-requests", response=list[SupplierChangeOut]
+)
+@paginate(Pages)
+def supplier_change_list(
+    request: HttpRequest, slug: str, supplier_id: int
+) -> QuerySet[SupplierChangeRequest]:
+    """The supplier's requested changes, newest first, decided ones included (its history)."""
+    return _supplier(request, slug, supplier_id).change_requests.order_by("-requested_at", "-pk")
+
+
+@router.post(
+    "/agencies/{slug}/suppliers/{supplier_id}/change-requests/{request_id}/decision",
+    response=SupplierChangeOut,
+)
+def supplier_change_decide(
+    request: HttpRequest, slug: str, supplier_id: int, request_id: int,
+    payload: SupplierChangeDecisionIn,
+) -> SupplierChangeRequest:  # fmt: skip
+    """The agency approves (the record changes) or rejects (a reason needed) a change of
+    legal name, tax ID or certifications."""
+    supplier = _supplier(request, slug, supplier_id)
+    change = permissions.get_or_404(supplier.change_requests.all(), pk=request_id)
+    return services.supplier_change_decide(
+        user=lookups.caller(request), request=change, approve=payload.approve,
+        reason=payload.reason,
+    )  # fmt: skip
+
+
+@router.post("/agencies/{slug}/supplier-contact/confirm", response=SupplierOut)
+def supplier_contact_confirm(
+    request: HttpRequest, slug: str, payload: SupplierContactConfirmIn
+) -> Supplier:
+    """A supplier's representative confirms a new contact e-mail with the mailed token."""
+    agency = lookups.agency(request, slug)
+    return services.supplier_contact_confirm(
+        user=lookups.caller(request), agency=agency, token=payload.token
     )
 
 

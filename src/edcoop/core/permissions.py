@@ -183,15 +183,50 @@ _CACHE_ATTR = "_edcoop_role_cache"
 
 
 def assignments(user: Any, agency: Agency) -> list[RoleAssignment]:
-    """The user's roles in ``agency``, read once per user object (i.e. once per request)."""
+    """The user's roles in ``agency``, read once per user object (i.e. once per request).
+
+    A user who holds a staff role and a supplier role in the same agency (which the role
+    write refuses, so only a database edit makes one) holds nothing there: staff could
+    otherwise bid in a supplier's name, or a supplier read its rivals' opened prices."""
     if user is None or not user.is_authenticated:
         return []
     cache: dict[int, list[RoleAssignment]] = user.__dict__.setdefault(_CACHE_ATTR, {})
     if agency.pk not in cache:
         from edcoop.members.models import RoleAssignment
 
-        cache[agency.pk] = list(RoleAssignment.objects.filter(user=user, agency=agency))
+        held = list(RoleAssignment.objects.filter(user=user, agency=agency))
+        cache[agency.pk] = [] if _staff_and_supplier({ra.role for ra in held}) else held
     return cache[agency.pk]
+
+
+def _staff_and_supplier(roles: set[str]) -> bool:
+    from edcoop.members.models import AGENCY_ROLES, SUPPLIER_ROLES
+
+    return bool(roles & set(AGENCY_ROLES)) and bool(roles & set(SUPPLIER_ROLES))
+
+
+def role_conflict(person: Any, agency: Agency, role: str) -> str | None:
+    """Why ``person`` may not also hold ``role`` in ``agency``, or None. Nobody is both the
+    agency's staff and a supplier's representative in one agency: the supplier's identity
+    belongs to the supplier. Asked by every role write (``RoleAssignment.clean``)."""
+    from edcoop.members.models import SUPPLIER_ROLES, RoleAssignment
+
+    if person is None or person.pk is None:
+        return None
+    held = set(
+        RoleAssignment.objects.filter(user=person, agency=agency).values_list("role", flat=True)
+    )
+    if not _staff_and_supplier(held | {role}):
+        return None
+    if role in SUPPLIER_ROLES:
+        return (
+            f"{person.get_username()} is on the staff of {agency}; a supplier's "
+            "representative must be someone else."
+        )
+    return (
+        f"{person.get_username()} represents a supplier of {agency}; agency staff must be "
+        "someone else."
+    )
 
 
 def forget(user: Any) -> None:

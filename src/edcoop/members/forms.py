@@ -133,11 +133,33 @@ class SupplierRegisterForm(EdCoopForm):
 
 
 class SupplierProfileForm(SupplierRegisterForm):
-    """What a supplier may change itself. The tax ID is not shown in clear, so not edited."""
+    """The profile. The tax ID is never shown in clear: a new one is typed, or left empty.
+    For the supplier's own representative, a new legal name, tax ID or certifications are
+    a request the agency decides, and a new e-mail one confirmed from that mailbox; staff
+    see the e-mail but cannot change it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    new_tax_id = forms.CharField(
+        label="New tax ID (EIN)", max_length=10, required=False,
+        help_text="Only to change it; leave empty to keep the current one.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, represents: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["tax_id"]
+        if represents:
+            for name in ("legal_name", "new_tax_id", "certifications"):
+                self.fields[name].help_text = (
+                    f"{self.fields[name].help_text} A change waits for the agency's approval."
+                ).strip()
+            self.fields[
+                "email"
+            ].help_text = "A change takes effect when you confirm it from the new mailbox."
+        else:
+            self.fields["email"].disabled = True
+            self.fields["email"].required = False
+            self.fields[
+                "email"
+            ].help_text = "The supplier's own contact: only its representatives change it."
 
 
 class ApproveForm(EdCoopForm):

@@ -324,6 +324,9 @@ class Supplier(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(blank=True)
 
+    # Set by ``services.supplier_update``: what it turned into requests, to tell the user.
+    notices: list[str]
+
     class Meta:
         ordering = ["legal_name"]
         constraints = [
@@ -447,3 +450,76 @@ class RoleAssignment(models.Model):
             raise ValidationError({"institution": "The institution belongs to another agency."})
         if supplier is not None and supplier.agency_id != self.agency_id:
             raise ValidationError({"supplier": "The supplier belongs to another agency."})
+        if self.user_id and self.agency_id and not self.pk:
+            from edcoop.core.permissions import role_conflict
+
+            conflict = role_conflict(self.user, self.agency, self.role)
+            if conflict:
+                raise ValidationError({"role": conflict})
+
+
+class SupplierChangeRequest(models.Model):
+    """A supplier's own request to change who it is on record.
+
+    Legal name, tax ID and certifications decide who was awarded what, so a representative's
+    change waits for the agency's decision (``PROFILE``). The contact e-mail is where logins
+    and notices go, so it changes only when a representative confirms the new address from
+    that mailbox (``CONTACT``). Decided requests stay as the supplier's history."""
+
+    class Kind(models.TextChoices):
+        PROFILE = "profile", "Legal name, tax ID or certifications"
+        CONTACT = "contact", "Contact e-mail"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CONFIRMED = "confirmed", "Confirmed"
+        REPLACED = "replaced", "Replaced by a later request"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # {field: new value}; the old values are in the audit trail and ``before``.
+    after = models.JSONField(default=dict)
+    before = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} change for {self.supplier} ({self.status})"
+
+    @property
+    def agency_id(self) -> int:
+        return self.supplier.agency_id
+
+    def shown(self, side: str = "after") -> dict[str, str]:
+        """The values as people may see them: the tax ID masked, certifications listed."""
+        values = self.after if side == "after" else self.before
+        out = {}
+        for name, value in values.items():
+            if name == "tax_id":
+                value = f"**-***{str(value)[-4:]}" if value else ""
+            elif isinstance(value, list):
+                labels = dict(Supplier.Certification.choices)
+                value = ", ".join(str(labels.get(v, v)) for v in value) or "none"
+            out[name] = str(value)
+        return out
+
+    LABELS = {"legal_name": "Legal name", "tax_id": "Tax ID", "certifications": "Certifications",
+              "email": "Contact e-mail"}  # fmt: skip
+
+    @property
+    def described(self) -> str:
+        return "; ".join(f"{self.LABELS.get(n, n)}: {v}" for n, v in self.shown().items())

@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from edcoop.core import audit, mail
-from edcoop.core.permissions import Action, forget, is_agency_staff, require
+from edcoop.core.permissions import Action, assignments, forget, is_agency_staff, require
 
 from .models import (
     BILLING_FIELDS,
@@ -38,6 +39,7 @@ from .models import (
     RoleAssignment,
     ServiceArea,
     Supplier,
+    SupplierChangeRequest,
     match_institution,
 )
 
@@ -238,11 +240,13 @@ def _invite(
         audit.record(
             "user.create", user, agency_id=agency.pk, changes={"username": [None, user.username]}
         )
-    ra, created = RoleAssignment.objects.get_or_create(
+    held = RoleAssignment.objects.filter(
         user=user, agency=agency, role=role, institution=institution, supplier=supplier
-    )
-    if created:
-        audit.record_create("role.assign", ra)
+    ).exists()
+    if not held:
+        _role_grant(
+            person=user, agency=agency, role=role, institution=institution, supplier=supplier
+        )
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = settings.EDCOOP_BASE_URL + reverse(
         "password_reset_confirm",
@@ -487,6 +491,12 @@ SUPPLIER_PROFILE_FIELDS = {
 }
 
 
+CONTACT_BELONGS_TO_SUPPLIER = (
+    "The contact e-mail belongs to the supplier: it changes only when the supplier's own "
+    "representative asks and confirms the new address."
+)
+
+
 @transaction.atomic
 def supplier_register(*, agency: Agency, user: Any = None, **fields: Any) -> Supplier:
     """A supplier registers (applicant until the agency approves it)."""
@@ -508,14 +518,213 @@ def supplier_register(*, agency: Agency, user: Any = None, **fields: Any) -> Sup
     return supplier
 
 
+# Who the supplier is on record: a representative's change of these waits for the agency.
+SUPPLIER_IDENTITY_FIELDS = ("legal_name", "tax_id", "certifications")
+CHANGE_REQUESTED = (
+    "The change of {fields} waits for the agency's approval; the profile keeps the current "
+    "values until then."
+)
+CONTACT_REQUESTED = (
+    "We sent a confirmation link to {email}; the contact e-mail changes when a representative "
+    "of the supplier opens it."
+)
+
+
+def represents(user: Any, supplier: Supplier) -> bool:
+    """Is ``user`` one of the supplier's own representatives (not agency staff)?"""
+    return (
+        user is not None
+        and user.is_authenticated
+        and not is_agency_staff(user, supplier.agency)
+        and any(ra.supplier_id == supplier.pk for ra in assignments(user, supplier.agency))
+    )
+
+
 @transaction.atomic
 def supplier_update(*, user: Any, supplier: Supplier, **fields: Any) -> Supplier:
+    """Edit a supplier's profile. Staff may correct it, except the contact e-mail, which
+    belongs to the supplier. A representative's own edits of legal name, tax ID and
+    certifications become a request the agency decides, and a new e-mail a request
+    confirmed from the new mailbox; ``supplier.notices`` says which requests were made."""
     require(user, Action.SUPPLIER_EDIT, supplier.agency, supplier=supplier)
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    supplier.notices = []
+    new_email = fields.pop("email", supplier.email)
+    new_email = (new_email or "").strip()
+    if new_email.lower() != supplier.email.lower():
+        if not represents(user, supplier):
+            # The registered contact is where the approval invitation goes: if staff could
+            # change it, staff could receive the supplier's login.
+            raise ValidationError({"email": CONTACT_BELONGS_TO_SUPPLIER})
+        _contact_change_request(user=user, supplier=supplier, email=new_email)
+    if represents(user, supplier):
+        wanted = {
+            name: fields.pop(name)
+            for name in SUPPLIER_IDENTITY_FIELDS
+            if name in fields and _differs(supplier, name, fields[name])
+        }
+        for name in SUPPLIER_IDENTITY_FIELDS:
+            fields.pop(name, None)  # unchanged: nothing to ask for
+        if wanted:
+            _profile_change_request(user=user, supplier=supplier, after=wanted)
     changes = _apply(supplier, fields, SUPPLIER_PROFILE_FIELDS)
     _save_validated(supplier)
     if changes:
         audit.record("supplier.update", supplier, changes=changes)
     return supplier
+
+
+def _differs(supplier: Supplier, name: str, value: Any) -> bool:
+    current = getattr(supplier, name)
+    if name == "certifications":
+        return sorted(map(str, value or [])) != sorted(map(str, current or []))
+    return str(value or "").strip() != str(current or "")
+
+
+def _replace_pending(supplier: Supplier, kind: str) -> None:
+    SupplierChangeRequest.objects.filter(
+        supplier=supplier, kind=kind, status=SupplierChangeRequest.Status.PENDING
+    ).update(status=SupplierChangeRequest.Status.REPLACED)
+
+
+def _profile_change_request(
+    *, user: Any, supplier: Supplier, after: dict[str, Any]
+) -> SupplierChangeRequest:
+    if "legal_name" in after:
+        after["legal_name"] = str(after["legal_name"] or "").strip()
+    if "tax_id" in after:
+        after["tax_id"] = str(after["tax_id"] or "").strip()
+    if "certifications" in after:
+        after["certifications"] = sorted({str(c) for c in after["certifications"] or []})
+    # Check the values now, as the approval will: a bad request is refused at the door.
+    trial = Supplier(**{**audit.snapshot(supplier, SUPPLIER_PROFILE_FIELDS), **after},
+                     agency=supplier.agency, pk=supplier.pk)  # fmt: skip
+    trial._state.adding = False  # the supplier itself, not a second one with its id
+    trial.full_clean(exclude=["agency"])
+    _replace_pending(supplier, SupplierChangeRequest.Kind.PROFILE)
+    request = SupplierChangeRequest.objects.create(
+        supplier=supplier, kind=SupplierChangeRequest.Kind.PROFILE, after=after,
+        before={name: audit.plain(getattr(supplier, name)) for name in after},
+        requested_by=user, requested_at=timezone.now(),
+    )  # fmt: skip
+    audit.record("supplier.change_request", request, changes=audit.diff(request.before, after))
+    supplier.notices.append(CHANGE_REQUESTED.format(fields=_field_names(after)))
+    return request
+
+
+def _field_names(values: dict[str, Any]) -> str:
+    names = {"legal_name": "legal name", "tax_id": "tax ID", "certifications": "certifications",
+             "email": "contact e-mail"}  # fmt: skip
+    return ", ".join(names.get(n, n) for n in values)
+
+
+CONTACT_SALT = "edcoop.supplier.contact"
+CONTACT_LINK_DAYS = 3
+
+
+def _contact_change_request(*, user: Any, supplier: Supplier, email: str) -> None:
+    field = Supplier._meta.get_field("email")
+    email = field.clean(email, supplier).lower()
+    if not email:
+        raise ValidationError({"email": "A supplier needs a contact e-mail."})
+    _replace_pending(supplier, SupplierChangeRequest.Kind.CONTACT)
+    request = SupplierChangeRequest.objects.create(
+        supplier=supplier, kind=SupplierChangeRequest.Kind.CONTACT, after={"email": email},
+        before={"email": supplier.email}, requested_by=user, requested_at=timezone.now(),
+    )  # fmt: skip
+    audit.record("supplier.contact_request", request,
+                 changes=audit.diff(request.before, request.after))  # fmt: skip
+    token = signing.dumps({"r": request.pk}, salt=CONTACT_SALT)
+    link = settings.EDCOOP_BASE_URL + reverse(
+        "members:supplier_contact_confirm", args=[supplier.agency.slug, token]
+    )
+    agency, old = supplier.agency, supplier.email
+    body = (
+        f"A representative of {supplier.legal_name} asked {agency.name} to send its notices "
+        f"to this address. To confirm, sign in to EdCoop as that representative and open:\n"
+        f"{link}\n\nThe link works for {CONTACT_LINK_DAYS} days. If you did not expect this, "
+        "ignore it: nothing changes."
+    )
+    warning = (
+        f"A representative of {supplier.legal_name} asked {agency.name} to send its notices "
+        f"to {email} instead of this address. It changes only once confirmed from that "
+        "mailbox. If this is not your company's request, tell the agency."
+    )
+
+    messages = [(f"Confirm your contact e-mail with {agency.name}", body, [email])]
+    if old:
+        messages.append((f"Contact e-mail change requested at {agency.name}", warning, [old]))
+    mail.send_after_commit(messages, agency_id=agency.pk,
+                           title=f"E-mail: contact change for {supplier.legal_name}")  # fmt: skip
+    supplier.notices.append(CONTACT_REQUESTED.format(email=email))
+
+
+@transaction.atomic
+def supplier_contact_confirm(*, user: Any, agency: Agency, token: str) -> Supplier:
+    """A representative confirms a contact change from the link mailed to the new address."""
+    try:
+        data = signing.loads(token, salt=CONTACT_SALT, max_age=CONTACT_LINK_DAYS * 86400)
+    except signing.BadSignature as e:
+        raise ValidationError({"token": "This confirmation link is invalid or expired."}) from e
+    request = (
+        SupplierChangeRequest.objects.select_for_update()
+        .filter(pk=data.get("r"), supplier__agency=agency, kind=SupplierChangeRequest.Kind.CONTACT)
+        .select_related("supplier")
+        .first()
+    )
+    if request is None or not represents(user, request.supplier):
+        raise PermissionDenied("Only the supplier's own representatives confirm its contact.")
+    if request.status != SupplierChangeRequest.Status.PENDING:
+        raise ValidationError({"token": "This request was already settled or replaced."})
+    supplier = Supplier.objects.select_for_update().get(pk=request.supplier_id)
+    changes = _apply(supplier, {"email": request.after["email"]}, {"email"})
+    _save_validated(supplier)
+    _decide(request, user=user, status=SupplierChangeRequest.Status.CONFIRMED)
+    audit.record("supplier.contact_confirm", supplier, changes=changes)
+    return supplier
+
+
+def _decide(request: SupplierChangeRequest, *, user: Any, status: str, reason: str = "") -> None:
+    request.status = status
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.reason = reason
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+
+
+@transaction.atomic
+def supplier_change_decide(
+    *, user: Any, request: SupplierChangeRequest, approve: bool, reason: str = ""
+) -> SupplierChangeRequest:
+    """The agency approves (the supplier's record changes) or rejects (with a reason) a
+    representative's change of legal name, tax ID or certifications."""
+    require(user, Action.SUPPLIER_DECIDE, request.supplier.agency)
+    request = SupplierChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.kind != SupplierChangeRequest.Kind.PROFILE:
+        raise ValidationError({"kind": "A contact change is confirmed by the supplier."})
+    if request.status != SupplierChangeRequest.Status.PENDING:
+        raise ValidationError({"status": f"This request is already {request.status}."})
+    supplier = Supplier.objects.select_for_update().get(pk=request.supplier_id)
+    if approve:
+        tax_id = request.after.get("tax_id")
+        if (
+            tax_id
+            and Supplier.objects.filter(agency=supplier.agency, tax_id=tax_id)
+            .exclude(pk=supplier.pk)
+            .exists()
+        ):
+            raise ValidationError({"tax_id": "Another supplier is registered with this tax ID."})
+        changes = _apply(supplier, dict(request.after), SUPPLIER_IDENTITY_FIELDS)
+        _save_validated(supplier)
+        _decide(request, user=user, status=SupplierChangeRequest.Status.APPROVED, reason=reason)
+        audit.record("supplier.change_approve", supplier, changes=changes)
+    else:
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the change is rejected."})
+        _decide(request, user=user, status=SupplierChangeRequest.Status.REJECTED,
+                reason=reason.strip())  # fmt: skip
+        audit.record("supplier.change_reject", request, changes={"reason": [None, reason]})
+    return request
 
 
 @transaction.atomic
@@ -563,6 +772,22 @@ def role_assign(
     """Give ``person`` a role in ``agency`` (agency admins only)."""
     if user is not None:
         require(user, Action.ROLE_ASSIGN, agency)
+    return _role_grant(
+        person=person, agency=agency, role=role, institution=institution, supplier=supplier
+    )
+
+
+def _role_grant(
+    *,
+    person: Any,
+    agency: Agency,
+    role: str,
+    institution: Institution | None = None,
+    supplier: Supplier | None = None,
+) -> RoleAssignment:
+    """The one write of a role, whoever asks (console, API, approval, invitation):
+    validated (``RoleAssignment.clean`` refuses staff who would also represent a supplier,
+    and the reverse) and audited."""
     ra = RoleAssignment(
         user=person, agency=agency, role=role, institution=institution, supplier=supplier
     )

@@ -25,6 +25,9 @@ urlpatterns = [
     path(A + "members/<int:pk>/dates/", console.member_dates, name="dates"),
     path(A + "suppliers/", console.supplier_list, name="suppliers"),
     path(A + "suppliers/<int:pk>/", console.supplier_detail, name="supplier_detail"),
+    path(
+        A + "suppliers/<int:pk>/changes/<int:rid>/", console.supplier_change, name="supplier_change"
+    ),
     path(A + "suppliers/<int:pk>/<str:move>/", console.supplier_status, name="supplier_status"),
     path(A + "audit/", console.audit_trail, name="audit"),
     path(A + "settings/", console.agency_settings, name="settings"),
@@ -33,4 +36,9 @@ urlpatterns = [
     path(A + "institution/<int:pk>/edit/", portal.institution_edit, name="portal_edit"),
     path(A + "supplier/<int:pk>/", portal.supplier_portal, name="supplier_portal"),
     path(A + "supplier/<int:pk>/edit/", portal.supplier_edit, name="supplier_portal_edit"),
+    path(
+        A + "supplier/contact/<str:token>/",
+        portal.supplier_contact_confirm,
+        name="supplier_contact_confirm",
+    ),
 ]

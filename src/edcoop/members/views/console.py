@@ -44,7 +44,7 @@ from ..forms import (
     add_service_errors,
 )
 from ..jobs import INSTITUTION_IMPORT
-from ..models import Agency, Membership, Supplier
+from ..models import Agency, Membership, Supplier, SupplierChangeRequest
 from ._common import supplier_or_404
 
 # Members ------------------------------------------------------------------------------------
@@ -391,8 +391,44 @@ def supplier_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request,
         "members/supplier_detail.html",
         {"agency": agency, "supplier": supplier, "moves": moves,
-         "certifications": _cert_labels(supplier)},
+         "certifications": _cert_labels(supplier),
+         "change_requests": supplier.change_requests.select_related("requested_by"),
+         "can_decide": permissions.can(request.user, Action.SUPPLIER_DECIDE, agency)},
     )  # fmt: skip
+
+
+@login_required
+def supplier_change(request: HttpRequest, slug: str, pk: int, rid: int) -> HttpResponse:
+    """Approve or reject a supplier's request to change its legal name, tax ID or
+    certifications."""
+    agency = agency_or_404(request, slug, Action.SUPPLIER_DECIDE)
+    supplier = supplier_or_404(request, agency, pk)
+    change = permissions.get_or_404(
+        supplier.change_requests.filter(kind=SupplierChangeRequest.Kind.PROFILE), pk=rid
+    )
+    form = OptionalReasonForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        approve = request.POST.get("decision") == "approve"
+        try:
+            services.supplier_change_decide(user=request.user, request=change, approve=approve,
+                                            reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, "Change approved." if approve else "Change rejected.")
+            return redirect("members:supplier_detail", agency.slug, supplier.pk)
+    return render(
+        request,
+        "members/supplier_change.html",
+        {"agency": agency, "supplier": supplier, "change": change, "form": form,
+         "rows": _change_rows(change)},
+    )  # fmt: skip
+
+
+def _change_rows(change: SupplierChangeRequest) -> list[tuple[str, str, str]]:
+    before, after = change.shown("before"), change.shown("after")
+    labels = SupplierChangeRequest.LABELS
+    return [(labels.get(n, n), before.get(n, ""), after[n]) for n in after]
 
 
 def _cert_labels(supplier: Supplier) -> list[str]:

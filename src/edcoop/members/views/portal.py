@@ -18,7 +18,7 @@ from edcoop.core.pages import agency_or_404, posted
 from edcoop.core.permissions import Action
 
 from .. import services
-from ..forms import InstitutionForm, SupplierProfileForm, add_service_errors
+from ..forms import ConfirmForm, InstitutionForm, SupplierProfileForm, add_service_errors
 from ..models import Agency, Institution, Membership
 from ._common import supplier_or_404
 from .console import _cert_labels
@@ -111,6 +111,7 @@ def supplier_portal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_edit": permissions.can(
                 request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier
             ),
+            "change_requests": supplier.change_requests.all(),
         },
     )
 
@@ -120,17 +121,45 @@ def supplier_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug)
     supplier = supplier_or_404(request, agency, pk)
     permissions.require(request.user, Action.SUPPLIER_EDIT, agency, supplier=supplier)
-    form = SupplierProfileForm(posted(request), initial={
+    represents = services.represents(request.user, supplier)
+    form = SupplierProfileForm(posted(request), represents=represents, initial={
         name: getattr(supplier, name) for name in SupplierProfileForm.base_fields
-        if name != "tax_id"
+        if name not in ("tax_id", "new_tax_id")
     })  # fmt: skip
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        if new_tax_id := fields.pop("new_tax_id", ""):
+            fields["tax_id"] = new_tax_id
+        if not represents:
+            fields.pop("email", None)  # shown, not editable: it belongs to the supplier
         try:
-            services.supplier_update(user=request.user, supplier=supplier, **form.cleaned_data)
+            saved = services.supplier_update(user=request.user, supplier=supplier, **fields)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
-            messages.success(request, "Saved your company profile.")
+            messages.success(request, "Saved the company profile.")
+            for notice in saved.notices:
+                messages.info(request, notice)
             return redirect("members:supplier_portal", agency.slug, supplier.pk)
     return render(request, "portal/supplier_edit.html",
                   {"agency": agency, "supplier": supplier, "form": form})  # fmt: skip
+
+
+@login_required
+def supplier_contact_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The link mailed to a new contact address: a representative of the supplier, signed
+    in, confirms it (a POST, so that mail scanners following links change nothing)."""
+    agency = agency_or_404(request, slug)
+    form = ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            supplier = services.supplier_contact_confirm(
+                user=request.user, agency=agency, token=token
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"Notices now go to {supplier.email}.")
+            return redirect("members:supplier_portal", agency.slug, supplier.pk)
+    return render(request, "portal/supplier_contact_confirm.html",
+                  {"agency": agency, "form": form})  # fmt: skip
