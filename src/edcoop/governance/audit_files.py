@@ -289,13 +289,13 @@ def procurement_file(solicitation: Any) -> bytes:
     files["receipts.csv"] = _csv(
         ["Supplier", "Version", "Status", "Received at (UTC)", "SHA-256 of the sealed content",
          "Withdrawn at (UTC)"],
-        ([str(r.supplier), r.version, r.get_status_display(), _iso(r.received_at),
+        ([r.supplier_name, r.version, r.get_status_display(), _iso(r.received_at),
           r.content_sha256, _iso(r.withdrawn_at)] for r in receipts),
     )  # fmt: skip
     if not s.is_sealed:
         opened = procurement_selectors.opened_responses(s)
         opening = {"opened_at": _iso(s.opened_at), "responses": [
-            {"supplier": str(r.supplier), "version": r.version, "sha256": r.content_sha256,
+            {"supplier": r.supplier_name, "version": r.version, "sha256": r.content_sha256,
              "responsive": r.responsive, "nonresponsive_reasons": r.nonresponsive_reasons,
              "acknowledged_addenda": (r.opened_content or {}).get("acknowledged_addenda", []),
              "attestations": (r.opened_content or {}).get("attestations", [])}

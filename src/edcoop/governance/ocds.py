@@ -163,14 +163,14 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         standing = evaluation.standings(s)
         for r in procurement_selectors.opened_responses(s):
             party = _party_id("supplier", r.supplier_id)
-            parties.setdefault(party, {"id": party, "name": str(r.supplier), "roles": []})
+            parties.setdefault(party, {"id": party, "name": r.supplier_name, "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
             lines = list(r.bid_lines.select_related("item"))
             mine = standing.get(r.pk)
             details.append({
                 "id": str(r.pk), "date": _iso(r.received_at),
                 "status": "valid" if mine is not None and mine.eligible else "disqualified",
-                "tenderers": [{"id": party, "name": str(r.supplier)}],
+                "tenderers": [{"id": party, "name": r.supplier_name}],
                 "items": [{"id": b.item.number, "unitPrice": _number(b.unit_price)}
                           for b in lines],
             })  # fmt: skip
@@ -178,10 +178,10 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         # Withdrawn bids are listed, unopened: no items, no prices.
         for r in procurement_selectors.unopened_responses(s).filter(status="withdrawn"):
             party = _party_id("supplier", r.supplier_id)
-            parties.setdefault(party, {"id": party, "name": str(r.supplier), "roles": []})
+            parties.setdefault(party, {"id": party, "name": r.supplier_name, "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
             details.append({"id": str(r.pk), "date": _iso(r.received_at), "status": "withdrawn",
-                            "tenderers": [{"id": party, "name": str(r.supplier)}]})  # fmt: skip
+                            "tenderers": [{"id": party, "name": r.supplier_name}]})  # fmt: skip
         opened = [d for d in details if d["status"] != "withdrawn"]
         tender["numberOfTenderers"] = len(opened)
         tender["tenderers"] = [d["tenderers"][0] for d in opened]
@@ -202,14 +202,14 @@ def _awards(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, A
     """The awards section: each award made public (noticed), its suppliers and lines."""
     awards = []
     for award in s.awards.filter(noticed_at__isnull=False).prefetch_related(
-            "lines__item", "lines__supplier"):  # fmt: skip
+            "lines__item", "lines__response"):  # fmt: skip
         lines = [ln for ln in award.lines.all() if ln.rank == "primary"]
         suppliers = {}
         for ln in lines:
             party = _party_id("supplier", ln.supplier_id)
-            parties.setdefault(party, {"id": party, "name": str(ln.supplier), "roles": []})
+            parties.setdefault(party, {"id": party, "name": ln.response.supplier_name, "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"supplier"})
-            suppliers[party] = {"id": party, "name": str(ln.supplier)}
+            suppliers[party] = {"id": party, "name": ln.response.supplier_name}
         awards.append({
             "id": f"award-{award.pk}", "title": f"Award of {s.number}",
             "description": award.basis, "status": _AWARD_STATUS[award.status],
@@ -217,7 +217,7 @@ def _awards(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, A
             "value": {"amount": _number(award.total), "currency": "USD"},
             "suppliers": list(suppliers.values()),
             "items": [{"id": f"{ln.item.number}-{ln.supplier_id}",
-                       "description": f"{ln.item.description} ({ln.supplier})",
+                       "description": f"{ln.item.description} ({ln.response.supplier_name})",
                        "quantity": _number(ln.quantity), "unit": {
                            "name": ln.item.unit,
                            "value": {"amount": _number(ln.unit_price), "currency": "USD"}}}

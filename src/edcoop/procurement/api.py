@@ -448,7 +448,7 @@ def demand_commit(
 
 
 def _envelope(r: Response) -> dict[str, Any]:
-    return {"id": r.pk, "supplier_id": r.supplier_id, "supplier": str(r.supplier),
+    return {"id": r.pk, "supplier_id": r.supplier_id, "supplier": r.supplier_name,
             "status": r.status, "version": r.version, "received_at": r.received_at,
             "responsive": r.responsive}  # fmt: skip
 
@@ -551,7 +551,7 @@ def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
                             "extended": None if c.extended is None else str(c.extended),
                             "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
                  for r in tab.rows],
-        "not_opened": [{"supplier": str(r.supplier), "version": r.version,
+        "not_opened": [{"supplier": r.supplier_name, "version": r.version,
                         "status": r.never_opened} for r in selectors.unopened_responses(s)],
     }  # fmt: skip
 
@@ -637,9 +637,9 @@ def _award_out(a: Any) -> dict[str, Any]:
         "recommended_at": a.recommended_at, "noticed_at": a.noticed_at,
         "standstill_ends_at": a.standstill_ends_at, "final_at": a.final_at,
         "lines": [{"item": ln.item.number, "supplier_id": ln.supplier_id,
-                   "supplier": str(ln.supplier), "rank": ln.rank, "quantity": ln.quantity,
+                   "supplier": ln.supplier_name, "rank": ln.rank, "quantity": ln.quantity,
                    "unit_price": _price(ln.unit_price), "amount": ln.amount}
-                  for ln in a.lines.select_related("item", "supplier")],
+                  for ln in a.lines.select_related("item", "supplier", "response")],
     }  # fmt: skip
 
 

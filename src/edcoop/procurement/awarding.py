@@ -285,7 +285,7 @@ def _recorded(award: Award, user: Any, **extra: Any) -> None:
             "lines": [
                 None,
                 [
-                    f"{line.item.number}: {line.supplier} {line.rank} "
+                    f"{line.item.number}: {line.supplier_name} {line.rank} "
                     f"{line.quantity} x {line.unit_price}"
                     for line in award.lines.all()
                 ],

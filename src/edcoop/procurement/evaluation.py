@@ -465,7 +465,7 @@ def response_prices(solicitation: Solicitation) -> dict[int, Decimal]:
     if tab is None:
         return {}
     responses = evaluated_responses(solicitation)
-    by_name = {str(r.supplier): r.pk for r in responses}
+    by_name = {r.supplier_name: r.pk for r in responses}
     out: dict[int, Decimal] = {}
     for index, bid in enumerate(tab.bids):
         amounts = [row.cells[index].extended for row in tab.rows]

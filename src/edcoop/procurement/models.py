@@ -9,6 +9,7 @@ A response's contents (prices, texts, attachments) are stored only as Fernet cip
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -302,6 +303,10 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Who the supplier was when it sent this envelope. Tabulations, receipts, OCDS and
+    # exports show these, so that a later change of name never rewrites a published record.
+    supplier_legal_name = models.CharField(max_length=200, blank=True)
+    supplier_dba = models.CharField(max_length=200, blank=True)
     # Filled at the opening, never before:
     responsive = models.BooleanField(null=True)
     nonresponsive_reasons = models.JSONField(default=list, blank=True)
@@ -325,7 +330,20 @@ class Response(models.Model):
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.supplier} response to {self.solicitation.number} (v{self.version})"
+        return f"{self.supplier_name} response to {self.solicitation.number} (v{self.version})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.supplier_legal_name:
+            # From the row, not a possibly stale object in hand.
+            self.supplier_legal_name, self.supplier_dba = Supplier.objects.values_list(
+                "legal_name", "dba"
+            ).get(pk=self.supplier_id)
+        super().save(*args, **kwargs)
+
+    @property
+    def supplier_name(self) -> str:
+        """The supplier's name as shown (its DBA, else its legal name) when it sent this."""
+        return self.supplier_dba or self.supplier_legal_name or str(self.supplier)
 
     @property
     def never_opened(self) -> str:
@@ -571,7 +589,12 @@ class AwardLine(models.Model):
         ordering = ["award", "rank", "item__lot__number", "item__number", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.item.number} to {self.supplier} ({self.rank})"
+        return f"{self.item.number} to {self.supplier_name} ({self.rank})"
+
+    @property
+    def supplier_name(self) -> str:
+        """The name the supplier responded under (a later rename does not rewrite it)."""
+        return self.response.supplier_name
 
 
 class Protest(models.Model):

@@ -97,7 +97,7 @@ def receipt(response: Any, receipt: Any) -> None:
     s = response.solicitation
     _send(
         f"[{s.agency.name}] Receipt for your response to {s.number}",
-        f"{s.agency.name} received the response of {response.supplier} to {s.number}.\n\n"
+        f"{s.agency.name} received the response of {response.supplier_name} to {s.number}.\n\n"
         f"Received (server time, UTC): {receipt.received_at.isoformat()}\n"
         f"Version: {receipt.version}\nReceipt hash: {receipt.sha256}\n\n"
         "It stays sealed until the public opening. Your receipt secret, which proves what "

@@ -144,7 +144,7 @@ def _open_one(response: Response, solicitation: Solicitation, addenda: dict[int,
     if finding:
         changes["finding"] = [None, finding]
     audit.record("response.open", response, agency_id=solicitation.agency_id,
-                 label=f"{response.supplier} response to {solicitation.number}",
+                 label=f"{response.supplier_name} response to {solicitation.number}",
                  changes=changes)  # fmt: skip
 
 

@@ -75,7 +75,7 @@ class Receipt:
 def _receipt(response: Response, envelope: sealing.Envelope) -> Receipt:
     return Receipt(
         response.pk,
-        str(response.supplier),
+        response.supplier_name,
         response.solicitation.number,
         response.version,
         response.received_at,

@@ -152,7 +152,7 @@ def refuse(user: Any, response: Any, *, what: str) -> Sealed:
             response,
             agency_id=response.solicitation.agency_id,
             changes={"what": [None, what]},
-            label=f"{response.supplier} response to {response.solicitation.number}",
+            label=f"{response.supplier_name} response to {response.solicitation.number}",
         )
     if response.never_opened and not response.solicitation.is_sealed:
         return Sealed(

@@ -143,10 +143,10 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
         }  # fmt: skip
         mine = standing.get(r.pk)
         if mine is None:  # not evaluated (withdrawn or replaced): never the low bid
-            bids.append(tabulation.Bid(str(r.supplier), False, ("Not a current response.",),
+            bids.append(tabulation.Bid(r.supplier_name, False, ("Not a current response.",),
                                        prices))  # fmt: skip
             continue
-        bids.append(tabulation.Bid(str(r.supplier), mine.eligible, mine.reasons, prices))
+        bids.append(tabulation.Bid(r.supplier_name, mine.eligible, mine.reasons, prices))
     return tabulation.tabulate(items, bids)
 
 

@@ -105,7 +105,7 @@ def evaluation_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if s.kind != Solicitation.Kind.RFP and manage and s.status in ("opened", "under_evaluation"):
         for method in ("lowest_price", "optimal"):
             inputs, result = awarding.compute(s, method=method)
-            names = {sid: str(r.supplier) for sid, r in inputs.responses.items()}
+            names = {sid: r.supplier_name for sid, r in inputs.responses.items()}
             items = {k: i for k, i in inputs.items.items()}
             previews.append(
                 {
@@ -283,7 +283,7 @@ def _report(request: HttpRequest, agency: Any, s: Solicitation, award: Award) ->
         committee = evaluation.committee_result(s)
     return {
         "agency": agency, "s": s, "award": award,
-        "lines": award.lines.select_related("item__lot", "supplier"),
+        "lines": award.lines.select_related("item__lot", "supplier", "response"),
         "findings": Finding.objects.filter(response__solicitation=s)
         .select_related("response__supplier", "decided_by"),
         "protests": award.protests.select_related("supplier"),
@@ -633,6 +633,6 @@ def portal_award(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResp
             "outcome": outcome,
             "form": form,
             "protests": award.protests.filter(supplier=supplier),
-            "lines": award.lines.select_related("item", "supplier"),
+            "lines": award.lines.select_related("item", "supplier", "response"),
         },
     )

@@ -58,6 +58,6 @@ def tabulation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "procurement/tabulation.html", {
         "agency": s.agency, "s": s, "tab": tab, "export_urls": export_urls(request),
         "award": award,
-        "award_lines": award.lines.select_related("item", "supplier") if award else [],
+        "award_lines": award.lines.select_related("item", "supplier", "response") if award else [],
         "not_opened": selectors.unopened_responses(s),
     })  # fmt: skip

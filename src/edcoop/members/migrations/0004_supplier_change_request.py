@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0002_membership_left_on"),
+        ("members", "0003_agency_facts_member_billing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
