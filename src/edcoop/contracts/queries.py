@@ -46,8 +46,14 @@ def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[Cont
         )  # fmt: skip
         return items.filter(match)
     if connection.vendor == "sqlite":
-        hits = RawSQL(search_index.MATCH, (search_index.sqlite_match(words),))  # noqa: S611
-        return items.filter(pk__in=hits)
+        # A join the FTS5 table drives, in its rowid (= item id) order: SQLite then streams
+        # matches and stops at the page's limit instead of collecting every match first.
+        return items.extra(  # noqa: S610  (constant SQL; the words are a parameter)
+            tables=[search_index.FTS],
+            where=search_index.JOIN,
+            params=[search_index.sqlite_match(words)],
+            order_by=[search_index.ORDER],
+        )
     for word in words:  # any other database: substrings
         items = items.filter(search_document__icontains=word)
     return items
@@ -111,7 +117,7 @@ def catalogue(
     if institution is not None:
         eligible = eligible_contract_ids(agency, institution, on)
         contracts = contracts.filter(pk__in=eligible)
-    items = ContractItem.objects.filter(contract__in=contracts.values("pk"))
+    items = ContractItem.objects.filter(contract__in=contracts.values("pk")).order_by("pk")
     items = keyword_filter(items, keyword[:MAX_KEYWORD])
     if keyword.strip():
         words = keyword.split()[:20]
@@ -119,8 +125,11 @@ def catalogue(
         for word in words:
             text &= Q(title__icontains=word) | Q(number__icontains=word) | Q(
                 category__icontains=word) | Q(description__icontains=word)  # fmt: skip
-        contracts = contracts.filter(text | Q(pk__in=items.values("contract_id")))
-    found = list(items.select_related("contract", "contract__supplier").order_by("pk")[:limit])
+        # The contracts of the first COUNT_CAP matching items (a query of its own: the
+        # search's SQL is not written to run as a subquery).
+        holding = set(items.values_list("contract_id", flat=True)[:COUNT_CAP])
+        contracts = contracts.filter(text | Q(pk__in=holding))
+    found = list(items.select_related("contract", "contract__supplier")[:limit])
     # Counted up to COUNT_CAP: "more than 1,000" is all a page needs, and counting every
     # match of a common word over a million items is what would be slow.
     total = items[:COUNT_CAP].count() if len(found) == limit else len(found)

@@ -32,7 +32,8 @@ CREATE = (
     "content='contracts_contractitem', content_rowid='id', tokenize='porter unicode61')"
 )
 REBUILD = "INSERT INTO contracts_item_fts(contracts_item_fts) VALUES ('rebuild')"
-MATCH = "SELECT rowid FROM contracts_item_fts WHERE contracts_item_fts MATCH %s"
+JOIN = ["contracts_item_fts.rowid = contracts_contractitem.id", "contracts_item_fts MATCH %s"]
+ORDER = "contracts_item_fts.rowid"
 
 
 def install(connection: Any) -> None:
