@@ -77,3 +77,43 @@ def test_command_and_api(north, nation, bid):
     staff = Client()
     staff.force_login(north.users["agency_admin"])
     assert staff.get(f"/api/v1/agencies/north/solicitations/{draft.pk}/ocds").status_code == 404
+
+
+def test_contracts_from_the_award_and_what_was_ordered_under_them(north, bid, clock):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from tests.contracts.conftest import make_contract
+
+    from edcoop.contracts import orders, services
+    from edcoop.procurement.models import Award
+
+    submit(north, bid, {"2.01": "0.2875"})
+    clock.set(OPENING)
+    opening.solicitation_open(user=None, solicitation=bid)
+    now = timezone.now()
+    award = Award.objects.create(solicitation=bid, method="lowest_price", status="noticed",
+                                 basis="Low bid", recommended_at=now, noticed_at=now,
+                                 total=Decimal("95.75"))  # fmt: skip
+    today = timezone.localdate()
+    contract = make_contract(north, number="C-FROM-BID", starts_on=today - timedelta(days=10),
+                             ends_on=today + timedelta(days=355))  # fmt: skip
+    # As contracts.services.contract_from_award links it (that needs a final award's lines).
+    type(contract).objects.filter(pk=contract.pk).update(solicitation=bid, source="award")
+    services.item_save(user=north.users["procurement_officer"], contract=contract, sku="MILK",
+                       description="Milk", unit="each", unit_price="0.2875")  # fmt: skip
+    order = orders.order_create(user=north.users["member_buyer"], institution=north.institution,
+                                contract=contract,
+                                lines=[orders.LineInput(quantity="1000", sku="MILK")])  # fmt: skip
+    orders.order_approve(user=north.users["member_buyer"], order=order)
+    orders.order_send(user=north.users["member_buyer"], order=order)
+    package = ocds.package([north.agency])
+    assert ocds.validate(package) == []
+    (release,) = package["releases"]
+    (published,) = release["contracts"]
+    assert published["awardID"] == f"award-{award.pk}" and published["status"] == "active"
+    (transaction,) = published["implementation"]["transactions"]
+    assert transaction["value"] == {"amount": 287.5, "currency": "USD"}
+    assert {"contract", "implementation"} <= set(release["tag"])
+    assert north.institution.name not in json.dumps(release)  # totals, not who bought

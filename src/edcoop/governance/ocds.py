@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -91,7 +91,9 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
                       *s.status_changes.values_list("at", flat=True),
                       *s.addenda.values_list("issued_at", flat=True),
                       *s.awards.filter(noticed_at__isnull=False).values_list("noticed_at",
-                                                                              flat=True)]),
+                                                                              flat=True),
+                      *s.contracts.values_list("created_at", flat=True),
+                      *s.contracts.values_list("purchase_orders__sent_at", flat=True)]),
     )  # fmt: skip
     buyer = {"id": _party_id("agency", agency.pk), "name": s.lead_agency or agency.name}
     parties: dict[str, dict[str, Any]] = {
@@ -175,6 +177,7 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
                           for b in lines],
             })  # fmt: skip
         _awards(s, out, parties, tags)
+        _contracts(s, out, parties, tags)
         # Withdrawn bids are listed, unopened: no items, no prices.
         for r in procurement_selectors.unopened_responses(s).filter(status="withdrawn"):
             party = _party_id("supplier", r.supplier_id)
@@ -227,6 +230,63 @@ def _awards(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, A
         out["awards"] = awards
         tags.append("award" if all(a["status"] != "cancelled" for a in awards)
                     else "awardUpdate")  # fmt: skip
+
+
+_CONTRACT_STATUS = {"upcoming": "pending", "active": "active", "expiring": "active",
+                    "expired": "terminated", "terminated": "terminated"}  # fmt: skip
+
+
+def _day(value: date | None, zone: Any) -> str | None:
+    return None if value is None else _iso(datetime.combine(value, time.min, zone))
+
+
+def _contracts(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, Any]],
+               tags: list[str]) -> None:  # fmt: skip
+    """The contracts made from the published award, and their implementation: what members
+    ordered under each, one transaction per calendar quarter (totals only: which member
+    bought what stays the member's)."""
+    from edcoop.contracts.models import PurchaseOrder, quarter_end
+
+    if not out.get("awards"):
+        return
+    award_id = out["awards"][0]["id"]
+    zone = s.agency.zone
+    today = timezone.now().astimezone(zone).date()
+    contracts = []
+    for c in s.contracts.select_related("supplier").prefetch_related("renewals").order_by("pk"):
+        party = _party_id("supplier", c.supplier_id)
+        parties.setdefault(party, {"id": party, "name": str(c.supplier), "roles": []})
+        parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"supplier", "payee"})
+        quarters: dict[tuple[int, int], Decimal] = {}
+        for day, total in (PurchaseOrder.objects.filter(
+                contract=c, status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.RECEIVED,
+                                        PurchaseOrder.Status.CLOSED])
+                .values_list("ordered_on", "total")):  # fmt: skip
+            key = (day.year, (day.month - 1) // 3 + 1)
+            quarters[key] = quarters.get(key, Decimal(0)) + total
+        transactions = [
+            {"id": f"{c.number}-{y}Q{q}",
+             "date": _day(min(quarter_end(y, q), today), zone),
+             "value": {"amount": _number(amount), "currency": "USD"},
+             "payee": {"id": party, "name": str(c.supplier)}}
+            for (y, q), amount in sorted(quarters.items())
+        ]  # fmt: skip
+        end = c.terminated_on or c.current_end()
+        contract: dict[str, Any] = {
+            "id": c.number, "awardID": award_id, "title": c.title,
+            "description": c.description or None,
+            "status": _CONTRACT_STATUS[c.status_on(today, 0)],
+            "period": {"startDate": _day(c.starts_on, zone), "endDate": _day(end, zone)},
+            "dateSigned": _day(c.awarded_on, zone),
+        }  # fmt: skip
+        if transactions:
+            contract["implementation"] = {"transactions": transactions}
+        contracts.append(contract)
+    if contracts:
+        out["contracts"] = contracts
+        tags.append("contract")
+        if any("implementation" in c for c in contracts):
+            tags.append("implementation")
 
 
 def _drop_nulls(value: Any) -> Any:
