@@ -25,6 +25,7 @@ from edcoop.core.models import AuditEvent
 from edcoop.members import services as member_services
 from edcoop.services import services as svc
 from edcoop.services.fiscal import fiscal_year_periods
+from edcoop.services.models import Subscription
 
 from .conftest import Page, assert_accessible, login
 
@@ -88,6 +89,19 @@ def test_business_office_closes_the_year_and_the_agency_admin_reopens_it(
     assert "601.200" in page.locator(".error-summary, [role=alert]").first.inner_text()
     assert not BillingRun.objects.filter(kind=BillingRun.Kind.TRUE_UP).exists()
 
+    # The effective-date pages pass axe too (their rules are tested in tests/billing).
+    sub = Subscription.objects.get(institution=a, service=flat, fiscal_year=FY)
+    for path, name in [(f"/a/north/members/{a.membership.pk}/dates/", "member-dates"),
+                       (f"/a/north/services/subscriptions/{sub.pk}/dates/", "subscription-dates"),
+                       (f"/a/north/services/{flat.pk}/stop/", "service-stop")]:  # fmt: skip
+        assert page.goto(path).status == 200, path
+        assert_accessible(page, name)
+    # A last day more than a year ahead is refused and named.
+    page.get_by_label("Last day delivered").fill("2031-01-01")
+    page.get_by_role("button", name=f"Stop delivering {flat.code}").click()
+    assert "within a year" in page.locator(".error-summary, [role=alert]").first.inner_text()
+    assert_accessible(page, "service-stop-errors")
+
     # The data privacy service cost more than it billed; the agency absorbs the deficit.
     page.goto(f"/a/north/billing/budget/{FY}/service/{flat.pk}/")
     assert_accessible(page, "year-end-service-terms")
@@ -137,6 +151,10 @@ def test_business_office_closes_the_year_and_the_agency_admin_reopens_it(
 
     page.context.clear_cookies()
     login(page, "north-agency_admin", PASSWORD)
+    # Withdrawing a member asks for its effective day (the confirmation page, without script).
+    page.goto(f"/a/north/members/{north.institutions[1].membership.pk}/status/withdrawn/")
+    assert_accessible(page, "member-withdraw-effective")
+    assert page.get_by_label("Effective on").is_visible()
     page.goto(f"/a/north/billing/year-end/{FY}/")
     page.get_by_role("link", name=f"Reopen FY{FY}").click()
     page.wait_for_url(re.compile(r"/reopen/$"))
