@@ -35,6 +35,7 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +68,7 @@ class Attempt:
     tries: int = 0
     answer: dict[str, Any] = field(default_factory=dict)
     duplicate: bool = False
+    reconnects: int = 0
 
 
 # Setup ------------------------------------------------------------------------------------
@@ -201,26 +203,35 @@ def request(port: int, method: str, path: str, body: bytes | None, headers: dict
 
 
 def send(port: int, path: str, attempt: Attempt, token: str, timeout: float) -> None:
-    """Send at its time; after a client timeout, again with the same key (three tries)."""
+    """Send at its time; after a client timeout (three tries) or a refused or dropped
+    connection (a server restarting: for up to 30 s), again with the same key. The latency
+    runs from the first send to the answer."""
     delay = attempt.at - time.time()
     if delay > 0:
         time.sleep(delay)
     attempt.sent = time.time()
-    for attempt.tries in range(1, 4):
-        started = time.perf_counter()
+    timeouts = 0
+    while True:
+        attempt.tries += 1
         try:
             attempt.status, attempt.answer = request(
                 port, "POST", path, attempt.body, {"Authorization": f"Bearer {token}"}, timeout
             )
-            attempt.latency = time.perf_counter() - started
+            attempt.latency = time.time() - attempt.sent
             return
         except TimeoutError:
-            continue
-        except OSError as exc:
+            timeouts += 1
+            if timeouts < 3:
+                continue
+            attempt.status, attempt.answer = -2, {"error": "timed out three times"}
+        except OSError as exc:  # refused, reset: the server is restarting
+            attempt.reconnects += 1
+            if time.time() - attempt.sent < 30:
+                time.sleep(0.5)
+                continue
             attempt.status, attempt.answer = -1, {"error": str(exc)}
-            attempt.latency = time.perf_counter() - started
-            return
-    attempt.status, attempt.answer = -2, {"error": "timed out three times"}
+        attempt.latency = time.time() - attempt.sent
+        return
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -275,6 +286,18 @@ def run_rush(port: int, world: dict[str, Any], args: argparse.Namespace) -> list
     with ThreadPoolExecutor(max_workers=args.connections) as pool:
         for a in attempts:
             pool.submit(send, port, path, a, tokens[a.supplier], args.timeout)
+        if args.restart:
+            # Mid-rush, in the busiest part: kill -9 the server and all its workers, start
+            # it again on the same port. Clients retry with the same keys.
+            time.sleep(max(0.0, world["due"] - args.window / 20 - time.time()))
+            old = world["server"]
+            for pid in [old.pid, *_workers(old)]:
+                os.kill(pid, signal.SIGKILL)
+            old.wait()
+            down = time.time()
+            world["server"] = start_server(world["env"], args.workers, port, world["log"])
+            print(f"  restarted the server (kill -9) {world['due'] - down:.1f} s before the "
+                  f"deadline; down {time.time() - down:.1f} s", flush=True)  # fmt: skip
     return attempts
 
 
@@ -322,7 +345,8 @@ def verify(world: dict[str, Any], attempts: list[Attempt]) -> dict[str, Any]:
         "accepted_after_deadline": len(accepted_late), "errors_5xx_or_network": len(errors),
         "other_statuses": sorted({a.status for a in other}),
         "error_samples": [a.answer for a in errors[:3]],
-        "retried_after_timeout": sum(a.tries > 1 for a in attempts),
+        "retried": sum(a.tries > 1 for a in attempts),
+        "unfair_after_a_dropped_connection": sum(a.reconnects > 0 for a in unfair),
         "problems": problems[:10], "problem_count": len(problems),
     }  # fmt: skip
 
@@ -465,6 +489,10 @@ def main() -> None:
     parser.add_argument("--capacity-seconds", type=float)
     parser.add_argument("--cpu-requests", type=int)
     parser.add_argument("--no-capacity", action="store_true")
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="kill -9 the server in the last 5%% of the window and start it again.",
+    )  # fmt: skip
     args = parser.parse_args()
     q = args.quick
     args.suppliers = args.suppliers or (60 if q else 500)
@@ -490,6 +518,7 @@ def main() -> None:
     print(f"seeded {args.suppliers} suppliers in {time.time() - started:.0f} s", flush=True)
     port = free_port()
     server = start_server(env, args.workers, port, tmp / "server.log")
+    world |= {"server": server, "env": env, "log": tmp / "server.log"}
     results: dict[str, Any] = {
         "database": "sqlite" if args.sqlite else "postgresql", "workers": args.workers,
         "suppliers": args.suppliers, "window_s": args.window, "connections": args.connections,
@@ -509,14 +538,15 @@ def main() -> None:
             "p99_s": round(percentile(lat, 99), 3),
             "last_tenth_p99_s": round(percentile(last, 99), 3),
         }  # fmt: skip
+        server = world["server"]
         results["verify"] = verify(world, attempts)
         print(json.dumps(results["rush"]), json.dumps(results["verify"]), flush=True)
         if not args.no_capacity:
             results["capacity"] = capacity(port, world, args)
         results["cpu"] = cpu_per_request(port, server, env, world, args.cpu_requests)
     finally:
-        server.terminate()
-        server.wait(30)
+        world["server"].terminate()
+        world["server"].wait(30)
     results["load_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(results, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)
