@@ -25,6 +25,19 @@ class SolicitationAdmin(AuditedModelAdmin):
     search_fields = ["number", "title"]
     readonly_fields = ["status", "published_at", "opened_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Once published, a solicitation changes only through the product: an addendum
+        (which may only keep or extend the deadline), a cancellation, the opening. Here it
+        is read-only, so that no operator moves its deadline or opening unseen by bidders."""
+        if obj is not None and obj.published_at is not None:
+            return [f.name for f in self.model._meta.concrete_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
