@@ -38,6 +38,7 @@ EXPECTED_PATHS |= {
     S + "/{sid}": {"get"},
     S + "/{sid}/lots": {"post"},
     S + "/{sid}/items": {"post"},
+    S + "/{sid}/criteria": {"post"},
     S + "/{sid}/publish": {"post"},
     S + "/{sid}/status": {"post"},
     S + "/{sid}/open": {"post"},

@@ -189,3 +189,32 @@ def test_committee_only_for_rfp(north, bid, clock):
     with pytest.raises(ValidationError, match="request for proposals"):
         seat(north, bid, north.users["evaluator"])
     assert not Evaluator.objects.exists()
+
+
+def test_criteria_through_the_page_and_the_api(north, clock):
+    from django.urls import reverse
+    from tests.api.conftest import _api_for
+    from tests.web.conftest import client_for
+
+    officer = north.users["procurement_officer"]
+    s = drafting.solicitation_create(
+        user=officer,
+        agency=north.agency,
+        number="RFP-2026-09",
+        title="Routing software",
+        kind="rfp",
+        questions_due_at=NOW + timedelta(days=2),
+        responses_due_at=DUE,
+        opening_at=OPENING,
+    )
+    c = client_for(officer)
+    url = reverse("procurement:criterion_add", args=["north", s.pk])
+    r = c.post(url, {"name": "Design", "weight": "1e2"})
+    assert r.status_code == 200 and not s.criteria.exists()  # exponents refused, named
+    assert c.post(url, {"name": "Design", "weight": "70"}).status_code == 302
+    api = _api_for(officer)
+    base = f"/agencies/north/solicitations/{s.pk}/criteria"
+    assert api.post(base, {"name": "Price", "weight": "30", "is_price": True}).status_code == 201
+    r = api.post(base, {"name": "Price again", "weight": "1", "is_price": True})
+    assert r.status_code == 400 and "is_price" in r.json()["errors"]
+    assert [(x.name, x.is_price) for x in s.criteria.all()] == [("Design", False), ("Price", True)]

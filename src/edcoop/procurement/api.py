@@ -132,6 +132,12 @@ class LotIn(In):
     award_basis: Lot.AwardBasis = Lot.AwardBasis.PER_ITEM
 
 
+class CriterionIn(In):
+    name: str = Field(max_length=200)
+    weight: DecimalIn = Field(description="Percent; the weights of an RFP add up to 100.")
+    is_price: bool = Field(False, description="The price criterion: computed, not scored.")
+
+
 class ItemIn(In):
     columns = (LineItem,)
     lot_id: int
@@ -361,6 +367,14 @@ def lot_add(request: HttpRequest, slug: str, sid: int, payload: LotIn) -> Any:
     lot = drafting.lot_add(user=lookups.caller(request), solicitation=s, title=payload.title,
                            award_basis=payload.award_basis.value)  # fmt: skip
     return Status(201, {"id": lot.pk, "number": lot.number})
+
+
+@router.post("/agencies/{slug}/solicitations/{sid}/criteria", response={201: dict[str, int]})
+def criterion_add(request: HttpRequest, slug: str, sid: int, payload: CriterionIn) -> Any:
+    """An RFP's evaluation criterion, while a draft."""
+    s = _staff_solicitation(request, slug, sid)
+    c = drafting.criterion_add(user=lookups.caller(request), solicitation=s, **payload.dict())
+    return Status(201, {"id": c.pk})
 
 
 @router.post("/agencies/{slug}/solicitations/{sid}/items", response={201: ItemOut})

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from edcoop.core.decimals import BoundedDecimalField, Bounds
 from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
@@ -18,6 +19,7 @@ from .files import Upload
 from .models import ATTESTATIONS, Lot, Solicitation
 from .responses import LineInput, ResponseInput
 
+WEIGHT = Bounds(5, 2, Decimal("0.01"), Decimal("100"))
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -97,6 +99,17 @@ class SolicitationForm(AgencyTimesForm):
 class LotForm(EdCoopForm):
     title = forms.CharField(max_length=200)
     award_basis = forms.ChoiceField(choices=Lot.AwardBasis.choices)
+
+
+class CriterionForm(EdCoopForm):
+    name = forms.CharField(max_length=200, help_text="e.g. Program design, References")
+    weight = BoundedDecimalField(
+        bounds=WEIGHT, label="Weight (percent)", help_text="All the weights add up to 100."
+    )
+    is_price = forms.BooleanField(
+        required=False, label="This is the price criterion",
+        help_text="Computed, not scored: lowest price / this price x weight.",
+    )  # fmt: skip
 
 
 class ItemForm(EdCoopForm):

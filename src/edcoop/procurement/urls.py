@@ -20,6 +20,7 @@ urlpatterns = [
     path(C, console.solicitation_detail, name="detail"),
     path(C + "lots/new/", console.lot_add, name="lot_add"),
     path(C + "items/new/", console.item_add, name="item_add"),
+    path(C + "criteria/new/", console.criterion_add, name="criterion_add"),
     path(C + "documents/new/", console.document_add, name="document_add"),
     path(C + "lots/<int:lot>/edit/", console.lot_edit, name="lot_edit"),
     path(C + "lots/<int:lot>/delete/", console.lot_delete, name="lot_delete"),

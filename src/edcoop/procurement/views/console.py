@@ -25,6 +25,7 @@ from .. import drafting, opening, publication, questions, sealing, selectors
 from ..forms import (
     AddendumForm,
     AnswerForm,
+    CriterionForm,
     DocumentEditForm,
     DocumentForm,
     ItemForm,
@@ -140,6 +141,15 @@ def lot_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         lambda r, s, d: drafting.lot_add(user=r.user, solicitation=s, **d),
         "Lot added.",
     )
+
+
+@login_required
+def criterion_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _simple(
+        request, slug, pk, CriterionForm, "Add an evaluation criterion", "Add criterion",
+        lambda r, s, d: drafting.criterion_add(user=r.user, solicitation=s, **d),
+        "Criterion added.",
+    )  # fmt: skip
 
 
 @login_required
