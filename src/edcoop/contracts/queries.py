@@ -119,20 +119,19 @@ def catalogue(
         contracts = contracts.filter(pk__in=eligible)
     items = ContractItem.objects.filter(contract__in=contracts.values("pk")).order_by("pk")
     items = keyword_filter(items, keyword[:MAX_KEYWORD])
+    # One pass over at most COUNT_CAP matches gives the count ("1,000+" is all a page needs;
+    # counting every match of a common word over a million items is what would be slow), the
+    # contracts holding them, and the page's items.
+    first = list(items.values_list("pk", "contract_id")[:COUNT_CAP])
+    total = len(first)
     if keyword.strip():
-        words = keyword.split()[:20]
         text = Q()
-        for word in words:
+        for word in keyword.split()[:20]:
             text &= Q(title__icontains=word) | Q(number__icontains=word) | Q(
                 category__icontains=word) | Q(description__icontains=word)  # fmt: skip
-        # The contracts of the first COUNT_CAP matching items (a query of its own: the
-        # search's SQL is not written to run as a subquery).
-        holding = set(items.values_list("contract_id", flat=True)[:COUNT_CAP])
-        contracts = contracts.filter(text | Q(pk__in=holding))
-    found = list(items.select_related("contract", "contract__supplier")[:limit])
-    # Counted up to COUNT_CAP: "more than 1,000" is all a page needs, and counting every
-    # match of a common word over a million items is what would be slow.
-    total = items[:COUNT_CAP].count() if len(found) == limit else len(found)
+        contracts = contracts.filter(text | Q(pk__in={c for _, c in first}))
+    page = ContractItem.objects.filter(pk__in=[pk for pk, _ in first[:limit]])
+    found = list(page.select_related("contract", "contract__supplier").order_by("pk"))
     return Catalogue(list(contracts.order_by("number")[:limit]), found, total, eligible)
 
 
