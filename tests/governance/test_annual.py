@@ -98,7 +98,8 @@ def test_workbook_holds_the_same_figures(year: Any, posted: Any) -> None:  # noq
     _money_in_year(year)
     report = annual.annual_report(year.tenant.agency, 2027)
     book = load_workbook(BytesIO(report_files.annual_xlsx(report)))
-    assert book.sheetnames == ["Summary", "Services", "Members", "Procurement", "Savings"]
+    assert book.sheetnames == ["Summary", "Services", "Members", "Procurement",
+                               "Contract purchases", "Compliance", "Savings"]  # fmt: skip
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=5, values_only=True)}
     assert D(str(summary["Invoiced"])) == report.total("invoiced")
     assert D(str(summary["Payments received during the year"])) == D("100.00")
@@ -154,3 +155,33 @@ def test_command_writes_the_files(year: Any, posted: Any, tmp_path: Any) -> None
         call_command("report", "annual", agency="north", year="2027", member="nope")
     with pytest.raises(CommandError, match="--year"):
         call_command("report", "annual", agency="north", year="20x7")
+
+
+def test_contract_purchases_and_their_savings(year: Any, posted: Any) -> None:  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from tests.contracts.conftest import make_contract
+
+    from edcoop.contracts import orders, services
+
+    north = year.tenant
+    today = timezone.localdate()
+    contract = make_contract(north, number="C-NOW", starts_on=today - timedelta(days=30),
+                             ends_on=today + timedelta(days=300))  # fmt: skip
+    services.item_save(user=north.users["procurement_officer"], contract=contract,
+                       sku="CP-8511", description="Copy paper", unit="ream",
+                       unit_price="4.10", list_price="6.49")  # fmt: skip
+    order = orders.order_create(user=north.users["member_buyer"], institution=north.institution,
+                                contract=contract,
+                                lines=[orders.LineInput(quantity="10", sku="CP-8511")])  # fmt: skip
+    orders.order_approve(user=north.users["member_buyer"], order=order)
+    orders.order_send(user=north.users["member_buyer"], order=order)
+    fy = 2027 if today < date(2027, 7, 1) else today.year + 1
+    mine = annual.annual_report(north.agency, fy, north.institution)
+    (line,) = mine.contracts
+    assert (line.orders, line.total, line.savings) == (1, D("41.00"), D("23.90"))
+    other = annual.annual_report(north.agency, fy, north.institutions[1])
+    assert other.contracts == []  # another member's orders are not in its report
+    tables = {t.title: t for t in annual.tables(mine)}
+    assert tables["Contract purchases"].totals[4] == D("41.00")

@@ -17,7 +17,7 @@ Every figure is read from the ledgers that own it, never recomputed here:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,8 @@ from edcoop.core import formatting
 from edcoop.members.models import Agency, Institution
 from edcoop.services.fiscal import fiscal_year_periods, fiscal_year_start
 from edcoop.services.models import Service, Subscription, UsageRecord
+
+from . import monitor
 
 ZERO = Decimal(0)
 
@@ -85,7 +87,20 @@ class SolicitationLine:
     opened: datetime | None
     responses: int
     committed_items: int = 0  # member report: items it committed quantities to
-    awards: list[str] = field(default_factory=list)
+    award: str = ""
+
+
+@dataclass
+class ContractLine:
+    """Purchases under one contract in the year (orders sent, received or closed)."""
+
+    number: str
+    title: str
+    supplier: str
+    orders: int = 0
+    total: Decimal = ZERO
+    savings: Decimal = ZERO  # against each line's recorded baseline price
+    unpriced: int = 0  # lines with no baseline: no saving claimed
 
 
 @dataclass
@@ -109,6 +124,9 @@ class AnnualReport:
     members: list[MemberLine]
     solicitations: list[SolicitationLine]
     savings: list[SavingsLine]
+    contracts: list[ContractLine]
+    patronage: Decimal | None
+    flags: list[Any]
     aid_estimated: bool
     aid_year: int
     balance: Decimal  # member: what it owes at year end (negative: in credit); agency: net
@@ -256,16 +274,74 @@ def _solicitations(
             .values("item__solicitation_id").annotate(n=Count("pk"))
             .values_list("item__solicitation_id", "n")
         )  # fmt: skip
+    from edcoop.procurement.models import Award
+
+    awards = {a.solicitation_id: a for a in Award.objects.filter(solicitation__in=qs)
+              .exclude(status=Award.Status.CANCELLED)}  # fmt: skip
     rows = []
     for s in qs:
+        award = awards.get(s.pk)
+        label = ""
+        if award is not None:
+            label = award.get_status_display()
+            if award.total is not None:
+                label += f", {formatting.money(award.total)}"
         rows.append(SolicitationLine(
             number=s.number, title=s.title, kind=s.get_kind_display(),
             status=s.get_status_display(),
             published=s.published_at.astimezone(agency.zone).date() if s.published_at else None,
             due=s.responses_due_at, opened=s.opened_at, responses=s.n,
-            committed_items=committed.get(s.pk, 0),
+            committed_items=committed.get(s.pk, 0), award=label,
         ))  # fmt: skip
     return rows
+
+
+def _contract_purchases(
+    agency: Agency, start: date, end: date, institution: Institution | None
+) -> list[ContractLine]:
+    """Orders placed in the year under the agency's contracts, and what they saved against
+    the baseline each line recorded (``contracts.savings.line_saving``)."""
+    from edcoop.contracts import savings as contract_savings
+    from edcoop.contracts.models import PurchaseOrder, PurchaseOrderLine
+
+    placed = [PurchaseOrder.Status.SENT, PurchaseOrder.Status.RECEIVED,
+              PurchaseOrder.Status.CLOSED]  # fmt: skip
+    orders = PurchaseOrder.objects.filter(agency=agency, status__in=placed,
+                                          ordered_on__range=(start, end))  # fmt: skip
+    if institution is not None:
+        orders = orders.filter(institution=institution)
+    out: dict[int, ContractLine] = {}
+    for pk, number, title, supplier, n, total in (
+        orders.values("contract_id").annotate(n=Count("pk"), t=MoneySum("total"))
+        .values_list("contract_id", "contract__number", "contract__title",
+                     "contract__supplier__legal_name", "n", "t")
+    ):  # fmt: skip
+        out[pk] = ContractLine(number, title, supplier, n, total)
+    lines = PurchaseOrderLine.objects.filter(order__in=orders).values_list(
+        "order__contract_id", "category", "quantity", "unit_price", "baseline_price",
+        "baseline_method")  # fmt: skip
+    for contract_id, category, quantity, unit_price, baseline, method in lines:
+        saving = contract_savings.line_saving(contract_savings.Line(
+            member="", category=category, year=end.year, method=method, quantity=quantity,
+            unit_price=unit_price, baseline=baseline))  # fmt: skip
+        if saving is None:
+            out[contract_id].unpriced += 1
+        else:
+            out[contract_id].savings += saving
+    return sorted(out.values(), key=lambda c: c.number)
+
+
+def _patronage(agency: Agency, fiscal_year: int, institution: Institution | None) -> Decimal | None:
+    """The patronage allocated for the year (``None``: not distributed yet)."""
+    from edcoop.contracts.models import PatronageAllocation, PatronageYear
+
+    year = PatronageYear.objects.filter(agency=agency, fiscal_year=fiscal_year).first()
+    if year is None:
+        return None
+    rows = PatronageAllocation.objects.filter(year=year)
+    if institution is not None:
+        rows = rows.filter(institution=institution)
+    return rows.aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 def _savings(
@@ -314,6 +390,9 @@ def annual_report(
         services=_services(agency, fiscal_year, charges, aid, institution), members=members,
         solicitations=_solicitations(agency, fiscal_year, start, end, institution),
         savings=_savings(agency, fiscal_year, institution),
+        contracts=_contract_purchases(agency, start, end, institution),
+        patronage=_patronage(agency, fiscal_year, institution),
+        flags=monitor.flags_for(agency, institution),
         aid_estimated=any(s.estimate for m in aid.members for s in m.services) or aid.rule is None,
         aid_year=aid.aid_year, balance=ZERO,
     )  # fmt: skip
@@ -384,6 +463,12 @@ def tables(report: AnnualReport) -> list[Table]:
                 ["Payments received during the year", t["paid"]],
                 [f"BOCES aid the year's purchases earn (paid in FY{report.aid_year})", t["aid"]],
                 ["Cost net of aid", t["net"]],
+                ["Purchases under contracts", sum((c.total for c in report.contracts), ZERO)],
+                [
+                    "Saved on those purchases (against each line's baseline price)",
+                    sum((c.savings for c in report.contracts), ZERO),
+                ],
+                ["Patronage allocated for the year", report.patronage],
                 [f"Owed at {formatting.day(report.end)} (negative: in credit)", report.balance],
             ],
         ),
@@ -433,12 +518,29 @@ def tables(report: AnnualReport) -> list[Table]:
         ))  # fmt: skip
     out.append(Table(
         "Procurement",
-        ["Number", "Title", "Kind", "Status", "Published", "Responses", "Opened"]
+        ["Number", "Title", "Kind", "Status", "Published", "Responses", "Opened", "Award"]
         + (["Items you committed to"] if member else []),
-        ["text", "text", "text", "text", "date", "count", "date"] + (["count"] if member else []),
+        ["text", "text", "text", "text", "date", "count", "date", "text"]
+        + (["count"] if member else []),
         [[s.number, s.title, s.kind, s.status, s.published, s.responses,
-          s.opened.astimezone(report.agency.zone).date() if s.opened else None]
+          s.opened.astimezone(report.agency.zone).date() if s.opened else None, s.award]
          + ([s.committed_items] if member else []) for s in report.solicitations],
+    ))  # fmt: skip
+    out.append(Table(
+        "Contract purchases",
+        ["Contract", "Title", "Supplier", "Orders", "Total", "Saved", "Lines with no baseline"],
+        ["text", "text", "text", "count", "money", "money", "count"],
+        [[c.number, c.title, c.supplier, c.orders, c.total, c.savings, c.unpriced]
+         for c in report.contracts],
+        ["Total", "", "", sum(c.orders for c in report.contracts),
+         sum((c.total for c in report.contracts), ZERO),
+         sum((c.savings for c in report.contracts), ZERO), None] if report.contracts else None,
+    ))  # fmt: skip
+    out.append(Table(
+        "Compliance",
+        ["Flag", "Subject", "When", "Amount", "Evidence"],
+        ["text", "text", "date", "money", "text"],
+        [[f.label, f.subject, f.on, f.amount, " ".join(f.evidence)] for f in report.flags],
     ))  # fmt: skip
     out.append(Table(
         "Savings",
