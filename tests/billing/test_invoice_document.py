@@ -195,3 +195,29 @@ def test_invoice_list_shows_balance_status_and_filters(year, issued):
     assert mine.status_code in (200, 403, 404)
     if mine.status_code == 200:
         assert other.display_number not in mine.content.decode()
+
+
+def test_statement_pdf_lists_open_invoices_aging_and_amount_due(year, issued):
+    from edcoop.billing.pdf import statement_html
+
+    ledger.payment_record(user=year.admin, institution=year.a, amount=D("100.00"),
+                          received_on=date(2026, 10, 20))  # fmt: skip
+    text = pdf_text(statement_html(year.a, date(2026, 11, 30)))
+    owed = issued.total - D("100.00")
+    for part in [
+        "Statement of account", "As of Nov 30, 2026", "LR-0001", "PO 2027-311", "12 Elm Street",
+        "PO Box 4400", issued.display_number, "Oct 1, 2026", "Nov 15, 2026 (overdue)",
+        f"${owed:,.2f}", "60-89 days", f"Amount due: ${owed:,.2f}", "How to pay",
+    ]:  # fmt: skip
+        assert part.lower() in text.lower(), (part, text)
+    client = Client()
+    client.force_login(year.tenant.users["member_finance"])
+    page = client.get(f"/a/north/institution/{year.a.pk}/billing/").content.decode()
+    url = f"/a/north/institution/{year.a.pk}/billing/statement.pdf"
+    assert url in page
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert b"/StructTreeRoot" in pdf_objects(response.content)
+    # Another member's statement is not theirs to read.
+    assert client.get(f"/a/north/institution/{year.b.pk}/billing/statement.pdf").status_code in (
+        403, 404)  # fmt: skip

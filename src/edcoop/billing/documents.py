@@ -6,6 +6,7 @@ a draft prints the agency's and the member's current facts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -106,6 +107,26 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "credit_memos": memos, "applied": applied, "amounts": amounts,
         "debits": amounts.debits, "open": amounts.balance, "parties": parties(invoice),
         "letterhead": _lines(invoice.agency.address), "for_period": for_period(invoice),
+    }  # fmt: skip
+
+
+def statement_context(institution: Institution, as_of: Any) -> dict[str, Any]:
+    """A member's statement as a document: its open invoices, aging, balance, how to pay."""
+    from .statements import statement
+
+    st = statement(institution, as_of)
+    agency = institution.agency
+    still_open = [i for i in st.items if i.open]
+    open_items = [
+        {"invoice": i.invoice, "charged": i.invoice.total + i.debits,
+         "applied": i.paid + i.credits, "open": i.open, "days": i.age(as_of)}
+        for i in still_open
+    ]  # fmt: skip
+    return {
+        "agency": agency, "institution": institution, "statement": st,
+        "open_items": open_items, "open_total": sum((i.open for i in still_open), Decimal(0)),
+        "letterhead": _lines(agency.address), "bill_to": _lines(bill_to_text(institution)),
+        "remit_to": _lines(remit_to_text(agency)),
     }  # fmt: skip
 
 

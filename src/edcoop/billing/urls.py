@@ -57,4 +57,9 @@ urlpatterns = [
         A + "institution/<int:pk>/billing/refunds/" + FY, views.refund_choice, name="refund_choice"
     ),
     path(A + "institution/<int:pk>/billing/", views.member_billing, name="member"),
+    path(
+        A + "institution/<int:pk>/billing/statement.pdf",
+        views.statement_pdf,
+        name="statement_pdf",
+    ),
 ]

@@ -639,6 +639,28 @@ def member_billing(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
+@login_required
+def statement_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The member's statement of account as of today, as a PDF to send or file."""
+    from .pdf import PdfUnavailable
+    from .pdf import statement_pdf as render_pdf
+
+    agency = agency_or_404(request, slug)
+    institution = _member(request, agency, pk)
+    permissions.require(request.user, Action.BILLING_VIEW, agency, institution=institution)
+    try:
+        pdf = render_pdf(institution, _today(agency))
+    except PdfUnavailable:
+        logger.exception("statement PDF cannot be drawn")
+        messages.error(request, "PDF statements are not available on this server yet (its "
+                       "administrator needs to install the Pango library).")  # fmt: skip
+        return redirect("billing:member", agency.slug, institution.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"statement-{institution.pk}-{_today(agency):%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def member_billing_url(agency: Agency, institution: Institution) -> str:
     return reverse("billing:member", args=[agency.slug, institution.pk])
 
