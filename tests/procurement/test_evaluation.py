@@ -445,3 +445,23 @@ def test_round_volume_tiers_survive_the_opening(north, bid, clock):
     tab = selectors.tabulation_for(bid)
     row = next(r for r in tab.rows if r.item.number == "1.01")
     assert row.cells[0].unit_price == D("29.50")  # 1,000 cases earn the tier
+
+
+def test_optimal_award_with_a_supplier_limit(north, three, clock):
+    bid, second, _third = three
+    evaluation.findings_propose(user=officer(north), solicitation=bid)
+    # One supplier only: Second takes milk too (0.29 x 333 = 96.57, as Third would).
+    award = awarding.award_recommend(
+        user=officer(north),
+        solicitation=bid,
+        method="optimal",
+        basis="One supplier.",
+        max_suppliers=1,
+    )
+    # Second's paper (35,500.00) beats Third's (36,200.00); milk ties at 96.57, so with one
+    # supplier allowed everything goes to Second, and no tie is left to resolve.
+    assert {ln.supplier for ln in award.lines.all()} == {second}
+    assert award.total == D("35596.57") and not award.ties
+    assert award.result["rules"] == {"max_suppliers": 1}
+    with pytest.raises(ValidationError, match="suppliers"):
+        awarding.compute(bid, method="optimal", max_suppliers=0)

@@ -629,6 +629,8 @@ class RecommendIn(In):
         description="Tie key (from the preview's ties) -> the chosen supplier's id.",
     )  # fmt: skip
     tie_reason: str = Field("", max_length=2000)
+    max_suppliers: int | None = Field(None, ge=1, le=2000,
+                                      description="Optimal award: at most this many suppliers.")
 
 
 class ApproveIn(In):
@@ -698,7 +700,8 @@ def finding_decide(request: HttpRequest, slug: str, sid: int, fid: int,
 
 @router.get("/agencies/{slug}/solicitations/{sid}/award/preview", response=dict[str, Any])
 def award_preview(request: HttpRequest, slug: str, sid: int, method: str = "lowest_price",
-                  multiple_award: bool = False) -> dict[str, Any]:  # fmt: skip
+                  multiple_award: bool = False,
+                  max_suppliers: int | None = None) -> dict[str, Any]:  # fmt: skip
     """The engine's award on the eligible bids (``edcoop award solve``'s output, with the
     engine's ids: items and suppliers by primary key); nothing is stored. Each tie's key
     for ``tie_choices`` is in ``tie_keys``."""
@@ -706,7 +709,8 @@ def award_preview(request: HttpRequest, slug: str, sid: int, method: str = "lowe
     permissions.require(lookups.caller(request), Action.EVALUATION_MANAGE, s.agency)
     if method not in ("lowest_price", "optimal"):
         raise ValidationError({"method": "Choose lowest_price or optimal."})
-    _inputs, result = awarding.compute(s, method=method, multiple_award=multiple_award)
+    _inputs, result = awarding.compute(s, method=method, multiple_award=multiple_award,
+                                       max_suppliers=max_suppliers)  # fmt: skip
     out = result.as_json()
     out["tie_keys"] = [awarding.tie_key(t) for t in result.ties]
     return out

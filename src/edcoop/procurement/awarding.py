@@ -104,10 +104,15 @@ def tie_key(tie: engine.Tie) -> str:
 
 
 def compute(
-    solicitation: Solicitation, *, method: str = "lowest_price", multiple_award: bool = False
+    solicitation: Solicitation, *, method: str = "lowest_price", multiple_award: bool = False,
+    max_suppliers: int | None = None,
 ) -> tuple[Inputs, engine.AwardResult]:
-    """The award the engine finds on the evaluated responses (nothing is stored)."""
-    inputs = award_inputs(solicitation, multiple_award=multiple_award)
+    """The award the engine finds on the evaluated responses (nothing is stored).
+    ``max_suppliers`` limits the suppliers the optimal award may use."""
+    if max_suppliers is not None and not 1 <= max_suppliers <= engine.MAX_SUPPLIERS:
+        raise ValidationError({"max_suppliers": "Give a whole number of suppliers, 1 or more."})
+    inputs = award_inputs(solicitation, multiple_award=multiple_award,
+                          max_suppliers=max_suppliers)  # fmt: skip
     if not inputs.problem.items:
         return inputs, engine.AwardResult(
             method, "infeasible", None, None, None, message="No item has an eligible bid."
@@ -173,6 +178,7 @@ def award_recommend(
     multiple_award: bool = False,
     tie_choices: Mapping[str, str] | None = None,
     tie_reason: str = "",
+    max_suppliers: int | None = None,
 ) -> Award:
     """The officer's recommendation. IFB: the engine's award (``lowest_price`` or
     ``optimal``); every tie needs the officer's choice (``tie_choices``: tie key -> supplier
@@ -195,7 +201,8 @@ def award_recommend(
     choices = dict(tie_choices or {})
     if method == "best_value":
         return _recommend_best_value(user, solicitation, basis, choices, tie_reason)
-    inputs, result = compute(solicitation, method=method, multiple_award=multiple_award)
+    inputs, result = compute(solicitation, method=method, multiple_award=multiple_award,
+                             max_suppliers=max_suppliers)  # fmt: skip
     if result.status == "infeasible":
         raise ValidationError({"__all__": result.message or "No award is possible."})
     ties = []
@@ -231,7 +238,7 @@ def award_recommend(
         baseline_total=result.baseline_total,
         gap=result.gap,
         ties=ties,
-        result=result.as_json(),
+        result={**result.as_json(), "rules": {"max_suppliers": max_suppliers}},
         recommended_by=_user(user),
         recommended_at=timing.now(),
     )

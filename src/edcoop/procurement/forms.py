@@ -315,6 +315,10 @@ class RecommendForm(EdCoopForm):
     multiple_award = forms.BooleanField(
         required=False, label="Multiple award: also name a secondary supplier per item"
     )
+    max_suppliers = forms.IntegerField(
+        required=False, min_value=1, max_value=2000, label="At most this many suppliers",
+        help_text="Optimal award only: leave empty for no limit.",
+    )
     basis = forms.CharField(
         label="Basis of the recommendation",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -339,6 +343,7 @@ class RecommendForm(EdCoopForm):
             self.fields["method"].initial = methods[0][0]
         if methods[0][0] == "best_value":
             del self.fields["multiple_award"]
+            del self.fields["max_suppliers"]
         self.tie_fields = []
         for n, (key, label, choices) in enumerate(ties):
             name = f"tie_{n}"

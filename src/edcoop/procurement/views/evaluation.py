@@ -237,7 +237,13 @@ def award_recommend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         method = request.POST.get("method") or request.GET.get("method") or "lowest_price"
         if method not in ("lowest_price", "optimal"):
             method = "lowest_price"
-        inputs, engine_result = awarding.compute(s, method=method, multiple_award=bool(multiple))
+        raw_limit = (request.POST.get("max_suppliers") or "").strip()
+        limit = int(raw_limit) if raw_limit.isdigit() and 0 < int(raw_limit) <= 2000 else None
+        # The ties offered are those of the award the officer is about to recommend.
+        inputs, engine_result = awarding.compute(
+            s, method=method, multiple_award=bool(multiple),
+            max_suppliers=limit if method == "optimal" else None,
+        )  # fmt: skip
         ties = _tie_rows(inputs, engine_result)
     form = RecommendForm(posted(request), methods=methods, ties=ties)
     if request.method == "POST" and form.is_valid():
@@ -249,6 +255,9 @@ def award_recommend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 method=form.cleaned_data["method"],
                 multiple_award=form.cleaned_data.get("multiple_award") or False,
                 tie_choices=form.tie_choices(),
+                max_suppliers=form.cleaned_data.get("max_suppliers")
+                if form.cleaned_data["method"] == "optimal"
+                else None,
                 tie_reason=form.cleaned_data["tie_reason"],
             )
         except ValidationError as e:
