@@ -127,3 +127,39 @@ def test_patronage_page_for_the_office_and_the_member(north: Any) -> None:
     member = client_for(north.users["member_admin"]).get("/a/north/patronage/")
     assert member.status_code == 200 and "Your patronage history" in member.content.decode()
     assert client_for(north.users["member_buyer"]).get("/a/north/patronage/").status_code == 403
+
+
+def test_savings_page_sums_by_member_with_the_method(north: Any, current: Contract) -> None:
+    from edcoop.contracts import orders
+
+    buyer = north.users["member_buyer"]
+    for qty in ("100", "20"):
+        order = orders.order_create(user=buyer, institution=north.institution, contract=current,
+                                    lines=[orders.LineInput(qty, sku="CP-8511")])  # fmt: skip
+        orders.order_approve(user=buyer, order=order)
+        orders.order_send(user=buyer, order=order)
+    page = client_for(buyer).get("/a/north/savings/").content.decode()
+    # (6.49 - 3.90) x 100 + (6.49 - 4.10) x 20 = 259.00 + 47.80 against the list price
+    assert "$306.80" in page and "the supplier&#x27;s list price" in page
+    assert client_for(north.users["supplier_rep"]).get("/a/north/savings/").status_code == 403
+
+
+def test_a_member_never_sees_another_members_order(north: Any, current: Contract) -> None:
+    from edcoop.contracts import orders
+    from edcoop.members import services as member_services
+
+    other = north.institutions[1]
+    admin = client_for(north.users["agency_admin"])
+    assert admin.get("/a/north/orders/").status_code == 200
+    member_services.role_assign(user=None, agency=north.agency, person=north.users["member_admin"],
+                                role="member_buyer", institution=other)  # fmt: skip
+    order = orders.order_create(
+        user=north.users["member_admin"],
+        institution=other,
+        contract=current,
+        lines=[orders.LineInput("1", sku="CP-8511")],
+    )
+    assert (
+        client_for(north.users["member_buyer"]).get(f"/a/north/orders/{order.pk}/").status_code
+        == 404
+    )

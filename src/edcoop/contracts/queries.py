@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -243,3 +244,54 @@ def buyer_institutions(user: Any, agency: Agency, action: permissions.Action) ->
     ids = {ra.institution_id for ra in permissions.assignments(user, agency)
            if ra.institution_id and action in permissions.MATRIX.get(ra.role, ())}  # fmt: skip
     return list(Institution.objects.filter(agency=agency, pk__in=ids).order_by("name"))
+
+
+# Savings ---------------------------------------------------------------------------------------
+
+COUNTED = ("sent", "received", "closed")
+
+
+def savings_lines(user: Any, agency: Agency) -> list[Any]:
+    """The visible orders' lines (sent and after) as savings.Line values; the year is the
+    fiscal year of the order."""
+    from edcoop.services.fiscal import fiscal_year_of
+
+    from . import savings
+    from .models import PurchaseOrderLine
+
+    visible = orders_for(user, agency).filter(status__in=COUNTED)
+    rows = PurchaseOrderLine.objects.filter(order__in=visible).values_list(
+        "order__institution__name", "category", "order__ordered_on", "baseline_method",
+        "quantity", "unit_price", "baseline_price")  # fmt: skip
+    start = agency.fiscal_year_start_month
+    return [savings.Line(member, category or "Uncategorised",
+                         fiscal_year_of(day, start), method or "none", qty, price, base)
+            for member, category, day, method, qty, price, base in rows]  # fmt: skip
+
+
+def pooling(user: Any, agency: Agency) -> list[tuple[ContractItem, list[Any]]]:
+    """Per tiered item ordered by more than one member: each member's price alone against
+    the pooled quantity's tier (staff only: it shows every member's quantities)."""
+    from collections import defaultdict
+
+    from . import pricing, savings
+    from .models import PurchaseOrderLine
+
+    if not permissions.can(user, permissions.Action.ORDER_VIEW, agency):
+        return []
+    per_item: dict[int, dict[str, Any]] = defaultdict(lambda: defaultdict(Decimal))
+    for item_id, member, qty in (PurchaseOrderLine.objects
+                                 .filter(order__agency=agency, order__status__in=COUNTED,
+                                         item__isnull=False, item__tiers__isnull=False)
+                                 .distinct().values_list("item_id", "order__institution__name",
+                                                         "quantity")):  # fmt: skip
+        per_item[item_id][member] += qty
+    out = []
+    items = ContractItem.objects.filter(pk__in=list(per_item)).prefetch_related("tiers")
+    for item in items:
+        quantities = per_item[item.pk]
+        if len(quantities) < 2:
+            continue
+        tiers = [pricing.TierPrice(t.min_quantity, t.unit_price) for t in item.tiers.all()]
+        out.append((item, savings.aggregate_demand(item.unit_price, tiers, dict(quantities))))
+    return out

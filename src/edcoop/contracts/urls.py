@@ -20,4 +20,5 @@ urlpatterns = [
     path(A + "sales-reports/", views.report_list, name="reports"),
     path(A + "sales-reports/<int:pk>/", views.report_detail, name="report"),
     path(A + "patronage/", views.patronage_page, name="patronage"),
+    path(A + "savings/", views.savings_page, name="savings"),
 ]

@@ -370,3 +370,19 @@ def patronage_page(request: HttpRequest, slug: str) -> HttpResponse:
         "years": PatronageYear.objects.filter(agency=agency),
         "allocations": allocations.order_by("-year__fiscal_year", "institution__name")[:500],
     })  # fmt: skip
+
+
+@login_required
+def savings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    from . import savings
+
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    lines = queries.savings_lines(request.user, agency)
+    tables = [(title, savings.summed(lines, by)) for title, by in
+              (("By member", "member"), ("By category", "category"),
+               ("By fiscal year", "year"))]  # fmt: skip
+    return render(request, "contracts/savings.html", {
+        "agency": agency, "tables": tables, "methods": orders.BASELINE_LABELS,
+        "pooling": queries.pooling(request.user, agency),
+        "unmeasured": sum(1 for line in lines if line.baseline is None),
+    })  # fmt: skip

@@ -52,6 +52,7 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
             items.append(("Contracts", reverse("contracts:catalogue", args=[s])))
         if permissions.can(user, Action.ORDER_VIEW, agency):
             items.append(("Purchase orders", reverse("contracts:orders", args=[s])))
+            items.append(("Savings", reverse("contracts:savings", args=[s])))
         if permissions.can(user, Action.SALES_REPORT_VIEW, agency):
             items.append(("Sales reports", reverse("contracts:reports", args=[s])))
         if permissions.can(user, Action.PATRONAGE_VIEW, agency):
@@ -83,6 +84,7 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
                 items.append(("Service requests", reverse("billing:requests", args=[s])))
             items.append(("Contracts", reverse("contracts:catalogue", args=[s])))
             items.append(("Purchase orders", reverse("contracts:orders", args=[s])))
+            items.append(("Savings", reverse("contracts:savings", args=[s])))
             if Action.PATRONAGE_VIEW in permissions.MATRIX.get(ra.role, ()):
                 items.append(("Patronage", reverse("contracts:patronage", args=[s])))
         elif ra.role in SUPPLIER_ROLES and ra.supplier_id:
