@@ -118,4 +118,4 @@ def test_a_submission_costs_a_bounded_number_of_queries(north: Any, bid: Any, cl
         answer = api.post(f"/agencies/north/solicitations/{bid.pk}/responses", body)
     assert answer.status_code == 201
     sent = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sent) <= 19, "\n".join(s[:120] for s in sent)
+    assert len(sent) <= 16, "\n".join(s[:120] for s in sent)

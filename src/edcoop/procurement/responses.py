@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
 
 from edcoop.core import audit
 from edcoop.core.decimals import QUANTITY, Bounds, DecimalInputError, column, parse_decimal
@@ -308,7 +307,7 @@ def response_submit(
     receipt's time. Without it (commands, the demo), now.
     """
     _may_respond(user, solicitation, supplier)
-    _lock_supplier(supplier)
+    locked = _lock_supplier(supplier)
     key = idempotency_key.strip()[:100]
     previous = (Response.objects.filter(supplier=supplier, idempotency_key=key).first()
                 if key else None)  # fmt: skip
@@ -337,10 +336,11 @@ def response_submit(
             blobs = _draft_blobs(draft)
         else:
             blobs = []
-            draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
-                                            status=Response.Status.DRAFT).first()  # fmt: skip
-            if with_draft_attachments and draft is not None:
-                blobs = _draft_blobs(draft)
+            if with_draft_attachments:
+                draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
+                                                status=Response.Status.DRAFT).first()  # fmt: skip
+                if draft is not None:
+                    blobs = _draft_blobs(draft)
         blobs += _attachment_rows(uploads)
         if len(blobs) > MAX_ATTACHMENTS:
             raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
@@ -372,27 +372,30 @@ def response_submit(
         return _receipt(previous, first)
     if content is None:  # pragma: no cover - a refused first submission has raised above
         raise ValidationError({"__all__": "Nothing was received."})
-    current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
-                                      is_current=True).first()  # fmt: skip
-    version = (Response.objects.filter(solicitation=solicitation, supplier=supplier)
-               .aggregate(v=Max("version"))["v"] or 0) + 1  # fmt: skip
-    if current is not None:
-        current.is_current = False
-        current.status = Response.Status.SUPERSEDED
-        current.save(update_fields=["is_current", "status"])
+    # The supplier's versions and its current one in one round trip (under its lock).
+    earlier = list(Response.objects.filter(solicitation=solicitation, supplier=supplier)
+                   .values_list("pk", "version", "is_current"))  # fmt: skip
+    version = max((v for _, v, _ in earlier), default=0) + 1
+    current_pk = next((pk for pk, _, is_current in earlier if is_current), None)
+    if current_pk is not None:
+        Response.objects.filter(pk=current_pk).update(
+            is_current=False, status=Response.Status.SUPERSEDED
+        )
     sealed, envelope = sealing.seal_content(content)
     response = Response.objects.create(
         solicitation=solicitation, supplier=supplier, status=Response.Status.SUBMITTED,
         is_current=True, version=version, idempotency_key=key, sealed=sealed,
         content_sha256=envelope.receipt_hash, receipt_version=envelope.receipt_version,
         received_at=now, submitted_by=user,
+        # The name it sent under, from the row just locked (Response.save reads it otherwise).
+        supplier_legal_name=locked.legal_name, supplier_dba=locked.dba,
     )  # fmt: skip
     for meta, blob in blobs:
         ResponseAttachment.objects.create(response=response, sealed=blob, **meta)
     audit.record("response.submit", response, agency_id=solicitation.agency_id,
                  label=f"{supplier} response to {solicitation.number}",
                  changes={"version": [None, version], "sha256": [None, response.content_sha256],
-                          "replaces": [None, current.pk if current else None]})  # fmt: skip
+                          "replaces": [None, current_pk]})  # fmt: skip
     receipt = _receipt(response, envelope)
     notify.receipt(response, receipt)
     return receipt
