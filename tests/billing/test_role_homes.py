@@ -49,3 +49,21 @@ def test_member_page_links_to_its_statement_and_the_payment_form(year):
     auditor = page(year.tenant.users["auditor"], f"/a/north/members/{membership.pk}/")
     assert f"/a/north/institution/{year.a.pk}/billing/" in auditor
     assert "Record a payment" not in auditor
+
+
+def test_run_page_compares_with_last_month_and_puts_post_after_the_list(year):
+    from datetime import date
+
+    from edcoop.services import services as svc
+
+    sept = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    billing_run_post(user=year.admin, run=sept)
+    svc.usage_record(user=year.admin, institution=year.a, service=year.s["rate"],
+                     period=date(2026, 10, 1), quantity=2)  # fmt: skip
+    octo = billing_run_compute(user=year.admin, agency=year.tenant.agency,
+                               period=date(2026, 10, 1))  # fmt: skip
+    body = page(year.tenant.users["business_office"], f"/a/north/billing/runs/{octo.pk}/")
+    assert "September 2026" in body and "Total of the run" in body
+    change = octo.total - sept.total
+    assert f"{'+' if change > 0 else ''}{'-' if change < 0 else ''}${abs(change):,.2f}" in body
+    assert body.index("Total of the run") < body.index("Post ")

@@ -114,8 +114,26 @@ def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.BILLING_VIEW)
     run = _run(request, agency, pk)
     invoices = run.invoices.select_related("institution").order_by("institution__name", "pk")
+    # The month before, member by member, so a reviewer sees what moved.
+    previous = None
+    if run.kind == BillingRun.Kind.MONTHLY:
+        previous = (
+            BillingRun.objects.filter(agency=agency, kind=BillingRun.Kind.MONTHLY,
+                                      period__lt=run.period)
+            .order_by("-period", "-pk").first()
+        )  # fmt: skip
+    before = (
+        dict(previous.invoices.values_list("institution_id", "total")) if previous else {}
+    )
+    page = paginate(request, invoices)
+    rows = [
+        (inv, before.get(inv.institution_id), inv.total - before[inv.institution_id]
+         if inv.institution_id in before else None)
+        for inv in page.object_list
+    ]  # fmt: skip
     return render(request, "billing/run.html", {
-        "agency": agency, "run": run, "page": paginate(request, invoices),
+        "agency": agency, "run": run, "page": page, "rows": rows, "previous": previous,
+        "total_change": run.total - previous.total if previous else None,
         "changes": input_changes(run) if run.kind == BillingRun.Kind.MONTHLY else [],
         "memos": run.memos.select_related("institution").order_by("number"),
         "can_run": permissions.can(request.user, Action.BILLING_RUN, agency),
