@@ -257,12 +257,15 @@ def test_approve_notice_protest_and_final(north, three, clock, django_capture_on
         )
     with pytest.raises(ValidationError, match="pending"):
         awarding.award_finalize(user=officer(north), award=award)
-    awarding.protest_decide(
-        user=officer(north),
-        protest=protest,
-        outcome="upheld",
-        decision="The certification was not in the envelope.",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        awarding.protest_decide(
+            user=officer(north),
+            protest=protest,
+            outcome="upheld",
+            decision="The certification was not in the envelope.",
+        )
+    decided = [m for m in mail.outbox if "Decision on your protest" in m.subject]
+    assert len(decided) == 1 and "not in the envelope" in decided[0].body
     assert [a.pk for a in awarding.finalize_due()] == [award.pk]
     award.refresh_from_db()
     bid.refresh_from_db()

@@ -530,6 +530,7 @@ def protest_decide(*, user: Any, protest: Protest, outcome: str, decision: str) 
         agency_id=award.agency_id,
         changes={"outcome": [None, outcome], "decision": [None, decision]},
     )
+    notify.protest_decided(protest)
     if outcome != Protest.Outcome.UPHELD:
         _cancel(
             award,

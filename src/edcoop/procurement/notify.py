@@ -167,3 +167,17 @@ def protest_filed(protest: Any) -> None:
               f"{protest.supplier} protested the award of {s.number}. Decide it in the "
               f"console: {_url('procurement:award', s.agency.slug, s.pk)}\n",
               [s.agency.email], agency_id=s.agency_id)  # fmt: skip
+
+
+def protest_decided(protest: Any) -> None:
+    """The protesting supplier learns the agency's decision on its protest."""
+    s = protest.award.solicitation
+    _send(
+        f"[{s.agency.name}] Decision on your protest of {s.number}",
+        f"{s.agency.name} decided the protest of {protest.supplier} against the award of "
+        f"{s.number} ({s.title}): {protest.get_outcome_display()}.\n\n{protest.decision}\n\n"
+        "Your portal: "
+        f"{_url('procurement:award_notice', s.agency.slug, protest.supplier_id, s.pk)}\n",
+        _addresses([protest.supplier]),
+        agency_id=s.agency_id,
+    )
