@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,8 +12,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from tests.web.conftest import assert_audited, assert_csp_clean, client_for
 
+from edcoop.core.models import AuditEvent
 from edcoop.procurement import files, opening, responses
-from edcoop.procurement.models import Response
+from edcoop.procurement.models import Response, ResponseAttachment
 
 from .conftest import NOW, OPENING, build_bid, items, offer
 
@@ -76,6 +78,12 @@ def test_attachment_download_is_sealed(north, bid):
     url = reverse("procurement:response_attachment", args=["north", bid.pk, r.pk, a.pk])
     resp = client_for(north.users["agency_admin"]).get(url)
     assert resp.status_code == 403 and b"secret" not in resp.content
+    # The refusal names the response, not the file; no column holds the name in clear.
+    event = AuditEvent.objects.filter(action="response.sealed_read_refused").last()
+    assert event is not None and "prices" not in json.dumps(event.changes) + event.object_label
+    row = ResponseAttachment.objects.values().get()
+    assert not any(b"prices" in bytes(v) if isinstance(v, bytes | memoryview) else
+                   "prices" in str(v) for v in row.values())  # fmt: skip
     own = client_for(north.users["supplier_rep"]).get(url)
     assert own.status_code == 200 and own.content == b"%PDF-1.4 secret"  # its own file
 

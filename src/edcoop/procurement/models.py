@@ -361,18 +361,21 @@ class Response(models.Model):
 
 
 class ResponseAttachment(models.Model):
+    """A sealed file. Its name, type, size and SHA-256 are sealed too (``sealed_meta``, also
+    listed in the response's sealed content): nothing about it is in clear before the
+    opening but that it exists (and, from the ciphertext's length, roughly how big it is)."""
+
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    sealed_meta = models.BinaryField(
+        help_text="Fernet ciphertext of the file's name, content type, size and SHA-256."
+    )
     sealed = models.BinaryField(help_text="Fernet ciphertext of the file.")
 
     class Meta:
-        ordering = ["response", "filename", "pk"]
+        ordering = ["response", "pk"]
 
     def __str__(self) -> str:
-        return self.filename
+        return f"Sealed attachment {self.pk} of response {self.response_id}"
 
 
 class BidLine(models.Model):

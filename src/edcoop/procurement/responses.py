@@ -226,12 +226,21 @@ def _attachment_rows(uploads: Iterable[Upload]) -> list[tuple[dict[str, Any], by
     return rows
 
 
-def _draft_blobs(draft: Response) -> list[tuple[dict[str, Any], bytes]]:
-    return [
-        ({"filename": a.filename, "content_type": a.content_type, "size": a.size,
-          "sha256": a.sha256}, bytes(a.sealed))
-        for a in draft.attachments.all()
-    ]  # fmt: skip
+def _meta(user: Any, attachment: ResponseAttachment) -> dict[str, Any]:
+    meta = sealing.attachment_meta_for(user, attachment)
+    meta.pop("pk")
+    return meta
+
+
+def _draft_blobs(user: Any, draft: Response) -> list[tuple[dict[str, Any], bytes]]:
+    return [(_meta(user, a), bytes(a.sealed)) for a in draft.attachments.all()]
+
+
+def _attach(response: Response, blobs: Iterable[tuple[dict[str, Any], bytes]]) -> None:
+    for meta, blob in blobs:
+        ResponseAttachment.objects.create(
+            response=response, sealed=blob, sealed_meta=sealing.seal_attachment_meta(meta)
+        )
 
 
 def _status_shared(solicitation: Solicitation) -> str:
@@ -274,8 +283,7 @@ def response_save_draft(
     new = _attachment_rows(uploads)
     if len(kept) + len(new) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
-    metas = [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-              "sha256": a.sha256} for a in kept] + [m for m, _ in new]  # fmt: skip
+    metas = [_meta(user, a) for a in kept] + [m for m, _ in new]
     content = _normalise(solicitation, data, complete=False, attachments=metas)
     draft.sealed, envelope = sealing.seal_content(content)
     draft.content_sha256, draft.receipt_version = envelope.receipt_hash, envelope.receipt_version
@@ -284,8 +292,7 @@ def response_save_draft(
     draft.save()
     if remove_attachments:
         draft.attachments.filter(pk__in=list(remove_attachments)).delete()
-    for meta, blob in new:
-        ResponseAttachment.objects.create(response=draft, sealed=blob, **meta)
+    _attach(draft, new)
     audit.record("response.draft", draft, agency_id=solicitation.agency_id,
                  changes={"sha256": [None, draft.content_sha256]})  # fmt: skip
     return draft
@@ -333,14 +340,14 @@ def response_submit(
                 attestations=saved["attestations"],
                 acknowledged_addenda=saved["acknowledged_addenda"],
             )  # fmt: skip
-            blobs = _draft_blobs(draft)
+            blobs = _draft_blobs(user, draft)
         else:
             blobs = []
             if with_draft_attachments:
                 draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
                                                 status=Response.Status.DRAFT).first()  # fmt: skip
                 if draft is not None:
-                    blobs = _draft_blobs(draft)
+                    blobs = _draft_blobs(user, draft)
         blobs += _attachment_rows(uploads)
         if len(blobs) > MAX_ATTACHMENTS:
             raise ValidationError({"attachments": f"At most {MAX_ATTACHMENTS} attachments."})
@@ -390,8 +397,7 @@ def response_submit(
         # The name it sent under, from the row just locked (Response.save reads it otherwise).
         supplier_legal_name=locked.legal_name, supplier_dba=locked.dba,
     )  # fmt: skip
-    for meta, blob in blobs:
-        ResponseAttachment.objects.create(response=response, sealed=blob, **meta)
+    _attach(response, blobs)
     audit.record("response.submit", response, agency_id=solicitation.agency_id,
                  label=f"{supplier} response to {solicitation.number}",
                  changes={"version": [None, version], "sha256": [None, response.content_sha256],

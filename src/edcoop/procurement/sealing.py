@@ -190,9 +190,22 @@ def own_envelope(user: Any, response: Any) -> Envelope:
     return _envelope(_unseal(response.sealed))
 
 
-def unseal_attachment_for(user: Any, attachment: Any) -> bytes:
-    require_readable(user, attachment.response, what=f"attachment {attachment.filename}")
-    return _unseal(attachment.sealed)
+def seal_attachment_meta(meta: dict[str, Any]) -> bytes:
+    return seal(canonical(meta))
+
+
+def attachment_meta_for(user: Any, attachment: Any) -> dict[str, Any]:
+    """An attachment's name, content type, size and SHA-256, with its ``pk``: for whoever may
+    read the response (the refusal names the response, never the file)."""
+    require_readable(user, attachment.response, what="attachment list")
+    return {**json.loads(_unseal(attachment.sealed_meta)), "pk": attachment.pk}
+
+
+def unseal_attachment_for(user: Any, attachment: Any) -> tuple[dict[str, Any], bytes]:
+    """An attachment's metadata and bytes; refused (and audited, naming the response) while
+    sealed."""
+    require_readable(user, attachment.response, what="attachment")
+    return attachment_meta_for(user, attachment), _unseal(attachment.sealed)
 
 
 def unseal_at_opening(response: Any) -> Envelope:

@@ -416,7 +416,8 @@ def response_detail(request: HttpRequest, slug: str, pk: int, rid: int) -> HttpR
     sealing.require_readable(request.user, r, what="response page")
     return render(request, "procurement/response_detail.html", {
         "agency": agency, "s": s, "r": r, "lines": r.bid_lines.select_related("item"),
-        "content": r.opened_content or {}, "attachments": r.attachments.all(),
+        "content": r.opened_content or {},
+        "attachments": [sealing.attachment_meta_for(request.user, a) for a in r.attachments.all()],
     })  # fmt: skip
 
 
@@ -429,7 +430,7 @@ def response_attachment(
     r = permissions.get_or_404(permissions.responses_for(request.user, agency)
                                .filter(solicitation=s), pk=rid)  # fmt: skip
     attachment = permissions.get_or_404(r.attachments.all(), pk=aid)
-    data = sealing.unseal_attachment_for(request.user, attachment)
-    response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    meta, data = sealing.unseal_attachment_for(request.user, attachment)
+    response = HttpResponse(data, content_type=meta["content_type"])
+    response["Content-Disposition"] = content_disposition_header(True, meta["filename"])
     return response

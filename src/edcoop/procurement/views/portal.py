@@ -121,7 +121,8 @@ def respond(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResponse:
     refused = request.method == "POST" and bool(form.errors)
     return render(request, "procurement/respond.html", status=400 if refused else 200, context={
         "agency": agency, "supplier": supplier, "s": s, "form": form, "draft": draft,
-        "current": current, "attachments": draft.attachments.all() if draft else [],
+        "current": current, "attachments": [sealing.attachment_meta_for(request.user, a)
+                        for a in draft.attachments.all()] if draft else [],
         "is_open": s.status == "published" and timing.is_on_time(s.responses_due_at,
                                                                  timing.now()),
         "addenda": s.addenda.all(), "questions": selectors.public_questions(s),
