@@ -1,4 +1,4 @@
-"""Migration 0005 moves existing attachments' clear names, types, sizes and hashes into the
+"""Migration 0006 moves existing attachments' clear names, types, sizes and hashes into the
 sealed metadata and drops the clear columns; reversed, it restores them."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def test_existing_attachment_names_move_into_the_seal(north, bid):
     )  # fmt: skip
     pk = ResponseAttachment.objects.get().pk
     executor = MigrationExecutor(connection)
-    executor.migrate([("procurement", "0004_evaluation_award")])
-    old = executor.loader.project_state([("procurement", "0004_evaluation_award")]).apps
+    executor.migrate([("procurement", "0005_response_supplier_name")])
+    old = executor.loader.project_state([("procurement", "0005_response_supplier_name")]).apps
     legacy = old.get_model("procurement", "ResponseAttachment").objects.get(pk=pk)
     assert (legacy.filename, legacy.size) == ("price-sheet.pdf", 10)  # clear, as before
 

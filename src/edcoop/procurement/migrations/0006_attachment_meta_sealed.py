@@ -31,7 +31,7 @@ def unseal_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procurement", "0004_evaluation_award"),
+        ("procurement", "0005_response_supplier_name"),
     ]
 
     operations = [
