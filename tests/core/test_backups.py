@@ -66,3 +66,12 @@ def test_restore_refuses_without_yes_and_refuses_what_is_not_a_backup(tmp_path: 
         call_command("restore", str(other), yes=True)
     with pytest.raises(CommandError, match="No such file"):
         call_command("restore", str(tmp_path / "missing"), yes=True)
+
+
+@pytest.mark.django_db
+def test_restore_refuses_a_backup_of_the_other_kind_of_database(tmp_path: Path) -> None:
+    other_kind = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    forged = tmp_path / "other.backup"
+    forged.write_bytes(backups.SQLITE_MAGIC if other_kind == "sqlite" else b"PGDMP\x01\x0f")
+    with pytest.raises(CommandError, match=f"is a {other_kind} backup"):
+        call_command("restore", str(forged), yes=True)

@@ -229,3 +229,23 @@ def test_serve_runs_several_workers_that_answer_the_probes(tmp_path: Path) -> No
         _, err = server.communicate(timeout=30)
     booted = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert sum("Booting worker" in line["message"] for line in booted) == 2
+
+
+def test_readyz_names_the_problem_without_the_database_hosts_address(tmp_path: Path) -> None:
+    """Anyone may call /readyz: it says the database is out of reach, never where it is."""
+    script = (
+        "import django, json\ndjango.setup()\nfrom django.test import Client\n"
+        "r = Client(HTTP_HOST='10.0.0.7').get('/readyz')\n"
+        "print(json.dumps([r.status_code, r.json()]))\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("EDCOOP_", "DATABASE_"))}
+    env = base | {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/secretdb",
+                  "EDCOOP_ENV": "development", "EDCOOP_VAR_DIR": str(tmp_path / "var"),
+                  "DJANGO_SETTINGS_MODULE": "edcoop.settings"}  # fmt: skip
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    status, body = json.loads(done.stdout.strip().splitlines()[-1])
+    assert status == 503
+    assert body["problems"] == ["the database cannot be reached"]
+    assert "127.0.0.1" not in done.stdout and "secretdb" not in done.stdout
