@@ -125,6 +125,11 @@ def test_who_sees_which_report(year: Any, posted: Any) -> None:  # noqa: F811
     buyer = Client()
     buyer.force_login(north.users["member_buyer"])
     assert buyer.get(url).status_code == 403
+    for role in ("supplier_rep", "evaluator", "procurement_officer"):
+        other = Client()
+        other.force_login(north.users[role])
+        assert other.get(url).status_code == 403, role
+        assert other.get(f"{url}&format=pdf").status_code == 403, role
     auditor = Client()
     auditor.force_login(north.users["auditor"])
     whole = auditor.get(url)

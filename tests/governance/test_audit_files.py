@@ -134,6 +134,8 @@ def test_audit_export_page(north, nation):
     assert got.status_code == 200 and got["Content-Disposition"].endswith('.xlsx"')
     bad = auditor.get(url, {"since": "2026-12-01", "until": "2026-11-01", "format": "xlsx"})
     assert bad.status_code == 200 and "on or after the first day" in bad.content.decode()
+    edge = auditor.get(url, {"since": "0001-01-01", "until": "9999-12-31", "format": "zip"})
+    assert edge.status_code == 200 and "between the years" in edge.content.decode()
     nonsense = auditor.get(url, {"since": "yesterday", "until": "", "format": "exe"})
     assert nonsense.status_code == 200 and "Enter a valid date" in nonsense.content.decode()
     # Another agency's events never appear in this agency's export.

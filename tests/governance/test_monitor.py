@@ -168,9 +168,10 @@ def test_members_see_only_their_own_flags(north, nation, uncompeted):
     assert "over a bidding threshold" in finance.get(url).content.decode()
     other = north.institutions[1].pk
     assert finance.get(f"{url}?member={other}").status_code == 404
-    buyer = Client()
-    buyer.force_login(north.users["member_buyer"])
-    assert buyer.get(url).status_code == 403
+    for role in ("member_buyer", "supplier_rep", "evaluator"):
+        other = Client()
+        other.force_login(north.users[role])
+        assert other.get(url).status_code == 403, role
     outsider = Client()
     outsider.force_login(nation.users["auditor"])
     assert outsider.get(url).status_code == 404
