@@ -111,3 +111,25 @@ def test_an_event_whose_changes_name_a_field_items_still_shows(north: Any) -> No
     response = client_for(north.users["auditor"]).get("/a/north/audit/")
     assert response.status_code == 200
     assert "<li>items: " in response.content.decode()
+
+
+def test_actions_read_in_words_and_filter_by_actor_record_and_days(north: Any) -> None:
+    from edcoop.core.formatting import action_label
+
+    assert action_label("billing.run.post") == "Billing run posted"
+    assert action_label("demand.commit") == "Demand committed"
+    assert action_label("odd") == "Odd"
+    client = client_for(north.users["auditor"])
+    body = client.get("/a/north/audit/").content.decode()
+    assert "Membership year" in body or "created" in body  # words, not only codes
+    mine = AuditEvent.objects.filter(agency_id=north.agency.pk).first()
+    assert mine is not None
+    who = mine.actor_label
+    day = mine.at.astimezone(north.agency.zone).date()
+    hit = client.get(f"/a/north/audit/?actor={who}&since={day}&until={day}").content.decode()
+    assert f"<td class=\"num\">{mine.seq}</td>" in hit
+    later = day.replace(year=day.year + 1)
+    empty = client.get(f"/a/north/audit/?since={later}").content.decode()
+    assert f"<td class=\"num\">{mine.seq}</td>" not in empty
+    bad = client.get(f"/a/north/audit/?since={later}&until={day}")
+    assert bad.status_code == 200 and "before its start" in bad.content.decode()

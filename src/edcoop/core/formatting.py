@@ -112,6 +112,31 @@ def blank(value: Any, *, empty: str = "") -> str:
     return str(value)
 
 
+_DONE = {
+    "create": "created", "update": "updated", "delete": "deleted", "issue": "issued",
+    "post": "posted", "compute": "computed", "commit": "committed", "approve": "approved",
+    "decline": "declined", "publish": "published", "open": "opened", "assign": "assigned",
+    "import": "imported", "record": "recorded", "reverse": "reversed", "submit": "submitted",
+    "withdraw": "withdrawn", "cancel": "cancelled", "answer": "answered", "ask": "asked",
+    "reopen": "reopened", "close": "closed", "verify": "verified", "status": "status changed",
+    "suspend": "suspended", "reinstate": "reinstated", "debar": "debarred", "apply": "applied",
+    "choose": "chosen", "score": "scored", "recommend": "recommended", "notice": "noticed",
+    "send": "sent", "receive": "received", "read": "read", "login": "signed in",
+}  # fmt: skip
+
+
+def action_label(code: str) -> str:
+    """An audit action in words: ``billing.run.post`` -> ``Billing run posted``,
+    ``demand.commit`` -> ``Demand committed``; an unknown verb is kept as it is."""
+    parts = [p.replace("_", " ") for p in str(code).split(".") if p]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0].capitalize()
+    *what, verb = parts
+    return f"{' '.join(what)} {_DONE.get(verb, verb)}".capitalize()
+
+
 def day(value: Any, *, empty: str = "") -> str:
     """A calendar date: ``Mar 3, 2026``."""
     if isinstance(value, datetime):

@@ -358,8 +358,20 @@ class CheckpointForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False)
+    actor = forms.CharField(label="Who (name contains)", max_length=200, required=False)
+    record = forms.CharField(label="Record (contains)", max_length=200, required=False)
+    since = forms.DateField(label="From (YYYY-MM-DD)", required=False)
+    until = forms.DateField(label="To (YYYY-MM-DD)", required=False)
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+        from edcoop.core.formatting import action_label
+
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["action"])
-        field.choices = [("", "Any action"), *((a, a) for a in actions)]
+        field.choices = [("", "Any action"), *((a, f"{action_label(a)} ({a})") for a in actions)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end of the range is before its start.")
+        return data

@@ -3,6 +3,7 @@ see (through ``permissions``), then filtered as the page asks."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -54,12 +55,32 @@ def supplier_search(qs: QuerySet[Supplier], *, q: str = "", status: str = "") ->
     return qs
 
 
-def audit_events_for(user: Any, agency: Agency, *, action: str = "") -> QuerySet[AuditEvent]:
-    """This agency's events, newest first (auditors and agency admins only)."""
+def audit_events_for(
+    user: Any,
+    agency: Agency,
+    *,
+    action: str = "",
+    actor: str = "",
+    record: str = "",
+    since: Any = None,
+    until: Any = None,
+) -> QuerySet[AuditEvent]:
+    """This agency's events, newest first (auditors and agency admins only), narrowed by
+    action, actor, record and the agency's calendar days ``since``/``until`` (inclusive)."""
     permissions.require(user, Action.AUDIT_VIEW, agency)
     qs = AuditEvent.objects.filter(agency_id=agency.pk).order_by("-seq")
     if action:
         qs = qs.filter(action=action)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if record:
+        qs = qs.filter(object_label__icontains=record)
+    if since:
+        qs = qs.filter(at__gte=datetime.combine(since, time.min, tzinfo=agency.zone))
+    if until:
+        qs = qs.filter(
+            at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=agency.zone)
+        )
     return qs
 
 

@@ -58,6 +58,12 @@ def percent(value: Any, places: int = 2) -> str:
 
 
 @register.filter
+def action_label(value: Any) -> str:
+    """An audit action code in words: ``billing.run.post`` -> ``Billing run posted``."""
+    return formatting.action_label(value)
+
+
+@register.filter
 def pairs(value: Any) -> list[tuple[Any, Any]]:
     """A dict's items, even when the dict has a key named "items" (``d.items`` in a template
     would look that key up instead)."""

@@ -490,7 +490,9 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
 def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.AUDIT_VIEW)
     form = AuditFilterForm(request.GET or None, actions=selectors.audit_actions(agency))
-    action = form.cleaned_data.get("action", "") if form.is_valid() else ""
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
     with_checkpoint = request.method == "POST" and "checkpoint" in request.POST.get("check", "")
     checkpoint_form = CheckpointForm(posted(request) if with_checkpoint else None,
                                      request.FILES or None)  # fmt: skip
@@ -505,13 +507,13 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
             + (" against a checkpoint" if with_checkpoint else ""),
         )  # fmt: skip
         return redirect("job", agency.slug, job.pk)
-    events = selectors.audit_events_for(request.user, agency, action=action)
+    events = selectors.audit_events_for(request.user, agency, **filters)
     last_check = Job.objects.filter(kind=AUDIT_VERIFY, agency_id=agency.pk).first()
     return render(
         request,
         "members/audit.html",
         {"agency": agency, "form": form, "page": paginate(request, events),
-         "last_check": last_check, "filtered": bool(action), "checkpoint_form": checkpoint_form},
+         "last_check": last_check, "filtered": bool(filters), "checkpoint_form": checkpoint_form},
     )  # fmt: skip
 
 
