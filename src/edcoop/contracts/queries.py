@@ -45,7 +45,9 @@ def keyword_filter(items: QuerySet[ContractItem], keyword: str) -> QuerySet[Cont
             "@@ websearch_to_tsquery('english'::regconfig, %s)", (" ".join(words),),
             output_field=BooleanField(),
         )  # fmt: skip
-        return items.filter(match)
+        # Unordered: the first matches the index yields, so a common word stops at the page's
+        # limit instead of sorting a third of the catalogue (the page sorts what it shows).
+        return items.filter(match).order_by()
     if connection.vendor == "sqlite":
         # A join the FTS5 table drives, in its rowid (= item id) order: SQLite then streams
         # matches and stops at the page's limit instead of collecting every match first.
@@ -118,7 +120,10 @@ def catalogue(
     if institution is not None:
         eligible = eligible_contract_ids(agency, institution, on)
         contracts = contracts.filter(pk__in=eligible)
-    items = ContractItem.objects.filter(contract__in=contracts.values("pk")).order_by("pk")
+    # The contracts as a list of ids, not a subquery: PostgreSQL then reads the full-text
+    # index once, rather than once per contract.
+    ids = list(contracts.values_list("pk", flat=True))
+    items = ContractItem.objects.filter(contract_id__in=ids).order_by("pk")
     items = keyword_filter(items, keyword[:MAX_KEYWORD])
     # One pass over at most COUNT_CAP matches gives the count ("1,000+" is all a page needs;
     # counting every match of a common word over a million items is what would be slow), the
@@ -295,3 +300,77 @@ def pooling(user: Any, agency: Agency) -> list[tuple[ContractItem, list[Any]]]:
         tiers = [pricing.TierPrice(t.min_quantity, t.unit_price) for t in item.tiers.all()]
         out.append((item, savings.aggregate_demand(item.unit_price, tiers, dict(quantities))))
     return out
+
+
+# Committed against purchased ---------------------------------------------------------------------
+
+
+@dataclass
+class Commitment:
+    sku: str
+    member: str
+    committed: Decimal
+    purchased: Decimal
+
+
+@dataclass
+class PooledTier:
+    sku: str
+    committed: Decimal
+    purchased: Decimal
+    committed_price: Decimal
+    purchased_price: Decimal
+
+    @property
+    def earned(self) -> bool:
+        return self.purchased_price <= self.committed_price
+
+
+def commitments(contract: Contract) -> tuple[list[Commitment], list[PooledTier]]:
+    """For a contract made from an award: per member and item, the quantity committed in the
+    demand survey against the quantity ordered under the contract (orders sent and after);
+    per item, whether the purchases reached the tier the pooled commitments priced."""
+    from collections import defaultdict
+
+    from edcoop.procurement.models import DemandCommitment
+
+    from . import pricing
+    from .models import PurchaseOrderLine
+
+    items = {
+        i.solicitation_item_id: i
+        for i in contract.items.filter(solicitation_item__isnull=False).prefetch_related("tiers")
+    }
+    if not items:
+        return [], []
+    committed: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for item_id, member, qty in DemandCommitment.objects.filter(
+        item_id__in=list(items)
+    ).values_list("item_id", "institution__name", "quantity"):
+        committed[(item_id, member)] += qty
+    bought: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for item_id, member, qty in PurchaseOrderLine.objects.filter(
+        order__contract=contract,
+        order__status__in=COUNTED,
+        item__solicitation_item_id__in=list(items),
+    ).values_list("item__solicitation_item_id", "order__institution__name", "quantity"):
+        bought[(item_id, member)] += qty
+    rows = [
+        Commitment(items[k[0]].sku, k[1], committed.get(k, Decimal(0)), bought.get(k, Decimal(0)))
+        for k in sorted(set(committed) | set(bought), key=lambda k: (items[k[0]].sku, k[1]))
+    ]
+    tiers = []
+    for key, item in sorted(items.items(), key=lambda kv: kv[1].sku):
+        steps = [pricing.TierPrice(t.min_quantity, t.unit_price) for t in item.tiers.all()]
+        c = sum((v for k, v in committed.items() if k[0] == key), Decimal(0))
+        p = sum((v for k, v in bought.items() if k[0] == key), Decimal(0))
+        tiers.append(
+            PooledTier(
+                item.sku,
+                c,
+                p,
+                pricing.price_for(item.unit_price, steps, c).unit_price,
+                pricing.price_for(item.unit_price, steps, p).unit_price,
+            )
+        )
+    return rows, tiers

@@ -95,7 +95,10 @@ def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     adopters = queries.buyer_institutions(request.user, agency, Action.CONTRACT_ADOPT)
     buyers = queries.buyer_institutions(request.user, agency, Action.ORDER_CREATE)
     status = contract.status_on(today, ContractSettings.of(agency).expiring_days)
+    staff = permissions.can(request.user, Action.ORDER_VIEW, agency)
+    committed, pooled = queries.commitments(contract) if staff else ([], [])
     return render(request, "contracts/contract.html", {
+        "committed": committed, "pooled": pooled,
         "agency": agency, "contract": contract, "status": status,
         "status_label": STATUS_LABELS[status], "checklist": queries.checklist(
             contract, institution, today), "institution": institution,
