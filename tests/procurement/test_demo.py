@@ -55,5 +55,6 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     evaluator.force_login(get_user_model().objects.get(username="evaluator@lakes.example.org"))
     page = evaluator.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
     assert b"Consensus" in page  # submitted: the committee's table is theirs to see
+    assert b"Total by evaluator" in page and b"Jordan Kim" in page
     sealed = client.get(reverse("procurement:tabulation", args=["lakes", current.pk]))
     assert sealed.status_code == 404 and b"38.40" not in sealed.content
