@@ -76,6 +76,10 @@ def test_tabulation_and_ocds_list_them_without_prices(north, bid, opened, client
     page = client.get(reverse("procurement:tabulation", args=["north", bid.pk])).content.decode()
     assert "withdrawn, not opened" in page and "replaced by a later submission" in page
     assert COUNTED[:5] in page and WITHDRAWN[:5] not in page and REPLACED[:5] not in page
+    csv = client.get(reverse("procurement:tabulation", args=["north", bid.pk]) + "?format=csv")
+    text = csv.content.decode()
+    assert "Withdrawn, not opened" in text and "Replaced by a later submission" in text
+    assert WITHDRAWN[:5] not in text and REPLACED[:5] not in text
     api = _api_for(north.users["auditor"])
     tab = api.get(f"/agencies/north/solicitations/{bid.pk}/tabulation").json()
     assert {n["status"] for n in tab["not_opened"]} == {

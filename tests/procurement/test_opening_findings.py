@@ -54,6 +54,8 @@ def test_a_corrupt_ciphertext_is_a_finding_and_the_rest_opens(north, bid, clock,
     assert BidLine.objects.filter(response=good).count() == 2
     page = _public_pages_answer(north, bid, client)
     assert "Could not be read: it cannot be decrypted with the sealing key." in page
+    csv = client.get(reverse("procurement:tabulation", args=["north", bid.pk]) + "?format=csv")
+    assert "Could not be read: it cannot be decrypted" in csv.content.decode()
 
 
 def test_an_out_of_range_stored_price_is_a_finding_not_a_500(north, bid, clock, client):

@@ -303,7 +303,9 @@ def procurement_file(solicitation: Any) -> bytes:
         files["opening.json"] = (json.dumps(opening, indent=2, ensure_ascii=False) + "\n").encode()
         tab = procurement_selectors.tabulation_for(s)
         if tab is not None:
-            header, rows = procurement_selectors.tabulation_rows(tab)
+            header, rows = procurement_selectors.tabulation_rows(
+                tab, procurement_selectors.unopened_responses(s)
+            )
             files["tabulation.csv"] = _csv(header, rows)
     files["audit-events.csv"] = _csv(EVENT_HEADER, event_rows(solicitation_events(s)))
     return _zip(files)

@@ -4,6 +4,7 @@ from ``BidLine`` rows, which exist only after the opening."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -150,8 +151,12 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
     return tabulation.tabulate(items, bids)
 
 
-def tabulation_rows(tab: tabulation.Tabulation) -> tuple[list[str], list[list[Any]]]:
-    """The tabulation as one table for CSV and XLSX: a row per item and supplier."""
+def tabulation_rows(
+    tab: tabulation.Tabulation, not_opened: Iterable[Response] = ()
+) -> tuple[list[str], list[list[Any]]]:
+    """The tabulation as one table for CSV and XLSX: a row per item and supplier; then a row
+    for each response with no price (e.g. one that could not be read) and for each withdrawn
+    or replaced one, which is never opened."""
     header = ["Lot", "Item", "Description", "Unit", "Estimated quantity", "Supplier",
               "Unit price", "Extended price", "Lowest responsive", "Responsive",
               "Volume tiers (min quantity: unit price)", "Notes"]  # fmt: skip
@@ -166,4 +171,11 @@ def tabulation_rows(tab: tabulation.Tabulation) -> tuple[list[str], list[list[An
                          cell.extended, "yes" if cell.lowest else "no",
                          "yes" if bid.responsive else "no", tiers,
                          " ".join(bid.reasons)])  # fmt: skip
+    for i, bid in enumerate(tab.bids):
+        if all(row.cells[i].unit_price is None for row in tab.rows):
+            rows.append(["", "", "", "", "", bid.supplier, "", "", "no",
+                         "yes" if bid.responsive else "no", "", " ".join(bid.reasons)])  # fmt: skip
+    for r in not_opened:
+        rows.append(["", "", "", "", "", str(r.supplier), "", "", "no", "not opened", "",
+                     f"Version {r.version}: {r.never_opened}."])  # fmt: skip
     return header, rows
