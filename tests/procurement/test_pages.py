@@ -212,3 +212,17 @@ def test_member_buyer_commits_quantities(north, clock):
     other = reverse("procurement:survey", args=["north", north.institutions[1].pk, s.pk])
     assert buyer.get(other).status_code == 404
     assert client_for(north.users["member_finance"]).get(url).status_code == 403
+
+
+def test_demand_table_keeps_each_items_unit_and_adds_no_cases_to_half_pints(north, clock):
+    s = build_bid(north, publish=False)
+    s.survey_deadline = NOW + timedelta(days=1)
+    s.save()
+    buyer = client_for(north.users["member_buyer"])
+    url = reverse("procurement:survey", args=["north", north.institution.pk, s.pk])
+    its = items(s)
+    buyer.post(url, {f"qty_{its['1.01'].pk}": "120", f"qty_{its['2.01'].pk}": "5000"})
+    body = client_for(north.users["procurement_officer"]).get(
+        reverse("procurement:detail", args=["north", s.pk])).content.decode()  # fmt: skip
+    assert "120 case" in body and "5,000 each" in body
+    assert "Total quantity" not in body and "5,120" not in body
