@@ -64,3 +64,41 @@ def test_contract_from_a_final_award(north: Any, three: Any, clock: Any) -> None
         services.contract_from_award(user=officer, solicitation=solicitation, supplier=third,
                                      number="C-A", starts_on=date(2026, 7, 1),
                                      ends_on=date(2027, 6, 30))  # fmt: skip
+
+
+def test_committed_against_purchased(north: Any, three: Any, clock: Any) -> None:  # noqa: F811
+    from django.utils import timezone
+
+    from edcoop.contracts import orders, queries
+    from edcoop.members import services as member_services
+    from edcoop.members.models import Membership
+    from edcoop.procurement.models import DemandCommitment
+
+    area = member_services.service_area_create(agency=north.agency, name="North", counties=[])
+    Membership.objects.filter(institution=north.institution).update(service_area=area)
+    solicitation, _second, third = _final(north, three, clock)
+    line = next(x for x in awarding.final_award_lines(solicitation)
+                if x.supplier_id == third.pk and x.rank == "primary")  # fmt: skip
+    DemandCommitment.objects.create(
+        item=line.item,
+        institution=north.institution,
+        quantity=Decimal(40),
+        committed_at=timezone.now(),
+    )
+    contract = services.contract_from_award(
+        user=north.users["procurement_officer"], solicitation=solicitation, supplier=third,
+        number="C-B", starts_on=timezone.localdate() - timedelta(days=1),
+        ends_on=timezone.localdate() + timedelta(days=300))  # fmt: skip
+    buyer = north.users["member_buyer"]
+    order = orders.order_create(
+        user=buyer,
+        institution=north.institution,
+        contract=contract,
+        lines=[orders.LineInput("25", sku=line.item.number)],
+    )
+    orders.order_approve(user=buyer, order=order)
+    orders.order_send(user=buyer, order=order)
+    rows, pooled = queries.commitments(contract)
+    mine = [r for r in rows if r.member == north.institution.name and r.sku == line.item.number]
+    assert [(r.committed, r.purchased) for r in mine] == [(Decimal(40), Decimal(25))]
+    assert any(t.sku == line.item.number and t.purchased == Decimal(25) for t in pooled)
