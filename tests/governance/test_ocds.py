@@ -117,3 +117,17 @@ def test_contracts_from_the_award_and_what_was_ordered_under_them(north, bid, cl
     assert transaction["value"] == {"amount": 287.5, "currency": "USD"}
     assert {"contract", "implementation"} <= set(release["tag"])
     assert north.institution.name not in json.dumps(release)  # totals, not who bought
+    # An order sent after the process last moved brings it back into a --since export.
+    from edcoop.procurement.models import Solicitation, StatusChange
+
+    later = timezone.now() - timedelta(seconds=1)
+    StatusChange.objects.filter(solicitation=bid).update(at=later - timedelta(days=30))
+    Award.objects.filter(pk=award.pk).update(noticed_at=later - timedelta(days=30))
+    Solicitation.objects.filter(pk=bid.pk).update(opened_at=later - timedelta(days=30))
+    type(contract).objects.filter(pk=contract.pk).update(created_at=later - timedelta(days=30))
+    order.refresh_from_db()
+    assert [r["ocid"] for r in ocds.package([north.agency], since=later)["releases"]] == [
+        "ocds-edcoop-north-IFB-2026-01"
+    ]
+    type(order).objects.filter(pk=order.pk).update(sent_at=later - timedelta(days=29))
+    assert ocds.package([north.agency], since=later)["releases"] == []

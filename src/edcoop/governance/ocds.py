@@ -77,7 +77,18 @@ def published_solicitations(
         .order_by("published_at", "pk")
     )
     if since is not None:
-        qs = qs.filter(Q(last_change__gte=since) | Q(addenda__issued_at__gte=since)).distinct()
+        # Whatever makes a new release (``release``'s ``changed``) brings the process back.
+        from edcoop.contracts.models import Contract, PurchaseOrder
+        from edcoop.procurement.models import Addendum, Award
+
+        qs = qs.filter(
+            Q(last_change__gte=since)
+            | Q(pk__in=Addendum.objects.filter(issued_at__gte=since).values("solicitation_id"))
+            | Q(pk__in=Award.objects.filter(noticed_at__gte=since).values("solicitation_id"))
+            | Q(pk__in=Contract.objects.filter(created_at__gte=since).values("solicitation_id"))
+            | Q(pk__in=PurchaseOrder.objects.filter(sent_at__gte=since)
+                .values("contract__solicitation_id"))
+        )  # fmt: skip
     return qs
 
 
