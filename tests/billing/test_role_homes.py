@@ -67,3 +67,10 @@ def test_run_page_compares_with_last_month_and_puts_post_after_the_list(year):
     change = octo.total - sept.total
     assert f"{'+' if change > 0 else ''}{'-' if change < 0 else ''}${abs(change):,.2f}" in body
     assert body.index("Total of the run") < body.index("Post ")
+
+
+def test_billing_home_offers_the_month_ready_to_bill(year):
+    body = page(year.tenant.users["business_office"], "/a/north/billing/")
+    assert 'value="2026-07"' in body  # FY2027 starts in July; no month was billed yet
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    assert run.period.month == 9

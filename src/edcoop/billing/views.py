@@ -46,6 +46,7 @@ from .jobs import BILLING_RUN
 from .models import BillingRun, CreditMemo, Invoice, InvoiceLine, Payment, RefundChoice, YearClose
 from .receipts import ReceiptsImportFailed, import_receipts
 from .runs import billing_run_compute, billing_run_post, input_changes
+from .tasks import month_to_bill
 
 logger = logging.getLogger("edcoop.billing")
 
@@ -70,7 +71,8 @@ def _fiscal_year_or_404(fiscal_year: int) -> int:
 def billing_home(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_or_404(request, slug, Action.BILLING_VIEW)
     can_run = permissions.can(request.user, Action.BILLING_RUN, agency)
-    form = RunForm(posted(request))
+    ready = month_to_bill(agency)  # the first begun month with no run, offered as the default
+    form = RunForm(posted(request), initial={"period": f"{ready:%Y-%m}"} if ready else None)
     if request.method == "POST":
         permissions.require(request.user, Action.BILLING_RUN, agency)
         if form.is_valid():
