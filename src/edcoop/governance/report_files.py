@@ -3,6 +3,7 @@ workbook (openpyxl), both drawn from ``annual.tables``: the same figures as the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -23,25 +24,35 @@ NUMBER_FORMATS = {"money": '"$"#,##0.00;-"$"#,##0.00', "quantity": "#,##0.##",
                   "ratio": "0.0000", "date": "yyyy-mm-dd", "count": "0"}  # fmt: skip
 
 
+def _dollars(value: Decimal | int) -> str:
+    """Whole dollars on the charts' axes and bars (the tables give the cents)."""
+    return "$" + formatting.number(value, 0)
+
+
+def _short(text: str) -> str:
+    """A bar's label fits its column (the table beside the chart names it in full)."""
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
 def charts(report: annual.AnnualReport) -> list[SafeString]:
     """Charges by service (net of aid marked), and for the agency charges by member."""
     out = []
     services = sorted(report.services, key=lambda s: -s.charges)[:12]
     if services:
         out.append(bar_chart(
-            "Charges by service", [Bar(f"{s.code} {s.name}", s.charges, target=s.net)
+            "Charges by service", [Bar(_short(f"{s.code} {s.name}"), s.charges, target=s.net)
                                    for s in services],
             describe="Each bar is the year's charges for a service; the mark is the cost "
                      "after the aid it earns. The Services table gives every figure.",
-            fmt=formatting.money,
+            fmt=_dollars,
         ))  # fmt: skip
     if report.institution is None and report.members:
         members = sorted(report.members, key=lambda m: -m.charges)[:12]
         out.append(bar_chart(
-            "Charges by member", [Bar(m.name, m.charges, target=m.net) for m in members],
+            "Charges by member", [Bar(_short(m.name), m.charges, target=m.net) for m in members],
             describe="Each bar is a member's charges for the year; the mark is its cost after "
                      "aid. The Members table gives every figure.",
-            fmt=formatting.money,
+            fmt=_dollars,
         ))  # fmt: skip
     return out
 
