@@ -78,3 +78,10 @@ class PatronageForm(EdCoopForm):
     fiscal_year = forms.IntegerField(min_value=2000, max_value=2100, label="Fiscal year")
     net_income = BoundedDecimalField(bounds=MONEY.with_range(minimum=None), label="Net income")
     distributable = BoundedDecimalField(bounds=MONEY, label="Distributable share")
+
+
+class PriceListForm(EdCoopForm):
+    file = forms.FileField(
+        help_text="CSV with the columns sku, description, unit, unit_price "
+        "and optionally category, list_price, tiers (100:3.90;500:3.75)."
+    )

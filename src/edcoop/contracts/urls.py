@@ -11,6 +11,7 @@ urlpatterns = [
     path(A + "contracts/<int:pk>/", views.contract_detail, name="contract"),
     path(A + "contracts/<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path(A + "contracts/<int:pk>/adopt/", views.adopt, name="adopt"),
+    path(A + "contracts/<int:pk>/prices/", views.price_list_import, name="price_list"),
     path(A + "contracts/<int:pk>/order/", views.order_new, name="order_new"),
     path(A + "contracts/<int:pk>/sales-report/", views.report_new, name="report_new"),
     path(A + "orders/", views.order_list, name="orders"),

@@ -99,6 +99,7 @@ def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     committed, pooled = queries.commitments(contract) if staff else ([], [])
     return render(request, "contracts/contract.html", {
         "committed": committed, "pooled": pooled,
+        **allowed(request.user, agency, Action.CONTRACT_EDIT),
         "agency": agency, "contract": contract, "status": status,
         "status_label": STATUS_LABELS[status], "checklist": queries.checklist(
             contract, institution, today), "institution": institution,
@@ -389,3 +390,25 @@ def savings_page(request: HttpRequest, slug: str) -> HttpResponse:
         "pooling": queries.pooling(request.user, agency),
         "unmeasured": sum(1 for line in lines if line.baseline is None),
     })  # fmt: skip
+
+
+@login_required
+def price_list_import(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from . import pricelists
+    from .forms import PriceListForm
+
+    agency = agency_or_404(request, slug, Action.CONTRACT_EDIT)
+    contract = _contract(request, agency, pk)
+    form = PriceListForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            written = pricelists.import_price_list(
+                user=request.user, contract=contract, data=form.cleaned_data["file"].read()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{written} price-list items saved.")
+            return redirect("contracts:contract", slug, pk)
+    return render(request, "contracts/price_list.html", {
+        "agency": agency, "contract": contract, "form": form})  # fmt: skip
