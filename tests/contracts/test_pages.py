@@ -163,3 +163,24 @@ def test_a_member_never_sees_another_members_order(north: Any, current: Contract
         client_for(north.users["member_buyer"]).get(f"/a/north/orders/{order.pk}/").status_code
         == 404
     )
+
+
+def test_the_officer_adds_an_external_contract(north: Any) -> None:
+    officer = client_for(north.users["procurement_officer"])
+    body = {"number": "EXT-1", "title": "Toner", "supplier": north.supplier.pk,
+            "category": "Printing", "lead_agency": "Region 4 ESC",
+            "solicitation_reference": "RFP 24-01", "starts_on": "2026-07-01",
+            "ends_on": "2026-06-30", "renewal_options": "2", "renewal_months": "12",
+            "pricing": "items", "admin_fee_pct": "2.5", "scope": "national",
+            "eligible_kinds": ["public_k12", "charter"]}  # fmt: skip
+    bad = officer.post("/a/north/contracts/new/", body)
+    assert bad.status_code == 200 and "The term ends before it starts." in bad.content.decode()
+    bad = officer.post("/a/north/contracts/new/", {**body, "ends_on": "2027-06-30",
+                                                   "admin_fee_pct": "101"})  # fmt: skip
+    assert "at most 100" in bad.content.decode()
+    assert not Contract.objects.filter(number="EXT-1").exists()
+    done = officer.post("/a/north/contracts/new/", {**body, "ends_on": "2027-06-30"})
+    assert done.status_code == 302
+    made = Contract.objects.get(number="EXT-1")
+    assert made.eligible_kinds == ["public_k12", "charter"] and made.lead_agency == "Region 4 ESC"
+    assert client_for(north.users["member_admin"]).get("/a/north/contracts/new/").status_code == 403

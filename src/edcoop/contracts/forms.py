@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from edcoop.core.decimals import MONEY, UNIT_PRICE, BoundedDecimalField
+from edcoop.core.decimals import MONEY, UNIT_PRICE, BoundedDecimalField, Bounds
 from edcoop.members.forms import EdCoopForm
 
 ORDER_LINES = 8
+PERCENT = Bounds(7, 4, Decimal(0), Decimal(100))
 
 
 class SearchForm(EdCoopForm):
@@ -85,3 +87,58 @@ class PriceListForm(EdCoopForm):
         help_text="CSV with the columns sku, description, unit, unit_price "
         "and optionally category, list_price, tiers (100:3.90;500:3.75)."
     )
+
+
+class ContractForm(EdCoopForm):
+    """A contract awarded by another lead agency, entered into the portfolio."""
+
+    number = forms.CharField(max_length=40)
+    title = forms.CharField(max_length=200)
+    category = forms.CharField(max_length=100)
+    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(
+        attrs={"rows": 3}))  # fmt: skip
+    lead_agency = forms.CharField(max_length=200, help_text="The public agency that "
+                                  "solicited and awarded it.")  # fmt: skip
+    solicitation_reference = forms.CharField(max_length=100, required=False)
+    solicitation_method = forms.CharField(
+        max_length=100, required=False, help_text="e.g. IFB (sealed bid), RFP (best value)."
+    )
+    solicited_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    awarded_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    starts_on = forms.DateField(help_text="YYYY-MM-DD")
+    ends_on = forms.DateField(help_text="End of the initial term, YYYY-MM-DD.")
+    renewal_options = forms.IntegerField(min_value=0, max_value=10, initial=0)
+    renewal_months = forms.IntegerField(min_value=1, max_value=60, initial=12)
+    pricing = forms.ChoiceField(
+        choices=[
+            ("items", "Price list of items"),
+            ("discount", "Discount off the catalogue by category"),
+        ]
+    )
+    admin_fee_pct = BoundedDecimalField(bounds=PERCENT, label="Admin fee (%)", initial="0")
+    scope = forms.ChoiceField(
+        choices=[
+            ("service_area", "Members in the service area"),
+            ("national", "Members anywhere (national)"),
+        ]
+    )
+    eligible_kinds = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: every kind."
+    )
+    participants_only = forms.BooleanField(required=False, label="GML §119-o bid: only the "
+                                           "members that took part")  # fmt: skip
+    requires_adoption = forms.BooleanField(required=False)
+    federal_terms = forms.BooleanField(required=False, label="Carries the 2 CFR 200 terms")
+
+    def __init__(self, *args: Any, suppliers: list[tuple[int, str]], **kwargs: Any) -> None:
+        from edcoop.members.models import Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"] = forms.TypedChoiceField(choices=suppliers, coerce=int)
+        self.fields["eligible_kinds"] = forms.MultipleChoiceField(
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=Institution.Kind.choices,
+            help_text="None ticked: every kind.",
+        )
+        self.order_fields(["number", "title", "supplier"])

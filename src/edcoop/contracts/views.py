@@ -412,3 +412,25 @@ def price_list_import(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("contracts:contract", slug, pk)
     return render(request, "contracts/price_list.html", {
         "agency": agency, "contract": contract, "form": form})  # fmt: skip
+
+
+@login_required
+def contract_new(request: HttpRequest, slug: str) -> HttpResponse:
+    from .forms import ContractForm
+
+    agency = agency_or_404(request, slug, Action.CONTRACT_EDIT)
+    suppliers = list(permissions.suppliers_for(request.user, agency))
+    form = ContractForm(posted(request), suppliers=[(x.pk, str(x)) for x in suppliers])
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        supplier = next(x for x in suppliers if x.pk == fields.pop("supplier"))
+        try:
+            contract = services.contract_create(user=request.user, agency=agency,
+                                                supplier=supplier, **fields)  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Contract {contract.number} added. Import its price list "
+                                      "next.")  # fmt: skip
+            return redirect("contracts:contract", slug, contract.pk)
+    return render(request, "contracts/contract_new.html", {"agency": agency, "form": form})
