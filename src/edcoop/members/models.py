@@ -508,7 +508,9 @@ class SupplierChangeRequest(models.Model):
         """The values as people may see them: the tax ID masked, certifications listed."""
         values = self.after if side == "after" else self.before
         out = {}
-        for name, value in values.items():
+        # In the form's order: PostgreSQL's jsonb keeps its own key order.
+        order = list(self.LABELS)
+        for name, value in sorted(values.items(), key=lambda kv: order.index(kv[0])):
             if name == "tax_id":
                 value = f"**-***{str(value)[-4:]}" if value else ""
             elif isinstance(value, list):
