@@ -184,3 +184,23 @@ def test_the_officer_adds_an_external_contract(north: Any) -> None:
     made = Contract.objects.get(number="EXT-1")
     assert made.eligible_kinds == ["public_k12", "charter"] and made.lead_agency == "Region 4 ESC"
     assert client_for(north.users["member_admin"]).get("/a/north/contracts/new/").status_code == 403
+
+
+def test_dashboard_tables_and_their_downloads(north: Any, current: Contract) -> None:
+    from edcoop.contracts import orders
+
+    buyer = north.users["member_buyer"]
+    order = orders.order_create(user=buyer, institution=north.institution, contract=current,
+                                lines=[orders.LineInput("100", sku="CP-8511")])  # fmt: skip
+    orders.order_approve(user=buyer, order=order)
+    orders.order_send(user=buyer, order=order)
+    office = client_for(north.users["business_office"])
+    page = office.get("/a/north/contracts/dashboard/").content.decode()
+    assert "Contract utilisation" in page and "$390.00" in page
+    csv = office.get("/a/north/contracts/dashboard/", {"table": "spend", "format": "csv"})
+    text = csv.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Fiscal year,Category,Supplier,Spend"
+    assert "North Paper Co,390.00" in text
+    xlsx = office.get("/a/north/contracts/dashboard/", {"table": "use", "format": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+    assert client_for(buyer).get("/a/north/contracts/dashboard/").status_code == 403

@@ -374,3 +374,52 @@ def commitments(contract: Contract) -> tuple[list[Commitment], list[PooledTier]]
             )
         )
     return rows, tiers
+
+
+# The agency's dashboard tables -------------------------------------------------------------------
+
+
+def dashboard(agency: Agency, today: date) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Each table as (header, rows): spend by fiscal year, category and supplier; each
+    contract's use; contracts expiring or lately expired; admin fees due and paid."""
+    from collections import defaultdict
+
+    from edcoop.services.fiscal import fiscal_year_of
+
+    from .models import AdminFeeInvoice, PurchaseOrderLine
+
+    start = agency.fiscal_year_start_month
+    spend: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+    use: dict[int, list[Any]] = {}
+    for day, category, supplier, contract_id, member, amount in PurchaseOrderLine.objects.filter(
+        order__agency=agency, order__status__in=COUNTED
+    ).values_list("order__ordered_on", "order__contract__category",
+                  "order__contract__supplier__legal_name", "order__contract_id",
+                  "order__institution_id", "amount"):  # fmt: skip
+        spend[(fiscal_year_of(day, start), category, supplier)] += amount
+        row = use.setdefault(contract_id, [Decimal(0), set()])
+        row[0] += amount
+        row[1].add(member)
+    days = ContractSettings.of(agency).expiring_days
+    contracts = list(Contract.objects.filter(agency=agency).select_related("supplier")
+                     .prefetch_related("renewals").order_by("number"))  # fmt: skip
+    expiring = [[c.number, c.title, str(c.supplier), STATUS_LABELS[s], c.current_end(),
+                 c.renewal_options - len(c.renewals.all())]
+                for c in contracts if (s := c.status_on(today, days)) in ("expiring", "expired")
+                and (today - c.current_end()).days <= 365]  # fmt: skip
+    fees = [[f.number, str(f.supplier), f"{f.report.year} Q{f.report.quarter}", f.sales,
+             f.amount, f.issued_on, f.due_on, f.paid_on or ("overdue" if f.due_on < today
+                                                          else "due")]
+            for f in AdminFeeInvoice.objects.filter(agency=agency).select_related(
+                "supplier", "report").order_by("-issued_on", "-pk")[:500]]  # fmt: skip
+    return {
+        "spend": (["Fiscal year", "Category", "Supplier", "Spend"],
+                  [[f"FY{y}", c, s, v] for (y, c, s), v in sorted(spend.items())]),
+        "use": (["Contract", "Title", "Supplier", "Spend", "Members buying"],
+                [[c.number, c.title, str(c.supplier), use.get(c.pk, [Decimal(0)])[0],
+                  len(use[c.pk][1]) if c.pk in use else 0] for c in contracts]),
+        "expiring": (["Contract", "Title", "Supplier", "Status", "Ends", "Renewals left"],
+                     expiring),
+        "fees": (["Invoice", "Supplier", "Quarter", "Reported sales", "Fee", "Issued", "Due",
+                  "Paid"], fees),
+    }  # fmt: skip

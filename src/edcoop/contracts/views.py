@@ -434,3 +434,38 @@ def contract_new(request: HttpRequest, slug: str) -> HttpResponse:
                                       "next.")  # fmt: skip
             return redirect("contracts:contract", slug, contract.pk)
     return render(request, "contracts/contract_new.html", {"agency": agency, "form": form})
+
+
+DASHBOARD_TITLES = {
+    "spend": "Spend by fiscal year, category and supplier",
+    "use": "Contract utilisation",
+    "expiring": "Contracts expiring or expired within the last year",
+    "fees": "Admin fees due and paid",
+}
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    from edcoop.core import formatting
+    from edcoop.core.charts import Bar, bar_chart
+    from edcoop.core.views import export_format, export_response
+
+    agency = agency_or_404(request, slug, Action.ORDER_VIEW)
+    tables = queries.dashboard(agency, timezone.localdate())
+    fmt = export_format(request)
+    wanted = request.GET.get("table", "")
+    if fmt and wanted in tables:
+        header, rows = tables[wanted]
+        return export_response(fmt, f"{agency.slug}-contracts-{wanted}", header, rows)
+    by_category: dict[str, Any] = {}
+    for _year, category, _supplier, amount in tables["spend"][1]:
+        by_category[category] = by_category.get(category, 0) + amount
+    chart = bar_chart("Spend under contracts by category, all years",
+                      [Bar(c, v) for c, v in sorted(by_category.items())],
+                      describe="Orders sent to suppliers, by contract category; the table "
+                      "below gives each year and supplier.", fmt=formatting.money) if (
+                          by_category) else None  # fmt: skip
+    return render(request, "contracts/dashboard.html", {
+        "agency": agency, "chart": chart,
+        "tables": [(key, DASHBOARD_TITLES[key], *tables[key]) for key in DASHBOARD_TITLES],
+    })  # fmt: skip

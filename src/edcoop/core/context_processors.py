@@ -53,6 +53,7 @@ def _nav(user: Any, agency: Any, path: str) -> list[dict[str, Any]]:
         if permissions.can(user, Action.ORDER_VIEW, agency):
             items.append(("Purchase orders", reverse("contracts:orders", args=[s])))
             items.append(("Savings", reverse("contracts:savings", args=[s])))
+            items.append(("Contracts dashboard", reverse("contracts:dashboard", args=[s])))
         if permissions.can(user, Action.SALES_REPORT_VIEW, agency):
             items.append(("Sales reports", reverse("contracts:reports", args=[s])))
         if permissions.can(user, Action.PATRONAGE_VIEW, agency):
