@@ -16,6 +16,11 @@ from edcoop.procurement.models import Finding, Solicitation
 def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     demo.build()
     assert audit.verify() == []
+    # A supplier's own change of certifications waits for the agency's decision.
+    from edcoop.members.models import SupplierChangeRequest
+
+    pending = SupplierChangeRequest.objects.get(status="pending")
+    assert "Local business" in pending.described and "local" not in pending.supplier.certifications
     current = Solicitation.objects.get(number="LK-2027-01")
     assert current.status == "published" and current.is_sealed
     assert current.responses.filter(is_current=True).count() == 3

@@ -19,7 +19,7 @@ from edcoop.core import audit
 
 from . import services
 from .importers import import_institutions
-from .models import Agency, Institution, Membership, Role, Supplier
+from .models import Agency, Institution, Membership, Role, RoleAssignment, Supplier
 
 PASSWORD = "edcoop-demo-2026"  # noqa: S105  (printed by make demo on purpose)
 DEMO_ACTOR = audit.Actor(user_id=None, label="demo", source="system")
@@ -309,6 +309,14 @@ def build_lakes(logins: list[Login]) -> Agency:
         "Chris Novak",
         Role.SUPPLIER_REP,
         supplier=suppliers[0],
+    )
+    # A supplier's own change of who it is waits for the agency (the supplier's page shows
+    # it pending, for the procurement officer to approve or reject).
+    rep = RoleAssignment.objects.get(agency=agency, supplier=suppliers[0]).user
+    services.supplier_update(
+        user=rep,
+        supplier=suppliers[0],
+        certifications=sorted({*suppliers[0].certifications, Supplier.Certification.LOCAL}),
     )
     return agency
 
