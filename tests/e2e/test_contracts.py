@@ -77,6 +77,17 @@ def test_buyer_orders_at_the_tier_price_and_the_cooperative_reads_its_reports(
     assert big.status == "approved"
 
     page.page.context.clear_cookies()
+    login(page, "business@lakes.example.org", PASSWORD)
+    for path, name in [("/a/lakes/contracts/dashboard/", "contracts-dashboard"),
+                       ("/a/lakes/savings/", "contracts-savings")]:  # fmt: skip
+        assert page.goto(path).status == 200, path
+        assert_accessible(page, name)
+    page.page.context.clear_cookies()
+    login(page, "purchasing@lakes.example.org", PASSWORD)
+    page.goto("/a/lakes/contracts/new/")
+    assert_accessible(page, "contracts-new")
+
+    page.page.context.clear_cookies()
     login(page, "admin@nation.example.org", PASSWORD)
     page.goto("/a/nation/sales-reports/")
     assert "Missing" in page.page.content()
