@@ -118,3 +118,13 @@ def test_sales_report_through_the_api(north: Any, current: Contract) -> None:
     )
     assert staff["differences"][0]["kind"] == "reported, no EdCoop order"
     assert SalesReport.objects.count() == 1
+
+
+def test_the_same_request_key_returns_the_same_order(north: Any, current: Contract) -> None:
+    api = api_for(north.users["member_buyer"])
+    body = {"institution_id": north.institution.pk, "contract_id": current.pk,
+            "lines": [{"sku": "CP-8511", "quantity": "3"}], "request_key": "po-77"}  # fmt: skip
+    first, again = api.post("/agencies/north/orders", body), api.post("/agencies/north/orders",
+                                                                      body)  # fmt: skip
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and PurchaseOrder.objects.count() == 1

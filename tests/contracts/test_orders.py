@@ -181,3 +181,15 @@ def test_outsiders_cannot_order_or_move_orders(north: Any, nation: Any, current:
         orders.order_approve(user=nation.users["member_finance"], order=order)
     with pytest.raises(PermissionDenied):
         orders.order_cancel(user=north.users["supplier_rep"], order=order, reason="x")
+
+
+def test_a_double_submit_makes_one_order(north: Any, current: Contract) -> None:
+    first = _order(north, current, LineInput(quantity="10", sku="CP-8511"), request_key="k-1")
+    again = _order(north, current, LineInput(quantity="10", sku="CP-8511"), request_key="k-1")
+    assert again.pk == first.pk and PurchaseOrder.objects.count() == 1
+    other = make_contract(north, number="C-OTHER", starts_on=TODAY - timedelta(days=1),
+                          ends_on=TODAY + timedelta(days=30))  # fmt: skip
+    services.item_save(user=north.users["procurement_officer"], contract=other, sku="X",
+                       description="X", unit="ea", unit_price="1")  # fmt: skip
+    with pytest.raises(ValidationError, match="another order"):
+        _order(north, other, LineInput(quantity="1", sku="X"), request_key="k-1")

@@ -178,6 +178,12 @@ class OrderIn(In):
     contract_id: int
     lines: list[LineIn] = Field(..., min_length=1, max_length=orders.MAX_LINES)
     notes: str = Field("", max_length=500)
+    request_key: str = Field(
+        "",
+        max_length=64,
+        description="Your key for this order: the "
+        "same key sent again returns the order already made (200).",
+    )
 
 
 class OrderLineOut(Schema):
@@ -217,7 +223,7 @@ class OrderOut(Schema):
         return list(obj.lines.select_related("item"))
 
 
-@router.post("/agencies/{slug}/orders", response={201: OrderOut})
+@router.post("/agencies/{slug}/orders", response={200: OrderOut, 201: OrderOut})
 def order_create(request: HttpRequest, slug: str, payload: OrderIn) -> Status[Any]:
     """A draft purchase order at contract prices (member buyers). Refusals name each line:
     ``lines[2].sku``, ``lines[1].quantity``, ``lines[1].unit_price``; nothing is written."""
@@ -229,9 +235,12 @@ def order_create(request: HttpRequest, slug: str, payload: OrderIn) -> Status[An
     lines = [orders.LineInput(quantity=line.quantity, sku=line.sku, category=line.category,
                               description=line.description, list_price=line.list_price,
                               unit_price=line.unit_price) for line in payload.lines]  # fmt: skip
+    key = payload.request_key.strip()
+    before = key and PurchaseOrder.objects.filter(institution=institution,
+                                                  request_key=key).exists()  # fmt: skip
     order = orders.order_create(user=user, institution=institution, contract=contract,
-                                lines=lines, notes=payload.notes)  # fmt: skip
-    return Status(201, order)
+                                lines=lines, notes=payload.notes, request_key=key)  # fmt: skip
+    return Status(200 if before else 201, order)
 
 
 @router.get("/agencies/{slug}/orders/{order_id}", response=OrderOut)

@@ -37,6 +37,7 @@ class SearchForm(EdCoopForm):
 
 
 class OrderForm(EdCoopForm):
+    request_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     notes = forms.CharField(max_length=500, required=False, widget=forms.Textarea(
         attrs={"rows": 2}))  # fmt: skip
 

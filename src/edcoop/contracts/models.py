@@ -374,11 +374,21 @@ class PurchaseOrder(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    request_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The form's or API caller's key: the same order sent twice is made once.",
+    )
 
     class Meta:
         ordering = ["-ordered_on", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number"], name="purchase_order_number"),
+            models.UniqueConstraint(
+                fields=["institution", "request_key"],
+                condition=~Q(request_key=""),
+                name="purchase_order_request_key",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="purchase_order_total"),
         ]
 

@@ -186,12 +186,23 @@ def _next_number(agency: Agency, year: int) -> str:
 
 
 @transaction.atomic
-def order_create(*, user: Any, institution: Institution, contract: Contract,
-                 lines: Sequence[LineInput], notes: str = "",
-                 ordered_on: date | None = None) -> PurchaseOrder:  # fmt: skip
+def order_create(
+    *, user: Any, institution: Institution, contract: Contract, lines: Sequence[LineInput],
+    notes: str = "", ordered_on: date | None = None, request_key: str = "",
+) -> PurchaseOrder:  # fmt: skip
     """A draft purchase order at contract prices, or a ValidationError listing every line's
-    problem; a contract the member may not use is refused as a whole."""
+    problem; a contract the member may not use is refused as a whole. With ``request_key``
+    (the form's hidden key, an API caller's own), sending the same order again returns the
+    order made the first time."""
     require(user, Action.ORDER_CREATE, contract.agency, institution=institution)
+    key = (request_key or "").strip()[:64]
+    if key:
+        Institution.objects.select_for_update().filter(pk=institution.pk).first()
+        done = PurchaseOrder.objects.filter(institution=institution, request_key=key).first()
+        if done is not None:
+            if done.contract_id != contract.pk:
+                raise ValidationError({"request_key": "This key was used for another order."})
+            return done
     on = ordered_on or timezone.localdate()
     why = contract_refusals(contract, institution, on)
     if why:
@@ -200,7 +211,8 @@ def order_create(*, user: Any, institution: Institution, contract: Contract,
     order = PurchaseOrder.objects.create(
         agency=contract.agency, institution=institution, contract=contract,
         number=_next_number(contract.agency, on.year), ordered_on=on,
-        notes=(notes or "").strip()[:500], total=sum((p.amount for p in priced), Decimal("0.00")),
+        notes=(notes or "").strip()[:500], request_key=key,
+        total=sum((p.amount for p in priced), Decimal("0.00")),
         created_by=user if getattr(user, "pk", None) else None)  # fmt: skip
     for line in priced:
         line.order = order

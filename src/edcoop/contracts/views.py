@@ -158,8 +158,10 @@ def order_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     contract = _contract(request, agency, pk)
     mine = queries.buyer_institutions(request.user, agency, Action.ORDER_CREATE)
     discount = contract.pricing == Contract.Pricing.DISCOUNT
+    import uuid
+
     form = OrderForm(posted(request), institutions=[(i.pk, i.name) for i in mine],
-                     discount=discount)  # fmt: skip
+                     discount=discount, initial={"request_key": uuid.uuid4().hex})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         lines = []
@@ -181,8 +183,8 @@ def order_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         institution = next(i for i in mine if i.pk == data["institution"])
         try:
             order = orders.order_create(user=request.user, institution=institution,
-                                        contract=contract, lines=lines,
-                                        notes=data["notes"])  # fmt: skip
+                                        contract=contract, lines=lines, notes=data["notes"],
+                                        request_key=data["request_key"])  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, _line_errors(exc))
         else:
