@@ -20,6 +20,8 @@ def test_admin_change_is_audited_with_the_changed_fields(north, client):
         "state": agency.state, "time_zone": agency.time_zone,
         "fiscal_year_start_month": 7, "website": "", "email": "",
         "accepting_applications": "on",
+        # The agency's document facts, sent back as they are.
+        "payment_terms_days": agency.payment_terms_days, "paper_size": agency.paper_size,
     }  # fmt: skip
     response = client.post(url, form)
     assert response.status_code == 302
