@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.web.conftest import assert_csp_clean, client_for
 
 from edcoop.core.inputs import CheckedInputsMixin
-from edcoop.members.models import Institution, Membership, Supplier
+from edcoop.members.models import Institution, Membership, Supplier, SupplierChangeRequest
 
 APPLICATION = {"name": "Hilltop CSD", "kind": "public_k12", "state": "NY"}
 
@@ -168,7 +168,7 @@ def test_null_clears_an_optional_institution_field(north, api_for, field):
     assert getattr(Institution.objects.get(pk=inst.pk), field) == ""
 
 
-@pytest.mark.parametrize("field", ["dba", "email", "phone", "website", "state"])
+@pytest.mark.parametrize("field", ["dba", "phone", "website", "state"])
 def test_null_clears_an_optional_supplier_field(north, api_for, field):
     Supplier.objects.filter(pk=north.supplier.pk).update(
         dba="NPC", email="a@b.example", phone="555", website="https://n.example", state="NY")
@@ -178,11 +178,24 @@ def test_null_clears_an_optional_supplier_field(north, api_for, field):
     assert r.json()[field] == ""
 
 
-def test_null_certifications_clear_the_list(north, api_for):
+def test_null_contact_email_is_refused_naming_the_field(north, api_for):
+    # Logins and notices go to the contact: a supplier cannot be left without one.
+    Supplier.objects.filter(pk=north.supplier.pk).update(email="a@b.example")
+    r = api_for(north.users["supplier_rep"]).patch(
+        f"/agencies/north/suppliers/{north.supplier.pk}", {"email": None})
+    assert r.status_code == 400 and "email" in r.json()["errors"]
+    assert Supplier.objects.get(pk=north.supplier.pk).email == "a@b.example"
+
+
+def test_null_certifications_become_a_request_the_agency_decides(north, api_for):
+    # Certifications decide who was awarded what: clearing them waits for the agency.
     Supplier.objects.filter(pk=north.supplier.pk).update(certifications=["wbe"])
     r = api_for(north.users["supplier_rep"]).patch(
         f"/agencies/north/suppliers/{north.supplier.pk}", {"certifications": None})
-    assert r.status_code == 200 and r.json()["certifications"] == []
+    assert r.status_code == 200 and r.json()["certifications"] == ["wbe"]
+    request = SupplierChangeRequest.objects.get(supplier=north.supplier)
+    assert request.status == SupplierChangeRequest.Status.PENDING
+    assert request.after.get("certifications") == []
 
 
 @pytest.mark.parametrize(
