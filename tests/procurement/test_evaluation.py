@@ -468,3 +468,23 @@ def test_optimal_award_with_a_supplier_limit(north, three, clock):
     assert award.result["rules"] == {"max_suppliers": 1}
     with pytest.raises(ValidationError, match="suppliers"):
         awarding.compute(bid, method="optimal", max_suppliers=0)
+
+
+def test_adopted_on_is_compared_on_the_agency_calendar(north, three, clock):
+    """Recommended at 20:30 in New York (01:30 UTC the next day): a board that adopts the
+    resolution that same evening dates it the 12th, which is not before the recommendation."""
+    from datetime import UTC, datetime
+
+    bid, _second, third = three
+    clock.set(datetime(2026, 3, 13, 1, 30, tzinfo=UTC))  # 2026-03-12 20:30 EST
+    award = recommended(north, bid, third)
+    with pytest.raises(ValidationError, match="before the recommendation"):
+        awarding.award_approve(
+            user=north.users["agency_admin"], award=award, board_resolution="2026-42",
+            board_date=date(2026, 3, 11),
+        )  # fmt: skip
+    award = awarding.award_approve(
+        user=north.users["agency_admin"], award=award, board_resolution="2026-42",
+        board_date=date(2026, 3, 12),
+    )  # fmt: skip
+    assert award.board_date == date(2026, 3, 12)

@@ -412,12 +412,15 @@ def award_approve(*, user: Any, award: Award, board_resolution: str, board_date:
     resolution = (board_resolution or "").strip()
     if not resolution:
         raise ValidationError({"board_resolution": "Give the board resolution's number."})
-    today = timing.now().astimezone(award.solicitation.agency.zone).date()
+    zone = award.solicitation.agency.zone
+    today = timing.now().astimezone(zone).date()
     if board_date is None or board_date > today:
         raise ValidationError(
             {"board_date": "Give the date the board adopted the resolution (not in the future)."}
         )
-    if board_date < award.recommended_at.date():
+    # Both dates on the agency's calendar: an evening recommendation in New York is the
+    # next day in UTC, and a board meeting that same evening must still be accepted.
+    if board_date < award.recommended_at.astimezone(zone).date():
         raise ValidationError({"board_date": "The board cannot approve before the recommendation."})
     award.status, award.board_resolution, award.board_date = A.APPROVED, resolution, board_date
     award.approved_at = timing.now()
