@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from edcoop.contracts import orders, sales, services
 from edcoop.contracts.models import AdminFeeInvoice, Contract, ContractItem, SalesReport
 from edcoop.contracts.orders import LineInput
+from edcoop.core import tabular
 from edcoop.members import services as member_services
 
 AFTER = date(2026, 11, 20)  # Q3 2026 (Jul-Sep) ended; its report is due Nov 14
@@ -25,9 +26,8 @@ def _file(tenant: Any, contract: Contract, rows: Any, role: str = "supplier_rep"
                              rows=rows, **kw)  # fmt: skip
 
 
-def _csv(*lines: str) -> list[dict[str, str]]:
-    rows, _ = sales.read_csv("member,sku,quantity,unit_price,invoice_date\n" + "\n".join(lines))
-    return rows
+def _csv(*lines: str) -> list[tabular.Row]:
+    return sales.read_file("member,sku,quantity,unit_price,invoice_date\n" + "\n".join(lines))
 
 
 def test_a_report_with_sales_invoices_the_admin_fee(north: Any, paper: Contract,
@@ -84,9 +84,9 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_filed(north: Any, paper: Con
 
 def test_missing_columns_and_non_utf8_are_refused() -> None:
     with pytest.raises(ValidationError, match="missing column"):
-        sales.read_csv("member,sku\n1,2\n")
+        sales.read_file("member,sku\n1,2\n")
     with pytest.raises(ValidationError, match="UTF-8"):
-        sales.read_csv(b"\xff\xfe member")
+        sales.read_file(b"\xff\xfe member")
 
 
 def test_a_filed_report_does_not_change_and_an_open_quarter_cannot_be_filed(

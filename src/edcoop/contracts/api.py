@@ -343,12 +343,10 @@ def report_file(request: HttpRequest, slug: str, contract_id: int,
     agency = lookups.agency(request, slug)
     user = lookups.caller(request)
     contract = permissions.get_or_404(permissions.contracts_for(user, agency), pk=contract_id)
-    if payload.csv:
-        rows, first = sales.read_csv(payload.csv)
-    else:
-        rows, first = [s.dict() for s in payload.sales], 1
+    rows: list[Any] = (sales.read_file(payload.csv) if payload.csv
+                       else [s.dict() for s in payload.sales])  # fmt: skip
     report = sales.report_file(user=user, contract=contract, year=payload.year,
-                               quarter=payload.quarter, rows=rows, first_line=first)  # fmt: skip
+                               quarter=payload.quarter, rows=rows)  # fmt: skip
     return Status(201, _report_out(request, agency, report))
 
 

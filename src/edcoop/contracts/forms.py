@@ -72,7 +72,7 @@ class ReportForm(EdCoopForm):
     quarter = forms.TypedChoiceField(choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
     file = forms.FileField(
         required=False,
-        help_text="CSV with the columns member, sku, "
+        help_text="CSV or XLSX with the columns member, sku, "
         "quantity, unit_price, invoice_date. No file: no sales this quarter.",
     )
 
@@ -85,7 +85,7 @@ class PatronageForm(EdCoopForm):
 
 class PriceListForm(EdCoopForm):
     file = forms.FileField(
-        help_text="CSV with the columns sku, description, unit, unit_price "
+        help_text="CSV or XLSX (first sheet) with the columns sku, description, unit, unit_price "
         "and optionally category, list_price, tiers (100:3.90;500:3.75)."
     )
 

@@ -1,4 +1,4 @@
-"""A price list imported from CSV into a contract: all or nothing, every bad line named.
+"""A price list imported from CSV or XLSX into a contract: all or nothing, every bad line named.
 
 Columns: ``sku, description, unit, unit_price`` and optionally ``category, list_price,
 tiers`` (``100:3.90;500:3.75``: minimum quantity and price, separated by semicolons). A row
@@ -8,14 +8,12 @@ an item priced above its awarded price is refused.
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from edcoop.core import audit
+from edcoop.core import audit, tabular
 from edcoop.core.decimals import DecimalInputError, column, parse_decimal
 from edcoop.core.permissions import Action, require
 
@@ -38,24 +36,10 @@ def _tiers(text: str) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def import_price_list(*, user: Any, contract: Contract, data: bytes | str) -> int:
-    """Write every row or none; return the number of items written."""
+def import_price_list(*, user: Any, contract: Contract, data: bytes | str | IO[bytes]) -> int:
+    """Write every row or none; return the number of items written. ``data`` is a CSV or
+    XLSX file (bytes, text or an open binary file)."""
     require(user, Action.CONTRACT_EDIT, contract.agency)
-    try:
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    except UnicodeDecodeError:
-        raise ValidationError(
-            {"file": "The file is not UTF-8 text (save it as CSV UTF-8)."}
-        ) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
-    if missing or unknown:
-        raise ValidationError({"file": "line 1: " + "; ".join(
-            ([f"missing column(s) {', '.join(missing)}"] if missing else [])
-            + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []))})  # fmt: skip
-    reader.fieldnames = header
     awarded = {}
     if contract.source == Contract.Source.AWARD:
         from_award = contract.items.filter(solicitation_item__isnull=False)
@@ -63,20 +47,15 @@ def import_price_list(*, user: Any, contract: Contract, data: bytes | str) -> in
     errors: list[str] = []
     written = 0
     seen: set[str] = set()
-    for raw in reader:
-        line = reader.line_num
-        if None in raw:
-            errors.append(f"line {line}: more values than columns")
+    for row in tabular.read_table(data, required=REQUIRED, optional=OPTIONAL,
+                                  max_rows=MAX_ROWS):  # fmt: skip
+        where = row.label
+        if row.problems:
+            errors.append(f"{where}: " + "; ".join(row.problems))
             continue
-        row = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        if written + len(errors) >= MAX_ROWS:
-            errors.append(f"line {line}: a price list has at most {MAX_ROWS:,} rows")
-            break
         sku = row["sku"]
         if sku in seen:
-            errors.append(f"line {line}: sku {sku[:60]!r} repeats an earlier line")
+            errors.append(f"{where}: sku {sku[:60]!r} repeats an earlier line")
             continue
         seen.add(sku)
         try:
@@ -99,9 +78,9 @@ def import_price_list(*, user: Any, contract: Contract, data: bytes | str) -> in
             written += 1
         except ValidationError as exc:
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            errors.append(f"line {line}: {detail}")
+            errors.append(f"{where}: {detail}")
         except (ValueError, DecimalInputError) as exc:
-            errors.append(f"line {line}: {exc}")
+            errors.append(f"{where}: {exc}")
         if len(errors) >= 200:
             errors.append("... further lines not checked")
             break

@@ -10,20 +10,18 @@ A filed report does not change.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from edcoop.core import audit
+from edcoop.core import audit, tabular
 from edcoop.core.decimals import DecimalInputError, column, parse_decimal
 from edcoop.core.inputs import has_nul
 from edcoop.core.permissions import Action, can, require
@@ -89,10 +87,11 @@ def _members(agency: Agency) -> dict[str, int]:
 
 
 def parse_rows(
-    contract: Contract, year: int, quarter: int, raw_rows: Iterable[Mapping[str, Any]], *,
-    first_line: int = 1,
+    contract: Contract, year: int, quarter: int,
+    raw_rows: Iterable[Mapping[str, Any] | tabular.Row], *, first_line: int = 1,
 ) -> list[Row]:  # fmt: skip
-    """Check every row; raise a ValidationError listing each bad one by line."""
+    """Check every row (a file's, from :func:`read_file`, or the API's sales, counted from
+    ``first_line``); raise a ValidationError listing each bad one by line."""
     members = _members(contract.agency)
     skus = set(contract.items.values_list("sku", flat=True))
     open_catalogue = contract.pricing == Contract.Pricing.DISCOUNT
@@ -100,16 +99,21 @@ def parse_rows(
     rows: list[Row] = []
     errors: list[str] = []
     for n, raw in enumerate(raw_rows, first_line):
+        where = raw.label if isinstance(raw, tabular.Row) else f"line {n}"
+        n = raw.number if isinstance(raw, tabular.Row) else n
         if len(rows) + len(errors) >= MAX_ROWS:
-            errors.append(f"line {n}: a report has at most {MAX_ROWS:,} rows")
+            errors.append(f"{where}: a report has at most {MAX_ROWS:,} rows")
             break
         if len(errors) >= MAX_ERRORS:
             errors.append("... further lines not checked")
             break
+        if isinstance(raw, tabular.Row) and raw.problems:
+            errors.append(f"{where}: " + "; ".join(raw.problems))
+            continue
         problems: list[str] = []
         values = {k: str(raw.get(k) if raw.get(k) is not None else "").strip() for k in COLUMNS}
         if any(has_nul(v) for v in values.values()):
-            errors.append(f"line {n}: contains a NUL character")
+            errors.append(f"{where}: contains a NUL character")
             continue
         member = members.get(values["member"]) or members.get(values["member"].lower())
         if member is None:
@@ -134,7 +138,7 @@ def parse_rows(
             if not first <= day <= last:
                 problems.append(f"invoice_date: {day.isoformat()} is outside {year} Q{quarter}")
         if problems or member is None:
-            errors.append(f"line {n}: " + "; ".join(problems))
+            errors.append(f"{where}: " + "; ".join(problems))
             continue
         rows.append(Row(n, member, sku, parsed["quantity"], parsed["unit_price"], day))
     if errors:
@@ -142,28 +146,10 @@ def parse_rows(
     return rows
 
 
-def read_csv(data: bytes | str) -> tuple[list[dict[str, str]], int]:
-    """The CSV's rows as dicts (header: member,sku,quantity,unit_price,invoice_date) and the
-    line number of the first data row."""
-    try:
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    except UnicodeDecodeError:
-        raise ValidationError(
-            {"file": "The file is not UTF-8 text (save it as CSV UTF-8)."}
-        ) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ValidationError({"file": f"line 1: missing column(s) {', '.join(missing)}"})
-    reader.fieldnames = header
-    rows = []
-    for raw in reader:
-        if None in raw:
-            raise ValidationError({"file": f"line {reader.line_num}: more values than columns"})
-        if any((v or "").strip() for v in raw.values()):
-            rows.append(raw)
-    return rows, 2
+def read_file(data: bytes | str | IO[bytes]) -> list[tabular.Row]:
+    """A report file's rows, CSV or XLSX (columns member,sku,quantity,unit_price,
+    invoice_date), each knowing its line or row; checked by :func:`parse_rows`."""
+    return list(tabular.read_table(data, required=COLUMNS, optional=None, max_rows=MAX_ROWS))
 
 
 def _fee_number(agency: Agency, year: int) -> str:
@@ -176,7 +162,7 @@ def _fee_number(agency: Agency, year: int) -> str:
 
 @transaction.atomic
 def report_file(*, user: Any, contract: Contract, year: int, quarter: int,
-                rows: Sequence[Mapping[str, Any]], first_line: int = 1,
+                rows: Sequence[Mapping[str, Any] | tabular.Row], first_line: int = 1,
                 today: date | None = None) -> SalesReport:  # fmt: skip
     """File the quarter's report (``rows`` empty: no sales) and issue its fee invoice."""
     if not can(user, Action.SALES_REPORT_FILE, contract.agency):  # else the supplier's own

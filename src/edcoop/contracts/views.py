@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from edcoop.core import permissions
+from edcoop.core import permissions, tabular
 from edcoop.core.pages import agency_or_404, allowed, posted
 from edcoop.core.permissions import Action
 from edcoop.members.forms import add_service_errors
@@ -317,19 +317,17 @@ def report_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            rows: list[dict[str, str]] = []
-            first = 1
+            rows: list[tabular.Row] = []
             if data["file"] is not None:
                 if data["file"].size > 200 * 1024 * 1024:
                     raise ValidationError({"file": "A report file is at most 200 MB."})
-                rows, first = sales.read_csv(data["file"].read())
+                rows = sales.read_file(data["file"])
             report = sales.report_file(
                 user=request.user,
                 contract=contract,
                 year=data["year"],
                 quarter=data["quarter"],
                 rows=rows,
-                first_line=first,
             )
         except ValidationError as exc:
             add_service_errors(form, _rows_errors(exc))
@@ -405,7 +403,7 @@ def price_list_import(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             written = pricelists.import_price_list(
-                user=request.user, contract=contract, data=form.cleaned_data["file"].read()
+                user=request.user, contract=contract, data=form.cleaned_data["file"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
