@@ -4,6 +4,7 @@ scoring page; the supplier's notice of award and protest in its portal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -49,6 +50,21 @@ def _back(agency: Any, s: Solicitation) -> str:
     return reverse("procurement:evaluation", args=[agency.slug, s.pk])
 
 
+def _done(request: HttpRequest, form: Any, act: Callable[[], Any], message: str) -> bool:
+    """The confirm-and-call step every write page shares: on a valid POST of ``form``, call
+    the service (``act``); True once it succeeded (``message`` shown), False otherwise, with
+    the service's refusal put on the form under the field it names."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        act()
+    except ValidationError as e:
+        add_service_errors(form, e)
+        return False
+    messages.success(request, message)
+    return True
+
+
 def _page(
     request: HttpRequest,
     agency: Any,
@@ -56,21 +72,26 @@ def _page(
     form: Any,
     heading: str,
     submit: str,
+    *,
+    cancel_url: str = "",
     **extra: Any,
 ) -> HttpResponse:
-    return render(
-        request,
-        "procurement/form.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "heading": heading,
-            "submit": submit,
-            "cancel_url": _back(agency, s),
-            **extra,
-        },
-    )
+    """A write step's form page; cancelling goes back to the evaluation unless told."""
+    return render(request, "procurement/form.html", {
+        "agency": agency, "s": s, "form": form, "heading": heading, "submit": submit,
+        "cancel_url": cancel_url or _back(agency, s), **extra,
+    })  # fmt: skip
+
+
+def _confirm(
+    request: HttpRequest, agency: Any, s: Solicitation, form: Any, label: str, what: str,
+    *, cancel_url: str = "", danger: bool = False,
+) -> HttpResponse:  # fmt: skip
+    """A bare confirmation page (a button that says what happens)."""
+    return render(request, "procurement/confirm.html", {
+        "agency": agency, "s": s, "form": form, "label": label, "what": what,
+        "danger": danger, "cancel_url": cancel_url or _back(agency, s),
+    })  # fmt: skip
 
 
 def _tie_rows(inputs: awarding.Inputs, result: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -148,29 +169,15 @@ def evaluation_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def findings_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
     form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.findings_propose(user=request.user, solicitation=s)
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Findings proposed: confirm or override each.")
-            return redirect(_back(agency, s))
-    return render(
-        request,
-        "procurement/confirm.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "label": "Check the responses",
-            "what": "The product checks each opened response (attestations, addenda acknowledged, "
-            "readable at the opening, supplier not debarred or suspended today) and "
-            "proposes findings. Your decisions are kept.",
-            "danger": False,
-            "cancel_url": _back(agency, s),
-        },
-    )
+    if _done(request, form, lambda: evaluation.findings_propose(user=request.user, solicitation=s),
+             "Findings proposed: confirm or override each."):  # fmt: skip
+        return redirect(_back(agency, s))
+    return _confirm(
+        request, agency, s, form, "Check the responses",
+        "The product checks each opened response (attestations, addenda acknowledged, "
+        "readable at the opening, supplier not debarred or suspended today) and "
+        "proposes findings. Your decisions are kept.",
+    )  # fmt: skip
 
 
 @login_required
@@ -190,19 +197,11 @@ def finding_decide(request: HttpRequest, slug: str, pk: int, fid: int) -> HttpRe
         if finding.kind == "responsive"
         else [("yes", "Responsible"), ("no", "Not responsible")]
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.finding_decide(
-                user=request.user,
-                finding=finding,
-                value=form.cleaned_data["value"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Finding recorded.")
-            return redirect(_back(agency, s))
+    if _done(request, form, lambda: evaluation.finding_decide(
+        user=request.user, finding=finding, value=form.cleaned_data["value"],
+        reason=form.cleaned_data["reason"],
+    ), "Finding recorded."):  # fmt: skip
+        return redirect(_back(agency, s))
     proposed = "; ".join(finding.proposed_reasons) or "no defect found"
     return _page(
         request,
@@ -246,25 +245,17 @@ def award_recommend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )  # fmt: skip
         ties = _tie_rows(inputs, engine_result)
     form = RecommendForm(posted(request), methods=methods, ties=ties)
-    if request.method == "POST" and form.is_valid():
-        try:
-            awarding.award_recommend(
-                user=request.user,
-                solicitation=s,
-                basis=form.cleaned_data["basis"],
-                method=form.cleaned_data["method"],
-                multiple_award=form.cleaned_data.get("multiple_award") or False,
-                tie_choices=form.tie_choices(),
-                max_suppliers=form.cleaned_data.get("max_suppliers")
-                if form.cleaned_data["method"] == "optimal"
-                else None,
-                tie_reason=form.cleaned_data["tie_reason"],
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Award recommended; it goes to the board for approval.")
-            return redirect("procurement:award", agency.slug, s.pk)
+    def recommend() -> Any:
+        d = form.cleaned_data
+        return awarding.award_recommend(
+            user=request.user, solicitation=s, basis=d["basis"], method=d["method"],
+            multiple_award=d.get("multiple_award") or False, tie_choices=form.tie_choices(),
+            max_suppliers=d.get("max_suppliers") if d["method"] == "optimal" else None,
+            tie_reason=d["tie_reason"],
+        )  # fmt: skip
+
+    if _done(request, form, recommend, "Award recommended; it goes to the board for approval."):
+        return redirect("procurement:award", agency.slug, s.pk)
     return _page(
         request,
         agency,
@@ -369,63 +360,25 @@ def award_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRespo
         form = ConfirmForm(posted(request))
     else:
         raise Http404("No such step.")
-    if request.method == "POST" and form.is_valid():
-        try:
-            if step == "approve":
-                awarding.award_approve(user=request.user, award=award, **form.cleaned_data)
-            elif step == "cancel":
-                awarding.award_cancel(
-                    user=request.user, award=award, reason=form.cleaned_data["reason"]
-                )
-            elif step == "notice":
-                awarding.award_notice(user=request.user, award=award)
-            else:
-                awarding.award_finalize(user=request.user, award=award)
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Done.")
-            return redirect(back)
+    def act() -> Any:
+        if step == "approve":
+            return awarding.award_approve(user=request.user, award=award, **form.cleaned_data)
+        if step == "cancel":
+            return awarding.award_cancel(user=request.user, award=award,
+                                         reason=form.cleaned_data["reason"])  # fmt: skip
+        if step == "notice":
+            return awarding.award_notice(user=request.user, award=award)
+        return awarding.award_finalize(user=request.user, award=award)
+
+    if _done(request, form, act, "Done."):
+        return redirect(back)
     if step == "approve":
-        return render(
-            request,
-            "procurement/form.html",
-            {
-                "agency": agency,
-                "s": s,
-                "form": form,
-                "heading": "Record the board's approval",
-                "submit": "Record approval",
-                "cancel_url": back,
-            },
-        )
+        return _page(request, agency, s, form, "Record the board's approval", "Record approval",
+                     cancel_url=back)  # fmt: skip
     if step == "cancel":
-        return render(
-            request,
-            "procurement/form.html",
-            {
-                "agency": agency,
-                "s": s,
-                "form": form,
-                "heading": "Cancel the award",
-                "submit": "Cancel award",
-                "cancel_url": back,
-            },
-        )
+        return _page(request, agency, s, form, "Cancel the award", "Cancel award", cancel_url=back)
     label, what, danger = _STEPS[step]
-    return render(
-        request,
-        "procurement/confirm.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "label": label,
-            "what": what,
-            "danger": danger,
-            "cancel_url": back,
-        },
-    )
+    return _confirm(request, agency, s, form, label, what, cancel_url=back, danger=danger)
 
 
 @login_required
@@ -434,27 +387,12 @@ def protest_decide(request: HttpRequest, slug: str, pk: int, prid: int) -> HttpR
     protest = permissions.get_or_404(Protest.objects.filter(award__solicitation=s), pk=prid)
     form = ProtestDecisionForm(posted(request))
     back = reverse("procurement:award", args=[agency.slug, s.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            awarding.protest_decide(user=request.user, protest=protest, **form.cleaned_data)
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect(back)
-    return render(
-        request,
-        "procurement/form.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "heading": f"Decide the protest of {protest.supplier}",
-            "submit": "Record decision",
-            "asked": protest.grounds,
-            "cancel_url": back,
-        },
-    )
+    if _done(request, form, lambda: awarding.protest_decide(
+        user=request.user, protest=protest, **form.cleaned_data
+    ), "Decision recorded."):  # fmt: skip
+        return redirect(back)
+    return _page(request, agency, s, form, f"Decide the protest of {protest.supplier}",
+                 "Record decision", cancel_url=back, asked=protest.grounds)  # fmt: skip
 
 
 # Committee ------------------------------------------------------------------------------------
@@ -464,16 +402,10 @@ def protest_decide(request: HttpRequest, slug: str, pk: int, prid: int) -> HttpR
 def committee_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
     form = CommitteeForm(posted(request), users=evaluation.committee_users(s))
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.evaluator_add(
-                user=request.user, solicitation=s, member=form.cleaned_data["member"]
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Evaluator added to the committee.")
-            return redirect(_back(agency, s))
+    if _done(request, form, lambda: evaluation.evaluator_add(
+        user=request.user, solicitation=s, member=form.cleaned_data["member"]
+    ), "Evaluator added to the committee."):  # fmt: skip
+        return redirect(_back(agency, s))
     return _page(request, agency, s, form, "Add an evaluator", "Add to committee")
 
 
@@ -490,14 +422,9 @@ def scoring(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An evaluator's own page: the attestation, then their scores of each response."""
     agency, s, seat = _seat(request, slug, pk)
     form = AttestForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.coi_attest(user=request.user, evaluator=seat)
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Attestation signed: the responses are open to you.")
-            return redirect("procurement:scoring", agency.slug, s.pk)
+    if _done(request, form, lambda: evaluation.coi_attest(user=request.user, evaluator=seat),
+             "Attestation signed: the responses are open to you."):  # fmt: skip
+        return redirect("procurement:scoring", agency.slug, s.pk)
     rows = []
     if seat.coi_attested_at is not None:
         mine: dict[tuple[int, int], Any] = {
@@ -536,34 +463,16 @@ def scoring_response(request: HttpRequest, slug: str, pk: int, rid: int) -> Http
             initial[f"comment_{c.pk}"] = have[c.pk].comment
     form = ScoreForm(posted(request), criteria=judged, initial=initial)
     back = reverse("procurement:scoring", args=[agency.slug, s.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.scores_save(
-                user=request.user,
-                evaluator=seat,
-                response=response,
-                scores=form.scores(),
-                comments=form.comments(),
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, f"Scores of {response.supplier} saved.")
-            return redirect(back)
-    return render(
-        request,
-        "procurement/form.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "heading": f"Score {response.supplier}",
-            "submit": "Save scores",
-            "cancel_url": back,
-            "asked": "Your scores stay yours until you submit; no one else on the committee sees "
-            "them before submitting theirs.",
-        },
-    )
+    if _done(request, form, lambda: evaluation.scores_save(
+        user=request.user, evaluator=seat, response=response, scores=form.scores(),
+        comments=form.comments(),
+    ), f"Scores of {response.supplier} saved."):  # fmt: skip
+        return redirect(back)
+    return _page(
+        request, agency, s, form, f"Score {response.supplier}", "Save scores", cancel_url=back,
+        asked="Your scores stay yours until you submit; no one else on the committee sees "
+        "them before submitting theirs.",
+    )  # fmt: skip
 
 
 @login_required
@@ -571,28 +480,14 @@ def scoring_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency, s, seat = _seat(request, slug, pk)
     form = ConfirmForm(posted(request))
     back = reverse("procurement:scoring", args=[agency.slug, s.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation.scores_submit(user=request.user, evaluator=seat)
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Scores submitted.")
-            return redirect(_back(agency, s))
-    return render(
-        request,
-        "procurement/confirm.html",
-        {
-            "agency": agency,
-            "s": s,
-            "form": form,
-            "label": "Submit your scores",
-            "what": "Your scores become final and count in the committee's totals; you then see "
-            "the other submitted scores.",
-            "danger": False,
-            "cancel_url": back,
-        },
-    )
+    if _done(request, form, lambda: evaluation.scores_submit(user=request.user, evaluator=seat),
+             "Scores submitted."):  # fmt: skip
+        return redirect(_back(agency, s))
+    return _confirm(
+        request, agency, s, form, "Submit your scores",
+        "Your scores become final and count in the committee's totals; you then see "
+        "the other submitted scores.", cancel_url=back,
+    )  # fmt: skip
 
 
 # Supplier portal --------------------------------------------------------------------------------
@@ -618,19 +513,10 @@ def portal_award(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResp
         raise Http404("No notice of award yet.")
     outcome = awarding.outcome_for(award, response, evaluation.standings(s).get(response.pk))
     form = ProtestForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            awarding.protest_file(
-                user=request.user,
-                award=award,
-                supplier=supplier,
-                grounds=form.cleaned_data["grounds"],
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-        else:
-            messages.success(request, "Protest filed; the agency will decide it.")
-            return redirect("procurement:award_notice", agency.slug, supplier.pk, s.pk)
+    if _done(request, form, lambda: awarding.protest_file(
+        user=request.user, award=award, supplier=supplier, grounds=form.cleaned_data["grounds"]
+    ), "Protest filed; the agency will decide it."):  # fmt: skip
+        return redirect("procurement:award_notice", agency.slug, supplier.pk, s.pk)
     return render(
         request,
         "procurement/portal_award.html",
