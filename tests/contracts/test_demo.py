@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from edcoop import demo
 from edcoop.contracts import queries, sales
 from edcoop.contracts.models import Contract, PatronageYear, PurchaseOrder, SalesReport
 from edcoop.core import audit
-from edcoop.members import demo
 from edcoop.members.models import Institution
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from edcoop import demo
 from edcoop.billing.models import BillingRun, Invoice
 from edcoop.core import audit
-from edcoop.members import demo
 
 from .conftest import Page, assert_accessible, login
 

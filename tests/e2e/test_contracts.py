@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from edcoop import demo
 from edcoop.contracts.models import PurchaseOrder, SalesReport
-from edcoop.members import demo
 
 from .conftest import Page, assert_accessible, login
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from edcoop import demo
 from edcoop.core import audit
-from edcoop.members import demo
 from edcoop.members.models import Membership
 
 from .conftest import Page, assert_accessible, login

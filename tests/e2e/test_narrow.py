@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from edcoop import demo
 from edcoop.billing.models import Invoice
-from edcoop.members import demo
 from edcoop.procurement.models import Response, Solicitation
 
 from .conftest import Page, assert_accessible, login

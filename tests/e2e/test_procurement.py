@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from edcoop.members import demo
+from edcoop import demo
 from edcoop.procurement.models import Response
 
 from .conftest import Page, assert_accessible, login

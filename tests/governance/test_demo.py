@@ -4,9 +4,9 @@ BOCES's own quote ladder."""
 import pytest
 from django.test import Client
 
+from edcoop import demo
 from edcoop.governance import ocds, selectors, services
 from edcoop.governance.models import SavingsStudy
-from edcoop.members import demo
 from edcoop.members.models import Agency
 
 

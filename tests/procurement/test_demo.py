@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from edcoop import demo
 from edcoop.core import audit
-from edcoop.members import demo
 from edcoop.procurement import evaluation, selectors
 from edcoop.procurement.models import Finding, Solicitation
 

@@ -1,28 +1,24 @@
-"""Demo data: two agencies sharing one installation, built through the product's own services.
+"""Demo members: two agencies sharing one installation, built through the product's own services.
 
-Everything goes through the service functions, so the demo's audit trail is real and verifies.
-Later capabilities extend ``build`` with their own part of the story.
+``build_lakes`` and ``build_nation`` are the first parts of the story ``edcoop.demo`` tells;
+the other apps' builders follow them there.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from importlib import resources
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from edcoop.core import audit
+from edcoop.core.demo import Login, give
 
 from . import services
 from .importers import import_institutions
 from .models import Agency, Institution, Membership, Role, RoleAssignment, Supplier
-
-PASSWORD = "edcoop-demo-2026"  # noqa: S105  (printed by make demo on purpose)
-DEMO_ACTOR = audit.Actor(user_id=None, label="demo", source="system")
 
 # Fictional districts of a NY-style BOCES: (name, county, enrollment, area).
 LAKES_DISTRICTS = [
@@ -75,47 +71,6 @@ SUPPLIERS = {
         ("Heartland Furniture Company", "", "47-0663129", ["mbe"], "applicant"),
     ],
 }
-
-
-@dataclass(frozen=True)
-class Login:
-    username: str
-    role: str
-    scope: str
-
-
-def _user(username: str, first: str, last: str):
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User.objects.create_user(
-            username=username, email=username, password=PASSWORD, first_name=first, last_name=last
-        )
-        audit.record("user.create", user, changes={"username": [None, username]})
-    return user
-
-
-def _give(
-    logins: list[Login],
-    agency: Agency,
-    username: str,
-    name: str,
-    role: Role,
-    institution: Institution | None = None,
-    supplier: Supplier | None = None,
-) -> None:
-    first, _, last = name.partition(" ")
-    user = _user(username, first, last)
-    services.role_assign(
-        user=None,
-        agency=agency,
-        person=user,
-        role=role,
-        institution=institution,
-        supplier=supplier,
-    )
-    scope = institution.name if institution else supplier.legal_name if supplier else agency.name
-    logins.append(Login(username, role.label, scope))
 
 
 def _activate(
@@ -278,7 +233,7 @@ def build_lakes(logins: list[Login]) -> Agency:
     )
     suppliers = _suppliers(agency)
     alder = members[0][0].institution
-    _give(
+    give(
         logins,
         agency,
         "superintendent@alder.example.org",
@@ -286,7 +241,7 @@ def build_lakes(logins: list[Login]) -> Agency:
         Role.MEMBER_ADMIN,
         institution=alder,
     )
-    _give(
+    give(
         logins,
         agency,
         "buyer@alder.example.org",
@@ -294,7 +249,7 @@ def build_lakes(logins: list[Login]) -> Agency:
         Role.MEMBER_BUYER,
         institution=alder,
     )
-    _give(
+    give(
         logins,
         agency,
         "finance@alder.example.org",
@@ -302,7 +257,7 @@ def build_lakes(logins: list[Login]) -> Agency:
         Role.MEMBER_FINANCE,
         institution=alder,
     )
-    _give(
+    give(
         logins,
         agency,
         "rep@empirepaper.example.com",
@@ -330,7 +285,7 @@ def _staff(logins: list[Login], agency: Agency, slug: str):
         ("auditor", "Casey Morgan", Role.AUDITOR),
     ]
     for local, name, role in people:
-        _give(logins, agency, f"{local}@{slug}.example.org", name, role)
+        give(logins, agency, f"{local}@{slug}.example.org", name, role)
     return get_user_model().objects.get(username=f"admin@{slug}.example.org")
 
 
@@ -374,12 +329,12 @@ def build_nation(logins: list[Login]) -> Agency:
     )
     suppliers = _suppliers(agency)
     gpsu = Institution.objects.get(agency=agency, ipeds_id="900102")
-    _give(logins, agency, "admin@nation.example.org", "Robin Ellis", Role.AGENCY_ADMIN)
-    _give(logins, agency, "purchasing@nation.example.org", "Drew Sato", Role.PROCUREMENT_OFFICER)
-    _give(
+    give(logins, agency, "admin@nation.example.org", "Robin Ellis", Role.AGENCY_ADMIN)
+    give(logins, agency, "purchasing@nation.example.org", "Drew Sato", Role.PROCUREMENT_OFFICER)
+    give(
         logins, agency, "buyer@gpsu.example.edu", "Alex Romero", Role.MEMBER_BUYER, institution=gpsu
     )
-    _give(
+    give(
         logins,
         agency,
         "rep@ctp.example.com",
@@ -388,38 +343,3 @@ def build_nation(logins: list[Login]) -> Agency:
         supplier=suppliers[1],
     )
     return agency
-
-
-def build() -> list[Login]:
-    """Create the demo installation in an empty database; return the logins."""
-    logins: list[Login] = []
-    with audit.acting_as(DEMO_ACTOR), transaction.atomic():
-        lakes = build_lakes(logins)
-        from edcoop.billing.demo import build_billing
-
-        build_billing(lakes)
-        nation = build_nation(logins)
-        from edcoop.procurement.demo import build as build_procurement
-
-        build_procurement(logins)
-        from edcoop.governance.demo import build as build_governance
-
-        build_governance(lakes)
-        from edcoop.contracts.demo import build as build_contracts
-
-        build_contracts(lakes, nation)
-    return logins
-
-
-def logins() -> list[Login]:
-    """The demo logins present in the database (for printing on every `make demo`)."""
-    from .models import RoleAssignment
-
-    out = []
-    rows = RoleAssignment.objects.select_related("user", "agency", "institution", "supplier")
-    for ra in rows.order_by("pk"):
-        if ra.user.check_password(PASSWORD):
-            scope = ra.institution or ra.agency
-            label = ra.supplier.legal_name if ra.supplier else scope.name
-            out.append(Login(ra.user.username, ra.get_role_display(), label))
-    return out

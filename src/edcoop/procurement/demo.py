@@ -26,6 +26,7 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 
+from edcoop.core.demo import give
 from edcoop.members.models import Agency, Institution, Role, RoleAssignment, Supplier
 
 from . import (
@@ -58,13 +59,11 @@ def _local(agency: Agency, year: int, month: int, day: int, hour: int, minute: i
 
 
 def _rep(agency: Agency, supplier: Supplier, username: str, name: str, logins: list[Any]) -> Any:
-    from edcoop.members.demo import _give
-
     found = RoleAssignment.objects.filter(agency=agency, supplier=supplier,
                                           role=Role.SUPPLIER_REP).first()  # fmt: skip
     if found is not None:
         return found.user
-    _give(logins, agency, username, name, Role.SUPPLIER_REP, supplier=supplier)
+    give(logins, agency, username, name, Role.SUPPLIER_REP, supplier=supplier)
     return get_user_model().objects.get(username=username)
 
 

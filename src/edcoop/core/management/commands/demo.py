@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from edcoop.members import demo
+from edcoop import demo
 from edcoop.members.models import Agency
 
 
