@@ -123,6 +123,25 @@ def test_an_a4_agency_gets_a4_paper(year, issued):
     assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", pdf)
 
 
+def test_the_agency_logo_heads_its_invoice_and_statement_and_no_one_elses(year, issued):
+    from PIL import Image
+
+    from edcoop.billing.pdf import invoice_html, invoice_pdf, statement_html
+    from edcoop.members.logos import clean_logo
+
+    out = BytesIO()
+    Image.new("RGB", (300, 100), (31, 59, 92)).save(out, format="PNG")
+    assert "<img" not in invoice_html(issued)  # none set: no empty image
+    Agency.objects.filter(pk=issued.agency_id).update(logo_png=clean_logo(out.getvalue()))
+    invoice = Invoice.objects.get(pk=issued.pk)
+    html = invoice_html(invoice)
+    assert 'class="letterhead-logo" src="data:image/png;base64,' in html
+    assert f'alt="{invoice.agency.name} logo"' in html
+    assert "data:image/png;base64," in statement_html(year.a, date(2026, 10, 31))
+    pdf = pdf_objects(invoice_pdf(invoice))
+    assert b"/Subtype /Image" in pdf and b"/StructTreeRoot" in pdf
+
+
 def test_invoice_workbook_has_header_totals_and_formats(year, issued):
     from openpyxl import load_workbook
 

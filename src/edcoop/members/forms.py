@@ -7,6 +7,7 @@ ID's shape, a unique EIN, which status may follow which) live in ``services``, w
 
 from __future__ import annotations
 
+import calendar
 import json
 from decimal import Decimal
 from typing import Any, cast
@@ -292,6 +293,18 @@ class AgencySettingsForm(EdCoopForm):
         help_text="Invoices are due this many days after they are issued (0: on receipt).",
     )  # fmt: skip
     paper_size = forms.ChoiceField(choices=[("letter", "US Letter"), ("a4", "A4")])
+    fiscal_year_start_month = forms.TypedChoiceField(
+        label="Fiscal year begins in", coerce=int,
+        choices=[(m, calendar.month_name[m]) for m in range(1, 13)],
+        help_text="Fixed once billing begins (months already billed belong to their year).",
+    )  # fmt: skip
+    logo = forms.FileField(
+        label="Logo", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        help_text="PNG or JPEG, at most 2 MB and 4000 pixels either way; printed at the top "
+        "of invoices, statements and the other documents (shrunk to 600 x 200 pixels).",
+    )  # fmt: skip
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
     membership_terms = forms.CharField(
         label="What membership costs", required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

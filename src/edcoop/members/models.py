@@ -75,6 +75,10 @@ class Agency(models.Model):
     paper_size = models.CharField(
         max_length=10, choices=[("letter", "US Letter"), ("a4", "A4")], default="letter"
     )
+    logo_png = models.BinaryField(
+        blank=True, default=b"", editable=False,
+        help_text="The letterhead's logo, re-encoded as PNG (members.logos.clean_logo).",
+    )  # fmt: skip
     membership_terms = models.TextField(
         blank=True,
         help_text="What membership costs and commits a member to, as the home page and the "

@@ -800,18 +800,55 @@ def _role_grant(
 # The agency's own facts, kept by its administrator on the settings page.
 AGENCY_SETTINGS_FIELDS = (
     "name", "website", "email", "phone", "address", "tax_id", "remit_to",
-    "payment_instructions", "payment_terms_days", "paper_size", "membership_terms",
-    "accepting_applications",
+    "payment_instructions", "payment_terms_days", "paper_size", "fiscal_year_start_month",
+    "membership_terms", "accepting_applications",
 )  # fmt: skip
 
 
+def _fiscal_calendar_in_use(agency: Agency) -> str:
+    """What already counts months by the agency's fiscal year ("" when nothing does): once
+    a run, an invoice or a year of services exists, moving the year's first month would
+    put recorded months into other fiscal years."""
+    from edcoop.billing.models import BillingRun, Invoice
+    from edcoop.services.models import ServiceRequest, ServiceYear, Subscription
+
+    for label, model, lookup in (
+        ("billing runs", BillingRun, "agency"), ("invoices", Invoice, "agency"),
+        ("service years", ServiceYear, "service__agency"),
+        ("service requests", ServiceRequest, "agency"), ("subscriptions", Subscription, "agency"),
+    ):  # fmt: skip
+        if model.objects.filter(**{lookup: agency}).exists():  # type: ignore[attr-defined]
+            return label
+    return ""
+
+
 @transaction.atomic
-def agency_update(*, user: Any, agency: Agency, **fields: Any) -> Agency:
+def agency_update(
+    *, user: Any, agency: Agency, logo: bytes | None = None, remove_logo: bool = False,
+    **fields: Any,
+) -> Agency:
     """Change the agency's own facts (agency admins). Issued invoices keep what they were
-    sent with; the next ones use the new facts."""
+    sent with; the next ones use the new facts. ``logo`` is an uploaded image's bytes
+    (checked and re-encoded by :func:`logos.clean_logo`); ``remove_logo`` drops the logo."""
+    from . import logos
+
     require(user, Action.AGENCY_SETTINGS, agency)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    start = fields.get("fiscal_year_start_month")
+    if start is not None and int(start) != agency.fiscal_year_start_month:
+        in_use = _fiscal_calendar_in_use(agency)
+        if in_use:
+            raise ValidationError({"fiscal_year_start_month": (
+                f"The fiscal year's first month cannot change: {agency} already has {in_use} "
+                "counted by fiscal year, which would move into other years."
+            )})  # fmt: skip
+    new_logo = logos.clean_logo(logo) if logo is not None else None
     changes = _apply(agency, fields, AGENCY_SETTINGS_FIELDS)
+    old_logo = bytes(agency.logo_png or b"")
+    if new_logo is not None or remove_logo:
+        agency.logo_png = new_logo or b""
+        if (new_logo or b"") != old_logo:
+            changes["logo"] = [logos.fingerprint(old_logo), logos.fingerprint(new_logo or b"")]
     _save_validated(agency)
     if changes:
         audit.record("agency.update", agency, agency_id=agency.pk, changes=changes)

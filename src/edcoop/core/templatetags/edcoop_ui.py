@@ -8,6 +8,8 @@
   ``{{ value|dash }}``: the value or a dash, never "None" (all from ``core.formatting``).
 - ``{{ dt|agency_time:agency }}``: a ``<time>`` element in the agency's zone, with the zone
   abbreviation (``Mar 3, 2026, 4:05 PM EST``).
+- ``{{ agency|logo_src }}``: the agency's logo as a ``data:`` URI ("" without one), for an
+  ``<img>`` on its own pages and documents (members/logos.py).
 - ``{% status_badge obj.status obj.get_status_display %}``: the status as text in a badge.
 - ``{% form_fields form %}``: error summary, then every field (use it instead of ``{{ form }}``).
 - ``{% field form.name %}``: one form field with label, required mark, help and inline errors.
@@ -68,6 +70,14 @@ def pairs(value: Any) -> list[tuple[Any, Any]]:
     """A dict's items, even when the dict has a key named "items" (``d.items`` in a template
     would look that key up instead)."""
     return list(value.items()) if isinstance(value, dict) else []
+
+
+@register.filter
+def logo_src(agency: Any) -> str:
+    from edcoop.members.logos import data_uri
+
+    png = bytes(getattr(agency, "logo_png", b"") or b"")
+    return data_uri(png) if png else ""
 
 
 @register.filter

@@ -26,7 +26,7 @@ from edcoop.core.views import (
     sort_columns,
 )
 
-from .. import selectors, services
+from .. import logos, selectors, services
 from ..forms import (
     AgencySettingsForm,
     ApproveForm,
@@ -470,10 +470,15 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency's own facts: letterhead, remit-to, terms, paper, membership terms."""
     agency = agency_or_404(request, slug, Action.AGENCY_SETTINGS)
     fields = services.AGENCY_SETTINGS_FIELDS
-    form = AgencySettingsForm(posted(request), initial={n: getattr(agency, n) for n in fields})
+    form = AgencySettingsForm(posted(request), request.FILES or None,
+                              initial={n: getattr(agency, n) for n in fields})  # fmt: skip
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("logo", None)
+        # One byte past the limit is enough for clean_logo to name the size.
+        logo = upload.read(logos.MAX_BYTES + 1) if upload else None
         try:
-            services.agency_update(user=request.user, agency=agency, **form.cleaned_data)
+            services.agency_update(user=request.user, agency=agency, logo=logo, **data)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
@@ -483,7 +488,10 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 "already issued keep what they were sent with.",
             )
             return redirect("members:settings", agency.slug)
-    return render(request, "members/agency_settings.html", {"agency": agency, "form": form})
+    return render(request, "members/agency_settings.html", {
+        "agency": agency, "form": form,
+        "logo_src": logos.data_uri(bytes(agency.logo_png)) if agency.logo_png else "",
+    })  # fmt: skip
 
 
 @login_required
