@@ -817,7 +817,7 @@ def _fiscal_calendar_in_use(agency: Agency) -> str:
         ("service years", ServiceYear, "service__agency"),
         ("service requests", ServiceRequest, "agency"), ("subscriptions", Subscription, "agency"),
     ):  # fmt: skip
-        if model.objects.filter(**{lookup: agency}).exists():  # type: ignore[attr-defined]
+        if model.objects.filter(**{lookup: agency}).exists():
             return label
     return ""
 
