@@ -433,7 +433,12 @@ def supplier_scope(user: Any, agency: Agency, action: Action) -> list[int] | Non
 
 def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
     """Fetch from an already-scoped queryset; anything outside the scope is a 404."""
-    obj = queryset.filter(**lookup).first()
+    qs = queryset.filter(**lookup)
+    if set(lookup) <= {"pk", "id"}:
+        # One row by its key: the model's default ordering (often joins to order by a
+        # related name) would only cost building and running a sort of one row.
+        qs = qs.order_by()
+    obj = qs.first()
     if obj is None:
         raise Http404("No such record.")
     return obj

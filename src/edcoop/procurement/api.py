@@ -300,7 +300,7 @@ class TabulationOut(Schema):
 
 def _agency(request: HttpRequest, slug: str) -> Agency:
     """Public operations: any agency by slug (its published records only, unless staff)."""
-    found = Agency.objects.filter(slug=slug).first()
+    found = Agency.objects.filter(slug=slug).order_by().first()  # slug is unique
     if found is None:
         raise Http404("No such agency.")
     return found
@@ -308,8 +308,10 @@ def _agency(request: HttpRequest, slug: str) -> Agency:
 
 def _solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:
     agency = _agency(request, slug)
-    qs = permissions.solicitations_for(lookups.caller(request), agency).select_related("agency")
-    return permissions.get_or_404(qs, pk=sid)
+    s = permissions.get_or_404(permissions.solicitations_for(lookups.caller(request), agency),
+                               pk=sid)  # fmt: skip
+    s.agency = agency  # the row just read for the URL, not a join to read it again
+    return s
 
 
 def _staff_solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 
 from edcoop.core import audit
 from edcoop.core.decimals import QUANTITY, Bounds, DecimalInputError, column, parse_decimal
@@ -145,7 +146,7 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
     unknown = [a for a in attestations if a not in ATTESTATIONS]
     if unknown:
         raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(unknown)}."})
-    issued = {a.number: a for a in solicitation.addenda.all()}
+    issued = {a.number: a for a in solicitation.addenda.order_by("number")}
     acks = sorted({int(n) for n in data.acknowledged_addenda})
     bad_acks = [n for n in acks if n not in issued]
     if bad_acks:
@@ -253,8 +254,8 @@ def _status_shared(solicitation: Solicitation) -> str:
             row = cursor.fetchone()
         return str(row[0]) if row else ""
     # SQLite: the transaction already holds the database's write lock.
-    return str(Solicitation.objects.filter(pk=solicitation.pk).values_list("status", flat=True)
-               .first() or "")  # fmt: skip
+    return str(Solicitation.objects.filter(pk=solicitation.pk).order_by()
+               .values_list("status", flat=True).first() or "")  # fmt: skip
 
 
 def _lock_supplier(supplier: Supplier) -> Supplier:
@@ -316,8 +317,16 @@ def response_submit(
     _may_respond(user, solicitation, supplier)
     locked = _lock_supplier(supplier)
     key = idempotency_key.strip()[:100]
-    previous = (Response.objects.filter(supplier=supplier, idempotency_key=key).first()
-                if key else None)  # fmt: skip
+    # Under the supplier's lock, in one round trip: its versions of this solicitation and
+    # whatever its idempotency key already made (possibly for another solicitation).
+    mine = Q(solicitation=solicitation) | Q(idempotency_key=key) if key else Q(
+        solicitation=solicitation)
+    earlier = list(Response.objects.filter(mine, supplier=supplier).order_by()
+                   .values_list("pk", "solicitation_id", "version", "is_current",
+                                "idempotency_key"))  # fmt: skip
+    made = next((pk for pk, *_, k in earlier if key and k == key), None)
+    previous = (Response.objects.select_related("solicitation__agency", "supplier").get(pk=made)
+                if made is not None else None)  # fmt: skip
     if previous is not None and previous.solicitation_id != solicitation.pk:
         raise IdempotencyConflict({"__all__": "This idempotency key was used for another "
                                               "solicitation; send a new key."})  # fmt: skip
@@ -379,11 +388,10 @@ def response_submit(
         return _receipt(previous, first)
     if content is None:  # pragma: no cover - a refused first submission has raised above
         raise ValidationError({"__all__": "Nothing was received."})
-    # The supplier's versions and its current one in one round trip (under its lock).
-    earlier = list(Response.objects.filter(solicitation=solicitation, supplier=supplier)
-                   .values_list("pk", "version", "is_current"))  # fmt: skip
-    version = max((v for _, v, _ in earlier), default=0) + 1
-    current_pk = next((pk for pk, _, is_current in earlier if is_current), None)
+    # The supplier's versions and its current one (read above, under its lock).
+    versions = [(pk, v, cur) for pk, sid, v, cur, _ in earlier if sid == solicitation.pk]
+    version = max((v for _, v, _ in versions), default=0) + 1
+    current_pk = next((pk for pk, _, is_current in versions if is_current), None)
     if current_pk is not None:
         Response.objects.filter(pk=current_pk).update(
             is_current=False, status=Response.Status.SUPERSEDED
