@@ -128,7 +128,7 @@ def seed(suppliers: int, window: float, lead: float) -> dict[str, Any]:
         s = drafting.solicitation_create(
             user=officer, agency=tenant.agency, number=number, title="Copy paper",
             kind="ifb", category="Paper", required_attestations=["non_collusion"],
-            questions_due_at=now + timedelta(seconds=60), responses_due_at=due,
+            questions_due_at=min(now + timedelta(seconds=60), due), responses_due_at=due,
             opening_at=due + timedelta(days=1),
         )  # fmt: skip
         lot = drafting.lot_add(user=officer, solicitation=s, title="Paper", award_basis="per_item")
