@@ -176,7 +176,7 @@ def _lock_head() -> AuditHead:
         # Serialises appenders even before the head row exists (first event after a flush).
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x0EDC00A0])
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    head = AuditHead.objects.select_for_update().filter(pk=1).order_by().first()
     if head is None:
         head = AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
     return head
@@ -193,7 +193,9 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain. Must run inside the caller's transaction."""
     actor = actor or current_actor()
-    with transaction.atomic():
+    # No savepoint of its own (two round trips on every audited write): a failure here
+    # fails the caller's transaction, or the caller's own savepoint, which is what it must do.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         if agency_id is None and obj is not None:
             agency_id = getattr(obj, "agency_id", None)

@@ -73,7 +73,8 @@ def job_start(
 ) -> Job:
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
-    with transaction.atomic():
+    # No savepoint (two round trips): a failed insert fails the caller's transaction.
+    with transaction.atomic(savepoint=False):
         job = Job.objects.create(
             kind=kind, title=title, agency_id=agency_id, params=params,
             created_by=user if getattr(user, "is_authenticated", False) else None,

@@ -357,6 +357,13 @@ def solicitations_for(user: Any, agency: Agency) -> QuerySet[Any]:
     return qs.filter(published_at__isnull=False)
 
 
+def solicitation_visible(user: Any, solicitation: Any) -> bool:
+    """The rule of ``solicitations_for`` for one solicitation already in hand."""
+    return solicitation.published_at is not None or can(
+        user, Action.SOLICITATION_VIEW, solicitation.agency
+    )
+
+
 def responses_for(user: Any, agency: Agency) -> QuerySet[Any]:
     """Responses (envelopes, not their sealed contents): staff who see solicitations see that
     each exists; a supplier's representative sees its own supplier's only."""

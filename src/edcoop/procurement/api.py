@@ -307,10 +307,14 @@ def _agency(request: HttpRequest, slug: str) -> Agency:
 
 
 def _solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:
-    agency = _agency(request, slug)
-    s = permissions.get_or_404(permissions.solicitations_for(lookups.caller(request), agency),
-                               pk=sid)  # fmt: skip
-    s.agency = agency  # the row just read for the URL, not a join to read it again
+    # The agency and the solicitation in one read (the submission path's first); then the
+    # rule of permissions.solicitations_for for that row: 404 for what the caller may not see.
+    s = (Solicitation.objects.select_related("agency").filter(agency__slug=slug, pk=sid)
+         .order_by().first())  # fmt: skip
+    if s is None:
+        _agency(request, slug)  # "No such agency." when that is what is missing
+    if s is None or not permissions.solicitation_visible(lookups.caller(request), s):
+        raise Http404("No such record.")
     return s
 
 

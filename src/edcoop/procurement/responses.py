@@ -258,9 +258,12 @@ def _status_shared(solicitation: Solicitation) -> str:
                .values_list("status", flat=True).first() or "")  # fmt: skip
 
 
-def _lock_supplier(supplier: Supplier) -> Supplier:
-    # One writer per supplier at a time: revisions and retries queue here.
-    return Supplier.objects.select_for_update().get(pk=supplier.pk)
+def _lock_supplier(supplier: Supplier) -> tuple[str, str]:
+    """One writer per supplier at a time: revisions and retries queue here. Returns its
+    legal name and DBA as they are now, from the row locked."""
+    return Supplier.objects.select_for_update().values_list("legal_name", "dba").get(
+        pk=supplier.pk
+    )
 
 
 @transaction.atomic
@@ -315,7 +318,7 @@ def response_submit(
     receipt's time. Without it (commands, the demo), now.
     """
     _may_respond(user, solicitation, supplier)
-    locked = _lock_supplier(supplier)
+    legal_name, dba = _lock_supplier(supplier)
     key = idempotency_key.strip()[:100]
     # Under the supplier's lock, in one round trip: its versions of this solicitation and
     # whatever its idempotency key already made (possibly for another solicitation).
@@ -403,7 +406,7 @@ def response_submit(
         content_sha256=envelope.receipt_hash, receipt_version=envelope.receipt_version,
         received_at=now, submitted_by=user,
         # The name it sent under, from the row just locked (Response.save reads it otherwise).
-        supplier_legal_name=locked.legal_name, supplier_dba=locked.dba,
+        supplier_legal_name=legal_name, supplier_dba=dba,
     )  # fmt: skip
     _attach(response, blobs)
     audit.record("response.submit", response, agency_id=solicitation.agency_id,
