@@ -15,8 +15,9 @@ class ContractSettingsAdmin(AuditedModelAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(AuditedModelAdmin):
-    list_display = ["number", "title", "agency", "supplier", "category", "starts_on", "ends_on"]
-    list_filter = ["agency", "scope", "source"]
+    list_display = ["number", "title", "agency", "supplier", "category", "kind", "starts_on",
+                    "ends_on"]  # fmt: skip
+    list_filter = ["agency", "scope", "source", "kind"]
     search_fields = ["number", "title", "category"]
     raw_id_fields = ["supplier", "solicitation", "participants", "service_areas"]
 

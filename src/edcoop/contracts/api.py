@@ -59,6 +59,7 @@ class ContractOut(Schema):
     title: str
     supplier: str
     category: str
+    kind: str = Field(..., description="commodity, public_work or service.")
     source: str
     lead_agency: str
     solicitation_reference: str
@@ -178,6 +179,10 @@ class OrderIn(In):
     contract_id: int
     lines: list[LineIn] = Field(..., min_length=1, max_length=orders.MAX_LINES)
     notes: str = Field("", max_length=500)
+    funding: Literal["local", "federal"] = Field("local", description="What pays for it: "
+                                                 "federal funds bring 2 CFR 200's thresholds.")
+    kind: Literal["", "commodity", "public_work", "service"] = Field(
+        "", description="What is bought; empty: the contract's kind.")
     request_key: str = Field(
         "",
         max_length=64,
@@ -210,6 +215,8 @@ class OrderOut(Schema):
     institution_id: int
     contract_id: int
     ordered_on: date
+    funding: str
+    kind: str
     total: Money
     needs_finance_approval: bool
     lines: list[OrderLineOut]
@@ -239,7 +246,8 @@ def order_create(request: HttpRequest, slug: str, payload: OrderIn) -> Status[An
     before = key and PurchaseOrder.objects.filter(institution=institution,
                                                   request_key=key).exists()  # fmt: skip
     order = orders.order_create(user=user, institution=institution, contract=contract,
-                                lines=lines, notes=payload.notes, request_key=key)  # fmt: skip
+                                lines=lines, notes=payload.notes, request_key=key,
+                                funding=payload.funding, kind=payload.kind)  # fmt: skip
     return Status(200 if before else 201, order)
 
 

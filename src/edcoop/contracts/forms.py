@@ -36,8 +36,18 @@ class SearchForm(EdCoopForm):
         )
 
 
+FUNDING_CHOICES = [("local", "Local (state and local funds)"), ("federal", "Federal award")]
+KIND_CHOICES = [("commodity", "Commodities (goods)"), ("public_work", "Public work"),
+                ("service", "Services")]  # fmt: skip
+
+
 class OrderForm(EdCoopForm):
     request_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    funding = forms.ChoiceField(choices=FUNDING_CHOICES, initial="local", label="Paid from",
+                                help_text="Federal funds bring 2 CFR 200's thresholds.")  # fmt: skip
+    kind = forms.ChoiceField(
+        choices=[("", "As the contract says"), *KIND_CHOICES], required=False,
+        label="What is bought", help_text="Checked against the rule for this kind.")  # fmt: skip
     notes = forms.CharField(max_length=500, required=False, widget=forms.Textarea(
         attrs={"rows": 2}))  # fmt: skip
 
@@ -46,7 +56,7 @@ class OrderForm(EdCoopForm):
         super().__init__(*args, **kwargs)
         self.fields["institution"] = forms.TypedChoiceField(choices=institutions, coerce=int,
                                                             label="Ordering for")  # fmt: skip
-        self.order_fields(["institution"])
+        self.order_fields(["institution", "funding", "kind"])
         for n in range(1, ORDER_LINES + 1):
             label = "Category" if discount else "Item (SKU)"
             self.fields[f"sku_{n}"] = forms.CharField(label=f"Line {n}: {label}", max_length=60,
@@ -96,6 +106,9 @@ class ContractForm(EdCoopForm):
     number = forms.CharField(max_length=40)
     title = forms.CharField(max_length=200)
     category = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="commodity", help_text="Public "
+                             "works have their own thresholds and may not be piggybacked in "
+                             "New York.")  # fmt: skip
     description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(
         attrs={"rows": 3}))  # fmt: skip
     lead_agency = forms.CharField(max_length=200, help_text="The public agency that "

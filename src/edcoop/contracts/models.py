@@ -88,12 +88,20 @@ class Contract(models.Model):
         ITEMS = "items", "Price list of items"
         DISCOUNT = "discount", "Discount off the supplier's catalogue by category"
 
+    class Kind(models.TextChoices):
+        # The procurement rules differ by kind (GML §103: $20,000 for purchases, $35,000 for
+        # public works; piggybacking is barred for public works in NY).
+        COMMODITY = "commodity", "Commodities (goods)"
+        PUBLIC_WORK = "public_work", "Public work"
+        SERVICE = "service", "Services"
+
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contracts")
     number = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="contracts")
     category = models.CharField(max_length=100)
     description = models.TextField(blank=True, max_length=5000)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.COMMODITY)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EXTERNAL)
     solicitation = models.ForeignKey(
         "procurement.Solicitation",
@@ -353,6 +361,11 @@ class PurchaseOrder(models.Model):
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Funding(models.TextChoices):
+        # Federal funds add 2 CFR 200's thresholds to the state's (governance.compliance).
+        LOCAL = "local", "Local (state and local funds)"
+        FEDERAL = "federal", "Federal award"
+
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="purchase_orders")
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="purchase_orders"
@@ -362,6 +375,13 @@ class PurchaseOrder(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     ordered_on = models.DateField()
+    funding = models.CharField(max_length=10, choices=Funding.choices, default=Funding.LOCAL)
+    kind = models.CharField(
+        max_length=12,
+        choices=Contract.Kind.choices,
+        default=Contract.Kind.COMMODITY,
+        help_text="What is bought; the contract's kind unless the buyer says otherwise.",
+    )
     notes = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

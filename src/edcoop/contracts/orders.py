@@ -189,6 +189,7 @@ def _next_number(agency: Agency, year: int) -> str:
 def order_create(
     *, user: Any, institution: Institution, contract: Contract, lines: Sequence[LineInput],
     notes: str = "", ordered_on: date | None = None, request_key: str = "",
+    funding: str = PurchaseOrder.Funding.LOCAL, kind: str = "",
 ) -> PurchaseOrder:  # fmt: skip
     """A draft purchase order at contract prices, or a ValidationError listing every line's
     problem; a contract the member may not use is refused as a whole. With ``request_key``
@@ -203,6 +204,12 @@ def order_create(
             if done.contract_id != contract.pk:
                 raise ValidationError({"request_key": "This key was used for another order."})
             return done
+    if funding not in PurchaseOrder.Funding.values:
+        raise ValidationError({"funding": f"Funding is one of "
+                                          f"{', '.join(PurchaseOrder.Funding.values)}."})  # fmt: skip
+    kind = kind or contract.kind  # the buyer may say what this order buys; else the contract's
+    if kind not in Contract.Kind.values:
+        raise ValidationError({"kind": f"Kind is one of {', '.join(Contract.Kind.values)}."})
     on = ordered_on or timezone.localdate()
     why = contract_refusals(contract, institution, on)
     if why:
@@ -210,7 +217,7 @@ def order_create(
     priced = _price_lines(contract, institution, lines)
     order = PurchaseOrder.objects.create(
         agency=contract.agency, institution=institution, contract=contract,
-        number=_next_number(contract.agency, on.year), ordered_on=on,
+        number=_next_number(contract.agency, on.year), ordered_on=on, funding=funding, kind=kind,
         notes=(notes or "").strip()[:500], request_key=key,
         total=sum((p.amount for p in priced), Decimal("0.00")),
         created_by=user if getattr(user, "pk", None) else None)  # fmt: skip
@@ -220,6 +227,7 @@ def order_create(
     audit.record("order.create", order, changes={
         "number": [None, order.number], "contract": [None, contract.number],
         "institution": [None, institution.pk], "total": [None, order.total],
+        "funding": [None, funding], "kind": [None, kind],
         "lines": [None, [[p.description[:60], p.quantity, p.unit_price, p.amount]
                          for p in priced]]})  # fmt: skip
     return order

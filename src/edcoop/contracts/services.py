@@ -47,7 +47,7 @@ def number(value: Any, model: type[Model], field: str, name: str | None = None,
 # Contracts -----------------------------------------------------------------------------------
 
 CONTRACT_FIELDS = {
-    "number", "title", "category", "description", "source", "lead_agency",
+    "number", "title", "category", "kind", "description", "source", "lead_agency",
     "solicitation_reference", "solicitation_method", "solicited_on", "awarded_on", "starts_on",
     "ends_on", "renewal_options", "renewal_months", "pricing", "admin_fee_pct", "scope",
     "eligible_kinds", "participants_only", "requires_adoption", "federal_terms",

@@ -1,7 +1,8 @@
 """Demo governance for Lakes Region BOCES: its own quote ladder beside the shipped rules, a
 published Central Business Office savings study over eight of its component districts, and
 what the auditor and the compliance monitor find: a refused attempt to read a sealed bid, a
-district's orders split under a contract nobody bid, and a verification of the audit trail
+district's orders split under a contract nobody bid, a public work piggybacked on a county's
+contract, and a verification of the audit trail
 (the annual reports read the year's billing as it stands)."""
 
 from __future__ import annotations
@@ -131,6 +132,23 @@ def _monitor_story(agency: Agency) -> None:
             ordered_on=today - timedelta(days=days_ago),
         )  # fmt: skip
         orders.order_approve(user=finance, order=order)
+    # The same district has a roof repaired under a county's public-works contract: a
+    # piggybacked public work, which New York does not allow (GML §103(16)).
+    roofing = contracts.contract_create(
+        user=officer, agency=agency, supplier=supplier, number="LK-PB-2027-02",
+        title="Roof repair (county public-works contract)", category="Facilities",
+        kind="public_work", lead_agency="Ontario County", starts_on=today - timedelta(days=120),
+        ends_on=today + timedelta(days=240), scope="service_area",
+    )  # fmt: skip
+    contracts.item_save(user=officer, contract=roofing, sku="ROOF-PATCH",
+                        description="Membrane roof patch, per 100 sq ft", unit="square",
+                        unit_price="840.00")  # fmt: skip
+    order = orders.order_create(
+        user=buyer, institution=alder, contract=roofing,
+        lines=[orders.LineInput(quantity="6", sku="ROOF-PATCH")],
+        ordered_on=today - timedelta(days=20),
+    )  # fmt: skip
+    orders.order_approve(user=finance, order=order)
     # The auditor verifies the audit trail, so the audit export names a verification.
     auditor = User.objects.get(username="auditor@lakes.example.org")
     job_start(kind=AUDIT_VERIFY, user=auditor, agency_id=agency.pk,

@@ -9,6 +9,11 @@ must look at, each flag with its evidence and a link.
   the threshold; several that each need less but together need sealed bids are a likely
   split.
 - **Purchases under expired contracts**: orders placed outside the contract's term.
+- **Piggybacked public works**: a public work bought under a contract awarded by another
+  government, by a member in a state that bars it (New York: GML §103(16)).
+- Each order is checked against the rules for its own funding source and kind (the kind
+  defaults from the contract's): federal funds add 2 CFR 200's thresholds, where anything over
+  the micro-purchase threshold needs competition.
 - **Responses read before the opening**: should be impossible; the monitor proves it from
   the audit trail (every ``response.open`` event is at or after its solicitation's
   scheduled opening) and from the records (no price in clear for a sealed solicitation).
@@ -43,6 +48,8 @@ LABELS = {
     "no_rule": "Purchases no procurement rule covers (not checked)",
     "award_without_coi": "Award without conflict-of-interest attestations",
     "sales_report_missing": "Sales report missing",
+    "piggyback_public_work": "Public work bought under another government's contract "
+                             "(piggybacking, barred for public works)",
 }  # fmt: skip
 
 
@@ -131,8 +138,26 @@ def _order_url(agency: Agency, order: Any) -> str:
     return reverse("contracts:order", args=[agency.slug, order.pk])
 
 
+# Where piggybacking on another government's contract is barred for public works, and why.
+PIGGYBACK_BARRED = {
+    "NY": "GML §103(16) lets a member use another government's contract for purchases, but "
+          "not for public works (Lynch v. Maine-Endwell CSD, 2025)",
+}  # fmt: skip
+
+
+def competition_needed(decision: Any, funding: str) -> bool:
+    """Does the purchase need a competitive solicitation its contract does not show? Sealed
+    bids under any rule; with federal funds, anything a federal rule puts above the
+    micro-purchase threshold (2 CFR 200.320: quotes or formal procurement)."""
+    if decision.method == Method.SEALED_BIDS:
+        return True
+    return funding == "federal" and any(
+        r.funding == "federal" and r.method > Method.MICRO_PURCHASE for r in decision.applied
+    )
+
+
 def purchase_flags(agency: Agency, institution: Institution | None = None) -> list[Flag]:
-    from edcoop.contracts.models import PurchaseOrder
+    from edcoop.contracts.models import Contract, PurchaseOrder
 
     from . import selectors
 
@@ -149,6 +174,7 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
     states: dict[int, str] = {}
     for order in orders:
         contract = order.contract
+        state = order.institution.state or agency.state
         status = contract.status_on(order.ordered_on, 0)
         if status in ("expired", "terminated", "upcoming"):
             end = contract.current_end()
@@ -164,42 +190,62 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
                 _order_url(agency, order), order.institution_id, order.institution.name,
                 order.ordered_on, order.total,
             ))  # fmt: skip
+        if (order.kind == Contract.Kind.PUBLIC_WORK and contract.source == Contract.Source.EXTERNAL
+                and state in PIGGYBACK_BARRED):  # fmt: skip
+            flags.append(Flag(
+                "piggyback_public_work", f"Order {order.number} under {contract.number}",
+                [f"Ordered on {formatting.day(order.ordered_on)} for "
+                 f"{formatting.money(order.total)}: a public work bought under "
+                 f"{contract.number}, awarded by {contract.lead_agency or 'another agency'}, "
+                 f"by a member in {state}.", f"{PIGGYBACK_BARRED[state]}."],
+                _order_url(agency, order), order.institution_id, order.institution.name,
+                order.ordered_on, order.total,
+            ))  # fmt: skip
         if competitively_solicited(contract):
             continue
         by_key[order.pk] = order
-        states[order.institution_id] = order.institution.state or agency.state
+        states[order.institution_id] = state
         engine_rows.append(Purchase(
             order.pk, order.number,
-            (order.institution_id, contract.supplier_id, contract.category.strip().lower()),
+            (order.institution_id, contract.supplier_id, contract.category.strip().lower(),
+             order.funding, order.kind),
             order.ordered_on, order.total,
         ))  # fmt: skip
 
-    def method_for(state: str) -> Callable[[Decimal, date], Method | None]:
+    def decision(state: str, funding: str, kind: str, amount: Decimal, day: date) -> Any:
+        try:
+            return required_method(rules, jurisdiction=state, funding=funding, kind=kind,
+                                   amount=amount, on=day)  # fmt: skip
+        except NoRule:
+            return None
+
+    def method_for(state: str, funding: str, kind: str) -> Callable[[Decimal, date], Method | None]:
+        # The engine asks one question: does this amount need a competition? (SEALED_BIDS: yes)
         def decide(amount: Decimal, day: date) -> Method | None:
-            try:
-                return required_method(rules, jurisdiction=state, funding="local",
-                                       kind="commodity", amount=amount, on=day).method  # fmt: skip
-            except NoRule:
+            found = decision(state, funding, kind, amount, day)
+            if found is None:
                 return None
+            return Method.SEALED_BIDS if competition_needed(found, funding) else found.method
 
         return decide
 
-    by_state: dict[str, list[Purchase]] = defaultdict(list)
+    by_rule: dict[tuple[str, str, str], list[Purchase]] = defaultdict(list)
     for p in engine_rows:
-        by_state[states[p.group[0]]].append(p)
-    for state, rows in sorted(by_state.items()):
-        uncovered = [p for p in rows if method_for(state)(p.amount, p.day) is None]
+        by_rule[(states[p.group[0]], p.group[3], p.group[4])].append(p)
+    for (state, funding, kind), rows in sorted(by_rule.items()):
+        decide = method_for(state, funding, kind)
+        what = f"{kind.replace('_', ' ')} purchase with {funding} funds"
+        uncovered = [p for p in rows if decide(p.amount, p.day) is None]
         if uncovered:
             # Never a silent pass: orders no rule covers are named, not taken as compliant.
             flags.append(Flag(
-                "no_rule", f"{len(uncovered)} order(s) in {state}",
-                [f"No rule of the agency's table covers a local-funds commodity purchase in "
-                 f"{state} for order {p.number} ({formatting.money(p.amount)}, "
-                 f"{formatting.day(p.day)}): add the state's rules under Compliance."
-                 for p in uncovered[:20]],
+                "no_rule", f"{len(uncovered)} order(s) in {state}: {what}",
+                [f"No rule of the agency's table covers a {what} in {state} for order "
+                 f"{p.number} ({formatting.money(p.amount)}, {formatting.day(p.day)}): add "
+                 "the state's rules under Compliance." for p in uncovered[:20]],
                 reverse("governance:compliance", args=[agency.slug]), on=uncovered[-1].day,
             ))  # fmt: skip
-        for found in aggregate_flags(rows, method_for(state)):
+        for found in aggregate_flags(rows, decide):
             first = by_key[found.purchases[0].key]
             contract = first.contract
             lines = [f"Order {p.number} of {formatting.day(p.day)}: {formatting.money(p.amount)}"
@@ -207,19 +253,23 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
             lines.append(
                 f"Under contract {contract.number} ({contract.supplier}, category "
                 f"{contract.category or 'none'}), whose record shows no competitive "
-                "solicitation."
+                f"solicitation; a {what}."
             )
+            last = found.purchases[-1].day
+            ruling = decision(state, funding, kind, found.total, last)
+            rule_names = "; ".join(r.name for r in ruling.applied
+                                   if r.method > Method.MICRO_PURCHASE) if ruling else ""  # fmt: skip
             if found.kind == "split":
-                lines.append(f"Together {formatting.money(found.total)} within 12 months: the "
-                             f"{state} rules require sealed bids for that aggregate, though "
-                             "none of the orders alone does.")  # fmt: skip
+                lines.append(f"Together {formatting.money(found.total)} within 12 months need a "
+                             "competitive procurement, though none of the orders alone does.")
             else:
-                lines.append(f"The {state} rules require sealed bids for this amount.")
+                lines.append("This amount needs a competitive procurement.")
+            if rule_names:
+                lines.append(f"Rules that decided ({state}): {rule_names}.")
             flags.append(Flag(
                 found.kind, f"{first.institution.name}: {contract.supplier}, "
                 f"{contract.category or 'no category'}", lines, _order_url(agency, first),
-                first.institution_id, first.institution.name, found.purchases[-1].day,
-                found.total,
+                first.institution_id, first.institution.name, last, found.total,
             ))  # fmt: skip
     return flags
 
