@@ -205,8 +205,8 @@ def order_create(
                 raise ValidationError({"request_key": "This key was used for another order."})
             return done
     if funding not in PurchaseOrder.Funding.values:
-        raise ValidationError({"funding": f"Funding is one of "
-                                          f"{', '.join(PurchaseOrder.Funding.values)}."})  # fmt: skip
+        choices = ", ".join(PurchaseOrder.Funding.values)
+        raise ValidationError({"funding": f"Funding is one of {choices}."})
     kind = kind or contract.kind  # the buyer may say what this order buys; else the contract's
     if kind not in Contract.Kind.values:
         raise ValidationError({"kind": f"Kind is one of {', '.join(Contract.Kind.values)}."})

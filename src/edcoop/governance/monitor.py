@@ -257,8 +257,8 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
             )
             last = found.purchases[-1].day
             ruling = decision(state, funding, kind, found.total, last)
-            rule_names = "; ".join(r.name for r in ruling.applied
-                                   if r.method > Method.MICRO_PURCHASE) if ruling else ""  # fmt: skip
+            applied = ruling.applied if ruling else ()
+            rule_names = "; ".join(r.name for r in applied if r.method > Method.MICRO_PURCHASE)
             if found.kind == "split":
                 lines.append(f"Together {formatting.money(found.total)} within 12 months need a "
                              "competitive procurement, though none of the orders alone does.")
