@@ -44,7 +44,7 @@ KIND_CHOICES = [("commodity", "Commodities (goods)"), ("public_work", "Public wo
 class OrderForm(EdCoopForm):
     request_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     funding = forms.ChoiceField(
-        choices=FUNDING_CHOICES, initial="local", label="Paid from",
+        choices=FUNDING_CHOICES, initial="local", label="Paid from", required=False,
         help_text="Federal funds bring 2 CFR 200's thresholds.")  # fmt: skip
     kind = forms.ChoiceField(
         choices=[("", "As the contract says"), *KIND_CHOICES], required=False,

@@ -184,8 +184,8 @@ def order_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             order = orders.order_create(user=request.user, institution=institution,
                                         contract=contract, lines=lines, notes=data["notes"],
-                                        request_key=data["request_key"],
-                                        funding=data["funding"], kind=data["kind"])  # fmt: skip
+                                        request_key=data["request_key"], kind=data["kind"],
+                                        funding=data["funding"] or "local")  # fmt: skip
         except ValidationError as exc:
             add_service_errors(form, _line_errors(exc))
         else:
