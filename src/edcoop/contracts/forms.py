@@ -107,7 +107,8 @@ class ContractForm(EdCoopForm):
     number = forms.CharField(max_length=40)
     title = forms.CharField(max_length=200)
     category = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="commodity", help_text="Public "
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="commodity", required=False,
+                             help_text="Public "
                              "works have their own thresholds and may not be piggybacked in "
                              "New York.")  # fmt: skip
     description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(
@@ -157,3 +158,6 @@ class ContractForm(EdCoopForm):
             help_text="None ticked: every kind.",
         )
         self.order_fields(["number", "title", "supplier"])
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or "commodity"  # left out: the usual kind
