@@ -71,6 +71,18 @@ def test_a_buyer_finds_orders_and_receives_at_the_tier_price(north: Any, current
     assert order.status == "closed"
     pdf = buyer.get(f"/a/north/orders/{order.pk}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    # On the invoice's standard: letterhead, parties, money with $, tagged, page numbers.
+    from tests.billing.test_invoice_document import pdf_objects, pdf_text
+
+    from edcoop.contracts.pdf import order_html
+
+    text = pdf_text(order_html(order))
+    for part in (north.agency.name, f"Purchase order {order.number}", "Ordered by",
+                 order.institution.name, "Supplier", "$3.90", "$975.00", "Page 1 of 1"):
+        assert part.lower() in text.lower(), (part, text)
+    objects = pdf_objects(pdf.content)
+    assert b"/StructTreeRoot" in objects and b"/Lang" in objects
+    assert b"/MediaBox [0 0 612 792]" in objects
 
 
 def test_orders_are_seen_by_their_member_and_staff_only(north: Any, current: Contract) -> None:

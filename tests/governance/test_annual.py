@@ -88,6 +88,12 @@ def test_pdf_is_tagged_on_the_agencys_paper(year: Any, posted: Any) -> None:  # 
     assert pdf.startswith(b"%PDF") and b"/StructTreeRoot" in objects
     assert b"/MarkInfo" in objects and b"/Lang" in objects
     assert re.search(rb"/MediaBox \[0 0 612 792\]", objects)  # US Letter by default
+    # The invoice's letterhead and footer (billing's one document pipeline).
+    from tests.billing.test_invoice_document import pdf_text
+
+    text = pdf_text(report_files.annual_html(report))
+    assert agency.name in text and "Fiscal year FY2027" in text and re.search(r"Page 1 of \d", text)
+    assert not re.search(r"[0-9][eE][+-]?[0-9]", text)
     agency.paper_size = "a4"  # the agency's settings page keeps it
     agency.save()
     a4 = pdf_objects(report_files.annual_pdf(report))

@@ -70,6 +70,7 @@ def test_officer_flow_through_the_pages(north, three, clock, django_capture_on_c
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     objects = pdf_objects(pdf.content)
     assert b"/StructTreeRoot" in objects and b"/MediaBox [0 0 612 792]" in objects
+    assert b"/Lang" in objects and b"/MarkInfo" in objects  # PDF/UA, like the invoice
     # The supplier's portal: its outcome, and a protest.
     rep = client_for(north.users["supplier_rep"])
     portal = reverse("procurement:award_notice", args=["north", north.supplier.pk, bid.pk])

@@ -37,6 +37,11 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def letterhead_lines(agency: Agency) -> list[str]:
+    """The agency's address as the letterhead prints it, one line each."""
+    return _lines(agency.address)
+
+
 def bill_to_text(institution: Institution) -> str:
     """The member's name over its billing address (its city and state when none is kept)."""
     address = institution.billing_address.strip()
@@ -106,7 +111,7 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "invoice": invoice, "agency": invoice.agency, "lines": lines, "rows": rows,
         "credit_memos": memos, "applied": applied, "amounts": amounts,
         "debits": amounts.debits, "open": amounts.balance, "parties": parties(invoice),
-        "letterhead": _lines(invoice.agency.address), "for_period": for_period(invoice),
+        "letterhead": letterhead_lines(invoice.agency), "for_period": for_period(invoice),
     }  # fmt: skip
 
 
@@ -125,7 +130,7 @@ def statement_context(institution: Institution, as_of: Any) -> dict[str, Any]:
     return {
         "agency": agency, "institution": institution, "statement": st,
         "open_items": open_items, "open_total": sum((i.open for i in still_open), Decimal(0)),
-        "letterhead": _lines(agency.address), "bill_to": _lines(bill_to_text(institution)),
+        "letterhead": letterhead_lines(agency), "bill_to": _lines(bill_to_text(institution)),
         "remit_to": _lines(remit_to_text(agency)),
     }  # fmt: skip
 

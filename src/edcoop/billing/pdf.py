@@ -1,5 +1,7 @@
-"""Invoices and statements as PDF (WeasyPrint; needs Debian's libpango-1.0-0 and
-libpangoft2-1.0-0).
+"""Every PDF the product issues (WeasyPrint; needs Debian's libpango-1.0-0 and
+libpangoft2-1.0-0): invoices and statements here, and through :func:`document_pdf` the
+purchase order (contracts), the annual report (governance) and the award report
+(procurement), all on the invoice's letterhead and style (``billing/_document_pdf.html``).
 
 Each PDF is tagged (PDF/UA-1: structure, language and title), so a screen reader reads it,
 on the agency's paper size; an invoice's body is the template the invoice page shows."""
@@ -7,12 +9,13 @@ on the agency's paper size; an invoice's body is the template the invoice page s
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.template.loader import render_to_string
 
 from edcoop.members.models import Institution
 
-from .documents import invoice_context, statement_context
+from .documents import invoice_context, letterhead_lines, statement_context
 from .models import Invoice
 
 
@@ -28,6 +31,17 @@ def render_pdf(html: str) -> bytes:
         raise PdfUnavailable(str(exc)) from exc
     pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
     return pdf
+
+
+def document_html(template: str, context: dict[str, Any]) -> str:
+    """A document template extending ``billing/_document_pdf.html``, with the letterhead of
+    ``context["agency"]`` (the only agency whose facts and logo it prints)."""
+    agency = context["agency"]
+    return render_to_string(template, {"letterhead": letterhead_lines(agency), **context})
+
+
+def document_pdf(template: str, context: dict[str, Any]) -> bytes:
+    return render_pdf(document_html(template, context))
 
 
 def invoice_html(invoice: Invoice) -> str:

@@ -1,24 +1,23 @@
-"""Purchase orders as PDF, drawn like billing's invoices (WeasyPrint)."""
+"""Purchase orders as PDF, on the invoice's letterhead through billing's one document
+pipeline (tagged, the agency's paper size)."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
-
-from edcoop.billing.pdf import PdfUnavailable
+from edcoop.billing.documents import bill_to_text
+from edcoop.billing.pdf import PdfUnavailable, document_html, render_pdf
 
 from .models import PurchaseOrder
 
-__all__ = ["PdfUnavailable", "order_pdf"]
+__all__ = ["PdfUnavailable", "order_html", "order_pdf"]
 
 
 def order_pdf(order: PurchaseOrder) -> bytes:
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # WeasyPrint loads Pango when imported
-        raise PdfUnavailable(str(exc)) from exc
+    return render_pdf(order_html(order))
 
-    html = render_to_string("contracts/order_pdf.html", {
+
+def order_html(order: PurchaseOrder) -> str:
+    return document_html("contracts/order_pdf.html", {
         "order": order, "agency": order.agency, "contract": order.contract,
         "supplier": order.contract.supplier, "lines": order.lines.order_by("pk"),
+        "ordered_by": [line for line in bill_to_text(order.institution).splitlines() if line],
     })  # fmt: skip
-    return HTML(string=html).write_pdf()

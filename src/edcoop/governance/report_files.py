@@ -7,10 +7,9 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from edcoop.billing.pdf import PdfUnavailable
+from edcoop.billing.pdf import PdfUnavailable, document_html, render_pdf
 from edcoop.core import formatting
 from edcoop.core.charts import Bar, bar_chart
 from edcoop.core.views import spreadsheet_cell
@@ -63,15 +62,12 @@ def context(report: annual.AnnualReport) -> dict[str, Any]:
 
 
 def annual_pdf(report: annual.AnnualReport) -> bytes:
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # WeasyPrint loads Pango when imported
-        raise PdfUnavailable(str(exc)) from exc
-    html = render_to_string("governance/annual_pdf.html", {
-        **context(report), "paper": "A4" if report.agency.paper_size == "a4" else "letter",
-    })  # fmt: skip
-    # Tagged: screen readers and the PDF/UA checkers find headings, tables and reading order.
-    return bytes(HTML(string=html).write_pdf(pdf_tags=True, custom_metadata=True))
+    """Tagged, on the invoice's letterhead and the agency's paper (billing's one pipeline)."""
+    return render_pdf(annual_html(report))
+
+
+def annual_html(report: annual.AnnualReport) -> str:
+    return document_html("governance/annual_pdf.html", context(report))
 
 
 def annual_xlsx(report: annual.AnnualReport) -> bytes:

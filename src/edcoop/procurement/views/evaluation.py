@@ -12,10 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from edcoop.billing.pdf import PdfUnavailable, document_pdf
 from edcoop.core import permissions
 from edcoop.core.pages import agency_or_404, allowed, posted
 from edcoop.core.permissions import Action
@@ -309,17 +309,15 @@ def award_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The award report as a tagged PDF (WeasyPrint), for the board's packet and the file."""
     agency, s = _opened(request, slug, pk)
     award = _award_or_404(s)
-    html = render_to_string("procurement/award_pdf.html", _report(request, agency, s, award))
     try:
-        from weasyprint import HTML
-    except OSError:  # WeasyPrint loads Pango when imported
+        data = document_pdf("procurement/award_pdf.html", _report(request, agency, s, award))
+    except PdfUnavailable:
         messages.error(
             request,
             "PDF reports are not available on this server yet (its "
             "administrator needs to install the Pango library).",
         )
         return redirect("procurement:award", slug, pk)
-    data = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
     response = HttpResponse(data, content_type="application/pdf")
     filename = f"{s.number}-award-report.pdf"
     response["Content-Disposition"] = content_disposition_header(False, filename) or ""
