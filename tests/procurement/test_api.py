@@ -149,6 +149,7 @@ def test_public_reads_and_tabulation_after_opening(north, bid, clock):
         "unit_price": "0.2875",
         "extended": "95.74",
         "lowest": True,
+        "max_quantity": None,
     }
     ocds = anon.get(f"/agencies/north/solicitations/{bid.pk}/ocds").json()
     assert ocds["bids"]["details"][0]["items"][0]["unitPrice"] == 0.2875

@@ -41,9 +41,12 @@ def _guess(bid: Any, supplier_id: int | None, p1: str, p2: str,
     content = {
         "solicitation": bid.number,
         "lines": [
-            {"item_id": its["1.01"].pk, "item": "1.01", "unit_price": p1, "tiers": []},
-            {"item_id": its["1.02"].pk, "item": "1.02", "unit_price": p2, "tiers": []},
+            {"item_id": its["1.01"].pk, "item": "1.01", "unit_price": p1, "tiers": [],
+             "max_quantity": None},
+            {"item_id": its["1.02"].pk, "item": "1.02", "unit_price": p2, "tiers": [],
+             "max_quantity": None},
         ],
+        "spend_discounts": [],
         "alternates": "", "exceptions": "", "attestations": ["non_collusion"],
         "acknowledged_addenda": [], "attachments": [],
     }  # fmt: skip

@@ -20,7 +20,7 @@ from ninja.responses import Status
 from edcoop.api import auth, lookups
 from edcoop.api.schemas import DecimalIn, Error, In, Money
 from edcoop.core import permissions
-from edcoop.core.decimals import QUANTITY, api_decimal
+from edcoop.core.decimals import MONEY, QUANTITY, api_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Supplier
 
@@ -189,9 +189,13 @@ class DemandItemOut(Schema):
 if TYPE_CHECKING:
     BidPrice = Decimal
     TierQuantity = Decimal
+    DiscountTotal = Decimal
+    DiscountPercent = Decimal
 else:
     BidPrice = api_decimal(responses.PRICE, "0.2875")
     TierQuantity = api_decimal(QUANTITY, "500")
+    DiscountTotal = api_decimal(MONEY, "50000")
+    DiscountPercent = api_decimal(responses.PERCENT, "2.5")
 
 
 class TierIn(In):
@@ -203,6 +207,15 @@ class LineIn(In):
     item_id: int
     unit_price: BidPrice
     tiers: list[TierIn] = []
+    max_quantity: TierQuantity | None = Field(
+        None, description="The most of this item the supplier will supply; null: no limit."
+    )
+
+
+class SpendDiscountIn(In):
+    min_total: DiscountTotal = Field(description="The award total from which the step applies.")
+    percent: DiscountPercent = Field(description="Percent off the supplier's whole award "
+                                     "(above 0, below 100).")  # fmt: skip
 
 
 class AttachmentIn(In):
@@ -214,6 +227,10 @@ class AttachmentIn(In):
 class ResponseIn(In):
     supplier_id: int
     lines: list[LineIn]
+    spend_discounts: list[SpendDiscountIn] = Field(
+        [], description="Steps of a percentage off the supplier's whole award once it reaches "
+        "min_total; the highest step reached applies. Sealed with the prices."
+    )  # fmt: skip
     alternates: str = ""
     exceptions: str = ""
     attestations: list[str] = []
@@ -270,6 +287,7 @@ class CellOut(Schema):
     unit_price: str | None
     extended: str | None
     lowest: bool
+    max_quantity: str | None = Field(None, description="The supplier's capacity for the item.")
 
 
 class RowOut(Schema):
@@ -525,8 +543,10 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
         uploads.append(files.Upload(a.filename, a.content_type, data))
     data_in = responses.ResponseInput(
         lines=[responses.LineInput(line.item_id, line.unit_price,
-                                  [(t.min_quantity, t.unit_price) for t in line.tiers])
+                                  [(t.min_quantity, t.unit_price) for t in line.tiers],
+                                  line.max_quantity)
                for line in payload.lines],
+        spend_discounts=[(d.min_total, d.percent) for d in payload.spend_discounts],
         alternates=payload.alternates, exceptions=payload.exceptions,
         attestations=payload.attestations, acknowledged_addenda=payload.acknowledged_addenda,
     )  # fmt: skip
@@ -563,13 +583,18 @@ def tabulation(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
         raise Http404("Not opened.")
     return {
         "solicitation": s.number, "opened_at": s.opened_at,
-        "suppliers": [{"name": b.supplier, "responsive": b.responsive, "reasons": list(b.reasons)}
+        "suppliers": [{"name": b.supplier, "responsive": b.responsive, "reasons": list(b.reasons),
+                       "spend_discounts": [{"min_total": f"{t:.2f}", "percent": f"{p:f}"}
+                                           for t, p in b.spend_discounts]}
                       for b in tab.bids],
         "rows": [{"item": r.item.number, "description": r.item.description, "unit": r.item.unit,
                   "estimated_quantity": str(r.item.quantity),
                   "bids": [{"supplier": b.supplier, "unit_price": _price(c.unit_price),
                             "extended": None if c.extended is None else str(c.extended),
-                            "lowest": c.lowest} for c, b in zip(r.cells, tab.bids, strict=True)]}
+                            "lowest": c.lowest,
+                            "max_quantity": None if c.max_quantity is None
+                            else f"{c.max_quantity.normalize():f}"}
+                           for c, b in zip(r.cells, tab.bids, strict=True)]}
                  for r in tab.rows],
         "not_opened": [{"supplier": r.supplier_name, "version": r.version,
                         "status": r.never_opened} for r in selectors.unopened_responses(s)],

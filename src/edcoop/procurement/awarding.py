@@ -73,9 +73,8 @@ def award_inputs(
             tiers = tuple(
                 sorted((Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in line.tiers)
             )
-            bids.append(
-                engine.Bid(sid, str(line.item_id), line.unit_price, tiers, responsive=eligible)
-            )
+            bids.append(engine.Bid(sid, str(line.item_id), line.unit_price, tiers,
+                                   line.max_quantity, responsive=eligible))  # fmt: skip
             if eligible:
                 priced.add(str(line.item_id))
     unpriced = [i for k, i in items.items() if k not in priced and i.lot.award_basis == "per_item"]
@@ -91,10 +90,18 @@ def award_inputs(
             for k, lot in sorted(lots.items(), key=lambda kv: kv[1].number)
         ),
         bids=tuple(b for b in bids if b.item in kept),
-        suppliers=tuple(engine.Supplier(sid) for sid in responses),
+        suppliers=tuple(engine.Supplier(sid, spend_discounts(r)) for sid, r in responses.items()),
         rules=engine.Rules(max_suppliers=max_suppliers, multiple_award=multiple_award),
     )
     return Inputs(problem, kept, responses, unpriced)
+
+
+def spend_discounts(response: Response) -> tuple[engine.SpendDiscount, ...]:
+    """The spend discount steps a response offered (stored in clear at the opening)."""
+    return tuple(
+        engine.SpendDiscount(Decimal(d["min_total"]), Decimal(d["percent"]))
+        for d in response.spend_discounts or []
+    )
 
 
 def tie_key(tie: engine.Tie) -> str:

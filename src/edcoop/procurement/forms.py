@@ -179,7 +179,15 @@ def _file(upload: Any) -> Upload:
 
 
 class ResponseForm(EdCoopForm):
-    """One price (and optional volume tiers) per line, texts, attestations, addenda."""
+    """One price (and optional volume tiers and maximum quantity) per line, the supplier's
+    spend discounts, texts, attestations, addenda."""
+
+    spend_discounts = forms.CharField(
+        label="Spend discounts", required=False,
+        help_text="Optional: a percentage off your whole award once it reaches a total, as "
+                  "minimum award total: percent, separated by semicolons "
+                  "(50000: 2; 100000: 3.5).",
+    )  # fmt: skip
 
     alternates = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -213,6 +221,10 @@ class ResponseForm(EdCoopForm):
         for key in ("alternates", "exceptions", "attestations", "acknowledged_addenda"):
             if key in content:
                 initial[key] = content[key]
+        if content.get("spend_discounts"):
+            initial["spend_discounts"] = "; ".join(
+                f"{d['min_total']}: {d['percent']}" for d in content["spend_discounts"]
+            )
         super().__init__(*args, **kwargs)
         self.items = list(solicitation.items.select_related("lot"))
         prices = {line["item_id"]: line for line in content.get("lines", [])}
@@ -233,7 +245,13 @@ class ResponseForm(EdCoopForm):
                 help_text="Optional: minimum quantity: unit price, separated by semicolons "
                           "(500: 30.95; 1000: 30.50).",
             )  # fmt: skip
-            self.price_fields.append((item, self[name], self[tier]))
+            self.fields[f"max_{item.pk}"] = forms.CharField(
+                label=f"Maximum quantity of {item.number} ({item.unit})", required=False,
+                initial=line.get("max_quantity") or "",
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                help_text="Optional: the most you can supply; empty: no limit.",
+            )  # fmt: skip
+            self.price_fields.append((item, self[name], self[tier], self[f"max_{item.pk}"]))
         codes = solicitation.required_attestations or []
         choices = [(c, ATTESTATIONS[c]) for c in codes]
         self.fields["attestations"].choices = choices  # type: ignore[attr-defined]
@@ -259,9 +277,18 @@ class ResponseForm(EdCoopForm):
                     )
                 tiers.append((minimum.strip(), tier_price.strip()))
             if price or tiers:
-                lines.append(LineInput(item.pk, price, tiers))
+                capacity = (d.get(f"max_{item.pk}") or "").strip() or None
+                lines.append(LineInput(item.pk, price, tiers, capacity))
+        discounts: list[tuple[Any, Any]] = []
+        for part in filter(None, (p.strip() for p in (d.get("spend_discounts") or "").split(";"))):
+            minimum, _, percent = part.partition(":")
+            if not percent.strip():
+                raise ValidationError({"spend_discounts": f"{part!r}: write a step as minimum "
+                                                          "award total: percent."})  # fmt: skip
+            discounts.append((minimum.strip(), percent.strip().rstrip("%").strip()))
         return ResponseInput(
             lines=lines,
+            spend_discounts=discounts,
             alternates=d.get("alternates", ""),
             exceptions=d.get("exceptions", ""),
             attestations=list(d.get("attestations", [])),

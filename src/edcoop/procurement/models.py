@@ -311,6 +311,11 @@ class Response(models.Model):
     responsive = models.BooleanField(null=True)
     nonresponsive_reasons = models.JSONField(default=list, blank=True)
     opened_content = models.JSONField(null=True, blank=True)
+    spend_discounts = models.JSONField(
+        default=list, blank=True,
+        help_text="From the opening: [{min_total, percent}] off the supplier's whole award "
+        "once it reaches min_total (the highest step reached applies).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["solicitation", "supplier__legal_name", "-version"]
@@ -385,6 +390,10 @@ class BidLine(models.Model):
     item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="bid_lines")
     unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     tiers = models.JSONField(default=list, blank=True)
+    max_quantity = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True,
+        help_text="The most of this item the supplier will supply; empty: no limit.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["item", "unit_price", "pk"]

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DatabaseError, transaction
 
 from edcoop.core import audit
-from edcoop.core.decimals import QUANTITY, DecimalInputError, parse_decimal
+from edcoop.core.decimals import MONEY, QUANTITY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action, can, require
 from edcoop.members.models import Supplier
 
@@ -24,7 +24,7 @@ from .models import (
     Response,
     Solicitation,
 )
-from .responses import PRICE
+from .responses import PERCENT, PRICE
 
 KEY_PROBLEM = "it cannot be decrypted with the sealing key"
 
@@ -47,6 +47,7 @@ class OpenedLine:
     item: LineItem
     unit_price: Decimal
     tiers: list[dict[str, str]]
+    max_quantity: Decimal | None = None
 
 
 def _lines(content: dict[str, Any], items: dict[int, LineItem]) -> list[OpenedLine]:
@@ -66,11 +67,32 @@ def _lines(content: dict[str, Any], items: dict[int, LineItem]) -> list[OpenedLi
                 tier_price = _price(tier["unit_price"], f"{where} tier")
                 tiers.append({"min_quantity": f"{minimum.normalize():f}",
                               "unit_price": str(tier_price)})  # fmt: skip
-            out.append(OpenedLine(item, price, tiers))
+            capacity = line.get("max_quantity")  # absent from responses sealed before it
+            maximum = None if capacity is None else parse_decimal(_plain(capacity), QUANTITY)
+            if maximum is not None and maximum <= 0:
+                raise Unreadable(f"{where} maximum quantity is not above 0")
+            out.append(OpenedLine(item, price, tiers, maximum))
         return out
     except DecimalInputError as exc:
         raise Unreadable(f"a quantity {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise Unreadable(f"its content is malformed ({type(exc).__name__})") from None
+
+
+def _spend_discounts(content: dict[str, Any]) -> list[dict[str, str]]:
+    """A response's spend discounts, checked again as the award engine reads them."""
+    try:
+        out = []
+        for step in content.get("spend_discounts") or []:
+            total = parse_decimal(str(step["min_total"]), MONEY)
+            percent = parse_decimal(str(step["percent"]), PERCENT)
+            if not 0 < percent < 100:
+                raise Unreadable("a spend discount's percent is not between 0 and 100")
+            out.append({"min_total": f"{total:.2f}", "percent": f"{percent.normalize():f}"})
+        return out
+    except DecimalInputError as exc:
+        raise Unreadable(f"a spend discount {exc}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
         raise Unreadable(f"its content is malformed ({type(exc).__name__})") from None
 
 
@@ -113,6 +135,7 @@ def _open_one(response: Response, solicitation: Solicitation, addenda: dict[int,
             envelope = _envelope(response)
             content = envelope.content
             lines = _lines(content, items)
+            discounts = _spend_discounts(content)
             reasons = []
             for number, addendum in sorted(addenda.items()):
                 if number not in content["acknowledged_addenda"]:
@@ -124,14 +147,16 @@ def _open_one(response: Response, solicitation: Solicitation, addenda: dict[int,
             reasons += [f"Missing attestation: {ATTESTATIONS[a]}." for a in missing]
             for line in lines:
                 BidLine.objects.create(response=response, item=line.item,
-                                       unit_price=line.unit_price, tiers=line.tiers)  # fmt: skip
+                                       unit_price=line.unit_price, tiers=line.tiers,
+                                       max_quantity=line.max_quantity)  # fmt: skip
             response.responsive = not reasons
             response.nonresponsive_reasons = reasons
             response.opened_content = {k: content[k] for k in
                                        ("alternates", "exceptions", "attestations",
                                         "acknowledged_addenda", "attachments")}  # fmt: skip
+            response.spend_discounts = discounts
             response.save(update_fields=["responsive", "nonresponsive_reasons",
-                                         "opened_content"])  # fmt: skip
+                                         "opened_content", "spend_discounts"])  # fmt: skip
     except (Unreadable, DatabaseError, KeyError, TypeError, ValueError) as exc:
         why = (str(exc) if isinstance(exc, Unreadable) else "it cannot be stored"
                if isinstance(exc, DatabaseError) else "its content is malformed")  # fmt: skip

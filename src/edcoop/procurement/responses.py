@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,8 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 
-from edcoop.core import audit
-from edcoop.core.decimals import QUANTITY, Bounds, DecimalInputError, column, parse_decimal
+from edcoop.core import audit, formatting
+from edcoop.core.decimals import (
+    MONEY,
+    QUANTITY,
+    Bounds,
+    DecimalInputError,
+    column,
+    parse_decimal,
+)
 from edcoop.core.permissions import Action, require
 from edcoop.members.models import Supplier
 
@@ -39,11 +47,16 @@ class LineInput:
     item_id: int
     unit_price: Any
     tiers: list[tuple[Any, Any]] = field(default_factory=list)
+    # The most of this item the supplier will supply (its capacity); None: no limit.
+    max_quantity: Any = None
 
 
 @dataclass
 class ResponseInput:
     lines: list[LineInput] = field(default_factory=list)
+    # (minimum total, percent): a percentage off the supplier's whole award once the award
+    # reaches the minimum; several steps, each higher threshold a higher percent.
+    spend_discounts: list[tuple[Any, Any]] = field(default_factory=list)
     alternates: str = ""
     exceptions: str = ""
     attestations: list[str] = field(default_factory=list)
@@ -88,6 +101,9 @@ def _receipt(response: Response, envelope: sealing.Envelope) -> Receipt:
 # What a bid line's columns hold: a price is a BidLine.unit_price (14 digits, 4 places); a
 # tier's minimum quantity is a quantity (up to 4 places) above zero.
 PRICE = column(BidLine, "unit_price")
+# A spend discount's percent: above 0, below 100, at most 2 places (the award engine's).
+PERCENT = Bounds(5, 2, Decimal(0), Decimal(100))
+MAX_DISCOUNT_STEPS = 20
 
 
 def _decimal(raw: Any, bounds: Bounds, *, where: str) -> Decimal:
@@ -116,11 +132,21 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
         if line.unit_price in (None, "") and not line.tiers:
             continue
         where = f"Item {item.number} ({item.description})"
-        fname, tname = f"price_{item.pk}", f"tiers_{item.pk}"
+        fname, tname, mname = f"price_{item.pk}", f"tiers_{item.pk}", f"max_{item.pk}"
         try:
             price = _decimal(line.unit_price, PRICE, where=f"{where}, unit price")
         except ValidationError as e:
             bad.setdefault(fname, []).extend(e.messages)
+        capacity = None
+        if line.max_quantity not in (None, ""):
+            try:
+                capacity = _decimal(line.max_quantity, QUANTITY,
+                                    where=f"{where}, maximum quantity")  # fmt: skip
+                if capacity <= 0:
+                    raise ValidationError(f"{where}: a maximum quantity is above 0 (leave it "
+                                          "empty for no limit).")  # fmt: skip
+            except ValidationError as e:
+                bad.setdefault(mname, []).extend(e.messages)
         tiers = []
         for minimum, tier_price in line.tiers:
             try:
@@ -135,11 +161,16 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
             tiers.append({"min_quantity": f"{qty.normalize():f}", "unit_price": str(tp)})
         if len({t["min_quantity"] for t in tiers}) != len(tiers):
             bad.setdefault(tname, []).append(f"{where}: two tiers start at the same quantity.")
-        if fname in bad or tname in bad:
+        if fname in bad or tname in bad or mname in bad:
             continue
         tiers.sort(key=lambda t: Decimal(t["min_quantity"]))
         lines.append({"item_id": item.pk, "item": item.number, "unit_price": str(price),
-                      "tiers": tiers})  # fmt: skip
+                      "tiers": tiers, "max_quantity": None if capacity is None
+                      else f"{capacity.normalize():f}"})  # fmt: skip
+    try:
+        discounts = _spend_discounts(data.spend_discounts)
+    except ValidationError as e:
+        bad.setdefault("spend_discounts", []).extend(e.messages)
     if bad:
         raise ValidationError(bad)
     attestations = sorted(set(data.attestations))
@@ -180,12 +211,39 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
     return {
         "solicitation": solicitation.number,
         "lines": lines,
+        "spend_discounts": discounts,
         "alternates": data.alternates.strip(),
         "exceptions": data.exceptions.strip(),
         "attestations": attestations,
         "acknowledged_addenda": acks,
         "attachments": sorted(attachments, key=lambda a: (a["filename"], a["sha256"])),
     }
+
+
+def _spend_discounts(steps: Sequence[tuple[Any, Any]]) -> list[dict[str, str]]:
+    """A response's spend discounts, checked as the award engine needs them: thresholds
+    rising, each higher threshold a higher percent, every percent above 0 and below 100."""
+    if len(steps) > MAX_DISCOUNT_STEPS:
+        raise ValidationError(f"Spend discounts: at most {MAX_DISCOUNT_STEPS} steps.")
+    out: list[tuple[Decimal, Decimal]] = []
+    for n, (minimum, percent) in enumerate(steps, start=1):
+        where = f"Spend discount {n}"
+        total = _decimal(minimum, MONEY, where=f"{where}, minimum award total")
+        pct = _decimal(percent, PERCENT, where=f"{where}, percent")
+        if not 0 < pct < 100:
+            raise ValidationError(f"{where}: the percent is above 0 and below 100.")
+        out.append((total, pct))
+    out.sort()
+    for (low, low_pct), (high, high_pct) in itertools.pairwise(out):
+        if high == low:
+            raise ValidationError(f"Spend discounts: two steps start at {formatting.money(low)}.")
+        if high_pct <= low_pct:
+            raise ValidationError(
+                f"Spend discounts: the step from {formatting.money(high)} must give more than the "
+                f"{formatting.percent(low_pct, fraction=False)} of the step from "
+                f"{formatting.money(low)}."
+            )
+    return [{"min_total": f"{t:.2f}", "percent": f"{p.normalize():f}"} for t, p in out]
 
 
 def _may_respond(user: Any, solicitation: Solicitation, supplier: Supplier) -> None:
@@ -346,8 +404,11 @@ def response_submit(
             saved = sealing.unseal_for(user, draft, what="own draft")
             data = ResponseInput(
                 lines=[LineInput(line["item_id"], line["unit_price"],
-                                 [(t["min_quantity"], t["unit_price"]) for t in line["tiers"]])
+                                 [(t["min_quantity"], t["unit_price"]) for t in line["tiers"]],
+                                 line.get("max_quantity"))
                        for line in saved["lines"]],
+                spend_discounts=[(d["min_total"], d["percent"])
+                                 for d in saved.get("spend_discounts", [])],
                 alternates=saved["alternates"], exceptions=saved["exceptions"],
                 attestations=saved["attestations"],
                 acknowledged_addenda=saved["acknowledged_addenda"],

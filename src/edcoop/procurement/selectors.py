@@ -142,13 +142,21 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
                                             for t in b.tiers))
             for b in r.bid_lines.all()
         }  # fmt: skip
+        capacities = {b.item_id: b.max_quantity for b in r.bid_lines.all()
+                      if b.max_quantity is not None}  # fmt: skip
+        discounts = tuple((Decimal(d["min_total"]), Decimal(d["percent"]))
+                          for d in r.spend_discounts or [])  # fmt: skip
         mine = standing.get(r.pk)
-        if mine is None:  # not evaluated (withdrawn or replaced): never the low bid
-            bids.append(tabulation.Bid(r.supplier_name, False, ("Not a current response.",),
-                                       prices))  # fmt: skip
-            continue
-        bids.append(tabulation.Bid(r.supplier_name, mine.eligible, mine.reasons, prices))
+        # Not evaluated (withdrawn or replaced): never the low bid.
+        eligible, reasons = (False, ("Not a current response.",)) if mine is None else (
+            mine.eligible, mine.reasons)  # fmt: skip
+        bids.append(tabulation.Bid(r.supplier_name, eligible, reasons, prices, capacities,
+                                   discounts))  # fmt: skip
     return tabulation.tabulate(items, bids)
+
+
+def _discounts_text(bid: tabulation.Bid) -> str:
+    return "; ".join(f"{t:.2f}: {p.normalize():f}" for t, p in bid.spend_discounts)
 
 
 def tabulation_rows(
@@ -159,7 +167,8 @@ def tabulation_rows(
     or replaced one, which is never opened."""
     header = ["Lot", "Item", "Description", "Unit", "Estimated quantity", "Supplier",
               "Unit price", "Extended price", "Lowest responsive", "Responsive",
-              "Volume tiers (min quantity: unit price)", "Notes"]  # fmt: skip
+              "Volume tiers (min quantity: unit price)", "Maximum quantity",
+              "Spend discounts (min award total: percent)", "Notes"]  # fmt: skip
     rows: list[list[Any]] = []
     for row in tab.rows:
         for cell, bid in zip(row.cells, tab.bids, strict=True):
@@ -170,12 +179,14 @@ def tabulation_rows(
                          row.item.unit, row.item.quantity, bid.supplier, cell.unit_price,
                          cell.extended, "yes" if cell.lowest else "no",
                          "yes" if bid.responsive else "no", tiers,
-                         " ".join(bid.reasons)])  # fmt: skip
+                         "" if cell.max_quantity is None else cell.max_quantity,
+                         _discounts_text(bid), " ".join(bid.reasons)])  # fmt: skip
     for i, bid in enumerate(tab.bids):
         if all(row.cells[i].unit_price is None for row in tab.rows):
             rows.append(["", "", "", "", "", bid.supplier, "", "", "no",
-                         "yes" if bid.responsive else "no", "", " ".join(bid.reasons)])  # fmt: skip
+                         "yes" if bid.responsive else "no", "", "", _discounts_text(bid),
+                         " ".join(bid.reasons)])  # fmt: skip
     for r in not_opened:
-        rows.append(["", "", "", "", "", str(r.supplier), "", "", "no", "not opened", "",
+        rows.append(["", "", "", "", "", str(r.supplier), "", "", "no", "not opened", "", "", "",
                      f"Version {r.version}: {r.never_opened}."])  # fmt: skip
     return header, rows

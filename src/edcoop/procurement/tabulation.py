@@ -33,6 +33,8 @@ class Bid:
     responsive: bool
     reasons: tuple[str, ...]
     prices: dict[int, tuple[Decimal, tuple[tuple[Decimal, Decimal], ...]]]
+    capacities: dict[int, Decimal] = field(default_factory=dict)  # item -> most it supplies
+    spend_discounts: tuple[tuple[Decimal, Decimal], ...] = ()  # (minimum total, percent)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Cell:
     extended: Decimal | None
     lowest: bool = False
     tiers: tuple[tuple[Decimal, Decimal], ...] = ()
+    max_quantity: Decimal | None = None
 
 
 @dataclass
@@ -94,7 +97,8 @@ def tabulate(items: list[Item], bids: list[Bid]) -> Tabulation:
             if item.id in bid.prices:
                 base, tiers = bid.prices[item.id]
                 unit = evaluated_price(base, tiers, item.quantity)
-                cells.append(Cell(unit, quantize_money(unit * item.quantity), tiers=tiers))
+                cells.append(Cell(unit, quantize_money(unit * item.quantity), tiers=tiers,
+                                  max_quantity=bid.capacities.get(item.id)))  # fmt: skip
             else:
                 cells.append(Cell(None, None))
         candidates = [c.unit_price for c, b in zip(cells, bids, strict=True)
