@@ -46,7 +46,12 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     from django.contrib.auth import get_user_model
 
     paper = Solicitation.objects.get(number="LK-2026-05")
-    assert paper.awards.get().status == "recommended"
+    recommended = paper.awards.get()
+    assert recommended.status == "recommended"
+    # NECP's spend discount moves the optimal award off the lowest price per lot (Empire).
+    assert {ln.supplier.legal_name.split()[0] for ln in recommended.lines.all()} == {"Northeast"}
+    assert recommended.total < recommended.baseline_total
+    assert [d["percent"] for d in recommended.result["discounts"]] == ["2.5"]
 
     officer = Client()
     officer.force_login(get_user_model().objects.get(username="purchasing@lakes.example.org"))
@@ -54,6 +59,7 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
     assert "2026-10-08-4" in report and "Overrode" not in report and "Confirmed" in report
     paper_report = officer.get(reverse("procurement:award", args=["lakes", paper.pk]))
     assert b"What pooling earned each member" in paper_report.content
+    assert b"Spend discounts in the total: NECP 2.5% of" in paper_report.content
     page = officer.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
     assert b"1 of 2 evaluator(s) submitted" in page
     evaluator = Client()

@@ -622,6 +622,16 @@ def final_award_lines(solicitation: Solicitation) -> list[AwardLine]:
     return list(award.lines.select_related("item__lot", "supplier", "response"))
 
 
+def discounts_of(award: Award) -> list[tuple[str, dict[str, str]]]:
+    """(supplier name, {gross, percent, amount}) for each spend discount in the award's total."""
+    found = (award.result or {}).get("discounts") or []
+    if not found:
+        return []
+    names = {str(r.supplier_id): r.supplier_name
+             for r in award.solicitation.responses.filter(is_current=True)}  # fmt: skip
+    return [(names.get(str(d["supplier"]), str(d["supplier"])), d) for d in found]
+
+
 def may_view_award(user: Any, award: Award) -> bool:
     return can(user, Action.SOLICITATION_VIEW, award.solicitation.agency)
 

@@ -6,8 +6,9 @@
   did not acknowledge the addendum: found non-responsive), recommended, approved by the board,
   noticed and final after the stand-still period; its tabulation shows the award.
 - LK-2026-05 copy paper (spring re-bid): districts' quantities pooled past the suppliers'
-  volume tiers; opened, findings confirmed and an award recommended to the board, whose
-  report shows what pooling saved each district.
+  volume tiers; opened, findings confirmed and the optimal award recommended to the board:
+  NECP's spend discount makes it cheaper than the lowest price per lot (Empire); the report
+  shows the discount and what pooling saved each district.
 - LK-2026-07 custodial supply management program: an RFP opened two weeks ago whose
   committee is mid-evaluation (one evaluator submitted, the officer still scoring).
 
@@ -407,8 +408,12 @@ def _paper_recommended(
             user=reps["necp"],
             solicitation=s,
             supplier=necp,
-            data=_offer(s, {"1.01": ("38.75", [("5000", "37.20")]), "1.02": "44.90"}, []),
-        )
+            # NECP's prices are dearer at the pooled tiers, but its spend discount (2.5% off
+            # the whole award from $200,000) makes it the cheaper award: the optimal award
+            # goes to NECP where the lowest price per lot would go to Empire.
+            data=_offer(s, {"1.01": ("38.75", [("5000", "37.20")]), "1.02": "44.90"}, [],
+                        spend_discounts=[("100000", "1"), ("200000", "2.5")]),
+        )  # fmt: skip
     with _clock(due + timedelta(minutes=30)):
         s = opening.solicitation_open(user=officer, solicitation=s)
     with _clock(due + timedelta(days=4)):
@@ -425,5 +430,6 @@ def _paper_recommended(
             method="optimal",
             basis="All-or-none lot: lowest total among complete, responsive bids from "
             "responsible suppliers, each item's pooled quantity priced at the volume tier it "
-            "earns. Goes to the board on its next agenda.",
+            "earns, less the spend discount the award reaches. Goes to the board on its next "
+            "agenda.",
         )

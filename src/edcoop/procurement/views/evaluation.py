@@ -289,6 +289,7 @@ def _report(request: HttpRequest, agency: Any, s: Solicitation, award: Award) ->
         "protests": award.protests.select_related("supplier"),
         "committee": committee, "criteria": s.criteria.all(),
         "savings": awarding.aggregation(award), "tab": selectors.tabulation_for(s),
+        "discounts": awarding.discounts_of(award),
     }  # fmt: skip
 
 
