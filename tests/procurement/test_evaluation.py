@@ -488,3 +488,40 @@ def test_adopted_on_is_compared_on_the_agency_calendar(north, three, clock):
         board_date=date(2026, 3, 12),
     )  # fmt: skip
     assert award.board_date == date(2026, 3, 12)
+
+
+def test_the_tabulation_exports_carry_the_award_once_noticed(north, three, clock):
+    import csv
+    import io
+
+    from django.test import Client
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    bid, _second, third = three
+    url = reverse("procurement:tabulation", args=["north", bid.pk])
+
+    def table(fmt):
+        body = Client().get(f"{url}?format={fmt}").content
+        if fmt == "csv":
+            return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        return [["" if v is None else str(v) for v in r]
+                for r in load_workbook(io.BytesIO(body)).active.values]  # fmt: skip
+
+    award = recommended(north, bid, third)
+    header, *rows = table("csv")
+    assert header[-2:] == ["Awarded", "Award basis"]
+    assert all(r[-2:] == ["", ""] for r in rows)  # a recommendation is not public yet
+    award = awarding.award_approve(
+        user=north.users["agency_admin"], award=award, board_resolution="2026-41",
+        board_date=clock.now.date(),
+    )  # fmt: skip
+    awarding.award_notice(user=officer(north), award=award)
+    for fmt in ("csv", "xlsx"):
+        header, *rows = table(fmt)
+        got = {(r[1], r[5]): r[-2] for r in rows if r[-2]}
+        assert got == {(ln.item.number, ln.response.supplier_name): ln.get_rank_display()
+                       for ln in award.lines.select_related("item", "response")}  # fmt: skip
+        assert ("2.01", "Third Paper Co") in got  # the tie the officer resolved
+        basis = next(r[-1] for r in rows if r[-2])
+        assert basis.startswith("Lowest") and "Board resolution 2026-41" in basis

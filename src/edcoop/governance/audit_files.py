@@ -304,8 +304,9 @@ def procurement_file(solicitation: Any) -> bytes:
         tab = procurement_selectors.tabulation_for(s)
         if tab is not None:
             header, rows = procurement_selectors.tabulation_rows(
-                tab, procurement_selectors.unopened_responses(s)
-            )
+                tab, procurement_selectors.unopened_responses(s),
+                procurement_selectors.public_awards(s.agency).filter(solicitation=s).first(),
+            )  # fmt: skip
             files["tabulation.csv"] = _csv(header, rows)
     files["audit-events.csv"] = _csv(EVENT_HEADER, event_rows(solicitation_events(s)))
     return _zip(files)

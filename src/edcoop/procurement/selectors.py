@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
-from edcoop.core import permissions
+from edcoop.core import formatting, permissions
 from edcoop.members.models import Agency, Institution, Membership
 
 from . import tabulation
@@ -155,20 +155,47 @@ def tabulation_for(solicitation: Solicitation) -> tabulation.Tabulation | None:
     return tabulation.tabulate(items, bids)
 
 
+def _award_cells(awarded: dict[tuple[str, str], str], basis: str, item: str,
+                 supplier: str) -> list[str]:  # fmt: skip
+    rank = awarded.get((item, supplier), "")
+    return [rank, basis if rank else ""]
+
+
 def _discounts_text(bid: tabulation.Bid) -> str:
     return "; ".join(f"{t:.2f}: {p.normalize():f}" for t, p in bid.spend_discounts)
 
 
+def _awarded(award: Any) -> tuple[dict[tuple[str, str], str], str]:
+    """What each (item number, supplier name) was awarded ("Primary", "Secondary, 600"...)
+    and the award's basis as one cell, from ``award`` (None: no award yet)."""
+    if award is None:
+        return {}, ""
+    got: dict[tuple[str, str], list[str]] = {}
+    for line in award.lines.select_related("item", "response"):
+        rank = line.get_rank_display()
+        if line.quantity != line.item.estimated_quantity and line.item.estimated_quantity > 0:
+            rank += f", {formatting.quantity(line.quantity)}"
+        got.setdefault((line.item.number, line.response.supplier_name), []).append(rank)
+    basis = (f"{award.get_method_display()} ({award.get_status_display().lower()}): "
+             f"{award.basis}")  # fmt: skip
+    if award.board_resolution:
+        basis += f" Board resolution {award.board_resolution} of {award.board_date:%Y-%m-%d}."
+    return {k: "; ".join(v) for k, v in got.items()}, basis
+
+
 def tabulation_rows(
-    tab: tabulation.Tabulation, not_opened: Iterable[Response] = ()
+    tab: tabulation.Tabulation, not_opened: Iterable[Response] = (), award: Any = None
 ) -> tuple[list[str], list[list[Any]]]:
     """The tabulation as one table for CSV and XLSX: a row per item and supplier; then a row
     for each response with no price (e.g. one that could not be read) and for each withdrawn
-    or replaced one, which is never opened."""
+    or replaced one, which is never opened. With ``award`` (the public award, once noticed),
+    each awarded row says its rank and carries the award's basis."""
+    awarded, basis = _awarded(award)
     header = ["Lot", "Item", "Description", "Unit", "Estimated quantity", "Supplier",
               "Unit price", "Extended price", "Lowest responsive", "Responsive",
               "Volume tiers (min quantity: unit price)", "Maximum quantity",
-              "Spend discounts (min award total: percent)", "Notes"]  # fmt: skip
+              "Spend discounts (min award total: percent)", "Notes", "Awarded",
+              "Award basis"]  # fmt: skip
     rows: list[list[Any]] = []
     for row in tab.rows:
         for cell, bid in zip(row.cells, tab.bids, strict=True):
@@ -180,13 +207,14 @@ def tabulation_rows(
                          cell.extended, "yes" if cell.lowest else "no",
                          "yes" if bid.responsive else "no", tiers,
                          "" if cell.max_quantity is None else cell.max_quantity,
-                         _discounts_text(bid), " ".join(bid.reasons)])  # fmt: skip
+                         _discounts_text(bid), " ".join(bid.reasons),
+                         *_award_cells(awarded, basis, row.item.number, bid.supplier)])  # fmt: skip
     for i, bid in enumerate(tab.bids):
         if all(row.cells[i].unit_price is None for row in tab.rows):
             rows.append(["", "", "", "", "", bid.supplier, "", "", "no",
                          "yes" if bid.responsive else "no", "", "", _discounts_text(bid),
-                         " ".join(bid.reasons)])  # fmt: skip
+                         " ".join(bid.reasons), "", ""])  # fmt: skip
     for r in not_opened:
         rows.append(["", "", "", "", "", str(r.supplier), "", "", "no", "not opened", "", "", "",
-                     f"Version {r.version}: {r.never_opened}."])  # fmt: skip
+                     f"Version {r.version}: {r.never_opened}.", "", ""])  # fmt: skip
     return header, rows

@@ -50,11 +50,11 @@ def tabulation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             raise Http404("Not opened yet.")
         return render(request, "procurement/tabulation_sealed.html", {"agency": s.agency, "s": s},
                       status=404)  # fmt: skip
-    if fmt := export_format(request):
-        header, rows = selectors.tabulation_rows(tab, selectors.unopened_responses(s))
-        return export_response(fmt, f"{s.agency.slug}-{s.number}-tabulation", header, rows)
     # The award is public once its notice is sent (a recommendation is not yet).
     award = selectors.public_awards(s.agency).filter(solicitation=s).first()
+    if fmt := export_format(request):
+        header, rows = selectors.tabulation_rows(tab, selectors.unopened_responses(s), award)
+        return export_response(fmt, f"{s.agency.slug}-{s.number}-tabulation", header, rows)
     return render(request, "procurement/tabulation.html", {
         "agency": s.agency, "s": s, "tab": tab, "export_urls": export_urls(request),
         "award": award,
