@@ -102,3 +102,34 @@ def test_evaluator_and_supplier_cannot_evaluate(north, three):  # noqa: F811
         assert c.post(url("findings_propose", bid), {}).status_code in (403, 404), role
         assert c.post(url("award_recommend", bid), {"basis": "x"}).status_code in (403, 404)
     assert not evaluation.standings(bid) or not Finding.objects.exists()
+
+
+def test_the_evaluation_page_solves_unchanged_inputs_once(north, bid, clock, monkeypatch):
+    """Both previews are kept under a hash of the engine's inputs: a second load solves
+    nothing; a changed finding is new input and is solved again."""
+    from edcoop.procurement import award_engine
+
+    from .test_evaluation import opened, second_supplier
+
+    second, rep2 = second_supplier(north)
+    s = opened(north, bid, clock, [
+        (north.supplier, north.users["supplier_rep"],
+         {"1.01": "29.00", "1.02": "50.00", "2.01": "0.25"}, False),
+        (second, rep2, {"1.01": "30.00", "1.02": "55.00", "2.01": "0.29"}, False),
+    ])  # fmt: skip
+    officer = north.users["procurement_officer"]
+    evaluation.findings_propose(user=officer, solicitation=s)
+    solves = []
+    real = award_engine.solve
+    monkeypatch.setattr(award_engine, "solve",
+                        lambda problem, **kw: solves.append(kw) or real(problem, **kw))  # fmt: skip
+    page = client_for(officer)
+    url = reverse("procurement:evaluation", args=["north", s.pk])
+    first = page.get(url).content.decode()
+    assert len(solves) == 2 and "Optimal award" in first
+    assert page.get(url).content.decode().count("Total $") == first.count("Total $")
+    assert len(solves) == 2  # nothing solved again
+    finding = Finding.objects.get(response__supplier=north.supplier, kind="responsible")
+    evaluation.finding_decide(user=officer, finding=finding, value=False, reason="Debarred.")
+    after = page.get(url).content.decode()
+    assert len(solves) == 4 and after != first

@@ -10,12 +10,15 @@ highest consensus total. A final award's lines are what contracts are made from:
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -124,7 +127,37 @@ def compute(
         return inputs, engine.AwardResult(
             method, "infeasible", None, None, None, message="No item has an eligible bid."
         )
-    return inputs, engine.solve(inputs.problem, method=method, time_limit=30.0)
+    return inputs, _solved(solicitation, inputs.problem, method)
+
+
+# A solve takes up to SOLVE_SECONDS; the evaluation page shows two on every load. The result
+# is kept under a hash of everything the engine reads (items and quantities, lots, every
+# bid's price, tiers and capacity, eligibility from the findings, spend discounts, rules),
+# so a changed finding or response is a new key and unchanged inputs are never solved twice.
+SOLVE_SECONDS = 30.0
+PREVIEW_VERSION = 1  # raise when AwardResult's shape changes: old entries are then unread
+PREVIEW_DAYS = 30
+
+
+def preview_key(solicitation: Solicitation, problem: engine.Problem, method: str) -> str:
+    digest = hashlib.sha256(f"{method}|{SOLVE_SECONDS}|{problem!r}".encode()).hexdigest()
+    return f"award-preview:v{PREVIEW_VERSION}:{solicitation.pk}:{digest}"
+
+
+def _solved(solicitation: Solicitation, problem: engine.Problem, method: str
+            ) -> engine.AwardResult:  # fmt: skip
+    store = caches["shared"]
+    key = preview_key(solicitation, problem, method)
+    try:
+        kept = store.get(key)
+    except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
+            EOFError):  # an entry kept by other code is solved again, never an error  # fmt: skip
+        kept = None
+    if isinstance(kept, engine.AwardResult):
+        return kept
+    result = engine.solve(problem, method=method, time_limit=SOLVE_SECONDS)
+    store.set(key, result, timeout=PREVIEW_DAYS * 86_400)
+    return result
 
 
 # Recommendation ---------------------------------------------------------------------------
