@@ -218,3 +218,95 @@ def test_criteria_through_the_page_and_the_api(north, clock):
     r = api.post(base, {"name": "Price again", "weight": "1", "is_price": True})
     assert r.status_code == 400 and "is_price" in r.json()["errors"]
     assert [(x.name, x.is_price) for x in s.criteria.all()] == [("Design", False), ("Price", True)]
+
+
+def test_an_evaluator_declares_a_conflict_and_the_officer_replaces_them(north, rfp):
+    from django.urls import reverse
+    from tests.web.conftest import client_for
+
+    from edcoop.core.models import AuditEvent
+
+    u1, u2 = north.users["evaluator"], second_evaluator(north)
+    e1, e2 = seat(north, rfp, u1), seat(north, rfp, u2)
+    evaluation.coi_attest(user=u1, evaluator=e1)
+    response = rfp.responses.filter(is_current=True).first()
+    assert sealing.may_read(u1, response)
+    with pytest.raises(ValidationError, match="Describe the conflict"):
+        evaluation.conflict_declare(user=u1, evaluator=e1, description="  ")
+    with pytest.raises(ValidationError, match="plain text"):
+        evaluation.conflict_declare(user=u1, evaluator=e1, description="x\x00y")
+    with pytest.raises(PermissionDenied):  # nobody declares for someone else
+        evaluation.conflict_declare(user=north.users["procurement_officer"], evaluator=e1,
+                                    description="Theirs.")  # fmt: skip
+    # Through the scoring page: the attestation's alternative, with a description.
+    page = client_for(u1)
+    url = reverse("procurement:conflict_declare", args=["north", rfp.pk])
+    assert page.post(url, {"description": ""}).status_code == 200
+    assert page.post(url, {"description": "My brother-in-law sells for Second Paper Co."}
+                     ).status_code == 302  # fmt: skip
+    e1.refresh_from_db()
+    assert e1.conflict_declared_at is not None
+    assert not sealing.may_read(u1, response)  # the responses close to them
+    with pytest.raises(ValidationError, match="conflict"):
+        score_all(rfp, e1, u1, {"North Paper Co": ("8", "7"), "Second Paper Co": ("6", "9")})
+    assert AuditEvent.objects.filter(action="evaluator.conflict_declare").exists()
+    # The officer sees it on the evaluation page, with the way to replace them.
+    officer = client_for(north.users["procurement_officer"])
+    body = officer.get(reverse("procurement:evaluation", args=["north", rfp.pk])).content.decode()
+    assert "declared a conflict" in body and "brother-in-law" in body
+    remove = reverse("procurement:committee_remove", args=["north", rfp.pk, e1.pk])
+    assert remove in body
+    assert officer.post(remove, {"reason": ""}).status_code == 302  # nothing submitted yet
+    assert not Evaluator.objects.filter(pk=e1.pk).exists()
+    body = officer.get(reverse("procurement:evaluation", args=["north", rfp.pk])).content.decode()
+    assert "brother-in-law" not in body and e2.user.get_username() in body
+
+
+def test_removing_an_evaluator_who_submitted_needs_a_reason(north, rfp):
+    from edcoop.core.models import AuditEvent
+
+    u1, u2 = north.users["evaluator"], second_evaluator(north)
+    e1, e2 = seat(north, rfp, u1), seat(north, rfp, u2)
+    for u, e in ((u1, e1), (u2, e2)):
+        evaluation.coi_attest(user=u, evaluator=e)
+    score_all(rfp, e1, u1, {"North Paper Co": ("8", "6"), "Second Paper Co": ("9", "10")})
+    evaluation.scores_submit(user=u1, evaluator=e1)
+    with pytest.raises(PermissionDenied):  # the agency's officer removes, not an evaluator
+        evaluation.evaluator_remove(user=u2, evaluator=e1, reason="Mine.")
+    with pytest.raises(ValidationError, match="has submitted scores"):
+        evaluation.evaluator_remove(user=north.users["procurement_officer"], evaluator=e1)
+    assert evaluation.committee_result(rfp).seated == 2
+    evaluation.evaluator_remove(user=north.users["procurement_officer"], evaluator=e1,
+                                reason="Left the district.")  # fmt: skip
+    event = AuditEvent.objects.get(action="evaluator.remove")
+    assert event.changes["reason"] == [None, "Left the district."]
+    assert len(event.changes["scores"][0]) == 4  # 2 responses x 2 judged criteria, kept
+    result = evaluation.committee_result(rfp)
+    assert (result.submitted, result.seated) == (0, 1)
+
+
+def test_score_comments_show_in_the_committee_table_and_the_report(north, rfp):
+    from django.urls import reverse
+    from tests.web.conftest import client_for
+
+    u1 = north.users["evaluator"]
+    e1 = seat(north, rfp, u1)
+    evaluation.coi_attest(user=u1, evaluator=e1)
+    crit = {c.name: c for c in rfp.criteria.all()}
+    for r in evaluation.scored_responses(rfp):
+        evaluation.scores_save(
+            user=u1, evaluator=e1, response=r,
+            scores={crit["Functionality"].pk: "8", crit["Implementation"].pk: "7"},
+            comments={crit["Functionality"].pk: f"Strong reporting for {r.supplier.legal_name}."},
+        )  # fmt: skip
+    officer = client_for(north.users["procurement_officer"])
+    url = reverse("procurement:evaluation", args=["north", rfp.pk])
+    assert "Strong reporting" not in officer.get(url).content.decode()  # not submitted yet
+    evaluation.scores_submit(user=u1, evaluator=e1)
+    body = officer.get(url).content.decode()
+    assert "Evaluators&#x27; comments" in body or "Evaluators' comments" in body
+    assert "Functionality: Strong reporting for Second Paper Co." in body
+    awarding.award_recommend(user=north.users["procurement_officer"], solicitation=rfp,
+                             basis="Highest consensus total.", method="best_value")  # fmt: skip
+    report = officer.get(reverse("procurement:award", args=["north", rfp.pk])).content.decode()
+    assert "Functionality: Strong reporting for North Paper Co." in report

@@ -15,7 +15,7 @@ Only submitted scores count. The arithmetic is ``scoring.evaluate``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -277,6 +277,46 @@ def evaluator_add(*, user: Any, solicitation: Solicitation, member: Any) -> Eval
     return evaluator
 
 
+@transaction.atomic
+def evaluator_remove(*, user: Any, evaluator: Evaluator, reason: str = "") -> None:
+    """Take an evaluator off the committee (their scores go with them). Once they have
+    submitted, only with a reason, which the audit trail keeps with their scores."""
+    solicitation = evaluator.solicitation
+    require(user, Action.EVALUATION_MANAGE, solicitation.agency)
+    solicitation = locked(solicitation)
+    _rfp(solicitation)
+    if solicitation.status in (S.AWARDED, S.CANCELLED):
+        raise ValidationError({"status": "The evaluation is over."})
+    _no_live_award(solicitation)
+    evaluator = Evaluator.objects.select_for_update().select_related("user").get(pk=evaluator.pk)
+    why = (reason or "").strip()
+    if "\x00" in why or len(why) > MAX_TEXT:
+        raise ValidationError({"reason": f"Give the reason in at most {MAX_TEXT:,} characters "
+                                         "of plain text."})  # fmt: skip
+    name = evaluator.user.get_username()
+    if evaluator.submitted_at is not None and not why:
+        raise ValidationError({"reason": f"{name} has submitted scores: give the reason for "
+                                         "removing them from the committee."})  # fmt: skip
+    scores = [
+        {"response": s.response_id, "criterion": s.criterion_id, "score": str(s.score)}
+        for s in evaluator.scores.all()
+    ]
+    audit.record(
+        "evaluator.remove",
+        evaluator,
+        agency_id=solicitation.agency_id,
+        label=f"{name} on {solicitation.number}",
+        changes={"user": [name, None], "reason": [None, why],
+                 "submitted_at": [evaluator.submitted_at, None],
+                 "conflict": [evaluator.conflict_description or None, None],
+                 "scores": [scores, None]},
+    )  # fmt: skip
+    evaluator.delete()
+
+
+MAX_TEXT = 5_000
+
+
 def committee_seat(user: Any, solicitation: Solicitation) -> Evaluator | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -324,6 +364,32 @@ def coi_attest(*, user: Any, evaluator: Evaluator, statement: str = COI_TEXT) ->
     return evaluator
 
 
+@transaction.atomic
+def conflict_declare(*, user: Any, evaluator: Evaluator, description: str) -> Evaluator:
+    """"I have a conflict": from now the responses are closed to the evaluator and their
+    scores do not count; the officer sees the description and may replace them."""
+    evaluator = _own_seat(user, evaluator)
+    what = (description or "").strip()
+    if not what:
+        raise ValidationError({"description": "Describe the conflict for the procurement officer."})
+    if "\x00" in what or len(what) > MAX_TEXT:
+        raise ValidationError({"description": f"Describe it in at most {MAX_TEXT:,} characters "
+                                              "of plain text."})  # fmt: skip
+    if evaluator.conflict_declared_at is not None:
+        raise ValidationError({"__all__": "You have already declared a conflict."})
+    evaluator.conflict_declared_at = timing.now()
+    evaluator.conflict_description = what
+    evaluator.save(update_fields=["conflict_declared_at", "conflict_description"])
+    audit.record(
+        "evaluator.conflict_declare",
+        evaluator,
+        agency_id=evaluator.agency_id,
+        changes={"conflict_declared_at": [None, evaluator.conflict_declared_at],
+                 "description": [None, what]},
+    )  # fmt: skip
+    return evaluator
+
+
 def gated(user: Any, solicitation: Solicitation) -> bool:
     """True when ``user`` reads this RFP's responses only as an evaluator, so must sit on the
     committee and have signed the attestation first. Officers and auditors are not gated."""
@@ -339,7 +405,8 @@ def may_read_responses(user: Any, solicitation: Solicitation) -> bool:
     if not gated(user, solicitation):
         return True
     seat = committee_seat(user, solicitation)
-    return seat is not None and seat.coi_attested_at is not None
+    return (seat is not None and seat.coi_attested_at is not None
+            and seat.conflict_declared_at is None)  # fmt: skip
 
 
 def scored_responses(solicitation: Solicitation) -> list[Response]:
@@ -350,6 +417,8 @@ def scored_responses(solicitation: Solicitation) -> list[Response]:
 
 def _ready_to_score(evaluator: Evaluator) -> None:
     _evaluating(evaluator.solicitation)
+    if evaluator.conflict_declared_at is not None:
+        raise ValidationError({"__all__": "You declared a conflict: you no longer score."})
     if evaluator.coi_attested_at is None:
         raise ValidationError({"__all__": "Sign the conflict-of-interest attestation first."})
     if evaluator.submitted_at is not None:
@@ -453,7 +522,8 @@ def may_see_committee_scores(user: Any, solicitation: Solicitation) -> bool:
     if can(user, Action.EVALUATION_MANAGE, agency) or can(user, Action.AUDIT_VIEW, agency):
         return True
     seat = committee_seat(user, solicitation)
-    return seat is not None and seat.submitted_at is not None
+    return (seat is not None and seat.submitted_at is not None
+            and seat.conflict_declared_at is None)  # fmt: skip
 
 
 def response_prices(solicitation: Solicitation) -> dict[int, Decimal]:
@@ -483,11 +553,15 @@ class CommitteeResult:
     submitted: int
     seated: int
     error: str = ""
+    # response id -> [(evaluator, criterion, comment)] of the submitted scores' comments
+    comments: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def committee_result(solicitation: Solicitation) -> CommitteeResult:
     """Weighted totals, ranking, spread and consensus over the submitted scores only."""
-    seats = list(solicitation.evaluators.select_related("user"))
+    # A seat whose evaluator declared a conflict does not count, submitted or not.
+    seats = [e for e in solicitation.evaluators.select_related("user")
+             if e.conflict_declared_at is None]  # fmt: skip
     submitted = [e for e in seats if e.submitted_at is not None]
     responses = {str(r.pk): r for r in scored_responses(solicitation)}
     evaluators = {str(e.pk): e for e in submitted}
@@ -495,13 +569,20 @@ def committee_result(solicitation: Solicitation) -> CommitteeResult:
         scoring.Criterion(str(c.pk), c.weight, c.is_price) for c in solicitation.criteria.all()
     ]
     marks: dict[str, dict[str, dict[str, Decimal]]] = {}
+    comments: dict[str, list[tuple[str, str, str]]] = {}
     if submitted:
         for score in Score.objects.filter(
             evaluator__in=submitted, response__pk__in=[int(r) for r in responses]
-        ):
+        ).select_related("evaluator__user", "criterion"):
             marks.setdefault(str(score.response_id), {}).setdefault(str(score.evaluator_id), {})[
                 str(score.criterion_id)
             ] = score.score
+            if score.comment:
+                who = score.evaluator.user
+                comments.setdefault(str(score.response_id), []).append(
+                    (who.get_full_name() or who.get_username(), score.criterion.name,
+                     score.comment)
+                )  # fmt: skip
     all_prices = response_prices(solicitation)
     prices = {k: all_prices[int(k)] for k in responses if int(k) in all_prices}
     rows: list[scoring.ResponseScore] = []
@@ -511,7 +592,8 @@ def committee_result(solicitation: Solicitation) -> CommitteeResult:
             rows = scoring.evaluate(criteria=criteria, scores=marks, prices=prices, scale=SCALE)
         except scoring.ScoringError as e:
             error = str(e)
-    return CommitteeResult(rows, responses, evaluators, prices, len(submitted), len(seats), error)
+    return CommitteeResult(rows, responses, evaluators, prices, len(submitted), len(seats), error,
+                           comments)  # fmt: skip
 
 
 def committee_users(solicitation: Solicitation) -> Any:

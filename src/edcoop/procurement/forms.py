@@ -425,6 +425,21 @@ class AttestForm(EdCoopForm):
     attest = forms.BooleanField(label="I sign this attestation")
 
 
+class ConflictForm(EdCoopForm):
+    description = forms.CharField(
+        label="I have a conflict", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        help_text="Describe it for the procurement officer (the respondent and your interest). "
+        "The responses close to you and the officer replaces you on the committee.",
+    )  # fmt: skip
+
+
+class RemoveEvaluatorForm(EdCoopForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
+        help_text="Required once the evaluator has submitted scores; kept in the audit trail.",
+    )  # fmt: skip
+
+
 class ScoreForm(EdCoopForm):
     """Scores 0 to 10 of one response's judged criteria, with an optional comment each."""
 

@@ -481,6 +481,10 @@ class Evaluator(models.Model):
     added_at = models.DateTimeField()
     coi_attested_at = models.DateTimeField(null=True, blank=True)
     coi_statement = models.TextField(blank=True)
+    # "I have a conflict": the evaluator loses access to the responses and their scores stop
+    # counting; the officer sees the description and replaces them.
+    conflict_declared_at = models.DateTimeField(null=True, blank=True)
+    conflict_description = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,11 +26,13 @@ from ..forms import (
     ApproveForm,
     AttestForm,
     CommitteeForm,
+    ConflictForm,
     FindingForm,
     ProtestDecisionForm,
     ProtestForm,
     ReasonForm,
     RecommendForm,
+    RemoveEvaluatorForm,
     ScoreForm,
 )
 from ..models import Award, Evaluator, Finding, Protest, Response, Solicitation
@@ -408,6 +410,24 @@ def committee_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _page(request, agency, s, form, "Add an evaluator", "Add to committee")
 
 
+@login_required
+def committee_remove(request: HttpRequest, slug: str, pk: int, eid: int) -> HttpResponse:
+    agency, s = _opened(request, slug, pk, Action.EVALUATION_MANAGE)
+    seat = permissions.get_or_404(s.evaluators.select_related("user"), pk=eid)
+    form = RemoveEvaluatorForm(posted(request))
+    name = seat.user.get_full_name() or seat.user.get_username()
+    if _done(request, form, lambda: evaluation.evaluator_remove(
+        user=request.user, evaluator=seat, reason=form.cleaned_data["reason"]
+    ), f"{name} removed from the committee."):  # fmt: skip
+        return redirect(_back(agency, s))
+    asked = (f"Declared a conflict: {seat.conflict_description}" if seat.conflict_declared_at
+             else "")  # fmt: skip
+    if seat.submitted_at:
+        asked += " They have submitted scores: say why they are removed (the audit trail keeps it)."
+    return _page(request, agency, s, form, f"Remove {name} from the committee",
+                 "Remove from committee", asked=asked.strip())  # fmt: skip
+
+
 def _seat(request: HttpRequest, slug: str, pk: int) -> tuple[Any, Solicitation, Evaluator]:
     agency, s = _opened(request, slug, pk, Action.EVALUATION_SCORE)
     seat = evaluation.committee_seat(request.user, s)
@@ -425,7 +445,7 @@ def scoring(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
              "Attestation signed: the responses are open to you."):  # fmt: skip
         return redirect("procurement:scoring", agency.slug, s.pk)
     rows = []
-    if seat.coi_attested_at is not None:
+    if seat.coi_attested_at is not None and seat.conflict_declared_at is None:
         mine: dict[tuple[int, int], Any] = {
             (x.response_id, x.criterion_id): x for x in seat.scores.all()
         }
@@ -443,14 +463,28 @@ def scoring(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "rows": rows,
             "coi_text": evaluation.COI_TEXT,
             "criteria": s.criteria.all(),
+            "conflict_form": ConflictForm(),
         },
     )
 
 
 @login_required
+def conflict_declare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """"I have a conflict", instead of the attestation or after it."""
+    agency, s, seat = _seat(request, slug, pk)
+    form = ConflictForm(posted(request))
+    if _done(request, form, lambda: evaluation.conflict_declare(
+        user=request.user, evaluator=seat, description=form.cleaned_data["description"]
+    ), "Conflict declared: the procurement officer will replace you."):  # fmt: skip
+        return redirect("procurement:scoring", agency.slug, s.pk)
+    return _page(request, agency, s, form, "Declare a conflict of interest", "Declare conflict",
+                 cancel_url=reverse("procurement:scoring", args=[agency.slug, s.pk]))  # fmt: skip
+
+
+@login_required
 def scoring_response(request: HttpRequest, slug: str, pk: int, rid: int) -> HttpResponse:
     agency, s, seat = _seat(request, slug, pk)
-    if seat.coi_attested_at is None:
+    if seat.coi_attested_at is None or seat.conflict_declared_at is not None:
         return redirect("procurement:scoring", agency.slug, s.pk)
     response = permissions.get_or_404(Response.objects.filter(solicitation=s), pk=rid)
     judged = list(s.criteria.filter(is_price=False))
