@@ -518,3 +518,18 @@ def test_tabulation_names_award_bases_as_the_model_does():
     from edcoop.procurement.tabulation import BASIS_LABELS
 
     assert dict(Lot.AwardBasis.choices) == BASIS_LABELS
+
+
+def test_a_lot_awarded_all_or_none_is_priced_whole_or_not_at_all(north, bid, clock):
+    # Lot 1 (paper) is all-or-none: one of its two lines priced is refused, naming the other;
+    # the per-item milk lot may be priced alone.
+    with pytest.raises(
+        ValidationError,
+        match=r"Item 1\.02 \(Copy paper 11x17\) has no price, and lot 1 is awarded all or none",
+    ) as refused:
+        submit(north, bid, {"1.01": "31.00", "2.01": "0.29"})
+    assert list(refused.value.message_dict) == [f"price_{items(bid)['1.02'].pk}"]
+    assert not Response.objects.exists()
+    submit(north, bid, {"2.01": "0.29"})
+    submit(north, bid, {"1.01": "31.00", "1.02": "52.00", "2.01": "0.29"})
+    assert Response.objects.get(is_current=True).version == 2

@@ -32,6 +32,7 @@ from .lifecycle import S
 from .models import (
     ATTESTATIONS,
     BidLine,
+    Lot,
     Response,
     ResponseAttachment,
     Solicitation,
@@ -114,10 +115,35 @@ def _decimal(raw: Any, bounds: Bounds, *, where: str) -> Decimal:
         raise ValidationError(f"{where}: {exc}.") from None
 
 
+@dataclass(frozen=True)
+class _Item:
+    pk: int
+    number: str
+    description: str
+    lot_id: int
+    lot: Lot
+
+
+def _items(solicitation: Solicitation) -> dict[int, _Item]:
+    """The solicitation's items with their lots, read as plain values: every submission
+    reads them, and building model instances cost more than the rest of the check."""
+    lots: dict[int, Lot] = {}
+    items = {}
+    rows = solicitation.items.order_by("lot__number", "number", "pk").values_list(
+        "pk", "number", "description", "lot_id", "lot__number", "lot__award_basis"
+    )
+    for pk, number, description, lot_id, lot_number, basis in rows:
+        lot = lots.get(lot_id)
+        if lot is None:
+            lot = lots[lot_id] = Lot(pk=lot_id, number=lot_number, award_basis=basis)
+        items[pk] = _Item(pk, number, description, lot_id, lot)
+    return items
+
+
 def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: bool,
                attachments: Sequence[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """Parse and check a response; ``complete`` adds the rules a submission must meet."""
-    items = {i.pk: i for i in solicitation.items.select_related("lot")}
+    items = _items(solicitation)
     lines = []
     seen: set[int] = set()
     # Every price and tier of the form is judged in one round, each under its own field.
@@ -177,7 +203,7 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
     unknown = [a for a in attestations if a not in ATTESTATIONS]
     if unknown:
         raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(unknown)}."})
-    issued = {a.number: a for a in solicitation.addenda.order_by("number")}
+    issued = dict(solicitation.addenda.order_by("number").values_list("number", "title"))
     acks = sorted({int(n) for n in data.acknowledged_addenda})
     bad_acks = [n for n in acks if n not in issued]
     if bad_acks:
@@ -204,7 +230,7 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
         for number in sorted(issued):
             if number not in acks:
                 problems.setdefault("acknowledged_addenda", []).append(
-                    f"Acknowledge addendum {number} ({issued[number].title}) before submitting."
+                    f"Acknowledge addendum {number} ({issued[number]}) before submitting."
                 )
         if problems:
             raise ValidationError(problems)
@@ -319,9 +345,7 @@ def _status_shared(solicitation: Solicitation) -> str:
 def _lock_supplier(supplier: Supplier) -> tuple[str, str]:
     """One writer per supplier at a time: revisions and retries queue here. Returns its
     legal name and DBA as they are now, from the row locked."""
-    return Supplier.objects.select_for_update().values_list("legal_name", "dba").get(
-        pk=supplier.pk
-    )
+    return Supplier.objects.select_for_update().values_list("legal_name", "dba").get(pk=supplier.pk)
 
 
 @transaction.atomic
@@ -380,8 +404,11 @@ def response_submit(
     key = idempotency_key.strip()[:100]
     # Under the supplier's lock, in one round trip: its versions of this solicitation and
     # whatever its idempotency key already made (possibly for another solicitation).
-    mine = Q(solicitation=solicitation) | Q(idempotency_key=key) if key else Q(
-        solicitation=solicitation)
+    mine = (
+        Q(solicitation=solicitation) | Q(idempotency_key=key)
+        if key
+        else Q(solicitation=solicitation)
+    )
     earlier = list(Response.objects.filter(mine, supplier=supplier).order_by()
                    .values_list("pk", "solicitation_id", "version", "is_current",
                                 "idempotency_key"))  # fmt: skip
