@@ -85,6 +85,7 @@ def environment(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
         "EDCOOP_CHECKPOINT_DIR": str(tmp / "checkpoints"),
         "EDCOOP_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "EDCOOP_LOG_LEVEL": "WARNING",
+        "EDCOOP_THREADS": str(args.threads),  # more than 1: gunicorn's gthread workers
     }
     if args.sqlite:
         env |= {"EDCOOP_ENV": "development",
@@ -483,6 +484,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="A short run (2 min, fewer).")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL.")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="Threads a worker.")
     parser.add_argument("--suppliers", type=int)
     parser.add_argument("--window", type=float, help="Seconds from rush start to deadline.")
     parser.add_argument("--connections", type=int)
@@ -523,6 +525,7 @@ def main() -> None:
     world |= {"server": server, "env": env, "log": tmp / "server.log"}
     results: dict[str, Any] = {
         "database": "sqlite" if args.sqlite else "postgresql", "workers": args.workers,
+        "threads": args.threads,
         "suppliers": args.suppliers, "window_s": args.window, "connections": args.connections,
         "cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
     }  # fmt: skip
