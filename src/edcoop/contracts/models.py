@@ -270,6 +270,70 @@ class Tier(models.Model):
         return f"{self.item.sku} from {self.min_quantity}"
 
 
+class PriceListVersion(models.Model):
+    """An uploaded price list: pending until the agency approves it (or rejects it with a
+    reason); approved versions take effect on ``effective_on`` and never change. The items in
+    force (``ContractItem``) are the latest approved version whose date has come."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    effective_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file_name = models.CharField(max_length=200, blank=True)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the uploaded file.")
+    row_count = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was rejected.")
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its items became the contract's items."
+    )
+
+    class Meta:
+        ordering = ["contract", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="price_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} price list v{self.number}"
+
+
+class PriceListRow(models.Model):
+    """One item of a version, as uploaded (checked); tiers as ``100:3.90;500:3.75``."""
+
+    version = models.ForeignKey(PriceListVersion, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    sku = models.CharField(max_length=60)
+    description = models.CharField(max_length=300)
+    unit = models.CharField(max_length=40)
+    category = models.CharField(max_length=100, blank=True)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    list_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    tiers = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["version", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "sku"], name="price_row_sku"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.sku}"
+
+
 class CategoryDiscount(models.Model):
     """A percentage off the supplier's catalogue price for one category."""
 

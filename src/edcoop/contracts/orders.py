@@ -214,6 +214,9 @@ def order_create(
     why = contract_refusals(contract, institution, on)
     if why:
         raise ValidationError({"contract": " ".join(why)})
+    from .pricelists import bring_into_effect  # the price list in force on the order date
+
+    bring_into_effect(contract, on)
     priced = _price_lines(contract, institution, lines)
     order = PurchaseOrder.objects.create(
         agency=contract.agency, institution=institution, contract=contract,

@@ -1,92 +1,409 @@
-"""A price list imported from CSV or XLSX into a contract: all or nothing, every bad line named.
+"""Price lists: uploaded as versions (CSV or XLSX, up to 1,000,000 rows), approved by the
+agency, in force from their effective date.
 
 Columns: ``sku, description, unit, unit_price`` and optionally ``category, list_price,
-tiers`` (``100:3.90;500:3.75``: minimum quantity and price, separated by semicolons). A row
-for a SKU already on the contract replaces it. On a contract made from an award in EdCoop,
-an item priced above its awarded price is refused.
+tiers`` (``100:3.90;500:3.75``: minimum quantity and price, separated by semicolons).
+
+- :func:`upload_version`: the contract's supplier (or the agency's procurement officer)
+  uploads a file with an effective date. Every row is checked, all or nothing, each refusal
+  naming its line (CSV) or row (XLSX); on a contract made from an award in EdCoop an item
+  priced above its awarded price is refused. Rows are streamed from the file and written in
+  batches, so a million rows never sit in memory as objects. The result is a *pending*
+  version.
+- :func:`version_diff`: what the version changes against the items in force (added,
+  removed, price changes, increases, anything over an awarded price), for the decision.
+- :func:`version_approve` / :func:`version_reject` (with a reason): the agency decides.
+  An approved version never changes; it becomes the contract's items on its effective date
+  (:func:`bring_into_effect`, run on approval and whenever orders or pages read the contract).
+- :func:`import_price_list`: the agency's own import, an upload approved at once, in force
+  today.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from edcoop.core import audit, tabular
 from edcoop.core.decimals import DecimalInputError, column, parse_decimal
-from edcoop.core.permissions import Action, require
+from edcoop.core.inputs import has_nul, moment_problem
+from edcoop.core.permissions import Action, can, require
 
-from . import services
-from .models import Contract, ContractItem
+from .models import Contract, ContractItem, PriceListRow, PriceListVersion, Tier
+from .services import _search_document
 
 REQUIRED = ["sku", "description", "unit", "unit_price"]
 OPTIONAL = ["category", "list_price", "tiers"]
-MAX_ROWS = 100_000
+MAX_ROWS = 1_000_000
+MAX_ERRORS = 200
+BATCH = 5000
+LENGTHS = {"sku": 60, "description": 300, "unit": 40, "category": 100, "tiers": 500}
+PRICE = column(ContractItem, "unit_price")
+PRICE_FIELD = DecimalField(max_digits=14, decimal_places=4)
+TIER_QTY = column(Tier, "min_quantity", minimum=Decimal("0.0001"))
+TIER_PRICE = column(Tier, "unit_price")
 
 
-def _tiers(text: str) -> list[tuple[str, str]]:
-    out = []
-    for part in filter(None, (p.strip() for p in text.split(";"))):
-        minimum, sep, price = part.partition(":")
+def _tiers(text: str, price: Decimal) -> list[tuple[Decimal, Decimal]]:
+    out: list[tuple[Decimal, Decimal]] = []
+    for n, part in enumerate(filter(None, (p.strip() for p in text.split(";"))), 1):
+        minimum, sep, tier_price = part.partition(":")
         if not sep:
             raise ValueError(f"tiers: {part[:24]!r} is not quantity:price")
-        out.append((minimum.strip(), price.strip()))
-    return out
+        try:
+            q = parse_decimal(minimum.strip(), TIER_QTY)
+        except DecimalInputError as exc:
+            raise ValueError(f"tiers[{n}].min_quantity: {_said(exc)}") from None
+        try:
+            p = parse_decimal(tier_price.strip(), TIER_PRICE)
+        except DecimalInputError as exc:
+            raise ValueError(f"tiers[{n}].unit_price: {_said(exc)}") from None
+        if p > price:
+            raise ValueError(f"tiers[{n}].unit_price: A volume tier costs no more than the "
+                             "base price.")  # fmt: skip
+        out.append((q, p))
+    if len({q for q, _ in out}) != len(out):
+        raise ValueError("tiers: Two tiers start at the same quantity.")
+    return sorted(out)
+
+
+def _said(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:]
+
+
+def tiers_text(tiers: list[tuple[Decimal, Decimal]]) -> str:
+    return ";".join(f"{q.normalize():f}:{p}" for q, p in tiers)
+
+
+def _check(row: tabular.Row, awarded: dict[str, Decimal]) -> PriceListRow:
+    """One row as a version's row, or ValueError naming each problem."""
+    problems = list(row.problems)
+    told = {p.partition(":")[0] for p in problems}  # the reader named these cells already
+    for name in ("sku", "description", "unit"):
+        if not row.get(name) and name not in told:
+            problems.append(f"{name}: This field is required.")
+    for name, limit in LENGTHS.items():
+        if len(row.get(name)) > limit:
+            problems.append(f"{name}: at most {limit} characters")
+    price = list_price = None
+    try:
+        price = parse_decimal(row.get("unit_price"), PRICE)
+    except DecimalInputError as exc:
+        if "unit_price" not in told:
+            problems.append(f"unit_price: {_said(exc)}")
+    if row.get("list_price"):
+        try:
+            list_price = parse_decimal(row.get("list_price"), PRICE)
+        except DecimalInputError as exc:
+            problems.append(f"list_price: {_said(exc)}")
+    tiers: list[tuple[Decimal, Decimal]] = []
+    if price is not None:
+        try:
+            tiers = _tiers(row.get("tiers"), price)
+        except ValueError as exc:
+            problems.append(str(exc))
+        sku = row.get("sku")
+        if sku in awarded and price > awarded[sku]:
+            problems.append(f"unit_price: above the awarded price {awarded[sku]}")
+    if problems or price is None:
+        raise ValueError("; ".join(problems))
+    return PriceListRow(line=row.number, sku=row["sku"], description=row["description"],
+                        unit=row["unit"], category=row.get("category"), unit_price=price,
+                        list_price=list_price, tiers=tiers_text(tiers))  # fmt: skip
+
+
+def _awarded(contract: Contract) -> dict[str, Decimal]:
+    if contract.source != Contract.Source.AWARD:
+        return {}
+    from_award = contract.items.filter(solicitation_item__isnull=False)
+    return dict(from_award.values_list("sku", "unit_price"))
+
+
+def _digest(data: bytes | str | IO[bytes]) -> str:
+    if isinstance(data, str):
+        return hashlib.sha256(data.encode()).hexdigest()
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    for chunk in iter(lambda: data.read(1 << 20), b""):
+        h.update(chunk)
+    data.seek(0)
+    return h.hexdigest()
+
+
+def may_upload(user: Any, contract: Contract) -> bool:
+    """The agency's procurement staff, or the contract's own supplier."""
+    return can(user, Action.CONTRACT_EDIT, contract.agency) or can(
+        user, Action.PRICE_LIST_UPLOAD, contract.agency, supplier=contract.supplier
+    )
 
 
 @transaction.atomic
-def import_price_list(*, user: Any, contract: Contract, data: bytes | str | IO[bytes]) -> int:
-    """Write every row or none; return the number of items written. ``data`` is a CSV or
-    XLSX file (bytes, text or an open binary file)."""
-    require(user, Action.CONTRACT_EDIT, contract.agency)
-    awarded = {}
-    if contract.source == Contract.Source.AWARD:
-        from_award = contract.items.filter(solicitation_item__isnull=False)
-        awarded = dict(from_award.values_list("sku", "unit_price"))
+def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
+                   effective_on: date, file_name: str = "",
+                   today: date | None = None) -> PriceListVersion:  # fmt: skip
+    """Check the file all or nothing and keep it as a pending version."""
+    if not can(user, Action.CONTRACT_EDIT, contract.agency):  # else the supplier's own
+        require(user, Action.PRICE_LIST_UPLOAD, contract.agency, supplier=contract.supplier)
+    today = today or timezone.localdate()
+    if not isinstance(effective_on, date) or moment_problem(effective_on):
+        raise ValidationError({"effective_on": "Give a date (YYYY-MM-DD)."})
+    if effective_on < today:
+        raise ValidationError({"effective_on": "A new price list takes effect today or later."})
+    if effective_on > contract.current_end():
+        end = contract.current_end().isoformat()
+        raise ValidationError({"effective_on": f"Contract {contract.number} ends on {end}."})
+    if has_nul(file_name):
+        raise ValidationError({"file": "The file name contains a NUL character."})
+    digest = _digest(data)
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()  # numbering, doubles
+    twin = contract.versions.filter(status=PriceListVersion.Status.PENDING, digest=digest,
+                                    effective_on=effective_on).first()  # fmt: skip
+    if twin is not None:
+        raise ValidationError({"file": f"This file is already pending as version "
+                                       f"{twin.number}."})  # fmt: skip
+    last = contract.versions.order_by("-number").values_list("number", flat=True).first()
+    version = PriceListVersion.objects.create(
+        contract=contract, number=(last or 0) + 1, effective_on=effective_on,
+        file_name=file_name[:200], digest=digest, uploaded_at=timezone.now(),
+        uploaded_by=user if getattr(user, "pk", None) else None)  # fmt: skip
+    count = _store_rows(version, data, _awarded(contract))
+    version.row_count = count
+    version.save(update_fields=["row_count"])
+    audit.record("price_list.upload", version, label=str(version), changes={
+        "contract": [None, contract.number], "effective_on": [None, effective_on.isoformat()],
+        "rows": [None, count], "sha256": [None, digest]})  # fmt: skip
+    return version
+
+
+def _store_rows(version: PriceListVersion, data: bytes | str | IO[bytes],
+                awarded: dict[str, Decimal]) -> int:  # fmt: skip
     errors: list[str] = []
-    written = 0
     seen: set[str] = set()
+    batch: list[PriceListRow] = []
+    count = 0
     for row in tabular.read_table(data, required=REQUIRED, optional=OPTIONAL,
                                   max_rows=MAX_ROWS):  # fmt: skip
-        where = row.label
-        if row.problems:
-            errors.append(f"{where}: " + "; ".join(row.problems))
-            continue
-        sku = row["sku"]
+        sku = row.get("sku")
         if sku in seen:
-            errors.append(f"{where}: sku {sku[:60]!r} repeats an earlier line")
-            continue
-        seen.add(sku)
-        try:
-            tiers = _tiers(row.get("tiers", ""))
-            if sku in awarded and parse_decimal(row["unit_price"], column(
-                    ContractItem, "unit_price")) > awarded[sku]:  # fmt: skip
-                raise ValueError(f"unit_price: above the awarded price {awarded[sku]}")
-            with transaction.atomic():
-                services.item_save(
-                    user=user,
-                    contract=contract,
-                    sku=sku,
-                    description=row["description"],
-                    unit=row["unit"],
-                    unit_price=row["unit_price"],
-                    category=row.get("category", ""),
-                    list_price=row.get("list_price") or None,
-                    tiers=tiers,
-                )
-            written += 1
-        except ValidationError as exc:
-            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            errors.append(f"{where}: {detail}")
-        except (ValueError, DecimalInputError) as exc:
-            errors.append(f"{where}: {exc}")
-        if len(errors) >= 200:
+            errors.append(f"{row.label}: sku {sku[:60]!r} repeats an earlier line")
+        else:
+            seen.add(sku)
+            try:
+                checked = _check(row, awarded)
+            except ValueError as exc:
+                errors.append(f"{row.label}: {exc}")
+            else:
+                count += 1
+                if not errors:  # once refused, nothing more is written
+                    checked.version = version
+                    batch.append(checked)
+                    if len(batch) >= BATCH:
+                        PriceListRow.objects.bulk_create(batch)
+                        batch.clear()
+        if len(errors) >= MAX_ERRORS:
             errors.append("... further lines not checked")
             break
     if errors:
         raise ValidationError({"file": errors})
-    if not written:
+    if not count:
         raise ValidationError({"file": "The file has no rows."})
-    audit.record("contract.price_list_import", contract, changes={"items": [None, written]})
-    return written
+    PriceListRow.objects.bulk_create(batch)
+    return count
+
+
+# The decision -----------------------------------------------------------------------------
+
+
+@dataclass
+class Diff:
+    """A version against the items in force; lists hold the first ``SHOWN`` of each."""
+
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    increases: int = 0
+    over_award: int = 0
+    added_rows: list[PriceListRow] = field(default_factory=list)
+    removed_items: list[ContractItem] = field(default_factory=list)
+    changed_rows: list[Any] = field(default_factory=list)  # rows annotated with old_price
+    over_award_rows: list[Any] = field(default_factory=list)
+
+
+SHOWN = 200
+
+
+def version_diff(version: PriceListVersion) -> Diff:
+    """Computed in the database: a million-row version is counted, not loaded."""
+    items = ContractItem.objects.filter(contract=version.contract_id)
+    rows = version.rows.all()
+    added = rows.exclude(sku__in=items.values("sku"))
+    removed = items.exclude(sku__in=rows.values("sku"))
+    same = items.filter(sku=OuterRef("sku"))
+    compared = rows.annotate(
+        old_price=Subquery(same.values("unit_price")[:1], output_field=PRICE_FIELD),
+        awarded=Subquery(same.filter(solicitation_item__isnull=False).values("unit_price")[:1],
+                         output_field=PRICE_FIELD),
+    )
+    changed = compared.exclude(old_price=None).exclude(old_price=F("unit_price"))
+    increases = changed.filter(unit_price__gt=F("old_price"))
+    over = compared.filter(~Q(awarded=None), unit_price__gt=F("awarded"))
+    shown = list(changed.order_by("sku")[:SHOWN])
+    for r in shown:  # SQLite hands subquery decimals back unscaled (4.10000000000000)
+        r.old_price = Decimal(r.old_price).quantize(PRICE.quantum)
+    return Diff(
+        added=added.count(), removed=removed.count(), changed=changed.count(),
+        increases=increases.count(), over_award=over.count(),
+        added_rows=list(added.order_by("sku")[:SHOWN]),
+        removed_items=list(removed.order_by("sku")[:SHOWN]),
+        changed_rows=shown,
+        over_award_rows=list(over.order_by("sku")[:SHOWN]),
+    )  # fmt: skip
+
+
+def _pending(version: PriceListVersion) -> PriceListVersion:
+    locked = PriceListVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != PriceListVersion.Status.PENDING:
+        raise ValidationError({"version": f"Version {locked.number} is already "
+                                          f"{locked.get_status_display().lower()}."})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def version_approve(*, user: Any, version: PriceListVersion,
+                    today: date | None = None) -> PriceListVersion:  # fmt: skip
+    """Approve a pending version; from its effective date its items are the contract's."""
+    contract = version.contract
+    require(user, Action.CONTRACT_EDIT, contract.agency)
+    version = _pending(version)
+    if version_diff(version).over_award:
+        raise ValidationError({"version": "Items are priced above their awarded prices."})
+    version.status = PriceListVersion.Status.APPROVED
+    version.decided_by, version.decided_at = user, timezone.now()
+    version.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record("price_list.approve", version, label=str(version), changes={
+        "status": ["pending", "approved"],
+        "effective_on": [None, version.effective_on.isoformat()]})  # fmt: skip
+    bring_into_effect(contract, today or timezone.localdate())
+    version.refresh_from_db()
+    return version
+
+
+@transaction.atomic
+def version_reject(*, user: Any, version: PriceListVersion, reason: str) -> PriceListVersion:
+    require(user, Action.CONTRACT_EDIT, version.contract.agency)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, for the supplier."})
+    if has_nul(reason) or len(reason) > 2000:
+        raise ValidationError({"reason": "At most 2,000 characters of text."})
+    version = _pending(version)
+    version.status = PriceListVersion.Status.REJECTED
+    version.decided_by, version.decided_at, version.reason = user, timezone.now(), reason
+    version.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    audit.record("price_list.reject", version, label=str(version), changes={
+        "status": ["pending", "rejected"], "reason": [None, reason]})  # fmt: skip
+    return version
+
+
+def in_effect(contract: Contract, on: date) -> PriceListVersion | None:
+    """The approved version in force on ``on`` (none: the items entered by hand or awarded)."""
+    return (contract.versions.filter(status=PriceListVersion.Status.APPROVED,
+                                     effective_on__lte=on)
+            .order_by("-effective_on", "-number").first())  # fmt: skip
+
+
+def bring_into_effect(contract: Contract, today: date) -> PriceListVersion | None:
+    """Make the version in force today the contract's items, if it is not already."""
+    version = in_effect(contract, today)
+    if version is None or version.applied_at is not None:
+        return None
+    with transaction.atomic():
+        version = PriceListVersion.objects.select_for_update().get(pk=version.pk)
+        if version.applied_at is not None:
+            return None
+        counts = _apply(version)
+        version.applied_at = timezone.now()
+        version.save(update_fields=["applied_at"])
+        audit.record("price_list.in_effect", version, label=str(version),
+                     changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
+    return version
+
+
+def _chunks(version: PriceListVersion) -> Iterator[list[PriceListRow]]:
+    last = 0
+    while True:
+        chunk = list(version.rows.filter(pk__gt=last).order_by("pk")[:BATCH])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].pk
+
+
+def _apply(version: PriceListVersion) -> dict[str, int]:
+    """The version's rows become the contract's items, in batches: items on it are updated
+    or added (their tiers replaced); items not on it are removed unless an order or the
+    award refers to them."""
+    contract = version.contract
+    added = updated = 0
+    fields = ["description", "unit", "category", "unit_price", "list_price", "search_document"]
+    for chunk in _chunks(version):
+        existing = {i.sku: i for i in ContractItem.objects.filter(
+            contract=contract, sku__in=[r.sku for r in chunk])}  # fmt: skip
+        new, changed = [], []
+        for r in chunk:
+            values = {"description": r.description, "unit": r.unit, "category": r.category,
+                      "unit_price": r.unit_price, "list_price": r.list_price}  # fmt: skip
+            doc = _search_document(contract, {"sku": r.sku, **values})
+            item = existing.get(r.sku)
+            if item is None:
+                new.append(ContractItem(contract=contract, sku=r.sku, search_document=doc,
+                                        **values))  # fmt: skip
+            else:
+                for k, v in values.items():
+                    setattr(item, k, v)
+                item.search_document = doc
+                changed.append(item)
+        ContractItem.objects.bulk_update(changed, fields, batch_size=BATCH)
+        ContractItem.objects.bulk_create(new, batch_size=BATCH)
+        if any(i.pk is None for i in new):  # backends that return no ids (none we use)
+            made = ContractItem.objects.filter(contract=contract, sku__in=[i.sku for i in new])
+            ids = dict(made.values_list("sku", "pk"))
+            for i in new:
+                i.pk = ids[i.sku]
+        by_sku = {i.sku: i for i in (*new, *changed)}
+        Tier.objects.filter(item__in=changed).delete()
+        Tier.objects.bulk_create(
+            (Tier(item=by_sku[r.sku], min_quantity=Decimal(q), unit_price=Decimal(p))
+             for r in chunk if r.tiers
+             for q, p in (t.split(":") for t in r.tiers.split(";"))), batch_size=BATCH)  # fmt: skip
+        added, updated = added + len(new), updated + len(changed)
+    gone = ContractItem.objects.filter(contract=contract).exclude(
+        sku__in=version.rows.values("sku")).filter(
+        order_lines__isnull=True, solicitation_item__isnull=True)  # fmt: skip
+    Tier.objects.filter(item__in=gone).delete()
+    removed = gone.delete()[1].get(ContractItem._meta.label, 0)
+    return {"added": added, "updated": updated, "removed": removed}
+
+
+@transaction.atomic
+def import_price_list(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
+                      file_name: str = "") -> int:  # fmt: skip
+    """The agency's own import: a version approved at once and in force today. Returns the
+    number of items."""
+    require(user, Action.CONTRACT_EDIT, contract.agency)
+    today = timezone.localdate()
+    version = upload_version(user=user, contract=contract, data=data, file_name=file_name,
+                             effective_on=today, today=today)  # fmt: skip
+    version_approve(user=user, version=version, today=today)
+    return version.row_count

@@ -76,6 +76,7 @@ class Action(StrEnum):
     ORDER_APPROVE = "order.approve"  # approve orders above the agency's threshold
     SALES_REPORT_VIEW = "sales_report.view"  # quarterly sales reports, fee invoices
     SALES_REPORT_FILE = "sales_report.file"  # a supplier's quarterly report
+    PRICE_LIST_UPLOAD = "price_list.upload"  # a new price-list version (suppliers: their own)
     PATRONAGE_VIEW = "patronage.view"  # patronage allocations (members: their own)
     PATRONAGE_RUN = "patronage.run"  # the year-end patronage distribution
 
@@ -165,7 +166,7 @@ for _role, _actions in _GOVERNANCE.items():
 # officer approves above the threshold; a supplier's representative files its own reports.
 _CONTRACTS: dict[str, set[Action]] = {
     "procurement_officer": {A.CONTRACT_VIEW, A.CONTRACT_EDIT, A.ORDER_VIEW,
-                            A.SALES_REPORT_VIEW},
+                            A.SALES_REPORT_VIEW, A.PRICE_LIST_UPLOAD},
     "business_office": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.SALES_REPORT_VIEW,
                         A.SALES_REPORT_FILE, A.PATRONAGE_VIEW, A.PATRONAGE_RUN},
     "evaluator": {A.CONTRACT_VIEW},
@@ -174,7 +175,8 @@ _CONTRACTS: dict[str, set[Action]] = {
                      A.PATRONAGE_VIEW},
     "member_buyer": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.ORDER_CREATE},
     "member_finance": {A.CONTRACT_VIEW, A.ORDER_VIEW, A.ORDER_APPROVE, A.PATRONAGE_VIEW},
-    "supplier_rep": {A.CONTRACT_VIEW, A.SALES_REPORT_VIEW, A.SALES_REPORT_FILE},
+    "supplier_rep": {A.CONTRACT_VIEW, A.SALES_REPORT_VIEW, A.SALES_REPORT_FILE,
+                     A.PRICE_LIST_UPLOAD},
 }  # fmt: skip
 for _role, _actions in _CONTRACTS.items():
     MATRIX[_role] = MATRIX[_role] | frozenset(_actions)
