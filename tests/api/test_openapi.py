@@ -170,3 +170,45 @@ def test_public_operations_do_not_claim_to_need_authentication(db):
             assert op.get("x-public", False) == public, (method, path)
             assert ({} in op["security"]) == public, (method, path)
             assert op["security"][-1] or public  # token and session otherwise
+
+
+# The members' operations live in edcoop.members.api; they keep the operationIds (and tags)
+# they were published with from edcoop.api.<module>: clients generate names from them.
+PUBLISHED_MEMBERS_OPERATIONS = {
+    "agencies": {"agency_list": "agencies", "agency_detail": "agencies", "me": "me"},
+    "institutions": {
+        "institution_list": "institutions",
+        "institution_detail": "institutions",
+        "institution_update": "institutions",
+    },
+    "memberships": {
+        "membership_list": "memberships",
+        "membership_detail": "memberships",
+        "membership_approve": "memberships",
+        "membership_decline": "memberships",
+        "membership_set_status": "memberships",
+        "membership_dates_set": "memberships",
+        "membership_year_set": "memberships",
+        "membership_apply": "public",
+    },
+    "suppliers": {
+        "supplier_list": "suppliers",
+        "supplier_register": "suppliers",
+        "supplier_detail": "suppliers",
+        "supplier_update": "suppliers",
+        "supplier_change_list": "suppliers",
+        "supplier_change_decide": "suppliers",
+        "supplier_contact_confirm": "suppliers",
+        "supplier_set_status": "suppliers",
+    },
+}
+
+
+def test_members_operations_keep_their_published_ids_and_tags(db):
+    doc = Client().get("/api/v1/openapi.json").json()
+    ops = [op for path_ops in doc["paths"].values() for op in path_ops.values()]
+    tags = {op["operationId"]: op["tags"] for op in ops}
+    assert len(tags) == len(ops)  # every operationId unique
+    for module, names in PUBLISHED_MEMBERS_OPERATIONS.items():
+        for name, tag in names.items():
+            assert tags[f"edcoop_api_{module}_{name}"] == [tag]

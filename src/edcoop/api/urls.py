@@ -1,7 +1,10 @@
 """The JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
 
-Handlers are thin: parse with a schema, look the record up through
-``edcoop.core.permissions``, call one service, return a schema. See docs/api.md.
+Each app's endpoints live in its own ``<app>/api.py`` and are mounted here; this package
+keeps what they share: tokens (``services``, ``models``), ``auth``, ``errors``, ``lookups``,
+``pagination``, ``openapi`` and the shared ``schemas``. Handlers are thin: parse with a
+schema, look the record up through ``edcoop.core.permissions``, call one service, return a
+schema. See docs/api.md.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.openapi.schema import OpenAPISchema
 
-from . import agencies, auth, errors, institutions, memberships, suppliers
+from . import auth, errors
 from .openapi import EdCoopOpenAPISchema
 
 
@@ -67,8 +70,12 @@ api = EdCoopAPI(
     auth=auth.REQUIRED,
 )
 errors.install(api)
-for module in (agencies, institutions, memberships, suppliers):
-    api.add_router("", module.router)
+
+# Agencies, institutions, memberships and suppliers (their routers live in members).
+from edcoop.members import api as members_api  # noqa: E402
+
+for router in members_api.routers:
+    api.add_router("", router)
 
 # Cooperative procurement (its router lives in its app).
 from edcoop.procurement import api as procurement_api  # noqa: E402
