@@ -175,6 +175,10 @@ def test_discounts_and_capacities_are_sealed_until_the_opening(north, per_item, 
         reverse("procurement:tabulation", args=["north", s.pk])
     ).content.decode()
     assert "7.25% from $41,234.56" in page and "at most 98,765" in page
+    detail = client_for(north.users["procurement_officer"]).get(
+        reverse("procurement:response", args=["north", s.pk, r.pk])
+    ).content.decode()
+    assert "7.25% off the whole award from $41,234.56" in detail and "98,765" in detail
 
 
 def test_a_tampered_discount_makes_the_response_unreadable_not_the_opening(north, per_item,
