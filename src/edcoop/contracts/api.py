@@ -8,9 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from edcoop.api import lookups
@@ -370,3 +372,111 @@ def report_detail(request: HttpRequest, slug: str, report_id: int) -> Any:
     report = permissions.get_or_404(queries.reports_for(lookups.caller(request), agency),
                                     pk=report_id)  # fmt: skip
     return _report_out(request, agency, report)
+
+
+# Price-list versions -----------------------------------------------------------------------------
+
+
+class VersionOut(Schema):
+    number: int
+    contract_id: int
+    effective_on: date
+    status: str
+    row_count: int
+    file_name: str
+    uploaded_at: datetime
+    decided_at: datetime | None
+    reason: str
+    applied_at: datetime | None
+
+
+class DiffOut(Schema):
+    added: int
+    removed: int
+    changed: int
+    increases: int
+    over_award: int
+
+
+class VersionDetailOut(VersionOut):
+    diff: DiffOut
+
+
+class RejectIn(In):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+def _version_contract(request: HttpRequest, slug: str, contract_id: int) -> Contract:
+    from . import pricelists
+
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    contract = permissions.get_or_404(permissions.contracts_for(user, agency), pk=contract_id)
+    if not permissions.is_agency_staff(user, agency) and not pricelists.may_upload(user,
+                                                                                   contract):
+        raise Http404
+    return contract
+
+
+@router.get("/agencies/{slug}/contracts/{contract_id}/price-lists",
+            response=list[VersionOut])  # fmt: skip
+def versions(request: HttpRequest, slug: str, contract_id: int) -> Any:
+    """The contract's price-list versions, newest first (agency staff, or its supplier)."""
+    return list(_version_contract(request, slug, contract_id).versions.all())
+
+
+@router.post("/agencies/{slug}/contracts/{contract_id}/price-lists",
+             response={201: VersionDetailOut})  # fmt: skip
+def version_upload(request: HttpRequest, slug: str, contract_id: int,
+                   effective_on: Form[date],
+                   file: File[UploadedFile]) -> Status[Any]:  # fmt: skip
+    """Upload a new version (multipart: ``file`` CSV or XLSX, ``effective_on``): checked all
+    or nothing, then pending until the agency approves. The contract's supplier, or the
+    agency's procurement staff."""
+    from . import pricelists
+
+    contract = _version_contract(request, slug, contract_id)
+    if file.size and file.size > 200 * 1024 * 1024:
+        raise ValidationError({"file": "A price-list file is at most 200 MB."})
+    version = pricelists.upload_version(user=lookups.caller(request), contract=contract,
+                                        data=file, file_name=file.name or "",
+                                        effective_on=effective_on)  # fmt: skip
+    return Status(201, _version_out(version))
+
+
+def _version_out(version: Any) -> Any:
+    from . import pricelists
+
+    version.diff = pricelists.version_diff(version)
+    return version
+
+
+@router.get("/agencies/{slug}/contracts/{contract_id}/price-lists/{number}",
+            response=VersionDetailOut)  # fmt: skip
+def version_detail(request: HttpRequest, slug: str, contract_id: int, number: int) -> Any:
+    contract = _version_contract(request, slug, contract_id)
+    return _version_out(permissions.get_or_404(contract.versions.all(), number=number))
+
+
+@router.post("/agencies/{slug}/contracts/{contract_id}/price-lists/{number}/approve",
+             response=VersionDetailOut)  # fmt: skip
+def version_approve(request: HttpRequest, slug: str, contract_id: int, number: int) -> Any:
+    """The agency approves a pending version (procurement staff)."""
+    from . import pricelists
+
+    contract = _version_contract(request, slug, contract_id)
+    version = permissions.get_or_404(contract.versions.all(), number=number)
+    return _version_out(pricelists.version_approve(user=lookups.caller(request),
+                                                   version=version))  # fmt: skip
+
+
+@router.post("/agencies/{slug}/contracts/{contract_id}/price-lists/{number}/reject",
+             response=VersionDetailOut)  # fmt: skip
+def version_reject(request: HttpRequest, slug: str, contract_id: int, number: int,
+                   payload: RejectIn) -> Any:  # fmt: skip
+    from . import pricelists
+
+    contract = _version_contract(request, slug, contract_id)
+    version = permissions.get_or_404(contract.versions.all(), number=number)
+    return _version_out(pricelists.version_reject(user=lookups.caller(request), version=version,
+                                                  reason=payload.reason))  # fmt: skip

@@ -101,6 +101,15 @@ class PriceListForm(EdCoopForm):
     )
 
 
+class PriceVersionForm(EdCoopForm):
+    effective_on = forms.DateField(label="Takes effect on", help_text="YYYY-MM-DD, today or "
+                                   "later.")  # fmt: skip
+    file = forms.FileField(
+        help_text="CSV or XLSX (first sheet) with the columns sku, description, unit, "
+        "unit_price and optionally category, list_price, tiers (100:3.90;500:3.75)."
+    )
+
+
 class ContractForm(EdCoopForm):
     """A contract awarded by another lead agency, entered into the portfolio."""
 

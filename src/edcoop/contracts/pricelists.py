@@ -22,14 +22,13 @@ tiers`` (``100:3.90;500:3.75``: minimum quantity and price, separated by semicol
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -39,7 +38,6 @@ from edcoop.core.inputs import has_nul, moment_problem
 from edcoop.core.permissions import Action, can, require
 
 from .models import Contract, ContractItem, PriceListRow, PriceListVersion, Tier
-from .services import _search_document
 
 REQUIRED = ["sku", "description", "unit", "unit_price"]
 OPTIONAL = ["category", "list_price", "tiers"]
@@ -340,54 +338,53 @@ def bring_into_effect(contract: Contract, today: date) -> PriceListVersion | Non
     return version
 
 
-def _chunks(version: PriceListVersion) -> Iterator[list[PriceListRow]]:
-    last = 0
-    while True:
-        chunk = list(version.rows.filter(pk__gt=last).order_by("pk")[:BATCH])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1].pk
-
-
 def _apply(version: PriceListVersion) -> dict[str, int]:
-    """The version's rows become the contract's items, in batches: items on it are updated
-    or added (their tiers replaced); items not on it are removed unless an order or the
-    award refers to them."""
+    """The version's rows become the contract's items, in the database (a million rows never
+    pass through Python objects): items on it are updated or added, their tiers replaced;
+    items not on it are removed unless an order or the award refers to them."""
     contract = version.contract
-    added = updated = 0
-    fields = ["description", "unit", "category", "unit_price", "list_price", "search_document"]
-    for chunk in _chunks(version):
-        existing = {i.sku: i for i in ContractItem.objects.filter(
-            contract=contract, sku__in=[r.sku for r in chunk])}  # fmt: skip
-        new, changed = [], []
-        for r in chunk:
-            values = {"description": r.description, "unit": r.unit, "category": r.category,
-                      "unit_price": r.unit_price, "list_price": r.list_price}  # fmt: skip
-            doc = _search_document(contract, {"sku": r.sku, **values})
-            item = existing.get(r.sku)
-            if item is None:
-                new.append(ContractItem(contract=contract, sku=r.sku, search_document=doc,
-                                        **values))  # fmt: skip
-            else:
-                for k, v in values.items():
-                    setattr(item, k, v)
-                item.search_document = doc
-                changed.append(item)
-        ContractItem.objects.bulk_update(changed, fields, batch_size=BATCH)
-        ContractItem.objects.bulk_create(new, batch_size=BATCH)
-        if any(i.pk is None for i in new):  # backends that return no ids (none we use)
-            made = ContractItem.objects.filter(contract=contract, sku__in=[i.sku for i in new])
-            ids = dict(made.values_list("sku", "pk"))
-            for i in new:
-                i.pk = ids[i.sku]
-        by_sku = {i.sku: i for i in (*new, *changed)}
-        Tier.objects.filter(item__in=changed).delete()
+    item_t, row_t, tier_t = (m._meta.db_table for m in (ContractItem, PriceListRow, Tier))
+    # The same text as services._search_document: the item's words, then the contract's.
+    suffix = "".join(f" {x}" for x in (contract.category, contract.supplier, contract.title)
+                     if x)  # fmt: skip
+    document = ("r.sku || ' ' || r.description || CASE WHEN r.category <> '' THEN ' ' || "
+                "r.category ELSE '' END || %s")  # fmt: skip
+    same = f"{item_t}.contract_id = %s AND {item_t}.sku = r.sku"
+    # Table names come from the models; every value is a parameter.
+    drop_tiers = (
+        f"DELETE FROM {tier_t} WHERE item_id IN (SELECT {item_t}.id "  # noqa: S608
+        f"FROM {item_t} JOIN {row_t} r ON {same} WHERE r.version_id = %s)"
+    )
+    update = (
+        f"UPDATE {item_t} SET description = r.description, unit = r.unit, "  # noqa: S608
+        "category = r.category, unit_price = r.unit_price, list_price = r.list_price, "
+        f"search_document = {document} FROM {row_t} r WHERE r.version_id = %s AND {same}"
+    )
+    insert = (
+        f"INSERT INTO {item_t} (contract_id, sku, description, unit, category, "  # noqa: S608
+        "unit_price, list_price, search_document) SELECT %s, r.sku, r.description, r.unit, "
+        f"r.category, r.unit_price, r.list_price, {document} FROM {row_t} r "
+        f"WHERE r.version_id = %s AND NOT EXISTS (SELECT 1 FROM {item_t} WHERE {same})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(drop_tiers, [contract.pk, version.pk])
+        cursor.execute(update, [suffix, version.pk, contract.pk])
+        updated = cursor.rowcount
+        cursor.execute(insert, [contract.pk, suffix, version.pk, contract.pk])
+        added = cursor.rowcount
+    last = 0
+    while True:  # tiers are text on the row ("100:3.90;500:3.75"): parsed here, in batches
+        chunk = list(version.rows.filter(pk__gt=last).exclude(tiers="").order_by("pk")
+                     .values_list("pk", "sku", "tiers")[:BATCH])  # fmt: skip
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        ids = dict(ContractItem.objects.filter(contract=contract, sku__in=[c[1] for c in chunk])
+                   .values_list("sku", "pk"))  # fmt: skip
         Tier.objects.bulk_create(
-            (Tier(item=by_sku[r.sku], min_quantity=Decimal(q), unit_price=Decimal(p))
-             for r in chunk if r.tiers
-             for q, p in (t.split(":") for t in r.tiers.split(";"))), batch_size=BATCH)  # fmt: skip
-        added, updated = added + len(new), updated + len(changed)
+            (Tier(item_id=ids[sku], min_quantity=Decimal(q), unit_price=Decimal(p))
+             for _, sku, text in chunk
+             for q, p in (t.split(":") for t in text.split(";"))), batch_size=BATCH)  # fmt: skip
     gone = ContractItem.objects.filter(contract=contract).exclude(
         sku__in=version.rows.values("sku")).filter(
         order_lines__isnull=True, solicitation_item__isnull=True)  # fmt: skip

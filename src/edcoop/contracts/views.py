@@ -28,6 +28,7 @@ from .models import (
     ContractSettings,
     PatronageAllocation,
     PatronageYear,
+    PriceListVersion,
     PurchaseOrder,
     SalesReport,
 )
@@ -87,9 +88,12 @@ def catalogue(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from . import pricelists
+
     agency = _agency(request, slug, Action.CONTRACT_VIEW)
     contract = _contract(request, agency, pk)
     today = timezone.localdate()
+    pricelists.bring_into_effect(contract, today)
     mine = queries.buyer_institutions(request.user, agency, Action.CONTRACT_VIEW)
     institution = mine[0] if mine else None
     adopters = queries.buyer_institutions(request.user, agency, Action.CONTRACT_ADOPT)
@@ -109,6 +113,9 @@ def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "renewals": contract.renewals.all(),
         "adopted": set(contract.adoptions.values_list("institution_id", flat=True)),
         "adopters": adopters, "can_order": bool(buyers),
+        "can_price": permissions.is_agency_staff(request.user, agency)
+        or pricelists.may_upload(request.user, contract),
+        "pending_versions": contract.versions.filter(status="pending").count(),
         "can_file": permissions.can(request.user, Action.SALES_REPORT_FILE, agency)
         or permissions.can(request.user, Action.SALES_REPORT_FILE, agency,
                            supplier=contract.supplier),
@@ -469,4 +476,88 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "contracts/dashboard.html", {
         "agency": agency, "chart": chart,
         "tables": [(key, DASHBOARD_TITLES[key], *tables[key]) for key in DASHBOARD_TITLES],
+    })  # fmt: skip
+
+
+# Price-list versions ---------------------------------------------------------------------------
+
+
+def _versions_contract(request: HttpRequest, slug: str, pk: int) -> tuple[Agency, Contract]:
+    """Agency staff who see contracts, or the contract's own supplier (others: 404)."""
+    agency = _agency(request, slug, Action.CONTRACT_VIEW)
+    contract = _contract(request, agency, pk)
+    from . import pricelists
+
+    staff = permissions.is_agency_staff(request.user, agency)
+    if not staff and not pricelists.may_upload(request.user, contract):
+        raise Http404
+    return agency, contract
+
+
+@login_required
+def price_versions(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from . import pricelists
+    from .forms import PriceVersionForm
+
+    agency, contract = _versions_contract(request, slug, pk)
+    may_upload = pricelists.may_upload(request.user, contract)
+    form = PriceVersionForm(posted(request), request.FILES or None) if may_upload else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_PRICE_FILE:
+                raise ValidationError({"file": "A price-list file is at most 200 MB."})
+            version = pricelists.upload_version(
+                user=request.user, contract=contract, data=upload, file_name=upload.name,
+                effective_on=form.cleaned_data["effective_on"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Version {version.number} ({version.row_count} items) "
+                                      "uploaded; it waits for the agency's approval.")  # fmt: skip
+            return redirect("contracts:price_version", slug, pk, version.number)
+    elif request.method == "POST" and form is None:
+        raise PermissionDenied("You may not upload a price list for this contract.")
+    return render(request, "contracts/price_versions.html", {
+        "agency": agency, "contract": contract, "form": form,
+        "versions": contract.versions.select_related("uploaded_by", "decided_by"),
+        "in_effect": pricelists.in_effect(contract, timezone.localdate()),
+    })  # fmt: skip
+
+
+MAX_PRICE_FILE = 200 * 1024 * 1024
+
+
+@login_required
+def price_version(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
+    from . import pricelists
+
+    agency, contract = _versions_contract(request, slug, pk)
+    version = permissions.get_or_404(contract.versions.all(), number=number)
+    decide = permissions.can(request.user, Action.CONTRACT_EDIT, agency) and (
+        version.status == PriceListVersion.Status.PENDING)  # fmt: skip
+    form = ReasonForm(posted(request) if request.POST.get("decision") == "reject" else None)
+    if request.method == "POST":
+        if not permissions.can(request.user, Action.CONTRACT_EDIT, agency):
+            raise PermissionDenied("Only the agency's procurement staff decide.")
+        if request.POST.get("decision") == "approve":
+            try:
+                pricelists.version_approve(user=request.user, version=version)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Version {version.number} approved.")
+                return redirect("contracts:price_version", slug, pk, number)
+        try:
+            if request.POST.get("decision") == "reject" and form.is_valid():
+                pricelists.version_reject(user=request.user, version=version,
+                                          reason=form.cleaned_data["reason"])  # fmt: skip
+                messages.success(request, f"Version {version.number} rejected.")
+                return redirect("contracts:price_version", slug, pk, number)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "contracts/price_version.html", {
+        "agency": agency, "contract": contract, "version": version, "decide": decide,
+        "form": form, "diff": pricelists.version_diff(version),
+        "rows": version.rows.all()[:200],
     })  # fmt: skip
