@@ -146,3 +146,98 @@ def test_audit_export_page(north, nation):
     officer = Client()
     officer.force_login(north.users["procurement_officer"])
     assert officer.get(url).status_code == 403
+
+
+# The export verifies its own period ---------------------------------------------------------
+
+
+def _tamper(sql: str, params: list[object]) -> None:
+    from django.db import connection
+
+    from edcoop.core import guards
+
+    guards.remove(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    finally:
+        guards.install(connection)
+
+
+def test_the_export_verifies_its_period_resting_on_the_signed_head_then_a_checkpoint(
+    north, tmp_path, settings
+):
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    agency, everything = north.agency, (date(2000, 1, 1), date(2100, 1, 1))
+    no_job = audit_files.verification_for(agency, *everything)  # no verification job was run
+    assert no_job.verification.startswith("intact") and no_job.verification_covers_period
+    assert no_job.rests_on.startswith("the signed chain head")
+    assert no_job.walked_from == 1 and no_job.walked_to == no_job.last_seq
+    taken = checkpoints.take(mail=False)
+    pinned = audit_files.verification_for(agency, *everything)
+    assert pinned.rests_on == f"the signed checkpoint #{taken.checkpoint.seq} ({taken.path.name})"
+    assert pinned.verification.startswith("intact")
+    facts = dict(pinned.summary)
+    assert facts["It rests on"].startswith("the signed checkpoint")
+
+
+def test_an_edited_event_of_the_period_fails_the_export(north, tmp_path, settings):
+    from edcoop.core.models import AuditEvent
+
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    agency = north.agency
+    target = audit_files.period_events(agency, date(2000, 1, 1), date(2100, 1, 1)).last()
+    checkpoints.take(mail=False)
+    _tamper("UPDATE core_auditevent SET object_label = %s WHERE seq = %s", ["forged", target.seq])
+    found = audit_files.verification_for(agency, date(2000, 1, 1), date(2100, 1, 1))
+    assert found.verification.startswith("FAILED") and not found.verification_covers_period
+    assert any(f"#{target.seq}" in p and "edited" in p for p in found.verification_problems)
+    # A period before the edit, up to an earlier event, still walks to the checkpoint: failed.
+    assert AuditEvent.objects.filter(seq=target.seq).exists()
+
+
+def test_a_forged_checkpoint_file_fails_the_export(north, tmp_path, settings):
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    taken = checkpoints.take(mail=False)
+    body = json.loads(taken.path.read_text())
+    body["hash"] = "0" * 64
+    taken.path.write_text(json.dumps(body))
+    found = audit_files.verification_for(north.agency, date(2000, 1, 1), date(2100, 1, 1))
+    assert found.verification.startswith("FAILED")
+
+
+def test_audit_export_command_writes_the_same_export(north, tmp_path, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    out = tmp_path / "north.zip"
+    printed = io.StringIO()
+    call_command("audit", "export", "--agency", "north", "--from", "2000-01-01", "--to",
+                 "2100-01-01", "--out", str(out), stdout=printed)  # fmt: skip
+    files = _files(out.read_bytes())
+    verification = json.loads(files["verification.json"])
+    assert verification["verification"].startswith("intact")
+    assert "verification: intact" in printed.getvalue()
+    book = tmp_path / "north.xlsx"
+    call_command("audit", "export", "--agency", "north", "--from", "2000-01-01", "--to",
+                 "2100-01-01", "--out", str(book), stdout=io.StringIO())  # fmt: skip
+    assert load_workbook(book).sheetnames == ["Verification", "Events"]
+    for args, word in [
+        (["--agency", "nowhere", "--from", "2026-01-01", "--to", "2026-02-01"], "--agency"),
+        (["--agency", "north", "--from", "0001-13-01", "--to", "2026-02-01"], "--from"),
+        (["--agency", "north", "--from", "2026-03-01", "--to", "2026-02-01"], "--to"),
+        (["--agency", "north", "--from", "2026-01-01", "--to", "\x00"], "--to"),
+    ]:
+        with pytest.raises(CommandError) as err:
+            call_command("audit", "export", *args, "--out", str(out))
+        assert word in str(err.value) and err.value.returncode == 2
+    with pytest.raises(CommandError) as err:
+        call_command("audit", "export", "--agency", "north", "--from", "2026-01-01", "--to",
+                     "2026-02-01", "--out", str(tmp_path / "x.txt"))  # fmt: skip
+    assert "--out" in str(err.value)
+    _tamper("UPDATE core_auditevent SET object_label = %s WHERE seq = %s", ["forged", 1])
+    with pytest.raises(CommandError) as err:
+        call_command("audit", "export", "--agency", "north", "--from", "2000-01-01", "--to",
+                     "2100-01-01", "--out", str(out), stdout=io.StringIO())  # fmt: skip
+    assert err.value.returncode == 1 and "does not verify" in str(err.value)

@@ -24,8 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from edcoop.core.job_kinds import AUDIT_VERIFY
-from edcoop.core.models import AuditEvent, Job
+from edcoop.core.models import AuditEvent
 from edcoop.core.views import spreadsheet_cell
 from edcoop.members.models import Agency
 
@@ -56,8 +55,10 @@ def event_rows(events: Iterable[AuditEvent]) -> Iterator[list[Any]]:
 
 @dataclass
 class Verification:
-    """What vouches for a period's events: the agency's latest chain verification and the
-    first checkpoint taken after the period's last event (else the latest one)."""
+    """The export's own verification of the period: the chain walked from the event before
+    the period's first to the point that vouches for it, the first checkpoint taken after
+    the period's last event (its signature and recorded hash checked), or, when none has been
+    taken since, the signed chain head."""
 
     agency: str
     since: str
@@ -66,9 +67,12 @@ class Verification:
     first_seq: int | None
     last_seq: int | None
     verified_at: str | None = None
-    verification: str = "never verified"
+    verification: str = "not verified"
     verification_problems: list[str] = field(default_factory=list)
     verification_covers_period: bool = False
+    walked_from: int | None = None
+    walked_to: int | None = None
+    rests_on: str = ""
     checkpoint_seq: int | None = None
     checkpoint_hash: str = ""
     checkpoint_at: str | None = None
@@ -79,16 +83,20 @@ class Verification:
     def summary(self) -> list[tuple[str, str]]:
         """The verification as label/value rows (the workbook's sheet, the page)."""
         covered = "yes" if self.checkpoint_covers_period else "no"
+        walked = (f"#{self.walked_from} to #{self.walked_to}" if self.walked_to is not None
+                  else "nothing to walk")  # fmt: skip
         return [
             ("Agency", self.agency), ("Period", f"{self.since} to {self.until}"),
             ("Events in the period", str(self.events)),
             ("First and last event", f"#{self.first_seq} to #{self.last_seq}"
              if self.first_seq else "none"),
-            ("Latest verification of the chain", self.verified_at or "never"),
+            ("Verified at (this export)", self.verified_at or "never"),
             ("Its result", self.verification),
+            ("Chain walked (every agency's events between)", walked),
+            ("It rests on", self.rests_on),
             ("It covers the whole period", "yes" if self.verification_covers_period else "no"),
             ("Checkpoint", f"#{self.checkpoint_seq} ({self.checkpoint_file})"
-             if self.checkpoint_seq else "none taken yet"),
+             if self.checkpoint_seq else "none taken since the period"),
             ("Checkpoint fingerprint", self.checkpoint_hash),
             ("Checkpoint taken at", self.checkpoint_at or ""),
             ("Checkpoint covers every event of the period", covered),
@@ -96,38 +104,74 @@ class Verification:
 
 
 def verification_for(agency: Agency, since: date, until: date) -> Verification:
+    """Verify the period's stretch of the chain now (see ``Verification``)."""
+    from django.utils import timezone
+
+    from edcoop.core import audit, checkpoints
+    from edcoop.core.models import AuditHead
+
     events = period_events(agency, since, until)
-    seqs = list(events.values_list("seq", flat=True))
+    first = events.values_list("seq", flat=True).first()
+    last = events.order_by("-seq").values_list("seq", flat=True).first()
     out = Verification(agency=agency.name, since=since.isoformat(), until=until.isoformat(),
-                       events=len(seqs), first_seq=seqs[0] if seqs else None,
-                       last_seq=seqs[-1] if seqs else None)  # fmt: skip
-    job = (Job.objects.filter(kind=AUDIT_VERIFY, agency_id=agency.pk,
-                              status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED])
-           .order_by("-finished_at", "-pk").first())  # fmt: skip
-    if job is not None and job.finished_at is not None:
-        out.verified_at = job.finished_at.astimezone(UTC).isoformat(timespec="seconds")
-        if job.status == Job.Status.SUCCEEDED:
-            out.verification = "intact: every hash and link checks out"
-        else:
-            out.verification = f"FAILED: {job.error}"
-            out.verification_problems = [str(p) for p in job.result.get("details", [])][:50]
-        # A verification covers the events that existed when it started.
-        last_at = events.last().at if seqs else None  # type: ignore[union-attr]
-        out.verification_covers_period = last_at is None or (
-            job.started_at is not None and job.started_at >= last_at
-        )
+                       events=events.count(), first_seq=first, last_seq=last)  # fmt: skip
+    out.verified_at = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
+    # The first checkpoint at or after the period's last event vouches for it.
     marks = AuditEvent.objects.filter(action="audit.checkpoint").order_by("seq")
     chosen = None
     for mark in marks.iterator():
-        chosen = mark
-        if out.last_seq is None or int(mark.changes.get("seq", 0)) >= out.last_seq:
+        if last is None or int(mark.changes.get("seq", 0)) >= last:
+            chosen = mark
             break
+    if chosen is None:
+        chosen = marks.last()  # named for the record, though it does not cover the period
+    problems: list[str] = []
+    head = None  # the signed chain head, when no checkpoint covers the period
     if chosen is not None:
         out.checkpoint_seq = int(chosen.changes.get("seq", 0))
         out.checkpoint_hash = str(chosen.changes.get("hash", ""))
         out.checkpoint_file = str(chosen.changes.get("file", ""))
         out.checkpoint_at = chosen.at.astimezone(UTC).isoformat(timespec="seconds")
-        out.checkpoint_covers_period = out.last_seq is None or out.checkpoint_seq >= out.last_seq
+        out.checkpoint_covers_period = last is None or out.checkpoint_seq >= last
+    if last is None:
+        out.verification = "no events in the period: nothing to verify"
+        out.verification_covers_period = True
+        return out
+    if out.checkpoint_covers_period and out.checkpoint_seq is not None:
+        anchor = out.checkpoint_seq
+        signed = checkpoint_file(out)
+        if signed is not None:
+            try:
+                checkpoint = checkpoints.parse(json.loads(signed), where=out.checkpoint_file)
+            except (ValueError, checkpoints.CheckpointError) as exc:
+                problems.append(f"the checkpoint file does not read: {exc}")
+            else:
+                problems += checkpoints.problems(checkpoint)
+                anchor = checkpoint.seq
+            out.rests_on = f"the signed checkpoint #{anchor} ({out.checkpoint_file})"
+        else:
+            out.rests_on = (f"checkpoint #{anchor} as recorded in the trail (its signed file "
+                            "is no longer on the server)")  # fmt: skip
+        found = AuditEvent.objects.filter(seq=anchor).values_list("hash", flat=True).first()
+        if found is not None and found != out.checkpoint_hash:
+            problems.append(f"event #{anchor} no longer has the hash its checkpoint recorded")
+    else:
+        head = AuditHead.objects.filter(pk=1).first()
+        anchor = head.last_seq if head is not None else last
+        if head is None or not audit.head_signed(head):
+            problems.append("the chain head is missing or its signature does not verify")
+        out.rests_on = (f"the signed chain head at #{anchor} (no checkpoint taken since the "
+                        "period: take one to pin it)")  # fmt: skip
+    start = max(first - 1, 1) if first is not None else 1
+    walked = audit.verify_segment(start, anchor)
+    if head is not None and (head.last_hash or audit.GENESIS) != walked.last_hash:
+        problems.append("the chain head does not match the last event walked")
+    problems += [f"event #{p.seq} {p.reason}" for p in walked.problems]
+    out.walked_from, out.walked_to = start, anchor
+    out.verification_problems = problems[:50]
+    out.verification = ("intact: every hash and link checks out" if not problems
+                        else f"FAILED: {len(problems)} problem(s)")  # fmt: skip
+    out.verification_covers_period = not problems
     return out
 
 
@@ -162,9 +206,26 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def audit_trail_zip(agency: Agency, since: date, until: date) -> bytes:
-    """``events.csv``, ``verification.json`` and, when kept, the checkpoint file."""
+def audit_trail_export(agency: Agency, since: date, until: date,
+                       fmt: str = "zip") -> tuple[bytes, Verification]:  # fmt: skip
+    """The period's export (``zip`` or ``xlsx``) and the verification made for it: what the
+    Audit page and ``edcoop audit export`` both serve."""
     verification = verification_for(agency, since, until)
+    make = _trail_xlsx if fmt == "xlsx" else _trail_zip
+    return make(agency, since, until, verification), verification
+
+
+def audit_trail_zip(agency: Agency, since: date, until: date) -> bytes:
+    return audit_trail_export(agency, since, until, "zip")[0]
+
+
+def audit_trail_xlsx(agency: Agency, since: date, until: date) -> bytes:
+    return audit_trail_export(agency, since, until, "xlsx")[0]
+
+
+def _trail_zip(agency: Agency, since: date, until: date, verification: Verification) -> bytes:
+    """``events.csv``, ``verification.json`` (this export's own verification of the period)
+    and, when kept, the checkpoint file it rests on."""
     files = {
         "events.csv": _csv(EVENT_HEADER, event_rows(period_events(agency, since, until))),
         "verification.json": (json.dumps(asdict(verification), indent=2) + "\n").encode(),
@@ -175,11 +236,10 @@ def audit_trail_zip(agency: Agency, since: date, until: date) -> bytes:
     return _zip(files)
 
 
-def audit_trail_xlsx(agency: Agency, since: date, until: date) -> bytes:
+def _trail_xlsx(agency: Agency, since: date, until: date, verification: Verification) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    verification = verification_for(agency, since, until)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Verification")
     for label, value in verification.summary:

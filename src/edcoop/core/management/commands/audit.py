@@ -1,4 +1,6 @@
-"""``edcoop audit verify`` and ``edcoop audit checkpoint``.
+"""``edcoop audit verify``, ``edcoop audit checkpoint`` and ``edcoop audit export --agency
+SLUG --from DATE --to DATE --out FILE`` (the auditor's export of a period, verified as it is
+written: the same function as the Audit page's export, a ZIP or, for ``.xlsx``, a workbook).
 
 Exit status: 0 intact, 1 something does not verify, 2 the check could not be made (a bad
 argument, an unreadable checkpoint file, a missing key, the database out of reach).
@@ -41,11 +43,22 @@ class Command(BaseCommand):
         )
         take.add_argument("--dir", type=Path, help="Folder (default EDCOOP_CHECKPOINT_DIR).")
         take.add_argument("--no-mail", action="store_true", help="Do not e-mail the auditors.")
+        export = sub.add_parser(
+            "export", help="An agency's trail for a period with its verification and checkpoint."
+        )
+        export.add_argument("--agency", metavar="SLUG", required=True)
+        export.add_argument("--from", dest="since", metavar="DATE", required=True)
+        export.add_argument("--to", dest="until", metavar="DATE", required=True)
+        export.add_argument("--out", metavar="FILE", type=Path, required=True,
+                            help="A .zip (events, verification, checkpoint) or .xlsx.")  # fmt: skip
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             if action == "checkpoint":
                 self.checkpoint(options["dir"], mail=not options["no_mail"])
+            elif action == "export":
+                self.export(options["agency"], options["since"], options["until"],
+                            options["out"])  # fmt: skip
             else:
                 self.verify(options["agency"], options["checkpoint"])
         except DatabaseError as exc:
@@ -75,6 +88,40 @@ class Command(BaseCommand):
             )
         if mail:
             self.stdout.write(f"e-mailed to {taken.mailed} auditor(s)")
+
+    def export(self, slug: str, since_text: str, until_text: str, out: Path) -> None:
+        from datetime import date
+
+        from edcoop.governance import audit_files
+
+        agency = agency_arg(slug)
+        days = {}
+        for name, text in (("--from", since_text), ("--to", until_text)):
+            try:
+                days[name] = date.fromisoformat(text.strip())
+            except ValueError:
+                raise CommandError(f"{name}: give a date as YYYY-MM-DD, not {text[:40]!r}",
+                                   returncode=2) from None  # fmt: skip
+        since, until = days["--from"], days["--to"]
+        if until < since:
+            raise CommandError("--to: the period ends before it starts", returncode=2)
+        if out.suffix.lower() not in (".zip", ".xlsx"):
+            raise CommandError("--out: name a .zip or .xlsx file", returncode=2)
+        data, verification = audit_files.audit_trail_export(agency, since, until,
+                                                            out.suffix.lower()[1:])  # fmt: skip
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"{out}: {exc.strerror}", returncode=2) from None
+        self.stdout.write(f"{verification.events} event(s) of {agency.slug} from {since} to "
+                          f"{until} written to {out}")  # fmt: skip
+        self.stdout.write(f"verification: {verification.verification}; rests on "
+                          f"{verification.rests_on or 'nothing'}")  # fmt: skip
+        if verification.verification_problems:
+            for line in verification.verification_problems[1:]:
+                self.stderr.write(f"  also: {line}")
+            raise CommandError(f"audit export: the period does not verify: "
+                               f"{verification.verification_problems[0]}", returncode=1)
 
     def verify(self, slug: str | None, files: list[Path]) -> None:
         from edcoop.members.models import Agency
