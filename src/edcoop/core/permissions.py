@@ -67,6 +67,7 @@ class Action(StrEnum):
     STUDY_EDIT = "study.edit"  # create, fill in, publish savings studies
     PUBLIC_DOCUMENT_POST = "public_document.post"  # post budgets, audits, minutes publicly
     COMPLIANCE_MONITOR = "compliance.monitor"  # the monitor's flags (members: their own)
+    COMPLIANCE_REVIEW = "compliance.review"  # record a flag's review (explained, corrected...)
     # Contracts and purchasing (edcoop.contracts)
     CONTRACT_VIEW = "contract.view"  # the contract catalogue (members: to buy; suppliers: own)
     CONTRACT_EDIT = "contract.edit"  # contracts, price lists, renewals, documents, eligibility
@@ -148,10 +149,11 @@ for _role, _actions in _BILLING.items():
 # admin, who holds every action) keeps it. The business office runs savings studies. The
 # compliance monitor is read by the officers and auditors, and by members for their own.
 _GOVERNANCE: dict[str, set[Action]] = {
+    # The agency resolves flags (the officer and the business office); the auditor reads.
     "procurement_officer": {A.COMPLIANCE_VIEW, A.COMPLIANCE_EDIT, A.STUDY_VIEW,
-                            A.COMPLIANCE_MONITOR},
+                            A.COMPLIANCE_MONITOR, A.COMPLIANCE_REVIEW},
     "business_office": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.STUDY_EDIT, A.PUBLIC_DOCUMENT_POST,
-                        A.COMPLIANCE_MONITOR},
+                        A.COMPLIANCE_MONITOR, A.COMPLIANCE_REVIEW},
     "evaluator": {A.COMPLIANCE_VIEW},
     "auditor": {A.COMPLIANCE_VIEW, A.STUDY_VIEW, A.COMPLIANCE_MONITOR},
     # A member's administrator and finance officer see the flags on their own purchases.

@@ -17,7 +17,7 @@ Every figure is read from the ledgers that own it, never recomputed here:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -126,12 +126,13 @@ class AnnualReport:
     savings: list[SavingsLine]
     contracts: list[ContractLine]
     patronage: Decimal | None
-    flags: list[Any]
+    flags: list[Any]  # raised in the year (on its date), each with its review if any
     aid_estimated: bool
     aid_year: int
     balance: Decimal  # member: what it owes at year end (negative: in credit); agency: net
     receivable_open: Decimal = ZERO
     unapplied: Decimal = ZERO
+    resolved: list[Any] = field(default_factory=list)  # FlagReviews recorded in the year
 
     @property
     def title(self) -> str:
@@ -375,6 +376,18 @@ def report_years(agency: Agency) -> list[int]:
                 .order_by().values_list("fiscal_year", flat=True).distinct())  # fmt: skip
 
 
+def _resolved(agency: Agency, start: date, end: date, institution: Institution | None) -> list[Any]:
+    """The flag reviews the agency recorded in the year (a member's: on its own purchases)."""
+    from .models import FlagReview
+
+    reviews = FlagReview.objects.filter(
+        agency=agency, reviewed_on__gte=start, reviewed_on__lte=end
+    ).select_related("reviewed_by")
+    if institution is not None:
+        reviews = reviews.filter(institution=institution)
+    return list(reviews.order_by("reviewed_on", "pk"))
+
+
 def annual_report(
     agency: Agency, fiscal_year: int, institution: Institution | None = None
 ) -> AnnualReport:
@@ -392,7 +405,9 @@ def annual_report(
         savings=_savings(agency, fiscal_year, institution),
         contracts=_contract_purchases(agency, start, end, institution),
         patronage=_patronage(agency, fiscal_year, institution),
-        flags=monitor.flags_for(agency, institution),
+        flags=[f for f in monitor.with_reviews(agency, monitor.flags_for(agency, institution))
+               if f.on is None or start <= f.on <= end],
+        resolved=_resolved(agency, start, end, institution),
         aid_estimated=any(s.estimate for m in aid.members for s in m.services) or aid.rule is None,
         aid_year=aid.aid_year, balance=ZERO,
     )  # fmt: skip
@@ -538,9 +553,20 @@ def tables(report: AnnualReport) -> list[Table]:
     ))  # fmt: skip
     out.append(Table(
         "Compliance",
-        ["Flag", "Subject", "When", "Amount", "Evidence"],
-        ["text", "text", "date", "money", "text"],
-        [[f.label, f.subject, f.on, f.amount, " ".join(f.evidence)] for f in report.flags],
+        ["Flag raised", "Subject", "When", "Amount", "Evidence", "Resolution"],
+        ["text", "text", "date", "money", "text", "text"],
+        [[f.label, f.subject, f.on, f.amount, " ".join(f.evidence),
+          f"{f.review.get_decision_display()} on {f.review.reviewed_on.isoformat()}"
+          if f.review else "Open"] for f in report.flags],
+    ))  # fmt: skip
+    out.append(Table(
+        "Flags resolved",
+        ["Flag", "Subject", "Raised", "Decision", "Resolved on", "By", "Note"],
+        ["text", "text", "date", "text", "date", "text", "text"],
+        [[monitor.LABELS.get(r.kind, r.kind), r.subject, r.raised_on,
+          r.get_decision_display(), r.reviewed_on,
+          r.reviewed_by.get_full_name() or r.reviewed_by.get_username(), r.note]
+         for r in report.resolved],
     ))  # fmt: skip
     out.append(Table(
         "Savings",

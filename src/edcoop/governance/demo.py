@@ -149,6 +149,16 @@ def _monitor_story(agency: Agency) -> None:
         ordered_on=today - timedelta(days=20),
     )  # fmt: skip
     orders.order_approve(user=finance, order=order)
+    # The officer reviews the split furniture orders: referred to the board (resolved).
+    from . import monitor
+
+    split = next((f for f in monitor.flags_for(agency) if f.kind == "split"), None)
+    if split is not None:
+        services.flag_review(user=officer, agency=agency, flag_key=split.key,
+                             decision="referred", note="Referred to the board's audit "
+                             "committee: the two furniture orders were one project and should "
+                             "have been bid; the district will bid the rest of the year's "
+                             "furniture.")  # fmt: skip
     # The auditor verifies the audit trail, so the audit export names a verification.
     auditor = User.objects.get(username="auditor@lakes.example.org")
     job_start(kind=AUDIT_VERIFY, user=auditor, agency_id=agency.pk,

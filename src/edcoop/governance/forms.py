@@ -163,3 +163,11 @@ class AuditExportForm(EdCoopForm):
         if since and until and since > until:
             self.add_error("until", "The last day comes on or after the first day.")
         return data
+
+
+class FlagReviewForm(EdCoopForm):
+    flag = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("explained", "Explained (no breach)"),
+                                          ("corrected", "Corrected"),
+                                          ("referred", "Referred")])  # fmt: skip
+    note = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

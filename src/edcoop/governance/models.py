@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -235,3 +236,39 @@ class PublicDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FlagReview(models.Model):
+    """An agency's review of one compliance flag. The flag is found by ``flag_key`` (a hash
+    of its evidence, ``monitor.Flag.key``): computed again with the same evidence it stays
+    resolved; with changed evidence it is a new flag to review."""
+
+    class Decision(models.TextChoices):
+        EXPLAINED = "explained", "Explained (no breach)"
+        CORRECTED = "corrected", "Corrected"
+        REFERRED = "referred", "Referred (to the board, counsel or the auditor)"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="flag_reviews")
+    flag_key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=300)
+    institution = models.ForeignKey(
+        "members.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    raised_on = models.DateField(null=True, blank=True)
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    note = models.TextField(max_length=2000)
+    reviewed_on = models.DateField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "flag_key"], name="flag_review_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.subject}"

@@ -63,10 +63,20 @@ class Flag:
     institution: str = ""
     on: date | None = None
     amount: Decimal | None = None
+    review: Any = None  # its FlagReview, when the agency resolved it (``with_reviews``)
 
     @property
     def label(self) -> str:
         return LABELS[self.kind]
+
+    @property
+    def key(self) -> str:
+        """A stable identity of the flag's evidence: the same records give the same key, so a
+        review stays with the flag until the evidence changes (a new order joins a split)."""
+        import hashlib
+
+        text = "\n".join([self.kind, self.subject, str(self.institution_id or ""), *self.evidence])
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 # The aggregate engine -------------------------------------------------------------------------
@@ -401,3 +411,15 @@ def flags_for(agency: Agency, institution: Institution | None = None) -> list[Fl
         flags += award_flags(agency)
         flags += sales_report_flags(agency, timezone.now().astimezone(agency.zone).date())
     return sorted(flags, key=lambda f: (f.on or date.min, f.kind), reverse=True)
+
+
+def with_reviews(agency: Agency, flags: list[Flag]) -> list[Flag]:
+    """Each flag with the agency's review of the same evidence, if any (one query)."""
+    from .models import FlagReview
+
+    keys = {f.key: f for f in flags}
+    for review in FlagReview.objects.filter(agency=agency, flag_key__in=list(keys)).select_related(
+        "reviewed_by"
+    ):
+        keys[review.flag_key].review = review
+    return flags

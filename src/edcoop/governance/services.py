@@ -19,7 +19,13 @@ from edcoop.procurement.files import Upload, check_upload, content_type_of
 
 from . import selectors
 from .compliance import FUNDING, KINDS, NoRule, Rule, required_method
-from .models import ComplianceRule, PublicDocument, SavingsStudy, StudyDistrict
+from .models import (
+    ComplianceRule,
+    FlagReview,
+    PublicDocument,
+    SavingsStudy,
+    StudyDistrict,
+)
 
 
 def _rule_json(rule: Rule) -> dict[str, Any]:
@@ -292,3 +298,42 @@ def public_document_withdraw(*, user: Any, document: PublicDocument, reason: str
     document.save(update_fields=["withdrawn_at", "withdrawn_reason"])
     audit.record("public_document.withdraw", document,
                  changes={"withdrawn_reason": [None, document.withdrawn_reason]})  # fmt: skip
+
+
+# Flag reviews ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_review(*, user: Any, agency: Agency, flag_key: str, decision: str, note: str,
+                reviewed_on: date | None = None) -> FlagReview:  # fmt: skip
+    """Record the agency's review of the flag the monitor raises now with key ``flag_key``.
+    A flag is reviewed once; when its evidence changes it is a new flag."""
+    from . import monitor
+
+    require(user, Action.COMPLIANCE_REVIEW, agency)
+    if decision not in FlagReview.Decision.values:
+        raise ValidationError({"decision": "Choose explained, corrected or referred."})
+    note = (note or "").replace("\x00", "").strip()
+    if not note:
+        raise ValidationError({"note": "Say what was found and done."})
+    if len(note) > 2000:
+        raise ValidationError({"note": "At most 2,000 characters."})
+    today = timezone.now().astimezone(agency.zone).date()
+    on = reviewed_on or today
+    if on > today or on.year < 2000:
+        raise ValidationError({"reviewed_on": "Give the day of the review, not in the future."})
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()  # one review at a time
+    flag = next((f for f in monitor.flags_for(agency) if f.key == flag_key), None)
+    if flag is None:
+        raise ValidationError({"flag": "The monitor raises no such flag now (its evidence may "
+                                       "have changed): reload the monitor."})  # fmt: skip
+    if FlagReview.objects.filter(agency=agency, flag_key=flag_key).exists():
+        raise ValidationError({"flag": "This flag is already reviewed."})
+    review = FlagReview.objects.create(
+        agency=agency, flag_key=flag_key, kind=flag.kind, subject=flag.subject[:300],
+        institution_id=flag.institution_id, raised_on=flag.on, decision=decision, note=note,
+        reviewed_on=on, reviewed_by=user)  # fmt: skip
+    audit.record("flag.review", review, changes={
+        "flag": [None, flag.label], "subject": [None, review.subject],
+        "decision": [None, decision], "note": [None, note], "reviewed_on": [None, on]})  # fmt: skip
+    return review

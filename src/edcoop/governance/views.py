@@ -421,12 +421,41 @@ def monitor(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No such member.")
     elif not whole:
         institution = members[0]
-    flags = monitor_engine.flags_for(agency, institution)
+    flags = monitor_engine.with_reviews(agency, monitor_engine.flags_for(agency, institution))
     proof = monitor_engine.opening_proof(agency) if institution is None else None
     counts: dict[str, int] = {}
     for flag in flags:
         counts[flag.label] = counts.get(flag.label, 0) + 1
+    reviewer = permissions.can(request.user, Action.COMPLIANCE_REVIEW, agency)
     return render(request, "governance/monitor.html", {
         "agency": agency, "flags": flags, "proof": proof, "institution": institution,
         "members": members, "whole": whole, "counts": sorted(counts.items()),
+        "reviewer": reviewer, "open": sum(1 for f in flags if f.review is None),
     })  # fmt: skip
+
+
+@login_required
+def flag_review(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency records its review of one flag (explained, corrected, referred)."""
+    from .forms import FlagReviewForm
+
+    agency = agency_or_404(request, slug, Action.COMPLIANCE_REVIEW)
+    if request.method != "POST":
+        return redirect("governance:monitor", slug)
+    form = FlagReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_review(user=request.user, agency=agency,
+                                 flag_key=form.cleaned_data["flag"],
+                                 decision=form.cleaned_data["decision"],
+                                 note=form.cleaned_data["note"])  # fmt: skip
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                messages.error(request, " ".join(errors))
+        else:
+            messages.success(request, "Review recorded: the flag is resolved while its "
+                                      "evidence stays the same.")  # fmt: skip
+    else:
+        for name, problems in form.errors.items():
+            messages.error(request, f"{name}: {' '.join(str(p) for p in problems)}")
+    return redirect("governance:monitor", slug)
