@@ -48,9 +48,9 @@ def test_a_reviewed_flag_stays_resolved_until_its_evidence_changes(north, uncomp
     _buy(north, uncompeted, "12", 40)
     _buy(north, uncompeted, "9", 10)
     flag = _split(north)
-    review = governance.flag_review(user=north.users["procurement_officer"], agency=north.agency,
-                                    flag_key=flag.key, decision="explained",
-                                    note="Two different furniture projects, board-approved.")  # fmt: skip
+    review = governance.flag_review(
+        user=north.users["procurement_officer"], agency=north.agency, flag_key=flag.key,
+        decision="explained", note="Two different furniture projects, board-approved.")  # fmt: skip
     assert review.reviewed_on == timezone.now().astimezone(north.agency.zone).date()
     event = AuditEvent.objects.filter(action="flag.review").get()
     assert event.changes["decision"] == [None, "explained"]
@@ -129,8 +129,9 @@ def test_the_annual_report_lists_flags_raised_and_resolved_in_the_year(north, un
 
     _buy(north, uncompeted, "25", 3)
     flag = next(f for f in monitor.flags_for(north.agency) if f.kind == "over_threshold")
-    governance.flag_review(user=north.users["procurement_officer"], agency=north.agency,
-                           flag_key=flag.key, decision="corrected", note="Rebid in June.")  # fmt: skip
+    governance.flag_review(
+        user=north.users["procurement_officer"], agency=north.agency, flag_key=flag.key,
+        decision="corrected", note="Rebid in June.")  # fmt: skip
     year = fiscal_year_of(TODAY, north.agency.fiscal_year_start_month)
     report = annual.annual_report(north.agency, year)
     raised = [f for f in report.flags if f.kind == "over_threshold"]
