@@ -10,6 +10,8 @@ and PDF. Nothing here ever prints exponent notation (``5E+3``), ``None`` or ``Na
   -> ``15%`` (already a percentage);
 - ``price(Decimal("0.0425"))`` -> ``$0.0425``: a unit rate, two to four decimals;
 - ``number(value, places)`` -> fixed places with thousands commas;
+- ``plain(Decimal("5E+3"))`` -> ``5000``: a number for CSV, no exponent, no commas;
+  ``excel_format(value)``: the cell format that shows it that way in a workbook;
 - ``blank(None)`` -> ``""``; every formatter answers ``""`` for no value, and callers that want
   a visible dash pass ``empty="—"``.
 """
@@ -100,6 +102,27 @@ def percent(value: Any, places: int = 2, *, fraction: bool = True, empty: str = 
     if fraction:
         amount = amount.scaleb(2)
     return _plain(_round(amount, int(places))) + "%"
+
+
+def plain(value: Any, *, empty: str = "") -> str:
+    """A number for machines (CSV): fixed-point with the value's own decimals and no
+    thousands commas: ``Decimal("5E+3")`` -> ``5000``, ``Decimal("12.50")`` -> ``12.50``,
+    ``-0`` -> ``0``."""
+    amount = to_decimal(value)
+    if amount is None:
+        return empty
+    text = f"{amount:f}"
+    return text[1:] if amount.is_zero() and text.startswith("-") else text
+
+
+def excel_format(value: Any) -> str:
+    """The number format a spreadsheet cell of ``value`` needs to show it as written: its
+    own decimals (up to 10), thousands commas. Excel's General turns 1E+20 and 1E-10 into
+    exponents, so a number is never left in General."""
+    amount = to_decimal(value)
+    exponent = amount.as_tuple().exponent if amount is not None else 0
+    places = min(max(-int(exponent), 0), 10)
+    return "#,##0" if places == 0 else "#,##0." + "0" * places
 
 
 def blank(value: Any, *, empty: str = "") -> str:

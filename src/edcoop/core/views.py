@@ -7,6 +7,7 @@ import csv
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from . import permissions
+from . import formatting, permissions
 from .charts import Bar, bar_chart
 from .permissions import Action
 
@@ -319,7 +320,7 @@ def export_response(
         sheet = workbook.create_sheet(title=filename[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([spreadsheet_cell(v) for v in row])
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
         response = HttpResponse(
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
@@ -332,8 +333,28 @@ def export_response(
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([spreadsheet_cell(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     return response
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Decimal | int | float) and not isinstance(value, bool)
+
+
+def _csv_cell(value: Any) -> Any:
+    """str(Decimal("5E+3")) is "5E+3": numbers are written fixed-point."""
+    return formatting.plain(value) if _is_number(value) else spreadsheet_cell(value)
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A number stays a number, in a format that never shows an exponent."""
+    if not _is_number(value):
+        return spreadsheet_cell(value)
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = formatting.excel_format(value)
+    return cell
 
 
 # Background jobs --------------------------------------------------------------------------

@@ -458,7 +458,7 @@ def show(value: Any, kind: str) -> str:
         return formatting.number(value, 4)
     if kind == "date":
         return formatting.day(value)
-    return str(value)
+    return formatting.blank(value)  # a number in a text column too: never str(Decimal) "0E+1"
 
 
 def tables(report: AnnualReport) -> list[Table]:
