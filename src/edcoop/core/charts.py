@@ -31,6 +31,16 @@ class Bar:
     target: Decimal | int | None = None
 
 
+# What fits left of the bars (200 px less the gap) at 13 px DejaVu Sans, about 7.8 px a
+# character: longer labels are cut with an ellipsis (the full label is the text's <title>
+# and the table beside the chart), instead of running off the chart's left edge.
+LABEL_CHARS = 24
+
+
+def _fit(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "\u2026"
+
+
 def _nice_max(value: Decimal) -> Decimal:
     """The axis end: the smallest 1, 2, 2.5 or 5 x 10^n at or above ``value``."""
     if value <= 0:
@@ -82,19 +92,21 @@ def bar_chart(
     for i, bar in enumerate(bars):
         y = i * row + 4
         length = max(x_of(bar.value) - label_w, 1.0)
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 15}" font-size="13" text-anchor="end" '
-            f'fill="#111827">{e(bar.label[:32])}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="20" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{label_w + length + 6:.1f}" y="{y + 15}" font-size="12" '
-            f'fill="#111827">{e(fmt(bar.value))}</text>'
-        )
+        end = label_w + length
         if bar.target is not None:
             tx = x_of(bar.target)
             parts.append(
                 f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{y - 3}" y2="{y + 23}" '
                 'stroke="#111827" stroke-width="3"/>'
             )
+            end = max(end, tx + 1.5)  # the value is written past the marker, never under it
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" font-size="13" text-anchor="end" '
+            f'fill="#111827">{e(_fit(bar.label, LABEL_CHARS))}<title>{e(bar.label)}</title></text>'
+            f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="20" '
+            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{end + 6:.1f}" y="{y + 15}" font-size="12" '
+            f'fill="#111827">{e(fmt(bar.value))}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (numbers formatted here, text escaped)
