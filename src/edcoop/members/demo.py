@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from edcoop.core import audit
 from edcoop.core.demo import Login, give
 
-from . import services
+from . import logos, services
 from .importers import import_institutions
 from .models import Agency, Institution, Membership, Role, RoleAssignment, Supplier
 
@@ -116,6 +116,25 @@ def _suppliers(agency: Agency) -> list[Supplier]:
     return out
 
 
+def demo_logo() -> bytes:
+    """A made-up mark for the demo's BOCES (waves over a lake), drawn here: no image file."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (480, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 152, 152), fill=(31, 59, 92))
+    for top in (62, 88, 114):
+        draw.arc((28, top - 24, 88, top + 12), 200, 340, fill=(255, 255, 255), width=7)
+        draw.arc((72, top - 24, 132, top + 12), 200, 340, fill=(255, 255, 255), width=7)
+    draw.rectangle((176, 52, 470, 64), fill=(31, 59, 92))
+    draw.rectangle((176, 84, 400, 96), fill=(95, 140, 180))
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def build_lakes(logins: list[Login]) -> Agency:
     agency = services.agency_create(
         slug="lakes",
@@ -139,6 +158,8 @@ def build_lakes(logins: list[Login]) -> Agency:
         "resident weighted average daily attendance (RWADA) and pay for the services they "
         "take; a non-component district buys services by cross-contract.",
     )
+    agency.logo_png = logos.clean_logo(demo_logo())  # as if uploaded on the settings page
+    agency.save(update_fields=["logo_png"])
     areas = {
         "North": services.service_area_create(
             agency=agency,
