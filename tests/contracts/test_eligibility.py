@@ -64,7 +64,23 @@ def test_regional_contract_on_real_records(north: Any) -> None:
     Membership.objects.filter(institution=inside).update(service_area=area)
     contract = make_contract(north, scope="service_area", eligible_kinds=[K12])
     assert services.refusals(contract, inside) == []
-    assert "outside it" in services.refusals(contract, outside)[0]
+    why = services.refusals(contract, outside)[0]
+    assert "records no service area" in why and "national" in why
+
+
+def test_member_without_area_may_use_national_but_not_regional(north: Any) -> None:
+    """No service area on the membership: not in any area, so a regional contract (even one
+    naming no areas) refuses it, a national one admits it, and the agency sees it listed."""
+    from datetime import date
+
+    from edcoop.contracts import queries
+
+    _, no_area = north.institutions
+    regional = make_contract(north, number="C-REG", scope="service_area")
+    national = make_contract(north, number="C-NAT", scope="national")
+    assert services.refusals(regional, no_area) and services.refusals(national, no_area) == []
+    header, rows = queries.dashboard(north.agency, date(2026, 9, 1))["no_area"]
+    assert header[0] == "Member" and no_area.name in [r[0] for r in rows]
 
 
 def test_participants_only_on_real_records(north: Any) -> None:

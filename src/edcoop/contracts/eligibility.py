@@ -4,7 +4,9 @@ catalogue filter, the contract page, and every purchase order.
 - A member of the agency only, and only while its membership is active. Membership costs
   nothing and carries no minimum purchase: a member that never bought keeps full access.
 - ``service_area``: the member is in the agency's service area (in one of the contract's
-  areas, when it names any); ``national``: a member anywhere.
+  areas, when it names any); ``national``: a member anywhere. A member whose membership
+  records no service area is not in any area, so only national contracts are open to it
+  (the agency sees such members on the contracts dashboard and assigns their area).
 - ``eligible_kinds``: when set, the member's institution kind is among them.
 - ``participants_only`` (a NY GML §119-o cooperative bid): only the members that took part.
 """
@@ -42,8 +44,9 @@ def refusals(terms: Terms, member: Member | None) -> list[str]:
         out.append("The institution's membership is not active.")
     if terms.scope == "service_area":
         if member.service_area_id is None:
-            out.append("The contract is for members in the agency's service area; this "
-                       "member is outside it.")  # fmt: skip
+            out.append("The contract is limited to members in the agency's service area, and "
+                       "this membership records no service area: the agency assigns one on "
+                       "the membership (only national contracts are open until then).")  # fmt: skip
         elif terms.areas and member.service_area_id not in terms.areas:
             out.append("The contract does not cover this member's service area.")
     if terms.kinds and member.kind not in terms.kinds:

@@ -412,6 +412,14 @@ def dashboard(agency: Agency, today: date) -> dict[str, tuple[list[str], list[li
                                                           else "due")]
             for f in AdminFeeInvoice.objects.filter(agency=agency).select_related(
                 "supplier", "report").order_by("-issued_on", "-pk")[:500]]  # fmt: skip
+    from edcoop.members.models import Membership
+
+    # Members whose membership records no service area: only national contracts are open to
+    # them (eligibility.py), so the agency sees them here to assign their area.
+    no_area = [[m.institution.name, m.institution.get_kind_display(), m.get_status_display()]
+               for m in Membership.objects.filter(agency=agency, service_area__isnull=True,
+                                                  status=Membership.Status.ACTIVE)
+               .select_related("institution").order_by("institution__name")[:1000]]  # fmt: skip
     return {
         "spend": (["Fiscal year", "Category", "Supplier", "Spend"],
                   [[f"FY{y}", c, s, v] for (y, c, s), v in sorted(spend.items())]),
@@ -422,4 +430,5 @@ def dashboard(agency: Agency, today: date) -> dict[str, tuple[list[str], list[li
                      expiring),
         "fees": (["Invoice", "Supplier", "Quarter", "Reported sales", "Fee", "Issued", "Due",
                   "Paid"], fees),
+        "no_area": (["Member", "Kind", "Membership"], no_area),
     }  # fmt: skip

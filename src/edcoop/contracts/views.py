@@ -449,6 +449,7 @@ DASHBOARD_TITLES = {
     "use": "Contract utilisation",
     "expiring": "Contracts expiring or expired within the last year",
     "fees": "Admin fees due and paid",
+    "no_area": "Members with no service area (only national contracts are open to them)",
 }
 
 
