@@ -128,3 +128,30 @@ def test_the_same_request_key_returns_the_same_order(north: Any, current: Contra
                                                                       body)  # fmt: skip
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and PurchaseOrder.objects.count() == 1
+
+
+def test_partial_receipt_through_the_api(north: Any, current: Contract) -> None:
+    """A short delivery: 150 ordered, 100 came; the order is received with the shortfall,
+    a later delivery brings the total to 150; totals never go down, never above ordered."""
+    api = api_for(north.users["member_buyer"])
+    order = api.post("/agencies/north/orders", {
+        "institution_id": north.institution.pk, "contract_id": current.pk,
+        "lines": [{"sku": "CP-8511", "quantity": "150"}]}).json()  # fmt: skip
+    base = f"/agencies/north/orders/{order['id']}"
+    api.post(base + "/approve")
+    api.post(base + "/send")
+    line = order["lines"][0]["id"]
+    over = api.post(base + "/receive", {"received": [{"line_id": line, "quantity": "151"}]})
+    assert over.status_code == 400 and "lines[1].received" in over.json()["errors"]
+    other = api.post(base + "/receive", {"received": [{"line_id": line + 999, "quantity": "1"}]})
+    assert other.status_code == 400 and "received" in other.json()["errors"]
+    got = api.post(base + "/receive", {"received": [{"line_id": line, "quantity": "100"}]})
+    assert got.status_code == 200, got.content
+    assert (got.json()["status"], got.json()["lines"][0]["received_quantity"]) == (
+        "received", "100.0000")  # fmt: skip
+    down = api.post(base + "/receive", {"received": [{"line_id": line, "quantity": "90"}]})
+    assert down.status_code == 400 and "already recorded" in str(down.json()["errors"])
+    rest = api.post(base + "/receive", {"received": [{"line_id": line, "quantity": "150"}]})
+    assert rest.json()["lines"][0]["received_quantity"] == "150.0000"
+    outsider = api_for(north.users["supplier_rep"])
+    assert outsider.post(base + "/receive").status_code in (403, 404)

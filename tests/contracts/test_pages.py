@@ -216,3 +216,29 @@ def test_dashboard_tables_and_their_downloads(north: Any, current: Contract) -> 
     xlsx = office.get("/a/north/contracts/dashboard/", {"table": "use", "format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
     assert client_for(buyer).get("/a/north/contracts/dashboard/").status_code == 403
+
+
+def test_a_short_delivery_is_received_on_the_page(north: Any, current: Contract) -> None:
+    from edcoop.contracts import orders
+
+    buyer = north.users["member_buyer"]
+    order = orders.order_create(user=buyer, institution=north.institution, contract=current,
+                                lines=[orders.LineInput("40", sku="CP-8511")])  # fmt: skip
+    orders.order_approve(user=buyer, order=order)
+    orders.order_send(user=buyer, order=order)
+    client = client_for(buyer)
+    line = order.lines.get()
+    page = client.get(f"/a/north/orders/{order.pk}/").content.decode()
+    assert f'name="received-{line.pk}"' in page and "Record the goods received" in page
+    bad = client.post(f"/a/north/orders/{order.pk}/receive/", {f"received-{line.pk}": "41"},
+                      follow=True).content.decode()  # fmt: skip
+    assert "at most" in bad
+    client.post(f"/a/north/orders/{order.pk}/receive/", {f"received-{line.pk}": "25"})
+    order.refresh_from_db()
+    assert order.status == "received" and order.lines.get().received_quantity == 25
+    page = client.get(f"/a/north/orders/{order.pk}/").content.decode()
+    assert "has not arrived yet" in page and "Record a later delivery" in page
+    client.post(f"/a/north/orders/{order.pk}/receive/", {f"received-{line.pk}": "40"})
+    assert order.lines.get().received_quantity == 40
+    page = client.get(f"/a/north/orders/{order.pk}/").content.decode()
+    assert "has not arrived yet" not in page

@@ -260,25 +260,38 @@ def order_detail(request: HttpRequest, slug: str, order_id: int) -> Any:
                                   pk=order_id)  # fmt: skip
 
 
-class CancelIn(In):
-    reason: str = Field("", max_length=300)
+class ReceivedIn(In):
+    line_id: int
+    quantity: str = Field(..., max_length=40, description="Total received so far.")
+
+
+class StepIn(In):
+    reason: str = Field("", max_length=300, description="Why (cancel).")
+    received: list[ReceivedIn] = Field(
+        default_factory=list, max_length=500,
+        description="receive: quantities per line (the total received so far; none above "
+        "what was ordered). Empty: every line in full.")  # fmt: skip
 
 
 @router.post("/agencies/{slug}/orders/{order_id}/{step}", response=OrderOut)
 def order_step(request: HttpRequest, slug: str, order_id: int,
                step: Literal["approve", "send", "receive", "close", "cancel"],
-               payload: CancelIn | None = None) -> Any:  # fmt: skip
+               payload: StepIn | None = None) -> Any:  # fmt: skip
     """Move an order: approve (finance above the agency's threshold), send, receive (every
-    line in full), close, or cancel (with a ``reason``)."""
+    line in full, or ``received`` quantities per line: a short delivery leaves the order
+    received with the shortfall, and a later delivery is received again), close, or cancel
+    (with a ``reason``)."""
     agency = lookups.agency(request, slug)
     user = lookups.caller(request)
     order: PurchaseOrder = permissions.get_or_404(queries.orders_for(user, agency), pk=order_id)
     if step == "cancel":
         orders.order_cancel(user=user, order=order, reason=payload.reason if payload else "")
+    elif step == "receive":
+        given = {r.line_id: r.quantity for r in payload.received} if payload else {}
+        orders.order_receive(user=user, order=order, received=given or None)
     else:
         {"approve": orders.order_approve, "send": orders.order_send,
-         "receive": orders.order_receive, "close": orders.order_close}[step](
-            user=user, order=order)  # fmt: skip
+         "close": orders.order_close}[step](user=user, order=order)  # fmt: skip
     order.refresh_from_db()
     return order
 

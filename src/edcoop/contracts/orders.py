@@ -296,27 +296,52 @@ def order_send(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
 def order_receive(*, user: Any, order: PurchaseOrder,
                   received: Mapping[int, Any] | None = None) -> PurchaseOrder:  # fmt: skip
     """Record the goods received: every line in full unless ``received`` gives quantities
-    (by line id; none above what was ordered)."""
+    (by line id; the total received so far, none above what was ordered). A delivery that
+    came short leaves the order *received* with the shortfall shown; a later delivery is
+    recorded the same way (totals never go down) until the order is closed."""
     require(user, Action.ORDER_CREATE, order.agency, institution=order.institution)
-    order = _locked(order, S.SENT)
+    order = _locked(order, S.SENT, S.RECEIVED)
     lines = list(order.lines.all())
     known = {line.pk for line in lines}
     if received and set(received) - known:
         raise ValidationError({"received": "A line is not on this order."})
+    if order.status == S.RECEIVED and not received:
+        raise ValidationError({"received": "Give the quantities of the later delivery."})
     errors: dict[str, str] = {}
+    before = {line.pk: line.received_quantity for line in lines}
     for n, line in enumerate(lines, 1):
-        raw = received.get(line.pk, line.quantity) if received else line.quantity
+        raw = received.get(line.pk, line.received_quantity if order.status == S.RECEIVED
+                           else line.quantity) if received else line.quantity  # fmt: skip
         try:
             qty = number(raw, PurchaseOrderLine, "received_quantity", f"lines[{n}].received",
                          maximum=line.quantity)  # fmt: skip
         except ValidationError as exc:
             errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
             continue
+        if qty < before[line.pk]:
+            errors[f"lines[{n}].received"] = (
+                f"{formatting.quantity(before[line.pk])} were already recorded as received; "
+                "give the total received so far.")  # fmt: skip
+            continue
         line.received_quantity = qty
     if errors:
         raise ValidationError(errors)
     PurchaseOrderLine.objects.bulk_update(lines, ["received_quantity"])
-    return _move(order, S.RECEIVED, "received_at")
+    changed = {f"line {line.pk} received": [before[line.pk], line.received_quantity]
+               for line in lines if line.received_quantity != before[line.pk]}  # fmt: skip
+    if order.status == S.RECEIVED:
+        audit.record("order.received", order, changes=changed)
+        return order
+    order.status = S.RECEIVED
+    order.received_at = timezone.now()
+    order.save(update_fields=["status", "received_at"])
+    audit.record("order.received", order, changes={"status": [S.SENT, S.RECEIVED], **changed})
+    return order
+
+
+def shortfall(order: PurchaseOrder) -> bool:
+    """Did a received order come short on some line?"""
+    return any(line.received_quantity < line.quantity for line in order.lines.all())
 
 
 @transaction.atomic

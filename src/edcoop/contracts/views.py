@@ -237,6 +237,7 @@ def order_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "contracts/order.html", {
         "agency": agency, "order": order, "lines": order.lines.select_related("item"),
         "needs_finance": orders.needs_finance(order),
+        "short": order.status in ("received", "closed") and orders.shortfall(order),
         "threshold": ContractSettings.of(agency).approval_threshold,
         "baselines": orders.BASELINE_LABELS, "cancel_form": ReasonForm(),
         **allowed(request.user, agency, Action.ORDER_CREATE, Action.ORDER_APPROVE, **scope),
@@ -257,6 +258,13 @@ def order_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRespo
         if step == "cancel":
             orders.order_cancel(user=request.user, order=order,
                                 reason=request.POST.get("reason", "")[:300])  # fmt: skip
+        elif step == "receive":
+            # One field per line (``received-<line id>``, the total received so far); a form
+            # without them receives every line in full.
+            given = {int(k.removeprefix("received-")): v[:40] for k, v in request.POST.items()
+                     if k.startswith("received-") and k.removeprefix("received-").isdigit()
+                     and len(k) < 40}  # fmt: skip
+            orders.order_receive(user=request.user, order=order, received=given or None)
         else:
             STEPS[step](user=request.user, order=order)
     except ValidationError as exc:
