@@ -193,3 +193,52 @@ def test_a_double_submit_makes_one_order(north: Any, current: Contract) -> None:
                        description="X", unit="ea", unit_price="1")  # fmt: skip
     with pytest.raises(ValidationError, match="another order"):
         _order(north, other, LineInput(quantity="1", sku="X"), request_key="k-1")
+
+
+def test_a_typed_list_price_claims_a_capped_saving(north: Any) -> None:
+    """Hand-worked: 22.5% off Science, cap $100.00 a line (the default).
+    10 kits typed at $49.99: unit 38.7423, saving 10 x 49.99 - 10 x 38.7423 = 499.90 - 387.42
+    = $112.48, counted as $100.00. Typed at $999.99 (inflated): still $100.00. A kit at $20:
+    200.00 - 155.00 = $45.00, under the cap, counted in full. A catalogue item recorded on the
+    contract (SKU, list price) counts in full against that list price."""
+    from edcoop.contracts import queries, savings
+
+    contract = make_contract(north, number="C-DISC2", pricing="discount",
+                             starts_on=TODAY - timedelta(days=1),
+                             ends_on=TODAY + timedelta(days=300))  # fmt: skip
+    services.discount_save(user=north.users["procurement_officer"], contract=contract,
+                           category="Science", discount_pct="22.5")  # fmt: skip
+    kit = _order(north, contract, LineInput(quantity="10", category="Science",
+                                            description="Kit", list_price="49.99")).lines.get()
+    assert (kit.baseline_method, kit.saving_cap) == ("typed_list_price", Decimal("100.00"))
+    assert kit.saving() == Decimal("100.00")
+    inflated = _order(north, contract, LineInput(quantity="10", category="Science",
+                                                 description="Kit", list_price="999.99"))
+    assert inflated.lines.get().saving() == Decimal("100.00")
+    small = _order(north, contract, LineInput(quantity="10", category="Science",
+                                              description="Small kit", list_price="20"))
+    assert small.lines.get().saving() == Decimal("45.00")
+    services.item_save(user=north.users["procurement_officer"], contract=contract,
+                       sku="SCI-1", description="Microscope", unit="each",
+                       unit_price="100.00", list_price="150.00")  # fmt: skip
+    scope = _order(north, contract, LineInput(quantity="3", sku="SCI-1")).lines.get()
+    assert (scope.baseline_method, scope.saving()) == ("list_price", Decimal("150.00"))
+    services.settings_save(user=north.users["procurement_officer"], agency=north.agency,
+                           typed_saving_cap="0")  # fmt: skip
+    none = _order(north, contract, LineInput(quantity="10", category="Science",
+                                             description="Kit", list_price="49.99"))
+    assert none.lines.get().saving() == Decimal("0.00")
+    for order in (kit.order, inflated, small, scope.order, none):
+        orders.order_approve(user=north.users["member_finance"], order=order)
+        orders.order_send(user=north.users["member_buyer"], order=order)
+    lines = queries.savings_lines(north.users["procurement_officer"], north.agency)
+    assert sum(savings.summed(lines, "member").values()) == Decimal("395.00")
+    page = orders_page(north, kit.order)
+    assert "the list price the buyer typed" in page and "at most $100.00 counted" in page
+
+
+def orders_page(tenant: Any, order: PurchaseOrder) -> str:
+    from tests.web.conftest import client_for
+
+    client = client_for(tenant.users["member_buyer"])
+    return str(client.get(f"/a/{tenant.agency.slug}/orders/{order.pk}/").content.decode())

@@ -62,6 +62,15 @@ class ContractSettings(models.Model):
         validators=[MinValueValidator(Decimal(0))],
         help_text="Cash shares under this amount are withheld (credited as equity).",
     )
+    typed_saving_cap = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="The most saving one order line may claim against a list price the buyer "
+        "typed (a discount contract's catalogue item the agency has not recorded); 0 claims "
+        "none. Record the item on the contract, or a benchmark price, to count it in full.",
+    )
 
     class Meta:
         verbose_name_plural = "contract settings"
@@ -503,6 +512,8 @@ class PurchaseOrderLine(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     baseline_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     baseline_method = models.CharField(max_length=30, blank=True)
+    # A typed (unverified) list price claims at most this much saving on the line.
+    saving_cap = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     received_quantity = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
 
     class Meta:
@@ -514,6 +525,14 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number}: {self.description}"
+
+    def saving(self) -> Decimal | None:
+        """Against the line's baseline (capped for a typed list price); None: no baseline."""
+        from . import savings
+
+        return savings.line_saving(savings.Line(
+            "", "", 0, self.baseline_method, self.quantity, self.unit_price,
+            self.baseline_price, self.saving_cap))  # fmt: skip
 
 
 class SalesReport(models.Model):

@@ -87,7 +87,9 @@ def _baseline(item: ContractItem, institution: Institution) -> tuple[Decimal | N
 BASELINE_LABELS = {
     "member_last_price": "the member's last price paid outside the contract",
     "benchmark": "the agency's benchmark price",
-    "list_price": "the supplier's list price",
+    "list_price": "the supplier's list price recorded on the contract",
+    "typed_list_price": "the list price the buyer typed (unverified: the saving counted is "
+    "capped per line)",
 }
 
 
@@ -102,6 +104,7 @@ def _price_lines(
         raise ValidationError({"lines": f"An order has at most {MAX_LINES} lines."})
     items = {i.sku: i for i in contract.items.prefetch_related("tiers")}
     discounts = {d.category.lower(): d for d in contract.discounts.all()}
+    typed_cap = ContractSettings.of(contract.agency).typed_saving_cap
     for n, given in enumerate(lines, 1):
         key = f"lines[{n}]"
         try:
@@ -143,11 +146,15 @@ def _price_lines(
             except ValidationError as exc:
                 errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
                 continue
+            # The buyer typed this list price: nothing the agency recorded vouches for it, so
+            # the saving it may claim is capped (an item recorded on the contract, with its
+            # list or benchmark price, takes the SKU path above and counts in full).
             line = PurchaseOrderLine(
                 description=given.description.strip()[:300], category=found.category,
                 list_price=listed, quantity=qty,
                 unit_price=pricing.discounted(listed, found.discount_pct),
-                baseline_price=listed, baseline_method="list_price")  # fmt: skip
+                baseline_price=listed, baseline_method="typed_list_price",
+                saving_cap=typed_cap)  # fmt: skip
         if given.unit_price not in (None, ""):
             try:
                 typed = number(given.unit_price, PurchaseOrderLine, "unit_price",

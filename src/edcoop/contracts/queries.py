@@ -267,11 +267,11 @@ def savings_lines(user: Any, agency: Agency) -> list[Any]:
     visible = orders_for(user, agency).filter(status__in=COUNTED)
     rows = PurchaseOrderLine.objects.filter(order__in=visible).values_list(
         "order__institution__name", "category", "order__ordered_on", "baseline_method",
-        "quantity", "unit_price", "baseline_price")  # fmt: skip
+        "quantity", "unit_price", "baseline_price", "saving_cap")  # fmt: skip
     start = agency.fiscal_year_start_month
     return [savings.Line(member, category or "Uncategorised",
-                         fiscal_year_of(day, start), method or "none", qty, price, base)
-            for member, category, day, method, qty, price, base in rows]  # fmt: skip
+                         fiscal_year_of(day, start), method or "none", qty, price, base, cap)
+            for member, category, day, method, qty, price, base, cap in rows]  # fmt: skip
 
 
 def pooling(user: Any, agency: Agency) -> list[tuple[ContractItem, list[Any]]]:

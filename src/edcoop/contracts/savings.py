@@ -2,7 +2,9 @@
 
 - Per purchase line: (baseline price - contract unit price) x quantity, to the cent, where
   the baseline is the member's last price paid outside the contract, the agency's benchmark
-  price, or the supplier's list price (the line records which).
+  price, or the supplier's list price (the line records which). A list price the buyer typed
+  (a discount contract's item the agency never recorded) could be inflated, so its saving is
+  capped per line (``cap``, the agency's ``typed_saving_cap`` when the order was made).
 - Aggregate demand: for each item, what each member would have paid at the tier its own
   quantity earns alone, against the tier the pooled quantity of all members earns.
 """
@@ -26,14 +28,16 @@ class Line:
     quantity: Decimal
     unit_price: Decimal
     baseline: Decimal | None
+    cap: Decimal | None = None
 
 
 def line_saving(line: Line) -> Decimal | None:
     if line.baseline is None:
         return None
-    return pricing.extend(line.quantity, line.baseline) - pricing.extend(
+    saving = pricing.extend(line.quantity, line.baseline) - pricing.extend(
         line.quantity, line.unit_price
     )
+    return saving if line.cap is None else min(saving, line.cap)
 
 
 def summed(lines: Iterable[Line], by: str) -> dict[tuple[str, str], Decimal]:

@@ -327,14 +327,14 @@ def contract_adopt(*, user: Any, contract: Contract, institution: Institution,
 def settings_save(*, user: Any, agency: Agency, **fields: Any) -> ContractSettings:
     require(user, Action.CONTRACT_EDIT, agency)
     names = {"expiring_days", "report_due_days", "approval_threshold", "patronage_cash_share",
-             "patronage_minimum_check"}  # fmt: skip
+             "patronage_minimum_check", "typed_saving_cap"}  # fmt: skip
     unknown = set(fields) - names
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     row = ContractSettings.objects.select_for_update().filter(agency=agency).first()
     row = row or ContractSettings(agency=agency)
     before = audit.snapshot(row, sorted(names)) if row.pk else None
-    for name in ("approval_threshold", "patronage_minimum_check"):
+    for name in ("approval_threshold", "patronage_minimum_check", "typed_saving_cap"):
         if name in fields:
             fields[name] = number(fields[name], ContractSettings, name)
     if "patronage_cash_share" in fields:
