@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edcoop.contracts import patronage, pricing, sales, savings
@@ -29,6 +29,7 @@ def test_worked_example_cash_equity_and_the_minimum_check() -> None:
     ]
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # 2 cores shared: generation is slow
 @given(st.integers(min_value=0, max_value=10**11),
        st.dictionaries(st.integers(1, 500), st.integers(0, 10**9), min_size=1, max_size=40),
        st.integers(0, 100))  # fmt: skip
@@ -125,3 +126,40 @@ def test_aggregate_demand_effect() -> None:
     assert [(r.member, r.alone_price, r.pooled_price, r.effect) for r in rows] == [
         ("A", D("4.10"), D("3.75"), D("28.00")), ("B", D("3.90"), D("3.75"), D("45.00")),
         ("C", D("3.90"), D("3.75"), D("22.50"))]  # fmt: skip
+
+
+def test_the_basis_is_reported_sales_in_force_not_edcoop_orders(north: Any, paper: Contract,
+                                                                 ream: ContractItem) -> None:
+    """Hand-worked, $100.00 to distribute. A ordered 1,000 reams in EdCoop ($4,100.00) but
+    its supplier reported 200 ($820.00); B bought outside EdCoop and the supplier reported
+    100 ($410.00). Reported sales are the basis: A 820/1230 x 100 = 66.666.. -> 66.67,
+    B 33.333.. -> 33.33 (largest remainder; sum 100.00). Then the report is amended to A 300
+    ($1,230.00), B 100: only the latest version counts: A 1230/1640 x 100 = 75.00, B 25.00."""
+    from edcoop.contracts import orders
+    from edcoop.contracts.orders import LineInput
+
+    a, b = north.institutions
+    order = orders.order_create(user=north.users["member_buyer"], institution=a,
+                                contract=paper, lines=[LineInput("1000", sku="CP-8511")],
+                                ordered_on=date(2026, 8, 1))  # fmt: skip
+    assert order.total == D("3750.00")  # not the basis
+    rows = [{"member": str(pk), "sku": "CP-8511", "quantity": q, "unit_price": "4.10",
+             "invoice_date": "2026-08-03"} for pk, q in ((a.pk, "200"), (b.pk, "100"))]
+    first = sales.report_file(user=north.users["supplier_rep"], contract=paper, year=2026,
+                              quarter=3, rows=rows, today=date(2026, 11, 20))  # fmt: skip
+    assert patronage.purchases_in(north.agency, 2027) == {a.pk: D("820.00"), b.pk: D("410.00")}
+    rows[0]["quantity"] = "300"
+    sales.report_amend(user=north.users["supplier_rep"], report=first, rows=rows,
+                       reason="A's September invoice", today=date(2026, 11, 21))  # fmt: skip
+    assert patronage.purchases_in(north.agency, 2027) == {a.pk: D("1230.00"), b.pk: D("410.00")}
+    year = patronage.patronage_distribute(user=north.users["business_office"],
+                                          agency=north.agency, fiscal_year=2027,
+                                          net_income="5000", distributable="100")  # fmt: skip
+    rows_out = {r.institution_id: r.amount for r in year.allocations.all()}
+    assert rows_out == {a.pk: D("75.00"), b.pk: D("25.00")}
+    assert "suppliers reported" in year.basis and "latest version" in year.basis
+
+
+def test_the_shares_before_amendment_by_hand() -> None:
+    shares = patronage.allocate(D("100"), {1: D("820.00"), 2: D("410.00")}, D(20), D(25))
+    assert [s.amount for s in shares] == [D("66.67"), D("33.33")]

@@ -22,7 +22,7 @@ from edcoop.core.decimals import QUANTITY, UNIT_PRICE, api_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Institution
 
-from . import orders, queries, sales
+from . import fees, orders, queries, sales
 from .models import Contract, ContractItem, PurchaseOrder, SalesReport
 
 router = Router(tags=["contracts"])
@@ -325,12 +325,24 @@ class ReportIn(In):
 
 
 class FeeOut(Schema):
+    id: int
     number: str
     sales: Money
     fee_pct: Decimal
-    amount: Money
+    amount: Money = Field(..., description="Negative: an amendment's credit to the supplier.")
     issued_on: date
     due_on: date
+    paid_on: date | None
+    paid: Money
+    open: Money
+
+    @staticmethod
+    def resolve_paid(obj: Any) -> Decimal:
+        return fees.paid(obj)
+
+    @staticmethod
+    def resolve_open(obj: Any) -> Decimal:
+        return fees.open_amount(obj)
 
 
 class DifferenceOut(Schema):
@@ -351,6 +363,9 @@ class ReportOut(Schema):
     filed_at: datetime
     total_sales: Money
     line_count: int
+    version: int
+    amends_id: int | None
+    reason: str
     fee_invoice: FeeOut
     differences: list[DifferenceOut] | None = Field(
         None, description="Against EdCoop's orders; agency staff only."
@@ -493,3 +508,50 @@ def version_reject(request: HttpRequest, slug: str, contract_id: int, number: in
     version = permissions.get_or_404(contract.versions.all(), number=number)
     return _version_out(pricelists.version_reject(user=lookups.caller(request), version=version,
                                                   reason=payload.reason))  # fmt: skip
+
+
+class AmendIn(In):
+    reason: str = Field(..., min_length=1, max_length=500)
+    sales: list[SaleIn] = Field([], max_length=20000,
+                                description="Every row of the quarter as it should read; "
+                                "empty: no sales after all.")  # fmt: skip
+    csv: str = Field("", max_length=2_000_000, description="Instead of ``sales``: CSV text.")
+
+
+@router.post("/agencies/{slug}/sales-reports/{report_id}/amendments",
+             response={201: ReportOut})  # fmt: skip
+def report_amend(request: HttpRequest, slug: str, report_id: int,
+                 payload: AmendIn) -> Status[Any]:  # fmt: skip
+    """Correct a filed report with a new version (the old one is kept), reconciled afresh,
+    with a fee invoice adjusting the fee (negative: a credit)."""
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    report = permissions.get_or_404(queries.reports_for(user, agency), pk=report_id)
+    rows: list[Any] = (sales.read_file(payload.csv) if payload.csv
+                       else [s.dict() for s in payload.sales])  # fmt: skip
+    new = sales.report_amend(user=user, report=report, rows=rows, reason=payload.reason)
+    return Status(201, _report_out(request, agency, new))
+
+
+class PaymentIn(In):
+    amount: str = Field(..., max_length=24, examples=["120.00"])
+    received_on: date
+    reference: str = Field("", max_length=100)
+
+
+@router.post("/agencies/{slug}/fee-invoices/{invoice_id}/payments", response={201: FeeOut})
+def fee_payment(request: HttpRequest, slug: str, invoice_id: int,
+                payload: PaymentIn) -> Status[Any]:  # fmt: skip
+    """Record a supplier's payment of an admin fee invoice (the business office). Partial
+    payments add up; ``paid_on`` is set when they reach the amount; more than is due is
+    refused naming ``amount``; a reference already recorded is refused."""
+    from .models import AdminFeeInvoice
+
+    agency = lookups.agency(request, slug)
+    user = lookups.caller(request)
+    invoice = permissions.get_or_404(AdminFeeInvoice.objects.filter(
+        report__in=queries.reports_for(user, agency)), pk=invoice_id)  # fmt: skip
+    fees.fee_payment_record(user=user, invoice=invoice, amount=payload.amount,
+                            received_on=payload.received_on, reference=payload.reference)
+    invoice.refresh_from_db()
+    return Status(201, invoice)

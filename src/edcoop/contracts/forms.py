@@ -88,6 +88,23 @@ class ReportForm(EdCoopForm):
     )
 
 
+class AmendForm(EdCoopForm):
+    file = forms.FileField(
+        required=False,
+        help_text="Every row of the quarter as it should read (CSV or XLSX, the same columns). "
+        "No file: there were no sales after all.",
+    )
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Why the report is corrected.")  # fmt: skip
+
+
+class FeePaymentForm(EdCoopForm):
+    amount = BoundedDecimalField(bounds=MONEY, label="Amount received")
+    received_on = forms.DateField(label="Date received", help_text="YYYY-MM-DD")
+    reference = forms.CharField(max_length=100, required=False,
+                                help_text="The supplier's check or transfer number.")  # fmt: skip
+
+
 class PatronageForm(EdCoopForm):
     fiscal_year = forms.IntegerField(min_value=2000, max_value=2100, label="Fiscal year")
     net_income = BoundedDecimalField(bounds=MONEY.with_range(minimum=None), label="Net income")

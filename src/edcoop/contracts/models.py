@@ -552,17 +552,24 @@ class SalesReport(models.Model):
     )
     total_sales = models.DecimalField(max_digits=14, decimal_places=2)
     line_count = models.PositiveIntegerField(default=0)
+    # An amendment is a new version correcting the one it names; the old one never changes.
+    version = models.PositiveSmallIntegerField(default=1)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by"
+    )
+    reason = models.CharField(max_length=500, blank=True, help_text="Why it was amended.")
 
     class Meta:
-        ordering = ["-year", "-quarter", "contract"]
+        ordering = ["-year", "-quarter", "contract", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "year", "quarter"], name="sales_report_quarter"
+                fields=["contract", "year", "quarter", "version"], name="sales_report_version"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.contract.number} {self.year} Q{self.quarter}"
+        label = f"{self.contract.number} {self.year} Q{self.quarter}"
+        return label if self.version == 1 else f"{label} (amended, v{self.version})"
 
     @property
     def period_end(self) -> date:
@@ -617,6 +624,34 @@ class AdminFeeInvoice(models.Model):
         return self.number
 
 
+class AdminFeePayment(models.Model):
+    """A supplier's payment of (part of) an admin fee invoice."""
+
+    invoice = models.ForeignKey(AdminFeeInvoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="admin_fee_payment_amount"),
+            models.UniqueConstraint(
+                fields=["invoice", "reference"], condition=~Q(reference=""),
+                name="admin_fee_payment_reference",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} payment {self.amount}"
+
+
 class PatronageYear(models.Model):
     """The year-end decision: net income, the share distributed, and the split rules used."""
 
@@ -629,6 +664,8 @@ class PatronageYear(models.Model):
     cash_share_pct = models.DecimalField(max_digits=7, decimal_places=4)
     minimum_check = models.DecimalField(max_digits=14, decimal_places=2)
     decided_at = models.DateTimeField()
+    # What each member's share was in proportion to, in words, as decided (patronage.py).
+    basis = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["agency", "-fiscal_year"]

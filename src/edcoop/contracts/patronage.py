@@ -1,6 +1,12 @@
 """Year-end patronage: the agency's distributable net income returned to members in
-proportion to their contract purchases that year (as suppliers reported them), split into a
-cash share and equity credit.
+proportion to their contract purchases that year, split into a cash share and equity credit.
+
+The basis is the suppliers' reported sales, not EdCoop's purchase orders: the cooperative's
+income is the admin fee on reported sales, members also buy under the contracts without an
+EdCoop order (by card, by phone, through the supplier's site), and a reported sale is the
+one the supplier paid a fee on. So a member's purchases are the amounts of the lines of the
+quarters' reports in force (an amended report counts as its latest version, never twice)
+whose invoice dates fall in the fiscal year. Each year records this basis in words.
 
 The split reuses billing's ``split_cents`` (largest remainder), so the members' amounts sum
 to the distributable amount exactly; each member's cash and equity sum to its amount. A
@@ -11,6 +17,7 @@ distributes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -68,7 +75,8 @@ def purchases_in(agency: Agency, fiscal_year: int) -> dict[int, Decimal]:
     first = fiscal_year_start(fiscal_year, agency.fiscal_year_start_month)
     last = add_months(first, 12)
     rows = (SalesReportLine.objects
-            .filter(report__agency=agency, invoice_date__gte=first, invoice_date__lt=last)
+            .filter(report__agency=agency, report__amended_by__isnull=True,
+                    invoice_date__gte=first, invoice_date__lt=last)
             .values("institution_id").annotate(total=Sum("amount")))  # fmt: skip
     return {r["institution_id"]: r["total"] for r in rows}
 
@@ -99,7 +107,11 @@ def patronage_distribute(*, user: Any, agency: Agency, fiscal_year: int, net_inc
                 f"FY{fiscal_year}; nothing to allocate by."
             }
         )
-    year = PatronageYear.objects.create(
+    first = fiscal_year_start(fiscal_year, agency.fiscal_year_start_month)
+    last = add_months(first, 12) - timedelta(days=1)
+    basis = (f"Contract purchases as suppliers reported them (the latest version of each "
+             f"quarter's sales report), invoiced {first.isoformat()} to {last.isoformat()}")
+    year = PatronageYear.objects.create(basis=basis,
         agency=agency, fiscal_year=fiscal_year, net_income=income, distributable=share,
         cash_share_pct=rules.patronage_cash_share, minimum_check=rules.patronage_minimum_check,
         decided_at=timezone.now())  # fmt: skip

@@ -5,7 +5,8 @@ A report covers one contract and one calendar quarter and is required even with 
 empty report says so). It is due ``report_due_days`` (45 by default, per agency) after the
 quarter ends. Rows are checked all or nothing, each refusal naming its line. Filing issues
 the admin fee invoice: the contract's fee percentage of the reported sales, to the cent.
-A filed report does not change.
+A filed report does not change: an amendment files a new version of the quarter (the old
+one kept), reconciled afresh, with a fee invoice adjusting what earlier versions invoiced.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from edcoop.core import audit, tabular
@@ -184,27 +186,80 @@ def report_file(*, user: Any, contract: Contract, year: int, quarter: int,
         raise ValidationError({"quarter": f"The {year} Q{quarter} report is already filed; a "
                                           "filed report does not change."})  # fmt: skip
     checked = parse_rows(contract, year, quarter, rows, first_line=first_line)
+    return _file(user, contract, year, quarter, checked, now, today)
+
+
+def _file(user: Any, contract: Contract, year: int, quarter: int, checked: Sequence[Row],
+          now: datetime, today: date, amends: SalesReport | None = None,
+          reason: str = "") -> SalesReport:  # fmt: skip
+    """Write a checked report (or an amendment's new version) and issue its fee invoice: the
+    fee on the reported sales, less what earlier versions of the quarter already invoiced."""
     items = dict(contract.items.values_list("sku", "pk"))
     total = sum((r.amount for r in checked), Decimal("0.00"))
     report = SalesReport.objects.create(
         agency=contract.agency, contract=contract, year=year, quarter=quarter,
         filed_at=now, filed_by=user if getattr(user, "pk", None) else None,
-        total_sales=total, line_count=len(checked))  # fmt: skip
+        total_sales=total, line_count=len(checked),
+        version=amends.version + 1 if amends else 1, amends=amends, reason=reason)  # fmt: skip
     SalesReportLine.objects.bulk_create(
         (SalesReportLine(report=report, line=r.line, institution_id=r.institution_id,
                          item_id=items.get(r.sku), sku=r.sku, quantity=r.quantity,
                          unit_price=r.unit_price, amount=r.amount, invoice_date=r.invoice_date)
          for r in checked), batch_size=5000)  # fmt: skip
+    # An amendment keeps the rate the quarter was first invoiced at.
+    pct = amends.fee_invoice.fee_pct if amends else contract.admin_fee_pct
+    invoiced = AdminFeeInvoice.objects.filter(
+        report__contract=contract, report__year=year, report__quarter=quarter
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     fee = AdminFeeInvoice.objects.create(
         agency=contract.agency, report=report, supplier=contract.supplier,
         number=_fee_number(contract.agency, today.year), sales=total,
-        fee_pct=contract.admin_fee_pct, amount=pricing.fee(total, contract.admin_fee_pct),
+        fee_pct=pct, amount=pricing.fee(total, pct) - invoiced,
         issued_on=today, due_on=today + timedelta(days=FEE_TERMS_DAYS))  # fmt: skip
-    audit.record("sales_report.file", report, changes={
+    changes: dict[str, Any] = {
         "contract": [None, contract.number], "quarter": [None, f"{year} Q{quarter}"],
-        "lines": [None, len(checked)], "total_sales": [None, total]})  # fmt: skip
+        "lines": [None, len(checked)], "total_sales": [None, total]}  # fmt: skip
+    if amends is not None:
+        changes.update({"amends": [None, amends.pk], "version": [amends.version, report.version],
+                        "total_sales": [amends.total_sales, total], "reason": [None, reason]})
+    audit.record("sales_report.amend" if amends else "sales_report.file", report,
+                 changes=changes)  # fmt: skip
     audit.record_create("admin_fee_invoice.issue", fee)
     return report
+
+
+@transaction.atomic
+def report_amend(*, user: Any, report: SalesReport,
+                 rows: Sequence[Mapping[str, Any] | tabular.Row], reason: str,
+                 first_line: int = 1, today: date | None = None) -> SalesReport:  # fmt: skip
+    """Correct a filed report with a new version holding every row of the quarter (``rows``
+    empty: no sales after all). The old version and its fee invoice stay as they were; the
+    new version's invoice adjusts the fee (a negative amount credits the supplier)."""
+    contract = report.contract
+    if not can(user, Action.SALES_REPORT_FILE, contract.agency):  # else the supplier's own
+        require(user, Action.SALES_REPORT_FILE, contract.agency, supplier=contract.supplier)
+    why = (reason or "").strip()
+    if not why or has_nul(why) or len(why) > 500:
+        raise ValidationError({"reason": "Say why the report is amended (at most 500 "
+                                         "characters)."})  # fmt: skip
+    report = SalesReport.objects.select_for_update().get(pk=report.pk)
+    later = SalesReport.objects.filter(amends=report).first()
+    if later is not None:
+        raise ValidationError({"report": f"Version {report.version} was already amended "
+                                         f"by version {later.version}; amend the "
+                                         "latest."})  # fmt: skip
+    now = timezone.now()
+    if today is not None:
+        now = datetime.combine(today, time(12), tzinfo=contract.agency.zone)
+    today = now.astimezone(contract.agency.zone).date()
+    checked = parse_rows(contract, report.year, report.quarter, rows, first_line=first_line)
+    return _file(user, contract, report.year, report.quarter, checked, now, today,
+                 amends=report, reason=why)  # fmt: skip
+
+
+def current_reports() -> Any:
+    """Reports no later version amends (the quarter's figures in force)."""
+    return SalesReport.objects.filter(amended_by__isnull=True)
 
 
 # Reconciliation --------------------------------------------------------------------------------
@@ -286,8 +341,9 @@ def expected_reports(agency: Agency, today: date, contracts: Iterable[Contract] 
                      ) -> list[Expected]:  # fmt: skip
     """Every quarter whose report is due by ``today``, filed or not, for each contract."""
     days = ContractSettings.of(agency).report_due_days
+    # Lateness is the first filing's; an amendment does not make a quarter late or on time.
     filed = {(r.contract_id, r.year, r.quarter): r
-             for r in SalesReport.objects.filter(agency=agency)}  # fmt: skip
+             for r in SalesReport.objects.filter(agency=agency, version=1)}  # fmt: skip
     out = []
     rows = contracts if contracts is not None else Contract.objects.filter(agency=agency)
     for contract in rows:

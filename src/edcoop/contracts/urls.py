@@ -25,6 +25,9 @@ urlpatterns = [
     path(A + "orders/<int:pk>/<slug:step>/", views.order_step, name="order_step"),
     path(A + "sales-reports/", views.report_list, name="reports"),
     path(A + "sales-reports/<int:pk>/", views.report_detail, name="report"),
+    path(A + "sales-reports/<int:pk>/amend/", views.report_amend, name="report_amend"),
+    path(A + "fee-invoices/<int:pk>/pdf/", views.fee_invoice_pdf, name="fee_invoice_pdf"),
+    path(A + "fee-invoices/<int:pk>/payments/", views.fee_payment, name="fee_payment"),
     path(A + "patronage/", views.patronage_page, name="patronage"),
     path(A + "savings/", views.savings_page, name="savings"),
 ]

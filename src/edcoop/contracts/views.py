@@ -19,8 +19,17 @@ from edcoop.core.permissions import Action
 from edcoop.members.forms import add_service_errors
 from edcoop.members.models import Agency, Institution
 
-from . import orders, patronage, pdf, queries, sales, services
-from .forms import ORDER_LINES, OrderForm, PatronageForm, ReasonForm, ReportForm, SearchForm
+from . import fees, orders, patronage, pdf, queries, sales, services
+from .forms import (
+    ORDER_LINES,
+    AmendForm,
+    FeePaymentForm,
+    OrderForm,
+    PatronageForm,
+    ReasonForm,
+    ReportForm,
+    SearchForm,
+)
 from .models import (
     STATUS_LABELS,
     Contract,
@@ -317,8 +326,21 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     names = dict(Institution.objects.filter(agency=agency).values_list("pk", "name"))
     staff = permissions.can(request.user, Action.SALES_REPORT_VIEW, agency)
     due = sales.due_on(agency, report.year, report.quarter)
+    fee = getattr(report, "fee_invoice", None)
+    versions = list(SalesReport.objects.filter(
+        contract=report.contract, year=report.year, quarter=report.quarter,
+    ).select_related("fee_invoice").order_by("version"))  # fmt: skip
     return render(request, "contracts/report.html", {
-        "agency": agency, "report": report, "fee": getattr(report, "fee_invoice", None),
+        "agency": agency, "report": report, "fee": fee, "versions": versions,
+        "latest": versions[-1].pk == report.pk, "last_version": versions[-1],
+        "payments": list(fee.payments.all()) if fee else [],
+        "fee_open": fees.open_amount(fee) if fee else None,
+        "payment_form": FeePaymentForm(initial={"received_on": timezone.localdate()})
+        if fee and fee.amount > 0 and permissions.can(request.user, Action.BILLING_ADJUST, agency)
+        else None,
+        "can_amend": permissions.can(request.user, Action.SALES_REPORT_FILE, agency)
+        or permissions.can(request.user, Action.SALES_REPORT_FILE, agency,
+                           supplier=report.contract.supplier),
         "lines": report.lines.select_related("institution")[:200],
         "differences": sales.reconcile(report) if staff else None, "names": names,
         "due": due, "late": report.filed_at.astimezone(agency.zone).date() > due,
@@ -353,6 +375,81 @@ def report_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("contracts:report", slug, report.pk)
     return render(request, "contracts/report_new.html", {
         "agency": agency, "contract": contract, "form": form})  # fmt: skip
+
+
+@login_required
+def report_amend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.SALES_REPORT_FILE)
+    report: SalesReport = permissions.get_or_404(queries.reports_for(request.user, agency), pk=pk)
+    form = AmendForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rows: list[Any] = []
+            if data["file"] is not None:
+                if data["file"].size > 200 * 1024 * 1024:
+                    raise ValidationError({"file": "A report file is at most 200 MB."})
+                rows = sales.read_file(data["file"])
+            new = sales.report_amend(user=request.user, report=report, rows=rows,
+                                     reason=data["reason"])  # fmt: skip
+        except ValidationError as exc:
+            add_service_errors(form, _rows_errors(exc))
+        else:
+            messages.success(request, f"Filed {new}; fee adjustment "
+                                      f"{new.fee_invoice.number} issued.")  # fmt: skip
+            return redirect("contracts:report", slug, new.pk)
+    return render(request, "contracts/report_amend.html", {
+        "agency": agency, "report": report, "form": form})  # fmt: skip
+
+
+def _fee_invoice(request: HttpRequest, agency: Agency, pk: int) -> Any:
+    from .models import AdminFeeInvoice
+
+    visible = queries.reports_for(request.user, agency)
+    return permissions.get_or_404(AdminFeeInvoice.objects.filter(report__in=visible)
+                                  .select_related("report__contract", "supplier", "agency"),
+                                  pk=pk)  # fmt: skip
+
+
+@login_required
+def fee_invoice_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = _agency(request, slug, Action.SALES_REPORT_VIEW)
+    invoice = _fee_invoice(request, agency, pk)
+    try:
+        data = fees.fee_invoice_pdf(invoice)
+    except pdf.PdfUnavailable:
+        messages.error(request, "PDF invoices are not available on this server yet (its "
+                                "administrator needs to install the Pango library).")  # fmt: skip
+        return redirect("contracts:report", slug, invoice.report_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"{invoice.number}.pdf") or ""  # fmt: skip
+    return response
+
+
+@login_required
+def fee_payment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from edcoop.core import formatting
+
+    agency = _agency(request, slug, Action.SALES_REPORT_VIEW)
+    invoice = _fee_invoice(request, agency, pk)
+    if request.method != "POST":
+        return redirect("contracts:report", slug, invoice.report_id)
+    form = FeePaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(f"{k}: {' '.join(str(m) for m in v)}"
+                                         for k, v in form.errors.items()))  # fmt: skip
+        return redirect("contracts:report", slug, invoice.report_id)
+    try:
+        fees.fee_payment_record(user=request.user, invoice=invoice, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}"
+                                         for k, v in exc.message_dict.items()))  # fmt: skip
+    else:
+        invoice.refresh_from_db()
+        done = f"; paid in full on {formatting.day(invoice.paid_on)}" if invoice.paid_on else ""
+        messages.success(request, f"Payment recorded on {invoice.number}{done}.")
+    return redirect("contracts:report", slug, invoice.report_id)
 
 
 def _rows_errors(exc: ValidationError) -> ValidationError:

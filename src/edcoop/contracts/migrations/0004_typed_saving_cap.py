@@ -7,20 +7,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0003_order_request_key'),
+        ("contracts", "0003_order_request_key"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contractsettings',
-            name='typed_saving_cap',
-            field=models.DecimalField(decimal_places=2, default=Decimal('100.00'), help_text="The most saving one order line may claim against a list price the buyer typed (a discount contract's catalogue item the agency has not recorded); 0 claims none. Record the item on the contract, or a benchmark price, to count it in full.", max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))]),
+            model_name="contractsettings",
+            name="typed_saving_cap",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("100.00"),
+                help_text="The most saving one order line may claim against a list price the buyer typed (a discount contract's catalogue item the agency has not recorded); 0 claims none. Record the item on the contract, or a benchmark price, to count it in full.",
+                max_digits=14,
+                validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+            ),
         ),
         migrations.AddField(
-            model_name='purchaseorderline',
-            name='saving_cap',
+            model_name="purchaseorderline",
+            name="saving_cap",
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
         ),
     ]
