@@ -42,7 +42,8 @@ def test_demo_tells_the_contracts_story() -> None:
     assert Contract.objects.get(number="LK-C-2026-03").source == "award"
 
     tech = Contract.objects.get(number="NEPC-2025-014")
-    report = SalesReport.objects.filter(contract=tech).order_by("-year", "-quarter").first()
+    report = (SalesReport.objects.filter(contract=tech, version=1)
+              .order_by("-year", "-quarter").first())  # fmt: skip
     assert report is not None and report.fee_invoice.amount == (
         report.total_sales * Decimal("0.02")
     ).quantize(Decimal("0.01"))
@@ -55,3 +56,16 @@ def test_demo_tells_the_contracts_story() -> None:
     page = client.get(f"/a/nation/sales-reports/{report.pk}/").content.decode()
     assert "Admin fee invoice" in page
     assert "Patronage" in client.get("/a/nation/patronage/").content.decode()
+    # Fee payments (one invoice paid in full in two parts), an amended report with its fee
+    # adjustment, and a member's purchasing dashboard.
+    amended = SalesReport.objects.get(contract=tech, version=2)
+    first = amended.amends
+    assert first is not None and first.fee_invoice.paid_on is not None
+    assert first.fee_invoice.payments.count() == 2
+    assert amended.fee_invoice.amount + first.fee_invoice.amount == (
+        amended.total_sales * Decimal("0.02")).quantize(Decimal("0.01"))  # fmt: skip
+    page = client.get(f"/a/nation/sales-reports/{amended.pk}/").content.decode()
+    assert "Versions of the" in page and "Admin fee adjustment" in page
+    gpsu = Institution.objects.get(ipeds_id="900102")
+    page = client.get("/a/nation/contracts/purchasing/", {"institution": gpsu.pk})
+    assert page.status_code == 200 and "Open orders" in page.content.decode()

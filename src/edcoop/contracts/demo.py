@@ -5,8 +5,9 @@
   one order at the 100-ream tier and has a larger one waiting for the finance officer; the
   custodial contract made from the final award of LK-2026-03.
 - The national cooperative: a technology contract open to members anywhere, its supplier's
-  quarterly sales reports (one quarter missing), their admin fee invoices, and last fiscal
-  year's patronage to members.
+  quarterly sales reports (one quarter missing), their admin fee invoices (the first paid in
+  two parts, the second in part), the first report amended with its fee adjustment, and last
+  fiscal year's patronage to members.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from edcoop.members.models import Agency, Institution, Supplier
 from edcoop.procurement.files import Upload
 from edcoop.services.fiscal import fiscal_year_of
 
-from . import orders, patronage, sales, services
+from . import fees, orders, patronage, sales, services
 from .models import BaselinePrice, ContractItem, add_months, quarter_end
 
 # A one-page PDF (the documents' content is not the point; their presence is).
@@ -168,6 +169,7 @@ def _nation(agency: Agency, today: date) -> None:
     # Quarterly reports from the first quarter through the last one due; one left missing.
     q = start
     n = 0
+    filed = []
     while True:
         year, quarter = q.year, (q.month - 1) // 3 + 1
         if sales.due_on(agency, year, quarter) >= today:
@@ -179,10 +181,35 @@ def _nation(agency: Agency, today: date) -> None:
                      "unit_price": TECH[(i + n) % len(TECH)][3],
                      "invoice_date": (q + timedelta(days=10 + 9 * i)).isoformat()}
                     for i, inst in enumerate(buyers) if (i + n) % 3]  # fmt: skip
-            sales.report_file(user=rep, contract=tech, year=year, quarter=quarter, rows=rows,
-                              today=min(today, quarter_end(year, quarter)
-                                        + timedelta(days=30 + n % 2 * 20)))  # fmt: skip
+            filed.append(sales.report_file(
+                user=rep, contract=tech, year=year, quarter=quarter, rows=rows,
+                today=min(today, quarter_end(year, quarter)
+                          + timedelta(days=30 + n % 2 * 20))))  # fmt: skip
         q = add_months(q, 3)
+    office = admin  # the agency administrator holds the business office's actions
+    if filed:
+        # The first quarter's fee is paid in two parts; its report is then corrected (a
+        # late-found invoice), issuing an adjustment beside the original.
+        first = filed[0]
+        fee = first.fee_invoice
+        half = (fee.amount / 2).quantize(Decimal("0.01"))
+        paid_on = min(today, fee.issued_on + timedelta(days=20))
+        fees.fee_payment_record(user=office, invoice=fee, amount=half, received_on=paid_on,
+                                reference="CHK 4410")  # fmt: skip
+        fees.fee_payment_record(user=office, invoice=fee, amount=fee.amount - half,
+                                received_on=paid_on, reference="CHK 4427")  # fmt: skip
+        rows = [{"member": str(line.institution_id), "sku": line.sku,
+                 "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+                 "invoice_date": line.invoice_date.isoformat()} for line in first.lines.all()]
+        rows.append({**rows[0], "quantity": "12"})
+        sales.report_amend(user=rep, report=first, rows=rows,
+                           reason="A September invoice was left out of the first filing.",
+                           today=min(today, fee.issued_on + timedelta(days=25)))  # fmt: skip
+    if len(filed) > 1:
+        fee = filed[1].fee_invoice
+        fees.fee_payment_record(user=office, invoice=fee, amount=(fee.amount / 3).quantize(
+            Decimal("0.01")), received_on=min(today, fee.issued_on + timedelta(days=15)),
+            reference="ACH 20771")  # fmt: skip
     last_fy = fiscal_year_of(today, agency.fiscal_year_start_month) - 1
     if patronage.purchases_in(agency, last_fy):
         patronage.patronage_distribute(

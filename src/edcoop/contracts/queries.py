@@ -432,3 +432,87 @@ def dashboard(agency: Agency, today: date) -> dict[str, tuple[list[str], list[li
                   "Paid"], fees),
         "no_area": (["Member", "Kind", "Membership"], no_area),
     }  # fmt: skip
+
+
+# One member's purchasing -----------------------------------------------------------------------
+
+PERIODS = ("month", "quarter")
+OPEN_ORDER = ("draft", "approved", "sent", "received")
+
+
+def period_of(day: date, period: str) -> str:
+    """The label a purchase's day falls under: ``2026-08`` or ``2026 Q3``."""
+    if period == "quarter":
+        return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+@dataclass
+class Purchasing:
+    institution: Institution
+    spend: Decimal
+    saving: Decimal
+    open_orders: int
+    by_period: list[tuple[str, Decimal]]
+    tables: dict[str, tuple[list[str], list[list[Any]]]]
+
+
+def member_purchasing(institution: Institution, period: str = "quarter") -> Purchasing:
+    """A member's purchasing under the agency's contracts: spend over time (by month or
+    quarter, each period by category and contract), savings by fiscal year and method, its
+    open orders and the contracts it adopted or bought under. Spend counts orders sent to
+    the supplier and after (as the agency's dashboard does), by the day ordered."""
+    from collections import defaultdict
+
+    from edcoop.services.fiscal import fiscal_year_of
+
+    from . import savings
+    from .models import Adoption, PurchaseOrder, PurchaseOrderLine
+
+    period = period if period in PERIODS else "quarter"
+    agency = institution.agency
+    start = agency.fiscal_year_start_month
+    spend: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    per_period: dict[str, Decimal] = defaultdict(Decimal)
+    per_contract: dict[int, Decimal] = defaultdict(Decimal)
+    lines: list[savings.Line] = []
+    for day, category, number, contract_id, method, qty, price, base, cap, amount in (
+        PurchaseOrderLine.objects.filter(order__institution=institution,
+                                         order__status__in=COUNTED)
+        .values_list("order__ordered_on", "order__contract__category", "order__contract__number",
+                     "order__contract_id", "baseline_method", "quantity", "unit_price",
+                     "baseline_price", "saving_cap", "amount")
+    ):  # fmt: skip
+        label = period_of(day, period)
+        spend[(label, category, number)] += amount
+        per_period[label] += amount
+        per_contract[contract_id] += amount
+        lines.append(savings.Line(institution.name, category, fiscal_year_of(day, start),
+                                  method or "none", qty, price, base, cap))  # fmt: skip
+    saved = savings.summed(lines, "year")
+    open_orders = list(PurchaseOrder.objects.filter(institution=institution,
+                                                    status__in=OPEN_ORDER)
+                       .select_related("contract").order_by("ordered_on", "pk")[:500])  # fmt: skip
+    adopted = {a.contract_id: a.adopted_on for a in Adoption.objects.filter(
+        institution=institution)}  # fmt: skip
+    used = (Contract.objects.filter(agency=agency, pk__in=set(adopted) | set(per_contract))
+            .select_related("supplier").order_by("number"))  # fmt: skip
+    from .orders import BASELINE_LABELS
+
+    tables: dict[str, tuple[list[str], list[list[Any]]]] = {
+        "spend": (["Period", "Category", "Contract", "Spend"],
+                  [[p, c, n, v] for (p, c, n), v in sorted(spend.items())]),
+        "savings": (["Fiscal year", "Baseline", "Saving"],
+                    [[f"FY{y}", BASELINE_LABELS.get(m, m), v] for (y, m), v in saved.items()]),
+        "orders": (["Order", "Contract", "Status", "Ordered", "Total"],
+                   [[o.number, o.contract.number, o.get_status_display(), o.ordered_on,
+                     o.total] for o in open_orders]),
+        "contracts": (["Contract", "Title", "Supplier", "Adopted", "Spend"],
+                      [[c.number, c.title, str(c.supplier), adopted.get(c.pk, "not needed"
+                        if not c.requires_adoption else "no"), per_contract.get(c.pk, Decimal(0))]
+                       for c in used]),
+    }  # fmt: skip
+    return Purchasing(
+        institution, sum(per_period.values(), Decimal("0.00")),
+        sum(saved.values(), Decimal("0.00")), len(open_orders),
+        sorted(per_period.items()), tables)  # fmt: skip

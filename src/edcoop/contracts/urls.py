@@ -10,6 +10,7 @@ urlpatterns = [
     path(A + "contracts/", views.catalogue, name="catalogue"),
     path(A + "contracts/new/", views.contract_new, name="contract_new"),
     path(A + "contracts/dashboard/", views.dashboard, name="dashboard"),
+    path(A + "contracts/purchasing/", views.purchasing, name="purchasing"),
     path(A + "contracts/<int:pk>/", views.contract_detail, name="contract"),
     path(A + "contracts/<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path(A + "contracts/<int:pk>/adopt/", views.adopt, name="adopt"),

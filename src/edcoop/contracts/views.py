@@ -667,3 +667,51 @@ def price_version(request: HttpRequest, slug: str, pk: int, number: int) -> Http
         "form": form, "diff": pricelists.version_diff(version),
         "rows": version.rows.all()[:200],
     })  # fmt: skip
+
+
+PURCHASING_TITLES = {
+    "spend": "Spend by period, category and contract",
+    "savings": "Savings by fiscal year and baseline",
+    "orders": "Open orders",
+    "contracts": "Contracts adopted or bought under",
+}
+
+
+@login_required
+def purchasing(request: HttpRequest, slug: str) -> HttpResponse:
+    """A member's own purchasing dashboard (its roles see their institution; agency staff who
+    read orders pick any member): spend over time, savings, open orders, contracts."""
+    from edcoop.core import formatting
+    from edcoop.core.charts import Bar, bar_chart
+    from edcoop.core.views import export_format, export_response
+
+    agency = _agency(request, slug, Action.ORDER_VIEW)
+    staff = permissions.can(request.user, Action.ORDER_VIEW, agency)
+    choices = (list(Institution.objects.filter(agency=agency).order_by("name")) if staff
+               else queries.buyer_institutions(request.user, agency, Action.ORDER_VIEW))
+    if not choices:
+        raise PermissionDenied("You buy for no member of this agency.")
+    wanted = request.GET.get("institution", "")
+    chosen = next((i for i in choices if str(i.pk) == wanted), None)
+    if wanted and chosen is None:
+        raise Http404("No such member.")
+    institution = chosen or choices[0]
+    period = request.GET.get("period", "quarter")
+    period = period if period in queries.PERIODS else "quarter"
+    mine = queries.member_purchasing(institution, period)
+    fmt = export_format(request)
+    table = request.GET.get("table", "")
+    if fmt and table in mine.tables:
+        header, rows = mine.tables[table]
+        return export_response(fmt, f"{agency.slug}-{institution.pk}-{table}", header, rows)
+    chart = bar_chart(
+        f"{institution.name}: spend under contracts by {period}",
+        [Bar(label, value) for label, value in mine.by_period[-24:]],
+        describe=f"Orders sent to suppliers, by the {period} ordered; the table below gives "
+        "each period's categories and contracts.", fmt=formatting.money,
+    ) if mine.by_period else None  # fmt: skip
+    return render(request, "contracts/purchasing.html", {
+        "agency": agency, "mine": mine, "institution": institution, "choices": choices,
+        "period": period, "chart": chart, "staff": staff,
+        "tables": [(k, PURCHASING_TITLES[k], *mine.tables[k]) for k in PURCHASING_TITLES],
+    })  # fmt: skip
