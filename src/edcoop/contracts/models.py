@@ -180,16 +180,22 @@ class Contract(models.Model):
         return add_months(self.ends_on, self.renewal_months * exercised)
 
     def status_on(self, day: date, expiring_days: int = 90) -> str:
-        if self.terminated_on is not None and self.terminated_on <= day:
-            return "terminated"
-        if day < self.starts_on:
-            return "upcoming"
-        end = self.current_end()
-        if day > end:
-            return "expired"
-        if (end - day).days <= expiring_days:
-            return "expiring"
-        return "active"
+        return status_for(self.starts_on, self.current_end(), self.terminated_on, day,
+                          expiring_days)  # fmt: skip
+
+
+def status_for(starts_on: date, end: date, terminated_on: date | None, day: date,
+               expiring_days: int = 90) -> str:  # fmt: skip
+    """A contract's status on ``day`` from its dates (``end``: the term with renewals)."""
+    if terminated_on is not None and terminated_on <= day:
+        return "terminated"
+    if day < starts_on:
+        return "upcoming"
+    if day > end:
+        return "expired"
+    if (end - day).days <= expiring_days:
+        return "expiring"
+    return "active"
 
 
 STATUS_LABELS = {

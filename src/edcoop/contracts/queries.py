@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -23,7 +23,16 @@ from edcoop.core import permissions
 from edcoop.members.models import Agency, Institution, Supplier
 
 from . import eligibility, search_index
-from .models import STATUS_LABELS, Contract, ContractDocument, ContractItem, ContractSettings
+from .models import (
+    STATUS_LABELS,
+    Contract,
+    ContractDocument,
+    ContractItem,
+    ContractSettings,
+    Renewal,
+    add_months,
+    status_for,
+)
 from .services import member_of
 
 MAX_KEYWORD = 200
@@ -70,28 +79,37 @@ def eligible_contract_ids(agency: Agency, institution: Institution, on: date) ->
     if member is None:
         return set()
     expiring = ContractSettings.of(agency).expiring_days
+    # Plain values, not model instances: the search runs this on every request, and building
+    # a few hundred contracts with their prefetched renewals cost more than the search itself
+    # (bench/catalog.py; docs/performance.md).
     rows = list(Contract.objects.filter(agency=agency, starts_on__lte=on)
-                .exclude(terminated_on__lte=on).prefetch_related("renewals"))  # fmt: skip
-    ids = [c.pk for c in rows]
+                .exclude(terminated_on__lte=on)
+                .values_list("pk", "scope", "eligible_kinds", "participants_only", "starts_on",
+                             "ends_on", "renewal_months", "terminated_on"))  # fmt: skip
+    # Each side table by a join on the agency rather than a list of a few hundred ids:
+    # Django prepares every value of an IN list, which cost more than the query.
+    renewed = dict(Renewal.objects.filter(contract__agency=agency).values("contract_id")
+                   .annotate(n=Count("pk")).values_list("contract_id", "n"))  # fmt: skip
     areas: dict[int, set[int]] = {}
     for contract_id, area_id in Contract.service_areas.through.objects.filter(
-        contract_id__in=ids).values_list("contract_id", "servicearea_id"):  # fmt: skip
+        contract__agency=agency).values_list("contract_id", "servicearea_id"):  # fmt: skip
         areas.setdefault(contract_id, set()).add(area_id)
     joined = set(
         Contract.participants.through.objects.filter(
-            contract_id__in=ids, institution_id=institution.pk
+            contract__agency=agency, institution_id=institution.pk
         ).values_list("contract_id", flat=True)
     )
     out = set()
-    for c in rows:
-        if c.status_on(on, expiring) not in BUYABLE:
+    for pk, scope, kinds, only, starts_on, ends_on, months, terminated_on in rows:
+        end = add_months(ends_on, months * renewed.get(pk, 0))
+        if status_for(starts_on, end, terminated_on, on, expiring) not in BUYABLE:
             continue
         terms = eligibility.Terms(
-            scope=c.scope, kinds=frozenset(c.eligible_kinds or ()),
-            areas=frozenset(areas.get(c.pk, ())), participants_only=c.participants_only,
-            participants=frozenset({institution.pk} if c.pk in joined else ()))  # fmt: skip
+            scope=scope, kinds=frozenset(kinds or ()), areas=frozenset(areas.get(pk, ())),
+            participants_only=only,
+            participants=frozenset({institution.pk} if pk in joined else ()))  # fmt: skip
         if not eligibility.refusals(terms, member):
-            out.add(c.pk)
+            out.add(pk)
     return out
 
 
