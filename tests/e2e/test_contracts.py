@@ -92,10 +92,20 @@ def test_buyer_orders_at_the_tier_price_and_the_cooperative_reads_its_reports(
     page.goto("/a/nation/sales-reports/")
     assert "Missing" in page.page.content()
     assert_accessible(page, "contracts-sales-reports")
-    report = SalesReport.objects.filter(agency__slug="nation").order_by("-year", "-quarter")[0]
+    report = SalesReport.objects.filter(agency__slug="nation", version=1).order_by(
+        "-year", "-quarter")[0]  # fmt: skip
     page.goto(f"/a/nation/sales-reports/{report.pk}/")
     assert f"Admin fee invoice {report.fee_invoice.number}" in page.page.content()
     assert_accessible(page, "contracts-sales-report")
+    amended = SalesReport.objects.get(agency__slug="nation", version=2)
+    page.goto(f"/a/nation/sales-reports/{amended.pk}/")
+    assert "Versions of the" in page.page.content()
+    assert_accessible(page, "contracts-sales-report-amended")
+    page.goto(f"/a/nation/sales-reports/{amended.pk}/amend/")
+    assert_accessible(page, "contracts-sales-report-amend")
+    page.goto("/a/nation/contracts/purchasing/?period=month")
+    assert "Spend by period" in page.page.content()
+    assert_accessible(page, "contracts-purchasing")
     page.goto("/a/nation/patronage/")
     assert "FY" in page.get_by_role("table").first.inner_text()
     assert_accessible(page, "contracts-patronage")
