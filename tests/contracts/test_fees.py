@@ -55,7 +55,8 @@ def test_partial_payments_then_paid_in_full(north: Any, report: SalesReport) -> 
     fee.refresh_from_db()
     assert fee.paid_on == date(2026, 11, 25)
     with pytest.raises(ValidationError, match="paid in full"):
-        fees.fee_payment_record(user=office, invoice=fee, amount="0.01", received_on=AFTER)
+        fees.fee_payment_record(user=office, invoice=fee, amount="0.01", received_on=AFTER,
+                                reference="CHK 103")  # fmt: skip
     events = AuditEvent.objects.filter(action="admin_fee_invoice.payment")
     assert events.count() == 2
 
@@ -70,13 +71,17 @@ def test_bad_payments_name_the_field(north: Any, report: SalesReport, amount: st
                                      field: str) -> None:  # fmt: skip
     with pytest.raises(ValidationError) as exc:
         fees.fee_payment_record(user=north.users["business_office"], invoice=report.fee_invoice,
-                                amount=amount, received_on=day)  # fmt: skip
+                                amount=amount, received_on=day, reference="R1")  # fmt: skip
     assert field in exc.value.message_dict
     assert not report.fee_invoice.payments.exists()
 
 
 def test_a_future_payment_and_a_nul_reference_are_refused(north: Any, report: SalesReport) -> None:
     office = north.users["business_office"]
+    with pytest.raises(ValidationError) as exc:  # a reference is required
+        fees.fee_payment_record(user=office, invoice=report.fee_invoice, amount="1",
+                                received_on=AFTER, reference="  ")  # fmt: skip
+    assert "reference" in exc.value.message_dict
     with pytest.raises(ValidationError, match="future"):
         fees.fee_payment_record(
             user=office,
@@ -109,7 +114,7 @@ def test_another_agency_cannot_see_or_pay(north: Any, nation: Any, report: Sales
     assert client.get(f"/a/north/fee-invoices/{fee.pk}/pdf/").status_code == 404
     api = api_for(nation.users["business_office"])
     made = api.post(f"/agencies/north/fee-invoices/{fee.pk}/payments",
-                    {"amount": "1", "received_on": "2026-11-20"})  # fmt: skip
+                    {"amount": "1", "received_on": "2026-11-20", "reference": "X"})  # fmt: skip
     assert made.status_code == 404
 
 
@@ -204,7 +209,7 @@ def test_pages_and_api_for_payments_and_amendments(north: Any, report: SalesRepo
     fee_id = body["fee_invoice"]["id"]
     paid = api_for(north.users["business_office"]).post(
         f"/agencies/north/fee-invoices/{fee_id}/payments",
-        {"amount": "9.00", "received_on": str(timezone.localdate())},
+        {"amount": "9.00", "received_on": str(timezone.localdate()), "reference": "W1"},
     )
     assert paid.status_code == 400 and "amount" in paid.json()["errors"]
     old = supplier.get(f"/a/north/sales-reports/{report.pk}/").content.decode()

@@ -536,7 +536,8 @@ def report_amend(request: HttpRequest, slug: str, report_id: int,
 class PaymentIn(In):
     amount: str = Field(..., max_length=24, examples=["120.00"])
     received_on: date
-    reference: str = Field("", max_length=100)
+    reference: str = Field(..., min_length=1, max_length=100,
+                           description="The supplier's check or transfer number.")
 
 
 @router.post("/agencies/{slug}/fee-invoices/{invoice_id}/payments", response={201: FeeOut})

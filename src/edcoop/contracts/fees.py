@@ -3,10 +3,11 @@ a document (a tagged PDF on the agency's paper, drawn with billing's letterhead 
 
 An invoice is paid in one or more payments (amount, date received, the supplier's
 reference). ``paid_on`` is the day the payments reach the amount. A payment above what is
-still due is refused naming ``amount``; a reference already recorded on the invoice is
-refused (a form or API call sent twice records one payment). An adjustment that credits the
-supplier (an amended report with lower sales) takes no payments. Invoices never change
-once issued: an amended sales report issues an adjustment invoice beside the original.
+still due is refused naming ``amount``; the reference is required, and one already recorded
+on the invoice is refused (a form or API call sent twice records one payment). An adjustment
+that credits the supplier (an amended report with lower sales) takes no payments. Invoices
+never change once issued: an amended sales report issues an adjustment invoice beside the
+original.
 """
 
 from __future__ import annotations
@@ -70,9 +71,12 @@ def fee_payment_record(*, user: Any, invoice: AdminFeeInvoice, amount: Any, rece
                                               f"{formatting.day(invoice.issued_on)}; a payment "
                                               "cannot come before it."})  # fmt: skip
     ref = (reference or "").strip()
-    if has_nul(ref) or len(ref) > 100:
-        raise ValidationError({"reference": "Give a reference of at most 100 characters."})
-    if ref and invoice.payments.filter(reference=ref).exists():
+    # Required: the supplier's check or transfer number is what makes a payment sent twice
+    # (a double-clicked form, a retried API call) recognisable as the same payment.
+    if not ref or has_nul(ref) or len(ref) > 100:
+        raise ValidationError({"reference": "Give the supplier's check or transfer reference "
+                                            "(at most 100 characters)."})  # fmt: skip
+    if invoice.payments.filter(reference=ref).exists():
         raise ValidationError({"reference": f"A payment with reference {ref!r} is already "
                                             f"recorded on {invoice.number}."})  # fmt: skip
     due = open_amount(invoice)

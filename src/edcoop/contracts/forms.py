@@ -101,7 +101,7 @@ class AmendForm(EdCoopForm):
 class FeePaymentForm(EdCoopForm):
     amount = BoundedDecimalField(bounds=MONEY, label="Amount received")
     received_on = forms.DateField(label="Date received", help_text="YYYY-MM-DD")
-    reference = forms.CharField(max_length=100, required=False,
+    reference = forms.CharField(max_length=100,
                                 help_text="The supplier's check or transfer number.")  # fmt: skip
 
 
