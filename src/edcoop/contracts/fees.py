@@ -19,11 +19,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from edcoop.billing.documents import remit_to_text
-from edcoop.billing.pdf import render_pdf
+from edcoop.billing.pdf import document_html, render_pdf
 from edcoop.core import audit, formatting
 from edcoop.core.inputs import has_nul
 from edcoop.core.permissions import Action, require
@@ -107,10 +106,9 @@ def _lines(text: str) -> list[str]:
 def fee_invoice_html(invoice: AdminFeeInvoice) -> str:
     report = invoice.report
     supplier = invoice.supplier
-    return render_to_string("contracts/fee_invoice_pdf.html", {
+    return document_html("contracts/fee_invoice_pdf.html", {
         "invoice": invoice, "agency": invoice.agency, "report": report,
         "contract": report.contract, "supplier": supplier,
-        "letterhead": _lines(invoice.agency.address),
         "bill_to": [supplier.legal_name, *([supplier.email] if supplier.email else [])],
         "remit_to": _lines(remit_to_text(invoice.agency)),
         "payments": list(invoice.payments.order_by("received_on", "pk")),

@@ -4,25 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0003_order_request_key'),
+        ("contracts", "0003_order_request_key"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='kind',
-            field=models.CharField(choices=[('commodity', 'Commodities (goods)'), ('public_work', 'Public work'), ('service', 'Services')], default='commodity', max_length=12),
+            model_name="contract",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("commodity", "Commodities (goods)"),
+                    ("public_work", "Public work"),
+                    ("service", "Services"),
+                ],
+                default="commodity",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='purchaseorder',
-            name='funding',
-            field=models.CharField(choices=[('local', 'Local (state and local funds)'), ('federal', 'Federal award')], default='local', max_length=10),
+            model_name="purchaseorder",
+            name="funding",
+            field=models.CharField(
+                choices=[("local", "Local (state and local funds)"), ("federal", "Federal award")],
+                default="local",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='purchaseorder',
-            name='kind',
-            field=models.CharField(choices=[('commodity', 'Commodities (goods)'), ('public_work', 'Public work'), ('service', 'Services')], default='commodity', help_text="What is bought; the contract's kind unless the buyer says otherwise.", max_length=12),
+            model_name="purchaseorder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("commodity", "Commodities (goods)"),
+                    ("public_work", "Public work"),
+                    ("service", "Services"),
+                ],
+                default="commodity",
+                help_text="What is bought; the contract's kind unless the buyer says otherwise.",
+                max_length=12,
+            ),
         ),
     ]
