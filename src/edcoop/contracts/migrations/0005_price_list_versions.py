@@ -6,59 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0004_contract_kind_order_funding'),
+        ("contracts", "0004_contract_kind_order_funding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PriceListVersion',
+            name="PriceListVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('effective_on', models.DateField()),
-                ('status', models.CharField(choices=[('pending', 'Pending approval'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('digest', models.CharField(help_text='SHA-256 of the uploaded file.', max_length=64)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('uploaded_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True, help_text='Why it was rejected.')),
-                ('applied_at', models.DateTimeField(blank=True, help_text="When its items became the contract's items.", null=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='contracts.contract')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("effective_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending approval"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "digest",
+                    models.CharField(help_text="SHA-256 of the uploaded file.", max_length=64),
+                ),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("uploaded_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True, help_text="Why it was rejected.")),
+                (
+                    "applied_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When its items became the contract's items.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', '-number'],
+                "ordering": ["contract", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListRow',
+            name="PriceListRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('sku', models.CharField(max_length=60)),
-                ('description', models.CharField(max_length=300)),
-                ('unit', models.CharField(max_length=40)),
-                ('category', models.CharField(blank=True, max_length=100)),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('list_price', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('tiers', models.CharField(blank=True, max_length=500)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='contracts.pricelistversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("sku", models.CharField(max_length=60)),
+                ("description", models.CharField(max_length=300)),
+                ("unit", models.CharField(max_length=40)),
+                ("category", models.CharField(blank=True, max_length=100)),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=14)),
+                (
+                    "list_price",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True),
+                ),
+                ("tiers", models.CharField(blank=True, max_length=500)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="contracts.pricelistversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'sku'],
+                "ordering": ["version", "sku"],
             },
         ),
         migrations.AddConstraint(
-            model_name='pricelistversion',
-            constraint=models.UniqueConstraint(fields=('contract', 'number'), name='price_version_number'),
+            model_name="pricelistversion",
+            constraint=models.UniqueConstraint(
+                fields=("contract", "number"), name="price_version_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistrow',
-            constraint=models.UniqueConstraint(fields=('version', 'sku'), name='price_row_sku'),
+            model_name="pricelistrow",
+            constraint=models.UniqueConstraint(fields=("version", "sku"), name="price_row_sku"),
         ),
     ]
