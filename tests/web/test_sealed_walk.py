@@ -20,14 +20,13 @@ import itertools
 import json
 import re
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from tests.procurement.conftest import Clock, approve, build_bid, offer
+from tests.routes import PARAM, walk
 
 from edcoop.api import services as token_services
 from edcoop.core.models import Job
@@ -71,17 +70,6 @@ def _markers(sealed: dict[str, Any]) -> list[str]:
 
 
 ALWAYS_FORBIDDEN = ["Traceback (most recent call last)", "RIVAL-BLOB"]
-
-
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        else:
-            yield prefix + str(p.pattern), p
-
-
-PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 
 
 def _fill(route: str, values: dict[str, list[Any]]) -> list[str]:
@@ -202,7 +190,7 @@ def test_nothing_sealed_leaks_from_any_route_as_any_role(north, sealed, settings
 
     # 1. Every page pattern, GET, as every caller; then each link those pages show.
     pages = []
-    for route, _pattern in _walk(get_resolver().url_patterns):
+    for route, _pattern in walk():
         if any(route.startswith(skip) for skip in SKIP):
             continue
         urls = _fill(route, values)
