@@ -36,7 +36,7 @@ def test_tax_id_is_masked_in_every_supplier_response(north, anon, api_for):
         officer.post(f"/agencies/north/suppliers/{sid}/status", {"status": "active"}),
         rep.get("/agencies/north/suppliers"),
         rep.get(f"/agencies/north/suppliers/{north.supplier.pk}"),
-        rep.patch(f"/agencies/north/suppliers/{north.supplier.pk}", {"phone": "1"}),
+        rep.patch(f"/agencies/north/suppliers/{north.supplier.pk}", {"phone": "518 555 0123"}),
         # A duplicate EIN: the public learns nothing, staff are told without repeating it.
         anon.post("/agencies/north/suppliers", {"legal_name": "Copycat", "tax_id": existing}),
         officer.post("/agencies/north/suppliers", {"legal_name": "Copycat", "tax_id": existing}),

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from edcoop.core.phones import PhoneField
+
 US_STATES = [
     ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
     ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
@@ -56,7 +58,7 @@ class Agency(models.Model):
     accepting_applications = models.BooleanField(default=True)
     # The agency's own facts, printed on its pages and documents (never one sentence for all).
     address = models.TextField(blank=True, help_text="Street address, one line per line.")
-    phone = models.CharField(max_length=40, blank=True)
+    phone = PhoneField(blank=True)
     tax_id = models.CharField(
         "tax ID (EIN)", max_length=20, blank=True, help_text="Printed on invoices when set."
     )
@@ -230,7 +232,7 @@ class Membership(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_title = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
-    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_phone = PhoneField(blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -325,7 +327,7 @@ class Supplier(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPLICANT)
     state = models.CharField(max_length=2, choices=US_STATES, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = PhoneField(blank=True)
     website = models.URLField(blank=True)
 
     # Set by ``services.supplier_update``: what it turned into requests, to tell the user.
