@@ -9,7 +9,7 @@ import pytest
 from tests.api.conftest import _api_for
 
 from edcoop.billing import ledger
-from edcoop.billing.models import Invoice
+from edcoop.billing.models import Invoice, Payment
 from edcoop.core import audit
 from edcoop.core.models import AuditEvent
 from edcoop.services.models import UsageRecord
@@ -151,3 +151,27 @@ def test_usage_create_permissions(year, nation):
     outsider = _api_for(nation.users["agency_admin"])
     assert outsider.post("/agencies/north/usage", _usage(year)).status_code == 404
     assert not UsageRecord.objects.filter(external_ref="SPEECH-2026-10-A").exists()
+
+
+@pytest.mark.parametrize(("day", "field_says"), [
+    ("1900-01-01", "before FY2026 began (July 1, 2025)"),
+    ("2025-06-30", "before FY2026 began"),
+    ("2099-01-01", "in the future"),
+])  # fmt: skip
+def test_a_payment_date_that_makes_no_sense_is_refused_naming_it(year, posted, day, field_says):
+    """Issue 11: a payment is received this fiscal year or recorded late from the last one;
+    1900 or 2099 is a typo, refused with the field named and nothing recorded."""
+    api = _api_for(year.tenant.users["business_office"])
+    before = Payment.objects.count()
+    answer = api.post("/agencies/north/payments", {
+        "institution_id": year.a.pk, "amount": "10.00", "received_on": day, "reference": "T1",
+    })  # fmt: skip
+    assert answer.status_code in (400, 422), answer.content
+    body = answer.content.decode()
+    assert "received_on" in body and field_says in body
+    assert Payment.objects.count() == before
+    ok = api.post("/agencies/north/payments", {
+        "institution_id": year.a.pk, "amount": "10.00", "received_on": "2025-07-01",
+        "reference": "T2",
+    })  # fmt: skip
+    assert ok.status_code == 201, ok.content

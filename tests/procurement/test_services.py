@@ -533,3 +533,26 @@ def test_a_lot_awarded_all_or_none_is_priced_whole_or_not_at_all(north, bid, clo
     submit(north, bid, {"2.01": "0.29"})
     submit(north, bid, {"1.01": "31.00", "1.02": "52.00", "2.01": "0.29"})
     assert Response.objects.get(is_current=True).version == 2
+
+
+def test_a_draft_whose_opening_precedes_its_deadline_is_refused_on_save(north, clock):
+    """Issue 11: caught when the draft is saved, not weeks later at publishing; every date
+    problem at once, each under its field, nothing saved."""
+    s = build_bid(north, publish=False)
+    officer = north.users["procurement_officer"]
+    with pytest.raises(ValidationError) as e:
+        drafting.solicitation_update(
+            user=officer, solicitation=s, opening_at=DUE - timedelta(hours=1),
+            questions_due_at=DUE + timedelta(days=1),
+        )  # fmt: skip
+    assert "before the response deadline" in e.value.message_dict["opening_at"][0]
+    assert "by the response deadline" in e.value.message_dict["questions_due_at"][0]
+    s.refresh_from_db()
+    assert s.opening_at == OPENING
+    with pytest.raises(ValidationError) as e:
+        drafting.solicitation_create(
+            user=officer, agency=north.agency, number="IFB-X-1", title="Paper",
+            responses_due_at=DUE, opening_at=DUE - timedelta(minutes=1),
+        )  # fmt: skip
+    assert set(e.value.message_dict) == {"opening_at"}
+    assert not Solicitation.objects.filter(number="IFB-X-1").exists()

@@ -26,6 +26,7 @@ from edcoop.core import audit
 from edcoop.core.decimals import MONEY, DecimalInputError, parse_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Agency, Institution
+from edcoop.services.fiscal import fiscal_year_of, fiscal_year_start
 from edcoop.services.perm import require
 
 from . import closing
@@ -380,8 +381,19 @@ def payment_record(
     amount = _money(amount, "amount")
     if not isinstance(received_on, date):
         raise ValidationError({"received_on": "Enter the date the payment was received."})
-    if received_on > closing.agency_today(agency):
+    today = closing.agency_today(agency)
+    if received_on > today:
         raise ValidationError({"received_on": "A payment cannot be received in the future."})
+    # Money arrives in this fiscal year or is recorded late from the last one (before its
+    # close); a day before that is a typo (1900 for 2026), not a payment to post.
+    last_year = fiscal_year_of(today, agency.fiscal_year_start_month) - 1
+    earliest = fiscal_year_start(last_year, agency.fiscal_year_start_month)
+    if received_on < earliest:
+        raise ValidationError({"received_on": (
+            f"A payment received on {received_on:%B} {received_on.day}, {received_on.year} "
+            f"is before FY{last_year} began ({earliest:%B} {earliest.day}, {earliest.year}): "
+            "payments are recorded in this fiscal year or the last one. Check the date."
+        )})  # fmt: skip
     closing.ensure_open_on(agency, received_on, "received_on", "payments")
     reference = (reference or "").strip()
     if len(reference) > 100 or "\x00" in reference:

@@ -3,6 +3,7 @@ All of it changes freely while a draft; after publication only through an addend
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -38,14 +39,34 @@ SOLICITATION_FIELDS = {
 
 
 def _check_fields(solicitation: Solicitation) -> None:
+    """Every problem of a draft at once, each under its field; the dates in sensible order
+    already on save (a draft whose opening precedes its deadline is a typo, not a plan)."""
+    problems: dict[str, list[str]] = {}
     bad = [a for a in solicitation.required_attestations or [] if a not in ATTESTATIONS]
     if bad:
-        raise ValidationError({"required_attestations": f"Unknown attestation(s): {bad}."})
+        problems["required_attestations"] = [f"Unknown attestation(s): {bad}."]
     kinds = set(Institution.Kind.values)
     bad = [k for k in solicitation.eligible_kinds or [] if k not in kinds]
     if bad:
-        raise ValidationError({"eligible_kinds": f"Unknown institution kind(s): {bad}."})
-    solicitation.full_clean()
+        problems["eligible_kinds"] = [f"Unknown institution kind(s): {bad}."]
+    try:
+        solicitation.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            problems.setdefault(name, []).extend(messages)
+    due, opening = solicitation.responses_due_at, solicitation.opening_at
+    questions = solicitation.questions_due_at
+    if isinstance(due, datetime) and isinstance(opening, datetime) and opening < due:
+        problems.setdefault("opening_at", []).append(
+            "The public opening cannot come before the response deadline: set it at or "
+            "after the deadline."
+        )
+    if isinstance(due, datetime) and isinstance(questions, datetime) and questions > due:
+        problems.setdefault("questions_due_at", []).append(
+            "Questions must be due by the response deadline, not after it."
+        )
+    if problems:
+        raise ValidationError(problems)
 
 
 @transaction.atomic
