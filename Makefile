@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint check e2e screenshots schemathesis clean
+.PHONY: demo test lint check e2e crawl screenshots schemathesis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: lint
 
 e2e: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/e2e
+
+# The browser crawl at full depth: every page of every demo login at 320, 375 and 1280 px
+# (make test runs a fixed sample of it; docs/performance.md has both durations).
+crawl: $(VENV)/.installed-dev
+	EDCOOP_CRAWL=full $(BIN)/python -m pytest tests/e2e/test_crawl.py -p no:cacheprovider -q -s
 
 # The generated API run at full depth (make test runs it with 4 examples per operation).
 schemathesis: $(VENV)/.installed-dev

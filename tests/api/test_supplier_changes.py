@@ -18,7 +18,8 @@ def _url(tenant, tail=""):
 def test_a_representatives_patch_of_its_identity_is_a_request_and_says_so(north, api_for):
     rep = api_for(north.users["supplier_rep"])
     answer = rep.patch(_url(north), {"legal_name": "Renamed Paper LLC", "tax_id": "98-7654321",
-                                     "certifications": ["wbe"], "phone": "518-555-0100"})  # fmt: skip
+                                     "certifications": ["wbe"],
+                                     "phone": "518-555-0100"})  # fmt: skip
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["legal_name"] == "North Paper Co"  # unchanged until the agency decides

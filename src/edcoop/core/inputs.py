@@ -75,6 +75,18 @@ def _refuse_far_moment(value: Any) -> None:
         raise ValidationError(_capital("The date " + problem), code="out_of_range")
 
 
+def _say_the_length_limit(field: forms.Field) -> None:
+    """A long text's limit is said before the person types (the maxlength attribute alone
+    stops the typing without a word): "At most 2,000 characters." joins the field's hint."""
+    limit = getattr(field, "max_length", None)
+    if not limit or not isinstance(field.widget, forms.Textarea):
+        return
+    said = f"At most {limit:,} characters."
+    hint = str(field.help_text or "")
+    if said not in hint:
+        field.help_text = f"{hint} {said}".strip()
+
+
 class CheckedInputsMixin:
     """A form whose every field refuses NUL characters (file names included) and whose
     date and time fields refuse years outside EARLIEST_YEAR..LATEST_YEAR."""
@@ -89,3 +101,4 @@ class CheckedInputsMixin:
                 field.validators = [*field.validators, _refuse_nul]
             if isinstance(field, forms.DateField | forms.DateTimeField):
                 field.validators.append(_refuse_far_moment)
+            _say_the_length_limit(field)

@@ -10,13 +10,13 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from edcoop.core.decimals import BoundedDecimalField, Bounds
+from edcoop.core.decimals import BoundedDecimalField, Bounds, column
 from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
 from . import timing
 from .files import Upload
-from .models import ATTESTATIONS, Lot, Solicitation
+from .models import ATTESTATIONS, DemandCommitment, LineItem, Lot, Solicitation
 from .responses import LineInput, ResponseInput
 
 WEIGHT = Bounds(5, 2, Decimal("0.01"), Decimal("100"))
@@ -118,9 +118,9 @@ class ItemForm(EdCoopForm):
     description = forms.CharField(max_length=300)
     unit = forms.CharField(max_length=40, help_text="e.g. case, gallon, each")
     specifications = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    estimated_quantity = forms.DecimalField(
-        min_value=Decimal("0"),
-        decimal_places=2,
+    # A text field, not type="number": "1,200" is kept as typed when refused, never blanked.
+    estimated_quantity = BoundedDecimalField(
+        bounds=column(LineItem, "estimated_quantity", minimum=Decimal("0")),
         required=False,
         help_text="With a demand survey, members' total.",
     )
@@ -306,10 +306,11 @@ class DemandForm(EdCoopForm):
         super().__init__(*args, **kwargs)
         self.items = list(solicitation.items.select_related("lot"))
         for item in self.items:
-            self.fields[f"qty_{item.pk}"] = forms.DecimalField(
+            self.fields[f"qty_{item.pk}"] = BoundedDecimalField(
+                bounds=column(DemandCommitment, "quantity", minimum=Decimal("0")),
                 label=f"{item.number} {item.description} ({item.unit} per year)",
-                required=False, min_value=Decimal("0"), decimal_places=2,
-                initial=current.get(item.pk), help_text=item.specifications[:200],
+                required=False, initial=current.get(item.pk),
+                help_text=item.specifications[:200] or None,
             )  # fmt: skip
 
     def quantities(self) -> dict[int, Decimal]:
