@@ -51,6 +51,12 @@ from .conftest import WCAG_TAGS, Page
 
 MODE = os.environ.get("EDCOOP_CRAWL", "").lower()  # "sample" (CI's), "full" (make crawl)
 FULL = MODE == "full"
+# Skipped before any fixture runs (the demo build alone costs a minute per database).
+pytestmark = pytest.mark.skipif(
+    MODE not in ("sample", "full"),
+    reason="the crawl runs with EDCOOP_CRAWL=sample or =full (make crawl); it joins make test "
+    "once its sample fits the CI budget (docs/performance.md)",
+)
 WIDTHS = (320, 375, 1280)
 # Every page of these logins at 375 px as well, in the CI sample: the national cooperative's
 # member buyer and supplier (the BOCES's list pages are tests/e2e/test_narrow.py's).
@@ -232,9 +238,6 @@ def demo_data(transactional_db: Any, settings: Any) -> None:
 def test_every_page_as_every_login_at_phone_and_desktop_widths(
     browser: Any, live_server: Any, demo_data: None
 ) -> None:
-    if MODE not in ("sample", "full"):
-        pytest.skip("the crawl runs with EDCOOP_CRAWL=sample or =full (make crawl); it joins "
-                    "make test once its sample fits the CI budget (docs/performance.md)")
     started = time.monotonic()
     routes = [route for route, _ in walk() if not excluded(route)]
     people = logins()
