@@ -80,3 +80,28 @@ def test_supplier_is_asked_for_its_own_missing_reports(north: Any) -> None:
     assert any("was due" in t.detail for t in files)
     stranger = supplier_tasks_for(north.users["member_buyer"], north.agency, north.supplier)
     assert not [t for t in stranger if t.area == "Contracts"]
+
+
+def test_officer_is_asked_to_decide_a_supplier_price_list_until_it_is_decided(
+    north: Any, nation: Any
+) -> None:
+    from edcoop.contracts import pricelists
+
+    contract = ending_soon(north)
+    version = pricelists.upload_version(
+        user=north.users["supplier_rep"], contract=contract, effective_on=TODAY,
+        data="sku,description,unit,unit_price,category,list_price,tiers\n"
+             "CP-8511,Copy paper,ream,4.05,Paper,,\n",
+    )  # fmt: skip
+    wanted = f"Approve or reject price list v{version.number} for C-SOON"
+    officer = [t for t in tasks_for(north.users["procurement_officer"], north.agency)
+               if t.title == wanted]  # fmt: skip
+    assert officer and officer[0].url == f"/a/north/contracts/{contract.pk}/price-lists/1/"
+    assert "1 item" in officer[0].detail
+    # Only those who decide price lists are sent; the other agency never sees it.
+    for role in ("business_office", "auditor", "evaluator"):
+        assert wanted not in titles(tasks_for(north.users[role], north.agency))
+    assert wanted not in titles(tasks_for(nation.users["procurement_officer"], nation.agency))
+    pricelists.version_reject(user=north.users["procurement_officer"], version=version,
+                              reason="Prices above the award")  # fmt: skip
+    assert wanted not in titles(tasks_for(north.users["procurement_officer"], north.agency))

@@ -15,7 +15,7 @@ from edcoop.core.permissions import Action, can
 from edcoop.core.tasks import Task
 from edcoop.members.models import Agency
 
-from .models import Contract, ContractSettings, PurchaseOrder, SalesReport
+from .models import Contract, ContractSettings, PriceListVersion, PurchaseOrder, SalesReport
 from .sales import expected_reports, quarter_end
 
 AREA = "Contracts"
@@ -33,7 +33,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def contract_tasks(user: Any, agency: Agency) -> list[Task]:
-    """Agency staff: contracts to renew or rebid, sales reports not filed."""
+    """Agency staff: price lists to decide, contracts to renew or rebid, sales reports not
+    filed."""
     out: list[Task] = []
     today = _today(agency)
     slug = agency.slug
@@ -43,6 +44,19 @@ def contract_tasks(user: Any, agency: Agency) -> list[Task]:
             .select_related("supplier").order_by("ends_on", "pk")
             if c.status_on(today, EXPIRING_DAYS) == "expiring"
         ]  # fmt: skip
+        pending = list(
+            PriceListVersion.objects.filter(
+                contract__agency=agency, status=PriceListVersion.Status.PENDING
+            ).select_related("contract", "contract__supplier").order_by("uploaded_at", "pk")[:5]
+        )
+        for v in pending:
+            out.append(Task(
+                f"Approve or reject price list v{v.number} for {v.contract.number}",
+                reverse("contracts:price_version", args=[slug, v.contract_id, v.number]),
+                f"{v.contract.supplier} uploaded {_plural(v.row_count, 'item')} to take "
+                f"effect {formatting.day(v.effective_on)}.",
+                area=AREA,
+            ))  # fmt: skip
         for c in ending[:5]:
             out.append(Task(
                 f"Renew or rebid {c.number} before it ends {formatting.day(c.current_end())}",
