@@ -35,6 +35,14 @@ def test_demo_tells_the_contracts_story() -> None:
     assert (line.quantity, line.unit_price) == (Decimal(250), Decimal("3.90"))  # 100+ tier
     waiting = PurchaseOrder.objects.get(institution=alder, status="draft")
     assert waiting.total > Decimal(5000)  # the finance officer's to approve
+    # Empire's next price list waits for the officer: one cut, one increase, one new item.
+    from edcoop.contracts import pricelists
+    from edcoop.contracts.models import PriceListVersion
+
+    pending = PriceListVersion.objects.get(contract=paper, status="pending")
+    diff = pricelists.version_diff(pending)
+    assert (diff.added, diff.removed, diff.changed, diff.increases) == (1, 0, 2, 1), diff
+    assert str(paper.items.get(sku="CP-8511").unit_price) == "4.1000"  # not yet in force
     # A district that did not take part in the §119-o bid cannot buy under it.
     outside = Institution.objects.get(name="Round Lake CSD")
     assert paper not in queries.catalogue(user=buyer, agency=alder.agency,

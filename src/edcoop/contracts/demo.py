@@ -23,8 +23,8 @@ from edcoop.members.models import Agency, Institution, Supplier
 from edcoop.procurement.files import Upload
 from edcoop.services.fiscal import fiscal_year_of
 
-from . import fees, orders, patronage, sales, services
-from .models import BaselinePrice, ContractItem, add_months, quarter_end
+from . import fees, orders, patronage, pricelists, sales, services
+from .models import BaselinePrice, Contract, ContractItem, add_months, quarter_end
 
 # A one-page PDF (the documents' content is not the point; their presence is).
 _PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -101,7 +101,25 @@ def _lakes(agency: Agency, today: date) -> None:
                                      orders.LineInput("300", sku="CP-8511R")],
                               notes="Summer stock-up for all buildings.")  # fmt: skip
     del big, finance  # waits for the finance officer: the demo's next step
+    _price_list_update(paper, today)
     _from_award(agency, officer, start)
+
+
+def _price_list_update(paper: Contract, today: date) -> None:
+    """Empire's rep uploads next month's list: the officer's home asks for a decision, and
+    the diff shows a cut, an increase still under the award, and a new item."""
+    rows = ["sku,description,unit,unit_price,category,list_price,tiers"]
+    for sku, text, unit, price, listed, tiers in PAPER:
+        price = {"CP-8511": "3.98", "CS-2040": "9.10"}.get(sku, price)
+        text = f'"{text}"' if "," in text else text
+        rows.append(f"{sku},{text},{unit},{price},Paper,{listed},"
+                    + ";".join(f"{q}:{p}" for q, p in tiers))  # fmt: skip
+    rows.append('CS-2065,"Cardstock, letter, 65 lb, ivory",pack of 250,9.25,Paper,12.99,')
+    pricelists.upload_version(
+        user=_user("rep@empirepaper.example.com"), contract=paper,
+        data="\n".join(rows) + "\n", effective_on=today + timedelta(days=30),
+        file_name="empire-paper-prices.csv",
+    )  # fmt: skip
 
 
 def _from_award(agency: Agency, officer: Any, start: date) -> None:
