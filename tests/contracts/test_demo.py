@@ -63,7 +63,13 @@ def test_demo_tells_the_contracts_story() -> None:
     client.force_login(get_user_model().objects.get(username="admin@nation.example.org"))
     page = client.get(f"/a/nation/sales-reports/{report.pk}/").content.decode()
     assert "Admin fee invoice" in page
-    assert "Patronage" in client.get("/a/nation/patronage/").content.decode()
+    # Rates are stored in percent: the 2% fee must not print as 200% (nor a share as 2,000%).
+    assert "2% of" in page and "200%" not in page
+    assert "2% of sales" in client.get(f"/a/nation/contracts/{tech.pk}/").content.decode()
+    share = f"{year.cash_share_pct.normalize():f}%"
+    patronage = client.get("/a/nation/patronage/").content.decode()
+    assert "Patronage" in patronage and share in patronage, share
+    assert "00%" not in patronage.replace("100%", "")
     # Fee payments (one invoice paid in full in two parts), an amended report with its fee
     # adjustment, and a member's purchasing dashboard.
     amended = SalesReport.objects.get(contract=tech, version=2)

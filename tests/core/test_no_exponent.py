@@ -54,7 +54,7 @@ def texts(value: Decimal) -> list[str]:
 
 FILTERS = Template(
     "{% load edcoop_ui %}{{ v|money }} {{ v|price }} {{ v|decimal:2 }} {{ v|decimal:0 }} "
-    "{{ v|quantity }} {{ v|quantity:'hours' }} {{ v|percent }} {{ v|dash }}"
+    "{{ v|quantity }} {{ v|quantity:'hours' }} {{ v|pct }} {{ v|dash }}"
 )
 
 

@@ -54,9 +54,10 @@ def quantity(value: Any, unit: str = "") -> str:
 
 
 @register.filter
-def percent(value: Any, places: int = 2) -> str:
-    """A fraction as a percentage: ``0.0589`` -> ``5.89%``."""
-    return formatting.percent(value, int(places))
+def pct(value: Any, places: int = 2) -> str:
+    """A rate stored in percent, as every ``*_pct`` field is: ``2.00`` -> ``2%``. (The filter
+    used to read its value as a fraction, so a 2% admin fee showed as 200%.)"""
+    return formatting.percent(value, int(places), fraction=False)
 
 
 @register.filter
