@@ -59,6 +59,11 @@ def test_the_page_chart_and_exports(north: Any, bought: Contract) -> None:
     page = client.get("/a/north/contracts/purchasing/", {"period": "month"}).content.decode()
     assert "$18,750.00" in page and "$13,700.00" in page and "<svg" in page
     assert "E+" not in page and "None" not in page
+    # The download links keep the member and the period the page shows.
+    member = north.institution.pk
+    assert f"?institution={member}&amp;period=month&amp;table=spend&amp;format=csv" in page
+    # What membership costs is the agency's own fact, never a sentence written for everyone.
+    assert "Membership costs nothing" not in page
     csv = client.get("/a/north/contracts/purchasing/",
                      {"table": "spend", "format": "csv"}).content.decode()  # fmt: skip
     assert "18750.00" in csv and "E+" not in csv

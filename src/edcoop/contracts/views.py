@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 
 from edcoop.core import permissions, tabular
 from edcoop.core.pages import agency_or_404, allowed, posted
@@ -713,5 +713,6 @@ def purchasing(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "contracts/purchasing.html", {
         "agency": agency, "mine": mine, "institution": institution, "choices": choices,
         "period": period, "chart": chart, "staff": staff,
+        "download_query": urlencode({"institution": institution.pk, "period": period}) + "&",
         "tables": [(k, PURCHASING_TITLES[k], *mine.tables[k]) for k in PURCHASING_TITLES],
     })  # fmt: skip
