@@ -713,6 +713,6 @@ def purchasing(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "contracts/purchasing.html", {
         "agency": agency, "mine": mine, "institution": institution, "choices": choices,
         "period": period, "chart": chart, "staff": staff,
-        "download_query": urlencode({"institution": institution.pk, "period": period}) + "&",
+        "download_query": urlencode({"institution": str(institution.pk), "period": period}) + "&",
         "tables": [(k, PURCHASING_TITLES[k], *mine.tables[k]) for k in PURCHASING_TITLES],
     })  # fmt: skip
