@@ -80,3 +80,10 @@ def test_list_pages_fit_a_phone(phone: Page, demo_data: None) -> None:
     receipt = f"{base}bids/{response.solicitation_id}/receipts/{response.pk}/"
     for path in [base, base + "bids/", receipt]:
         check(phone, path)
+
+
+def test_contract_money_pages_fit_a_phone(phone: Page, demo_data: None) -> None:
+    """The crawl found the patronage years and the purchasing tables wider than a phone."""
+    login(phone, "admin@nation.example.org", PASSWORD)
+    for path in ["patronage/", "contracts/dashboard/", "contracts/purchasing/"]:
+        check(phone, "/a/nation/" + path)
