@@ -49,10 +49,23 @@ def test_business_office_records_usage(year):
     assert_audited("usage.record", user)
 
 
+@pytest.mark.parametrize("typed", ["2026-10", "10/2026", "Oct 2026", "October 2026", " oct. 2026"])
+def test_the_month_as_people_type_it(year, typed):
+    """"Nov 2026" used to be cut to "Nov 202" by a 7-character limit and refused."""
+    response = client_for(year.tenant.users["business_office"]).post(
+        URL, {**_usage(year), "period": typed}, follow=True)  # fmt: skip
+    assert "Recorded 12.5 hour" in response.content.decode(), typed
+    record = UsageRecord.objects.get(external_ref="SPEECH-2026-10-A")
+    assert f"{record.period:%Y-%m}" == "2026-10"
+
+
 @pytest.mark.parametrize(
     ("field", "overrides", "message"),
     [
         ("quantity", {"quantity": "-1"}, "cannot be negative"),
+        ("period", {"period": "Ju 2026"}, "not a month"),
+        ("period", {"period": "Octember 2026"}, "not a month"),
+        ("period", {"period": "13/2026"}, "not a month"),
         ("period", {"period": "2026-13"}, "not a month"),
         ("period", {"period": "2026-09"}, "already billed"),
         ("service", {"service": "pool"}, "no subscription"),

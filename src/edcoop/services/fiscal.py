@@ -41,5 +41,29 @@ def parse_period(text: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
+_MONTH_WORDS = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_MONTH_SLASH = re.compile(r"^(\d{1,2})/(\d{4})$")
+_MONTHS = {f"{date(2000, m, 1):%B}".lower(): m for m in range(1, 13)}
+
+
+def parse_month_typed(text: str) -> date:
+    """A month as a person types it on a form: ``2026-11``, ``11/2026``, ``Nov 2026`` or
+    ``November 2026``. Files and the API keep to ``YYYY-MM`` (``parse_period``)."""
+    value = text.strip()
+    words, slash = _MONTH_WORDS.match(value), _MONTH_SLASH.match(value)
+    if words:
+        name = words.group(1).lower()
+        found = [m for full, m in _MONTHS.items() if full.startswith(name)]
+        if len(name) >= 3 and len(found) == 1:
+            return date(int(words.group(2)), found[0], 1)
+    elif slash and 1 <= int(slash.group(1)) <= 12:
+        return date(int(slash.group(2)), int(slash.group(1)), 1)
+    try:
+        return parse_period(value)
+    except ValidationError:
+        raise ValidationError({"period": f"{text[:40]!r} is not a month; write it as YYYY-MM "
+                               "(e.g. 2026-11) or Nov 2026."}) from None
+
+
 def period_label(period: date) -> str:
     return f"{period:%B %Y}"

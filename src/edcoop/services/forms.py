@@ -18,7 +18,7 @@ from edcoop.core.decimals import BoundedDecimalField
 from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
-from .fiscal import parse_period
+from .fiscal import parse_month_typed
 from .models import Service, ServiceRequest
 
 
@@ -78,7 +78,8 @@ class UsageForm(EdCoopForm):
     institution = InstitutionChoiceField(queryset=Institution.objects.none(), label="Member",
                                          empty_label="Choose a member")  # fmt: skip
     service = ServiceChoiceField(queryset=Service.objects.none(), empty_label="Choose a service")
-    period = forms.CharField(label="Month", max_length=7, help_text="Year and month, e.g. 2026-11.")
+    period = forms.CharField(label="Month", max_length=20,
+                             help_text="Year and month, e.g. 2026-11 or Nov 2026.")
     quantity = BoundedDecimalField(bounds=QUANTITY_BOUNDS, help_text="Units used in the month.")
     external_ref = forms.CharField(
         label="External reference", max_length=100, required=False,
@@ -101,7 +102,7 @@ class UsageForm(EdCoopForm):
 
     def clean_period(self) -> object:
         try:
-            return parse_period(self.cleaned_data["period"])
+            return parse_month_typed(self.cleaned_data["period"])
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["period"]) from None
 
