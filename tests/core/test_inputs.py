@@ -171,7 +171,8 @@ def test_null_clears_an_optional_institution_field(north, api_for, field):
 @pytest.mark.parametrize("field", ["dba", "phone", "website", "state"])
 def test_null_clears_an_optional_supplier_field(north, api_for, field):
     Supplier.objects.filter(pk=north.supplier.pk).update(
-        dba="NPC", email="a@b.example", phone="(585) 555-0140", website="https://n.example", state="NY")
+        dba="NPC", email="a@b.example", phone="(585) 555-0140", website="https://n.example",
+        state="NY")
     r = api_for(north.users["supplier_rep"]).patch(
         f"/agencies/north/suppliers/{north.supplier.pk}", {field: None})
     assert r.status_code == 200, r.content
