@@ -115,11 +115,15 @@ def test_pdf_shows_the_parts_a_business_office_needs(year, issued):
     assert b"/MediaBox [0 0 612 792]" in pdf  # US Letter
 
 
-def test_an_a4_agency_gets_a4_paper(year, issued):
-    Agency.objects.filter(pk=issued.agency_id).update(paper_size="a4")
+def test_an_a4_agency_gets_a4_paper(year):
     from edcoop.billing.pdf import invoice_pdf
 
-    pdf = pdf_objects(invoice_pdf(Invoice.objects.get(pk=issued.pk)))
+    Agency.objects.filter(pk=year.tenant.agency.pk).update(paper_size="a4")
+    run = billing_run_compute(user=year.admin, agency=year.tenant.agency, period=year.sept)
+    draft = Invoice.objects.get(run=run, institution=year.a)
+    assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", pdf_objects(invoice_pdf(draft)))
+    billing_run_post(user=year.admin, run=run, issued_on=date(2026, 10, 1))
+    pdf = pdf_objects(invoice_pdf(Invoice.objects.get(pk=draft.pk)))
     assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", pdf)
 
 
@@ -133,11 +137,16 @@ def test_the_agency_logo_heads_its_invoice_and_statement_and_no_one_elses(year, 
     Image.new("RGB", (300, 100), (31, 59, 92)).save(out, format="PNG")
     assert "<img" not in invoice_html(issued)  # none set: no empty image
     Agency.objects.filter(pk=issued.agency_id).update(logo_png=clean_logo(out.getvalue()))
-    invoice = Invoice.objects.get(pk=issued.pk)
+    # Issued without one, the invoice stays without one; the statement (of today) and the
+    # next invoices carry it.
+    assert "<img" not in invoice_html(Invoice.objects.get(pk=issued.pk))
+    assert "data:image/png;base64," in statement_html(year.a, date(2026, 10, 31))
+    run = billing_run_compute(user=year.admin, agency=issued.agency, period=date(2026, 10, 1))
+    billing_run_post(user=year.admin, run=run, issued_on=date(2026, 11, 2))
+    invoice = Invoice.objects.get(run=run, institution=year.a)
     html = invoice_html(invoice)
     assert 'class="letterhead-logo" src="data:image/png;base64,' in html
     assert f'alt="{invoice.agency.name} logo"' in html
-    assert "data:image/png;base64," in statement_html(year.a, date(2026, 10, 31))
     pdf = pdf_objects(invoice_pdf(invoice))
     assert b"/Subtype /Image" in pdf and b"/StructTreeRoot" in pdf
 

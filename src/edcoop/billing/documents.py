@@ -1,7 +1,8 @@
 """The invoice as a document an agency sends: the same facts on the page, in the PDF and in
 the workbook. An issued invoice prints what was copied onto it when it was issued (bill-to,
-account, PO, terms, remit-to), so a later change of address never rewrites a sent invoice;
-a draft prints the agency's and the member's current facts."""
+account, PO, terms, remit-to, and the agency's letterhead: name, logo, address, contacts,
+tax ID, paper), so a later change of settings never rewrites a sent invoice; a draft prints
+the agency's and the member's current facts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from io import BytesIO
 from typing import Any
 
 from edcoop.core import formatting
-from edcoop.members.models import Agency, Institution
+from edcoop.members.models import Agency, Institution, LetterheadVersion
 
 from . import ledger
 from .models import CreditMemo, Invoice, InvoiceLine
@@ -37,11 +38,6 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def letterhead_lines(agency: Agency) -> list[str]:
-    """The agency's address as the letterhead prints it, one line each."""
-    return _lines(agency.address)
-
-
 def bill_to_text(institution: Institution) -> str:
     """The member's name over its billing address (its city and state when none is kept)."""
     address = institution.billing_address.strip()
@@ -50,19 +46,26 @@ def bill_to_text(institution: Institution) -> str:
     return "\n".join(p for p in (institution.name, address) if p)
 
 
-def remit_to_text(agency: Agency) -> str:
-    return "\n".join([agency.name, *_lines(agency.remit_to or agency.address)])
+def letterhead_of(document: Any) -> LetterheadVersion:
+    """The letterhead a document prints: the one frozen on it when it was issued, else (a
+    draft, or a document issued before letterheads were kept) the agency's current one.
+    One rule for every issued document (invoice, admin fee invoice, purchase order)."""
+    frozen = document.letterhead if getattr(document, "letterhead_id", None) else None
+    return frozen or LetterheadVersion.current(document.agency)
 
 
-def snapshot_parties(invoice: Invoice, agency: Agency) -> None:
-    """Copy the facts the document prints onto an invoice being issued (not saved here)."""
+def snapshot_parties(invoice: Invoice, agency: Agency, letterhead: LetterheadVersion) -> None:
+    """Copy the facts the document prints onto an invoice being issued (not saved here):
+    the member's, the terms, and the agency's letterhead as it stands
+    (``LetterheadVersion.issue``, shared by the run's invoices)."""
     inst = invoice.institution
     invoice.bill_to = bill_to_text(inst)
     invoice.account_number = inst.account_number
     invoice.purchase_order = inst.purchase_order
     invoice.terms_days = agency.payment_terms_days
-    invoice.remit_to = remit_to_text(agency)
-    invoice.payment_instructions = agency.payment_instructions
+    invoice.letterhead = letterhead
+    invoice.remit_to = "\n".join(letterhead.remit_to_lines)
+    invoice.payment_instructions = letterhead.payment_instructions
 
 
 def parties(invoice: Invoice) -> Parties:
@@ -74,9 +77,10 @@ def parties(invoice: Invoice) -> Parties:
             _lines(invoice.remit_to), invoice.payment_instructions,
         )  # fmt: skip
     agency, inst = invoice.agency, invoice.institution
+    now = LetterheadVersion.current(agency)
     return Parties(
         _lines(bill_to_text(inst)), inst.account_number, inst.purchase_order,
-        agency.payment_terms_days, _lines(remit_to_text(agency)), agency.payment_instructions,
+        agency.payment_terms_days, now.remit_to_lines, now.payment_instructions,
     )  # fmt: skip
 
 
@@ -111,7 +115,7 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "invoice": invoice, "agency": invoice.agency, "lines": lines, "rows": rows,
         "credit_memos": memos, "applied": applied, "amounts": amounts,
         "debits": amounts.debits, "open": amounts.balance, "parties": parties(invoice),
-        "letterhead": letterhead_lines(invoice.agency), "for_period": for_period(invoice),
+        "letterhead": letterhead_of(invoice), "for_period": for_period(invoice),
     }  # fmt: skip
 
 
@@ -121,6 +125,7 @@ def statement_context(institution: Institution, as_of: Any) -> dict[str, Any]:
 
     st = statement(institution, as_of)
     agency = institution.agency
+    letterhead = LetterheadVersion.current(agency)  # a statement is of today: today's
     still_open = [i for i in st.items if i.open]
     open_items = [
         {"invoice": i.invoice, "charged": i.invoice.total + i.debits,
@@ -130,8 +135,8 @@ def statement_context(institution: Institution, as_of: Any) -> dict[str, Any]:
     return {
         "agency": agency, "institution": institution, "statement": st,
         "open_items": open_items, "open_total": sum((i.open for i in still_open), Decimal(0)),
-        "letterhead": letterhead_lines(agency), "bill_to": _lines(bill_to_text(institution)),
-        "remit_to": _lines(remit_to_text(agency)),
+        "letterhead": letterhead, "bill_to": _lines(bill_to_text(institution)),
+        "remit_to": letterhead.remit_to_lines,
     }  # fmt: skip
 
 
@@ -153,12 +158,12 @@ def invoice_workbook(invoice: Invoice) -> bytes:
     from openpyxl.styles import Alignment, Font
 
     ctx = invoice_context(invoice)
-    agency, p, amounts = ctx["agency"], ctx["parties"], ctx["amounts"]
+    letterhead, p, amounts = ctx["letterhead"], ctx["parties"], ctx["amounts"]
     wb = Workbook()
     ws = wb.active
     ws.title = f"Invoice {invoice.display_number}"[:31]
     bold = Font(bold=True)
-    ws.append([agency.name])
+    ws.append([letterhead.name])
     ws["A1"].font = Font(bold=True, size=14)
     head: list[tuple[str, Any]] = [
         ("Invoice", invoice.display_number),
@@ -224,7 +229,8 @@ def invoice_workbook(invoice: Invoice) -> bytes:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{first}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if agency.paper_size == "a4" else ws.PAPERSIZE_LETTER
+    a4 = letterhead.paper_size == "a4"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if a4 else ws.PAPERSIZE_LETTER
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

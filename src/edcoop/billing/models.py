@@ -136,6 +136,10 @@ class Invoice(models.Model):
     terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
     remit_to = models.TextField(blank=True)
     payment_instructions = models.TextField(blank=True)
+    letterhead = models.ForeignKey(
+        "members.LetterheadVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="The agency's letterhead as issued (none: a draft).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-period", "number", "pk"]

@@ -2,6 +2,9 @@
 libpangoft2-1.0-0): invoices and statements here, and through :func:`document_pdf` the
 purchase order (contracts), the annual report (governance) and the award report
 (procurement), all on the invoice's letterhead and style (``billing/_document_pdf.html``).
+An issued document (invoice, admin fee invoice, purchase order) prints the letterhead frozen
+on it when it was issued (``members.models.LetterheadVersion``); drafts and documents of the
+moment (statements, reports) print the agency's current settings.
 
 Each PDF is tagged (PDF/UA-1: structure, language and title), so a screen reader reads it,
 on the agency's paper size; an invoice's body is the template the invoice page shows."""
@@ -13,9 +16,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from edcoop.members.models import Institution
+from edcoop.members.models import Institution, LetterheadVersion
 
-from .documents import invoice_context, letterhead_lines, statement_context
+from .documents import invoice_context, statement_context
 from .models import Invoice
 
 
@@ -34,10 +37,12 @@ def render_pdf(html: str) -> bytes:
 
 
 def document_html(template: str, context: dict[str, Any]) -> str:
-    """A document template extending ``billing/_document_pdf.html``, with the letterhead of
-    ``context["agency"]`` (the only agency whose facts and logo it prints)."""
-    agency = context["agency"]
-    return render_to_string(template, {"letterhead": letterhead_lines(agency), **context})
+    """A document template extending ``billing/_document_pdf.html``, on
+    ``context["letterhead"]``: an issued document's frozen letterhead
+    (``documents.letterhead_of``), else the current one of ``context["agency"]`` (the only
+    agency whose facts and logo it prints)."""
+    letterhead = context.get("letterhead") or LetterheadVersion.current(context["agency"])
+    return render_to_string(template, {**context, "letterhead": letterhead})
 
 
 def document_pdf(template: str, context: dict[str, Any]) -> bytes:

@@ -32,7 +32,13 @@ from django.utils import timezone
 
 from edcoop.core import audit
 from edcoop.core.permissions import Action
-from edcoop.members.models import Agency, Institution, Membership, MembershipYear
+from edcoop.members.models import (
+    Agency,
+    Institution,
+    LetterheadVersion,
+    Membership,
+    MembershipYear,
+)
 from edcoop.services.fiscal import fiscal_year_of, fiscal_year_periods
 from edcoop.services.models import (
     ChargeMethod,
@@ -53,7 +59,7 @@ BATCH = 5000
 # What an issued invoice copies from the agency and the member (billing/documents.py).
 SNAPSHOT_FIELDS = (
     "bill_to", "account_number", "purchase_order", "terms_days", "remit_to",
-    "payment_instructions",
+    "payment_instructions", "letterhead",
 )  # fmt: skip
 TWELFTHS = {i: 1 for i in range(12)}
 ZERO = Decimal(0)
@@ -740,12 +746,13 @@ def billing_run_post(*, user: Any, run: BillingRun, issued_on: date | None = Non
     numbers = _next_numbers(agency.pk, "INV", run.fiscal_year, len(invoices))
     from .documents import snapshot_parties
 
+    letterhead = LetterheadVersion.issue(agency)  # one row for the run's invoices
     for inv, number in zip(invoices, numbers, strict=True):
         inv.number = number
         inv.status = Invoice.Status.ISSUED
         inv.issued_on = issued_on
         inv.due_on = issued_on + timedelta(days=agency.payment_terms_days)
-        snapshot_parties(inv, agency)
+        snapshot_parties(inv, agency, letterhead)
     # Still drafts in the database, so the bulk update passes the immutability guard.
     Invoice.objects.bulk_update(
         invoices,

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from edcoop.billing.documents import remit_to_text
+from edcoop.billing.documents import letterhead_of
 from edcoop.billing.pdf import document_html, render_pdf
 from edcoop.core import audit, formatting
 from edcoop.core.inputs import has_nul
@@ -99,18 +99,15 @@ def fee_payment_record(*, user: Any, invoice: AdminFeeInvoice, amount: Any, rece
     return payment
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def fee_invoice_html(invoice: AdminFeeInvoice) -> str:
     report = invoice.report
     supplier = invoice.supplier
+    letterhead = letterhead_of(invoice)  # as issued
     return document_html("contracts/fee_invoice_pdf.html", {
-        "invoice": invoice, "agency": invoice.agency, "report": report,
-        "contract": report.contract, "supplier": supplier,
+        "invoice": invoice, "agency": invoice.agency, "letterhead": letterhead,
+        "report": report, "contract": report.contract, "supplier": supplier,
         "bill_to": [supplier.legal_name, *([supplier.email] if supplier.email else [])],
-        "remit_to": _lines(remit_to_text(invoice.agency)),
+        "remit_to": letterhead.remit_to_lines,
         "payments": list(invoice.payments.order_by("received_on", "pk")),
         "paid": paid(invoice), "open": open_amount(invoice),
         "fee_due": pricing.fee(invoice.sales, invoice.fee_pct),

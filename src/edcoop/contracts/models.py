@@ -478,6 +478,10 @@ class PurchaseOrder(models.Model):
         blank=True,
         help_text="The form's or API caller's key: the same order sent twice is made once.",
     )
+    letterhead = models.ForeignKey(
+        "members.LetterheadVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="The agency's letterhead as approved (none: a draft).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-ordered_on", "-pk"]
@@ -619,6 +623,10 @@ class AdminFeeInvoice(models.Model):
     issued_on = models.DateField()
     due_on = models.DateField()
     paid_on = models.DateField(null=True, blank=True)
+    letterhead = models.ForeignKey(
+        "members.LetterheadVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="The agency's letterhead as issued.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-issued_on", "-pk"]

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from edcoop.core import audit, formatting
 from edcoop.core.permissions import Action, can, require
-from edcoop.members.models import Agency, Institution, Supplier
+from edcoop.members.models import Agency, Institution, LetterheadVersion, Supplier
 
 from . import pricing
 from .models import (
@@ -290,7 +290,9 @@ def order_approve(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
     why = contract_refusals(order.contract, order.institution, timezone.localdate())
     if why:
         raise ValidationError({"contract": " ".join(why)})
-    return _move(order, S.APPROVED, "approved_at", approved_by=user)
+    # Approved is issued: the order prints the agency's letterhead as it stands now.
+    return _move(order, S.APPROVED, "approved_at", approved_by=user,
+                 letterhead=LetterheadVersion.issue(order.agency))
 
 
 @transaction.atomic

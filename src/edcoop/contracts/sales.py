@@ -27,7 +27,7 @@ from edcoop.core import audit, tabular
 from edcoop.core.decimals import DecimalInputError, column, parse_decimal
 from edcoop.core.inputs import has_nul
 from edcoop.core.permissions import Action, can, require
-from edcoop.members.models import Agency, Institution
+from edcoop.members.models import Agency, Institution, LetterheadVersion
 
 from . import pricing
 from .models import (
@@ -215,7 +215,8 @@ def _file(user: Any, contract: Contract, year: int, quarter: int, checked: Seque
         agency=contract.agency, report=report, supplier=contract.supplier,
         number=_fee_number(contract.agency, today.year), sales=total,
         fee_pct=pct, amount=pricing.fee(total, pct) - invoiced,
-        issued_on=today, due_on=today + timedelta(days=FEE_TERMS_DAYS))  # fmt: skip
+        issued_on=today, due_on=today + timedelta(days=FEE_TERMS_DAYS),
+        letterhead=LetterheadVersion.issue(contract.agency))  # fmt: skip
     changes: dict[str, Any] = {
         "contract": [None, contract.number], "quarter": [None, f"{year} Q{quarter}"],
         "lines": [None, len(checked)], "total_sales": [None, total]}  # fmt: skip

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zoneinfo
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -97,6 +100,125 @@ class Agency(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+# What an issued document prints of its agency: the letterhead and how to pay it.
+LETTERHEAD_FIELDS = (
+    "name", "address", "phone", "email", "website", "tax_id", "remit_to",
+    "payment_instructions", "paper_size", "logo_png",
+)  # fmt: skip
+
+
+def letterhead_digest(values: dict[str, Any]) -> str:
+    """What tells two letterheads apart: a hash of every printed fact (the logo's pixels by
+    their own hash). Also what the migrations that froze existing documents computed."""
+    texts = {f: str(values.get(f) or "") for f in LETTERHEAD_FIELDS if f != "logo_png"}
+    texts["logo_png"] = hashlib.sha256(bytes(values.get("logo_png") or b"")).hexdigest()
+    canonical = json.dumps(texts, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def freeze_letterheads(apps: Any, model: str, issued: Q) -> None:
+    """Data migrations: give every issued row of ``model`` ("app.Model", filtered by
+    ``issued``) without a letterhead its agency's letterhead as it stands (the best record
+    left of what was printed when it was issued)."""
+    agencies = apps.get_model("members", "Agency")
+    versions = apps.get_model("members", "LetterheadVersion")
+    documents = apps.get_model(*model.split("."))
+    todo = documents.objects.filter(issued, letterhead__isnull=True)
+    for agency in agencies.objects.filter(pk__in=todo.values("agency_id")):
+        values = {f: getattr(agency, f) for f in LETTERHEAD_FIELDS}
+        values["logo_png"] = bytes(values["logo_png"] or b"")
+        version, _ = versions.objects.get_or_create(
+            agency=agency, digest=letterhead_digest(values), defaults=values
+        )
+        todo.filter(agency=agency).update(letterhead=version)
+
+
+class LetterheadVersion(models.Model):
+    """The agency's letterhead as one issued document printed it: name, address, contacts,
+    tax ID, remit-to, how to pay, paper and logo, copied from the agency's settings when the
+    document was issued. Rows are never changed (nor removed while a document names one; a
+    database trigger refuses both); documents issued under the same settings share a row
+    (``digest`` of the content). Drafts print the agency's current settings
+    (:meth:`current`, unsaved); issuing saves them (:meth:`issue`)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="letterheads")
+    digest = models.CharField(max_length=64, editable=False)
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    tax_id = models.CharField(max_length=20, blank=True)
+    remit_to = models.TextField(blank=True)
+    payment_instructions = models.TextField(blank=True)
+    paper_size = models.CharField(max_length=10, default="letter")
+    logo_png = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "digest"], name="letterhead_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} letterhead {self.digest[:8]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError("A letterhead version never changes; issue with a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValidationError("A letterhead version is kept with the documents that print it.")
+
+    @classmethod
+    def current(cls, agency: Agency) -> LetterheadVersion:
+        """The agency's letterhead as its saved settings stand (not saved itself): read from
+        the database, so an agency object loaded before the settings changed never prints
+        the old facts."""
+        facts = Agency.objects.filter(pk=agency.pk).values(*LETTERHEAD_FIELDS).get()
+        version = cls(agency=agency, **facts)
+        version.logo_png = bytes(version.logo_png or b"")
+        version.digest = version.content_digest()
+        return version
+
+    @classmethod
+    def issue(cls, agency: Agency) -> LetterheadVersion:
+        """The saved version of the agency's letterhead as it stands now, for a document
+        being issued (the row documents issued under the same settings already share)."""
+        version = cls.current(agency)
+        fields = {f: getattr(version, f) for f in LETTERHEAD_FIELDS}
+        found, _ = cls.objects.get_or_create(agency=agency, digest=version.digest,
+                                             defaults=fields)  # fmt: skip
+        return found
+
+    def content_digest(self) -> str:
+        return letterhead_digest({f: getattr(self, f) for f in LETTERHEAD_FIELDS})
+
+    # What the letterhead template prints --------------------------------------------------
+
+    @property
+    def address_lines(self) -> list[str]:
+        return _text_lines(self.address)
+
+    @property
+    def remit_to_lines(self) -> list[str]:
+        """Where to send payment: the agency's name over its remit-to (else its address)."""
+        return [self.name, *_text_lines(self.remit_to or self.address)]
+
+    @property
+    def logo_src(self) -> str:
+        from .logos import data_uri
+
+        png = bytes(self.logo_png or b"")
+        return data_uri(png) if png else ""
+
+
+def _text_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class ServiceArea(models.Model):

@@ -484,8 +484,8 @@ def agency_settings(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Saved the agency's settings. Invoices issued from now on use them; those "
-                "already issued keep what they were sent with.",
+                "Saved the agency's settings. Documents issued from now on use them; those "
+                "already issued keep the letterhead they were sent with.",
             )
             return redirect("members:settings", agency.slug)
     return render(request, "members/agency_settings.html", {
