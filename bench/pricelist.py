@@ -146,7 +146,9 @@ def main() -> None:
           f"{diff.removed:,} removed, {diff.changed:,} changed; load {os.getloadavg()[0]:.1f}")
     for name, wall, cpu, peak in steps:
         print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU; peak RSS so far {peak:.0f} MiB")
-    print(f"items in force: {ContractItem.objects.filter(contract=contract).count():,}")
+    kept = ContractItem.objects.filter(contract=contract)
+    print(f"items in force: {kept.filter(withdrawn_on=None).count():,}; withdrawn: "
+          f"{kept.exclude(withdrawn_on=None).count():,}")
 
 
 if __name__ == "__main__":

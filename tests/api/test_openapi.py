@@ -84,6 +84,7 @@ EXPECTED_PATHS |= {
     B + "/contracts/{contract_id}/sales-reports": {"post"},
     B + "/contracts/{contract_id}/price-lists": {"get", "post"},
     B + "/contracts/{contract_id}/price-lists/{number}": {"get"},
+    B + "/contracts/{contract_id}/price-lists/uploads/{job_id}": {"get"},
     B + "/contracts/{contract_id}/price-lists/{number}/approve": {"post"},
     B + "/contracts/{contract_id}/price-lists/{number}/reject": {"post"},
     B + "/fee-invoices/{invoice_id}/payments": {"post"},

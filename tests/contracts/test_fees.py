@@ -214,3 +214,65 @@ def test_pages_and_api_for_payments_and_amendments(north: Any, report: SalesRepo
     assert paid.status_code == 400 and "amount" in paid.json()["errors"]
     old = supplier.get(f"/a/north/sales-reports/{report.pk}/").content.decode()
     assert "A later version corrects this report" in old
+
+
+def test_the_same_request_key_records_one_payment(north: Any, report: SalesReport) -> None:
+    fee, office = report.fee_invoice, north.users["business_office"]
+    first = fees.fee_payment_record(user=office, invoice=fee, amount="50.00", received_on=AFTER,
+                                    reference="CHK 7", request_key="k-1")  # fmt: skip
+    again = fees.fee_payment_record(user=office, invoice=fee, amount="50.00", received_on=AFTER,
+                                    reference="CHK 7", request_key="k-1")  # fmt: skip
+    assert (first.repeated, again.repeated, again.pk) == (False, True, first.pk)
+    assert fee.payments.count() == 1 and fees.open_amount(fee) == Decimal("28.00")
+    assert AuditEvent.objects.filter(action="admin_fee_invoice.payment").count() == 1
+    with pytest.raises(fees.KeyConflict) as exc:  # the key of another payment
+        fees.fee_payment_record(user=office, invoice=fee, amount="28.00", received_on=AFTER,
+                                reference="CHK 8", request_key="k-1")  # fmt: skip
+    assert "already recorded a payment of $50.00" in exc.value.message_dict["request_key"][0]
+    assert fee.payments.count() == 1
+
+
+def _hidden_key(page: str) -> str:
+    import re
+
+    found = re.search(r'name="request_key" value="([0-9a-f]{32})"', page)
+    assert found, "the payment form carries a one-time key"
+    return found.group(1)
+
+
+def test_the_payment_form_sent_twice_records_once(north: Any, report: SalesReport) -> None:
+    office = client_for(north.users["business_office"])
+    url = f"/a/north/sales-reports/{report.pk}/"
+    key = _hidden_key(office.get(url).content.decode())
+    form = {"amount": "30.00", "received_on": "2026-11-21", "reference": "ACH 1",
+            "request_key": key}  # fmt: skip
+    first = office.post(f"/a/north/fee-invoices/{report.fee_invoice.pk}/payments/", form,
+                        follow=True).content.decode()  # fmt: skip
+    second = office.post(f"/a/north/fee-invoices/{report.fee_invoice.pk}/payments/", form,
+                         follow=True).content.decode()  # fmt: skip
+    assert "Payment of $30.00 recorded on" in first and "sent twice" not in first
+    assert "Payment of $30.00 recorded on" in second and "recorded once" in second
+    assert report.fee_invoice.payments.count() == 1
+    assert "$48.00 still due" in second
+    assert _hidden_key(second) != key  # the page shown after holds a fresh form
+
+
+def test_the_api_with_an_idempotency_key_records_once(north: Any, report: SalesReport) -> None:
+    api = api_for(north.users["business_office"])
+    path = f"/agencies/north/fee-invoices/{report.fee_invoice.pk}/payments"
+    body = {"amount": "30.00", "received_on": "2026-11-21", "reference": "W 5",
+            "request_key": "retry-1"}  # fmt: skip
+    made, again = api.post(path, body), api.post(path, body)
+    assert (made.status_code, again.status_code) == (201, 200), again.content
+    assert made.json() == again.json() and again.json()["paid"] == "30.00"
+    other = api.post(path, {**body, "amount": "31.00"})
+    assert other.status_code == 409
+    assert "already recorded a payment of $30.00" in other.json()["detail"]
+    # the header does the same
+    headers = {"Authorization": f"Bearer {api.secret}", "Idempotency-Key": "retry-2"}
+    body = {"amount": "10.00", "received_on": "2026-11-21", "reference": "W 6"}
+    sent = [api.client.post("/api/v1" + path, body, content_type="application/json",
+                            headers=headers) for _ in range(2)]  # fmt: skip
+    assert [r.status_code for r in sent] == [201, 200]
+    assert report.fee_invoice.payments.count() == 2
+    assert fees.paid(report.fee_invoice) == Decimal("40.00")

@@ -86,8 +86,13 @@ def test_a_future_version_takes_effect_on_its_date_and_orders_use_it(
                                 contract=paper, lines=[LineInput("1", sku="CP-8511")],
                                 ordered_on=later)  # fmt: skip
     assert str(order.lines.get().unit_price) == "3.9500"
+    v.refresh_from_db()  # an order dated later does not bring the list in early for others
+    assert v.applied_at is None
+    assert str(ContractItem.objects.get(sku="CP-8511").unit_price) == "4.1000"
+    pricelists.bring_into_effect(paper, later)
     v.refresh_from_db()
     assert v.applied_at is not None
+    assert str(ContractItem.objects.get(sku="CP-8511").unit_price) == "3.9500"
     assert PriceListRow.objects.filter(version=v).count() == 1  # history kept
 
 

@@ -10,20 +10,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from edcoop.api import lookups
-from edcoop.api.schemas import In, Money
+from edcoop.api.schemas import Error, In, Money
 from edcoop.core import permissions
 from edcoop.core.decimals import QUANTITY, UNIT_PRICE, api_decimal
 from edcoop.core.permissions import Action
 from edcoop.members.models import Institution
 
 from . import fees, orders, queries, sales
-from .models import Contract, ContractItem, PurchaseOrder, SalesReport
+from .models import IN_FORCE, Contract, ContractItem, PurchaseOrder, SalesReport
 
 router = Router(tags=["contracts"])
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ class ContractDetailOut(ContractOut):
 
     @staticmethod
     def resolve_items(obj: Contract) -> list[Any]:
-        return list(obj.items.prefetch_related("tiers")[:500])
+        return list(obj.items.filter(IN_FORCE).prefetch_related("tiers")[:500])
 
 
 class CatalogueOut(Schema):
@@ -453,23 +455,75 @@ def versions(request: HttpRequest, slug: str, contract_id: int) -> Any:
     return list(_version_contract(request, slug, contract_id).versions.all())
 
 
+class UploadJobOut(Schema):
+    job_id: int
+    status: str = Field(..., description="queued, running, succeeded or failed.")
+    done: int = Field(..., description="Lines (or rows) read so far, of about ``total``.")
+    total: int
+    error: str = Field(..., description="Why it failed; ``details`` lists each line.")
+    details: list[str]
+    version: int | None = Field(None, description="The version made (pending, or approved "
+                                "for the agency's own import).")  # fmt: skip
+    url: str = Field(..., description="This answer, to ask again.")
+    page: str = Field(..., description="The same on the web: a page with a progress bar.")
+
+
+def _job_out(contract: Contract, upload: Any) -> dict[str, Any]:
+    job = upload.job
+    slug = contract.agency.slug
+    result = job.result or {}
+    return {
+        "job_id": job.pk, "status": job.status, "done": job.done, "total": job.total,
+        "error": job.error, "details": result.get("details", []),
+        "version": upload.version.number if upload.version_id else None,
+        "url": f"/api/v1/agencies/{slug}/contracts/{contract.pk}/price-lists/uploads/{job.pk}",
+        "page": reverse("job", args=[slug, job.pk]),
+    }  # fmt: skip
+
+
 @router.post("/agencies/{slug}/contracts/{contract_id}/price-lists",
-             response={201: VersionDetailOut})  # fmt: skip
+             response={201: VersionDetailOut, 202: UploadJobOut})  # fmt: skip
 def version_upload(request: HttpRequest, slug: str, contract_id: int,
                    effective_on: Form[date],
                    file: File[UploadedFile]) -> Status[Any]:  # fmt: skip
     """Upload a new version (multipart: ``file`` CSV or XLSX, ``effective_on``): checked all
     or nothing, then pending until the agency approves. The contract's supplier, or the
-    agency's procurement staff."""
+    agency's procurement staff. A small file is checked at once (201, the version); a large
+    one (over 2 MB; a million rows take minutes) is kept and checked in the background:
+    202 with the job to follow at ``url`` (progress, then the version made or each line's
+    refusal)."""
     from . import pricelists
+    from .models import PriceListUpload
 
     contract = _version_contract(request, slug, contract_id)
+    user = lookups.caller(request)
     if file.size and file.size > 200 * 1024 * 1024:
         raise ValidationError({"file": "A price-list file is at most 200 MB."})
-    version = pricelists.upload_version(user=lookups.caller(request), contract=contract,
+    if file.size and file.size > pricelists.inline_bytes():
+        job = pricelists.upload_queue(user=user, contract=contract, data=file.read(),
+                                      file_name=file.name or "", effective_on=effective_on)
+        upload = PriceListUpload.objects.select_related("job").get(job=job)
+        return Status(202, _job_out(contract, upload))
+    version = pricelists.upload_version(user=user, contract=contract,
                                         data=file, file_name=file.name or "",
                                         effective_on=effective_on)  # fmt: skip
     return Status(201, _version_out(version))
+
+
+@router.get("/agencies/{slug}/contracts/{contract_id}/price-lists/uploads/{job_id}",
+            response=UploadJobOut)  # fmt: skip
+def version_upload_job(request: HttpRequest, slug: str, contract_id: int, job_id: int) -> Any:
+    """A large upload's background check: its progress, then the version it made or why
+    nothing was saved (each line named in ``details``). Whoever uploaded it, or the agency's
+    procurement staff."""
+    from .models import PriceListUpload
+
+    contract = _version_contract(request, slug, contract_id)
+    jobs = permissions.jobs_for(lookups.caller(request), contract.agency)
+    upload = permissions.get_or_404(
+        PriceListUpload.objects.filter(contract=contract, job__in=jobs)
+        .select_related("job", "version"), job_id=job_id)  # fmt: skip
+    return _job_out(contract, upload)
 
 
 def _version_out(version: Any) -> Any:
@@ -538,21 +592,34 @@ class PaymentIn(In):
     received_on: date
     reference: str = Field(..., min_length=1, max_length=100,
                            description="The supplier's check or transfer number.")
+    request_key: str = Field("", max_length=100, description="Your idempotency key for this "
+                             "payment (or the Idempotency-Key header): sent again with the "
+                             "same payment, the answer is the first one's (200) and nothing "
+                             "more is recorded; with a different payment, 409.")  # fmt: skip
 
 
-@router.post("/agencies/{slug}/fee-invoices/{invoice_id}/payments", response={201: FeeOut})
+@router.post("/agencies/{slug}/fee-invoices/{invoice_id}/payments",
+             response={200: FeeOut, 201: FeeOut, 409: Error})  # fmt: skip
 def fee_payment(request: HttpRequest, slug: str, invoice_id: int,
                 payload: PaymentIn) -> Status[Any]:  # fmt: skip
     """Record a supplier's payment of an admin fee invoice (the business office). Partial
     payments add up; ``paid_on`` is set when they reach the amount; more than is due is
-    refused naming ``amount``; a reference already recorded is refused."""
+    refused naming ``amount``; a reference already recorded is refused. Send a
+    ``request_key`` (or the ``Idempotency-Key`` header) so a retried request records one
+    payment: the repeat records nothing and answers 200 with the invoice."""
     from .models import AdminFeeInvoice
 
     agency = lookups.agency(request, slug)
     user = lookups.caller(request)
     invoice = permissions.get_or_404(AdminFeeInvoice.objects.filter(
         report__in=queries.reports_for(user, agency)), pk=invoice_id)  # fmt: skip
-    fees.fee_payment_record(user=user, invoice=invoice, amount=payload.amount,
-                            received_on=payload.received_on, reference=payload.reference)
+    key = payload.request_key or request.headers.get("Idempotency-Key", "")
+    try:
+        payment = fees.fee_payment_record(user=user, invoice=invoice, amount=payload.amount,
+                                          received_on=payload.received_on,
+                                          reference=payload.reference,
+                                          request_key=key[:200])  # fmt: skip
+    except fees.KeyConflict as exc:
+        raise HttpError(409, " ".join(exc.messages)) from None
     invoice.refresh_from_db()
-    return Status(201, invoice)
+    return Status(200 if payment.repeated else 201, invoice)

@@ -8,6 +8,7 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts and purchasing"
 
     def ready(self) -> None:
+        from . import jobs  # noqa: F401  (registers the job kind with the worker)
         from .search_index import after_migrate
 
         post_migrate.connect(after_migrate, dispatch_uid="contracts_search_index")

@@ -4,7 +4,10 @@ a document (a tagged PDF on the agency's paper, drawn with billing's letterhead 
 An invoice is paid in one or more payments (amount, date received, the supplier's
 reference). ``paid_on`` is the day the payments reach the amount. A payment above what is
 still due is refused naming ``amount``; the reference is required, and one already recorded
-on the invoice is refused (a form or API call sent twice records one payment). An adjustment
+on the invoice is refused. A form or API call sent twice records one payment: the form
+carries a one-time key, the API caller sends its own (``request_key`` or the
+``Idempotency-Key`` header), and the same key with the same payment gets the first payment
+back (the same key with a different payment: :class:`KeyConflict`). An adjustment
 that credits the supplier (an amended report with lower sales) takes no payments. Invoices
 never change once issued: an amended sales report issues an adjustment invoice beside the
 original.
@@ -50,12 +53,25 @@ def _day(value: Any) -> date:
         raise ValidationError({"received_on": "Give the date received as YYYY-MM-DD."}) from None
 
 
+class KeyConflict(ValidationError):
+    """A request key already recorded a different payment on the invoice (the API: 409)."""
+
+
 @transaction.atomic
 def fee_payment_record(*, user: Any, invoice: AdminFeeInvoice, amount: Any, received_on: Any,
-                       reference: str = "") -> AdminFeePayment:  # fmt: skip
-    """Record a supplier's payment of (part of) an admin fee invoice."""
+                       reference: str = "", request_key: str = "") -> AdminFeePayment:  # fmt: skip
+    """Record a supplier's payment of (part of) an admin fee invoice. With ``request_key``
+    (the form's one-time key, an API caller's idempotency key), the same request sent again
+    returns the payment it recorded the first time, marked ``repeated``, and records
+    nothing."""
     require(user, Action.BILLING_ADJUST, invoice.agency)
     invoice = AdminFeeInvoice.objects.select_for_update().get(pk=invoice.pk)
+    key = (request_key or "").strip()
+    if has_nul(key) or len(key) > 100:
+        raise ValidationError({"request_key": "At most 100 characters of text."})
+    first = invoice.payments.filter(request_key=key).first() if key else None
+    if first is not None:
+        return _repeated(first, amount, received_on, reference)
     if invoice.amount <= 0:
         raise ValidationError({"amount": f"{invoice.number} credits the supplier "
                                          f"{formatting.money(-invoice.amount)}; nothing is "
@@ -86,7 +102,7 @@ def fee_payment_record(*, user: Any, invoice: AdminFeeInvoice, amount: Any, rece
                                          f"{formatting.money(due)} still due on "
                                          f"{invoice.number}."})  # fmt: skip
     payment = AdminFeePayment.objects.create(
-        invoice=invoice, amount=value, received_on=day, reference=ref,
+        invoice=invoice, amount=value, received_on=day, reference=ref, request_key=key,
         recorded_by=user if getattr(user, "pk", None) else None)  # fmt: skip
     changes: dict[str, Any] = {"invoice": [None, invoice.number], "amount": [None, value],
                                "received_on": [None, day], "reference": [None, ref]}  # fmt: skip
@@ -97,6 +113,24 @@ def fee_payment_record(*, user: Any, invoice: AdminFeeInvoice, amount: Any, rece
     audit.record("admin_fee_invoice.payment", invoice, agency_id=invoice.agency_id,
                  changes=changes)  # fmt: skip
     return payment
+
+
+def _repeated(first: AdminFeePayment, amount: Any, received_on: Any,
+              reference: str) -> AdminFeePayment:  # fmt: skip
+    """The payment a key recorded, if this request asks for the same payment."""
+    try:
+        same = (number(amount, AdminFeePayment, "amount") == first.amount
+                and _day(received_on) == first.received_on
+                and (reference or "").strip() == first.reference)  # fmt: skip
+    except ValidationError:
+        same = False
+    if not same:
+        raise KeyConflict({"request_key": (
+            f"This key already recorded a payment of {formatting.money(first.amount)} "
+            f"received {formatting.day(first.received_on)} (reference {first.reference!r}) "
+            f"on {first.invoice.number}; send a different payment with a new key.")})  # fmt: skip
+    first.repeated = True
+    return first
 
 
 def fee_invoice_html(invoice: AdminFeeInvoice) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -103,6 +104,13 @@ class FeePaymentForm(EdCoopForm):
     received_on = forms.DateField(label="Date received", help_text="YYYY-MM-DD")
     reference = forms.CharField(max_length=100,
                                 help_text="The supplier's check or transfer number.")  # fmt: skip
+    # One key per form shown: sent twice (a double click, a resubmitted page), the payment is
+    # recorded once.
+    request_key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
 
 
 class PatronageForm(EdCoopForm):

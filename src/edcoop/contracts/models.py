@@ -252,6 +252,13 @@ class ContractItem(models.Model):
     )
     # What keyword search reads: description, SKU, category and the supplier's name.
     search_document = models.TextField(blank=True, editable=False)
+    withdrawn_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Not on the price list in force since this day (a new version left it "
+        "out): kept for the orders, sales reports, award and savings that name it, hidden "
+        "from the catalogue and new orders.",
+    )
 
     class Meta:
         ordering = ["contract", "sku"]
@@ -262,6 +269,10 @@ class ContractItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.description}"
+
+
+# The items members see and order: those on the price list in force (not withdrawn).
+IN_FORCE = Q(withdrawn_on__isnull=True)
 
 
 class Tier(models.Model):
@@ -347,6 +358,37 @@ class PriceListRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.sku}"
+
+
+class PriceListUpload(models.Model):
+    """A price-list file too large to check while the uploader waits, kept until its
+    background job has read it (then emptied: the version keeps the rows and the file's
+    SHA-256). ``effective_on`` None: the agency's own import, in force the day it came."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="uploads")
+    file_name = models.CharField(max_length=200, blank=True)
+    effective_on = models.DateField(null=True, blank=True)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_on = models.DateField(help_text="The day it came: the effective date is checked "
+                                   "against it.")  # fmt: skip
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.ForeignKey(
+        "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.ForeignKey(
+        PriceListVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} upload {self.file_name}"
 
 
 class CategoryDiscount(models.Model):
@@ -651,6 +693,14 @@ class AdminFeePayment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    request_key = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The form's one-time key or the API caller's idempotency key: the same "
+        "payment sent twice is recorded once.",
+    )
+    # Not stored: True on the payment a repeated request (its request_key) gets back.
+    repeated = False
 
     class Meta:
         ordering = ["invoice", "received_on", "pk"]
@@ -659,6 +709,10 @@ class AdminFeePayment(models.Model):
             models.UniqueConstraint(
                 fields=["invoice", "reference"], condition=~Q(reference=""),
                 name="admin_fee_payment_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice", "request_key"], condition=~Q(request_key=""),
+                name="admin_fee_payment_request_key",
             ),
         ]  # fmt: skip
 

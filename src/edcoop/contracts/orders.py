@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from edcoop.core import audit, formatting
+from edcoop.core.inputs import moment_problem
 from edcoop.core.permissions import Action, can, require
 from edcoop.members.models import Agency, Institution, LetterheadVersion, Supplier
 
@@ -31,6 +32,7 @@ from .models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
+from .pricelists import Priceable, item_for, price_book
 from .services import number, refusals
 
 S = PurchaseOrder.Status
@@ -71,16 +73,19 @@ def contract_refusals(contract: Contract, institution: Institution, on: date) ->
     return why
 
 
-def _baseline(item: ContractItem, institution: Institution) -> tuple[Decimal | None, str]:
-    """The price the purchase is measured against, and how it was found."""
-    own = BaselinePrice.objects.filter(item=item, institution=institution).first()
-    if own is not None:
-        return own.unit_price, "member_last_price"
-    bench = BaselinePrice.objects.filter(item=item, institution__isnull=True).first()
-    if bench is not None:
-        return bench.unit_price, "benchmark"
-    if item.list_price is not None:
-        return item.list_price, "list_price"
+def _baseline(item: ContractItem | None, list_price: Decimal | None,
+              institution: Institution) -> tuple[Decimal | None, str]:  # fmt: skip
+    """The price the purchase is measured against, and how it was found (``list_price``: the
+    one the price list in force on the order date records)."""
+    if item is not None:
+        own = BaselinePrice.objects.filter(item=item, institution=institution).first()
+        if own is not None:
+            return own.unit_price, "member_last_price"
+        bench = BaselinePrice.objects.filter(item=item, institution__isnull=True).first()
+        if bench is not None:
+            return bench.unit_price, "benchmark"
+    if list_price is not None:
+        return list_price, "list_price"
     return None, ""
 
 
@@ -93,16 +98,20 @@ BASELINE_LABELS = {
 }
 
 
-def _price_lines(
-    contract: Contract, institution: Institution, lines: Sequence[LineInput]
-) -> list[PurchaseOrderLine]:
+def _price_lines(contract: Contract, institution: Institution, lines: Sequence[LineInput],
+                 on: date, today: date) -> list[PurchaseOrderLine]:  # fmt: skip
+    """Each line at the price list in effect on ``on`` (the order date)."""
     errors: dict[str, str] = {}
     out: list[PurchaseOrderLine] = []
+    unlinked: list[tuple[PurchaseOrderLine, Priceable]] = []
     if not lines:
         raise ValidationError({"lines": "An order has at least one line."})
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": f"An order has at most {MAX_LINES} lines."})
-    items = {i.sku: i for i in contract.items.prefetch_related("tiers")}
+    wanted = {(g.sku or "").strip() for g in lines} - {""}
+    items = price_book(contract, on, wanted, today) if wanted else {}
+    withdrawn = dict(contract.items.filter(sku__in=wanted - set(items), withdrawn_on__lte=on)
+                     .values_list("sku", "withdrawn_on")) if wanted - set(items) else {}
     discounts = {d.category.lower(): d for d in contract.discounts.all()}
     typed_cap = ContractSettings.of(contract.agency).typed_saving_cap
     for n, given in enumerate(lines, 1):
@@ -120,15 +129,20 @@ def _price_lines(
         if sku:
             item = items.get(sku)
             if item is None:
-                errors[f"{key}.sku"] = f"{sku[:60]!r} is not on contract {contract.number}."
+                errors[f"{key}.sku"] = (
+                    f"{sku[:60]!r} was withdrawn from contract {contract.number}'s price list "
+                    f"on {formatting.day(withdrawn[sku])}." if sku in withdrawn else
+                    f"{sku[:60]!r} is not on contract {contract.number}.")  # fmt: skip
                 continue
-            tiers = [pricing.TierPrice(t.min_quantity, t.unit_price) for t in item.tiers.all()]
+            tiers = [pricing.TierPrice(q, p) for q, p in item.tiers]
             priced = pricing.price_for(item.unit_price, tiers, qty)
-            base, method = _baseline(item, institution)
-            line = PurchaseOrderLine(item=item, description=item.description,
+            base, method = _baseline(item.item, item.list_price, institution)
+            line = PurchaseOrderLine(item=item.item, description=item.description,
                                      category=item.category, quantity=qty,
                                      unit_price=priced.unit_price, tier_min=priced.tier_min,
                                      baseline_price=base, baseline_method=method)  # fmt: skip
+            if item.item is None:
+                unlinked.append((line, item))
         else:
             found = discounts.get((given.category or "").strip().lower())
             if found is None:
@@ -172,6 +186,8 @@ def _price_lines(
         out.append(line)
     if errors:
         raise ValidationError(errors)
+    for line, priceable in unlinked:  # every line keeps its link to the contract's item
+        line.item = item_for(contract, priceable, today)
     return out
 
 
@@ -217,14 +233,14 @@ def order_create(
     kind = kind or contract.kind  # the buyer may say what this order buys; else the contract's
     if kind not in Contract.Kind.values:
         raise ValidationError({"kind": f"Kind is one of {', '.join(Contract.Kind.values)}."})
-    on = ordered_on or timezone.localdate()
+    today = timezone.localdate()
+    on = ordered_on or today
+    if not isinstance(on, date) or moment_problem(on):
+        raise ValidationError({"ordered_on": "Give the order date as YYYY-MM-DD."})
     why = contract_refusals(contract, institution, on)
     if why:
         raise ValidationError({"contract": " ".join(why)})
-    from .pricelists import bring_into_effect  # the price list in force on the order date
-
-    bring_into_effect(contract, on)
-    priced = _price_lines(contract, institution, lines)
+    priced = _price_lines(contract, institution, lines, on, today)
     order = PurchaseOrder.objects.create(
         agency=contract.agency, institution=institution, contract=contract,
         number=_next_number(contract.agency, on.year), ordered_on=on, funding=funding, kind=kind,

@@ -22,22 +22,35 @@ tiers`` (``100:3.90;500:3.75``: minimum quantity and price, separated by semicol
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from edcoop.core import audit, tabular
+from edcoop.core import audit, formatting, tabular
 from edcoop.core.decimals import DecimalInputError, column, parse_decimal
 from edcoop.core.inputs import has_nul, moment_problem
 from edcoop.core.permissions import Action, can, require
 
-from .models import Contract, ContractItem, PriceListRow, PriceListVersion, Tier
+from .models import (
+    IN_FORCE,
+    Contract,
+    ContractItem,
+    PriceListRow,
+    PriceListUpload,
+    PriceListVersion,
+    Tier,
+)
+
+if TYPE_CHECKING:
+    from edcoop.core.models import Job
 
 REQUIRED = ["sku", "description", "unit", "unit_price"]
 OPTIONAL = ["category", "list_price", "tiers"]
@@ -146,14 +159,12 @@ def may_upload(user: Any, contract: Contract) -> bool:
     )
 
 
-@transaction.atomic
-def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
-                   effective_on: date, file_name: str = "",
-                   today: date | None = None) -> PriceListVersion:  # fmt: skip
-    """Check the file all or nothing and keep it as a pending version."""
+def _check_upload(user: Any, contract: Contract, effective_on: date, file_name: str,
+                  today: date) -> None:  # fmt: skip
+    """Who may upload, the effective date and the file's name: checked when the file
+    arrives (so a queued upload is refused at once) and again when its rows are read."""
     if not can(user, Action.CONTRACT_EDIT, contract.agency):  # else the supplier's own
         require(user, Action.PRICE_LIST_UPLOAD, contract.agency, supplier=contract.supplier)
-    today = today or timezone.localdate()
     if not isinstance(effective_on, date) or moment_problem(effective_on):
         raise ValidationError({"effective_on": "Give a date (YYYY-MM-DD)."})
     if effective_on < today:
@@ -163,6 +174,16 @@ def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[byte
         raise ValidationError({"effective_on": f"Contract {contract.number} ends on {end}."})
     if has_nul(file_name):
         raise ValidationError({"file": "The file name contains a NUL character."})
+
+
+@transaction.atomic
+def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
+                   effective_on: date, file_name: str = "", today: date | None = None,
+                   progress: Callable[[int], None] | None = None) -> PriceListVersion:  # fmt: skip
+    """Check the file all or nothing and keep it as a pending version. ``progress`` hears
+    the line (or row) reached, now and then."""
+    today = today or timezone.localdate()
+    _check_upload(user, contract, effective_on, file_name, today)
     digest = _digest(data)
     Contract.objects.select_for_update().filter(pk=contract.pk).first()  # numbering, doubles
     twin = contract.versions.filter(status=PriceListVersion.Status.PENDING, digest=digest,
@@ -175,7 +196,7 @@ def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[byte
         contract=contract, number=(last or 0) + 1, effective_on=effective_on,
         file_name=file_name[:200], digest=digest, uploaded_at=timezone.now(),
         uploaded_by=user if getattr(user, "pk", None) else None)  # fmt: skip
-    count = _store_rows(version, data, _awarded(contract))
+    count = _store_rows(version, data, _awarded(contract), progress)
     version.row_count = count
     version.save(update_fields=["row_count"])
     audit.record("price_list.upload", version, label=str(version), changes={
@@ -185,13 +206,16 @@ def upload_version(*, user: Any, contract: Contract, data: bytes | str | IO[byte
 
 
 def _store_rows(version: PriceListVersion, data: bytes | str | IO[bytes],
-                awarded: dict[str, Decimal]) -> int:  # fmt: skip
+                awarded: dict[str, Decimal],
+                progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
     errors: list[str] = []
     seen: set[str] = set()
     batch: list[PriceListRow] = []
     count = 0
-    for row in tabular.read_table(data, required=REQUIRED, optional=OPTIONAL,
-                                  max_rows=MAX_ROWS):  # fmt: skip
+    for n, row in enumerate(tabular.read_table(data, required=REQUIRED, optional=OPTIONAL,
+                                               max_rows=MAX_ROWS)):  # fmt: skip
+        if progress is not None and n % 1000 == 0:
+            progress(row.number)
         sku = row.get("sku")
         if sku in seen:
             errors.append(f"{row.label}: sku {sku[:60]!r} repeats an earlier line")
@@ -243,15 +267,16 @@ SHOWN = 200
 
 def version_diff(version: PriceListVersion) -> Diff:
     """Computed in the database: a million-row version is counted, not loaded."""
-    items = ContractItem.objects.filter(contract=version.contract_id)
+    every = ContractItem.objects.filter(contract=version.contract_id)
+    items = every.filter(IN_FORCE)  # a withdrawn item listed again counts as added
     rows = version.rows.all()
     added = rows.exclude(sku__in=items.values("sku"))
     removed = items.exclude(sku__in=rows.values("sku"))
     same = items.filter(sku=OuterRef("sku"))
+    award = every.filter(sku=OuterRef("sku"), solicitation_item__isnull=False)
     compared = rows.annotate(
         old_price=Subquery(same.values("unit_price")[:1], output_field=PRICE_FIELD),
-        awarded=Subquery(same.filter(solicitation_item__isnull=False).values("unit_price")[:1],
-                         output_field=PRICE_FIELD),
+        awarded=Subquery(award.values("unit_price")[:1], output_field=PRICE_FIELD),
     )
     changed = compared.exclude(old_price=None).exclude(old_price=F("unit_price"))
     increases = changed.filter(unit_price__gt=F("old_price"))
@@ -314,6 +339,86 @@ def version_reject(*, user: Any, version: PriceListVersion, reason: str) -> Pric
     return version
 
 
+# Pricing on a day ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Priceable:
+    """An item as the price list in force on a day has it: the items in force when that day's
+    version is today's, else the version's own rows (``item``: the contract's item of that
+    SKU, None until :func:`item_for` makes one)."""
+
+    sku: str
+    description: str
+    unit: str
+    category: str
+    unit_price: Decimal
+    list_price: Decimal | None
+    tiers: tuple[tuple[Decimal, Decimal], ...]
+    item: ContractItem | None = None
+    off_since: date | None = None  # a past version's row: not on the list in force since
+
+
+def _parsed_tiers(text: str) -> tuple[tuple[Decimal, Decimal], ...]:
+    pairs = (t.split(":") for t in text.split(";") if t)
+    return tuple(sorted((Decimal(q), Decimal(p)) for q, p in pairs))
+
+
+def price_book(contract: Contract, on: date, skus: set[str],
+               today: date | None = None) -> dict[str, Priceable]:  # fmt: skip
+    """The items named by ``skus`` as priced on ``on``: by the approved version in effect
+    that day (only those SKUs are read, whatever the list's size). A contract whose list was
+    never replaced by an upload is priced from its items. A day before the first approved
+    version, once one has replaced the items, is refused naming ``ordered_on``: the prices
+    of that day are not known."""
+    today = today or timezone.localdate()
+    bring_into_effect(contract, today)
+    version = in_effect(contract, on)
+    current = in_effect(contract, today)
+    if version == current:  # today's list (both None: the items kept by hand or awarded)
+        items = contract.items.filter(IN_FORCE, sku__in=skus).prefetch_related("tiers")
+        return {i.sku: Priceable(i.sku, i.description, i.unit, i.category, i.unit_price,
+                                 i.list_price, tuple((t.min_quantity, t.unit_price)
+                                                     for t in i.tiers.all()), i)
+                for i in items}  # fmt: skip
+    if version is None:  # before the first approved version, which has replaced the items
+        first = (contract.versions.filter(status=PriceListVersion.Status.APPROVED)
+                 .order_by("effective_on", "number").values_list("effective_on", flat=True)
+                 .first())  # fmt: skip
+        since = f"; the first took effect on {formatting.day(first)}" if first else ""
+        raise ValidationError({"ordered_on": (
+            f"No approved price list of contract {contract.number} was in effect on "
+            f"{formatting.day(on)}{since}.")})  # fmt: skip
+    rows = list(version.rows.filter(sku__in=skus))
+    known = {i.sku: i for i in contract.items.filter(sku__in=[r.sku for r in rows])}
+    past = current is not None and version.effective_on < today
+    off = current.effective_on if past and current is not None else None
+    return {r.sku: Priceable(r.sku, r.description, r.unit, r.category, r.unit_price,
+                             r.list_price, _parsed_tiers(r.tiers), known.get(r.sku), off)
+            for r in rows}  # fmt: skip
+
+
+def item_for(contract: Contract, priced: Priceable, today: date) -> ContractItem:
+    """The contract's item for a line priced from a version other than today's: the item
+    of that SKU (in force or withdrawn), else one made now from the version's row (a past
+    version never put in force, or a future one's new SKU), withdrawn: it is not on today's
+    list, so it shows nowhere but on the orders that name it. The version that lists it
+    when it takes effect brings it into force."""
+    if priced.item is not None:
+        return priced.item
+    found = ContractItem.objects.filter(contract=contract, sku=priced.sku).first()
+    if found is not None:
+        return found
+    fields = {"sku": priced.sku, "description": priced.description,
+              "category": priced.category}  # fmt: skip
+    from .services import search_document
+
+    return ContractItem.objects.create(
+        contract=contract, unit=priced.unit, unit_price=priced.unit_price,
+        list_price=priced.list_price, withdrawn_on=priced.off_since or today,
+        search_document=search_document(contract, fields), **fields)  # fmt: skip
+
+
 def in_effect(contract: Contract, on: date) -> PriceListVersion | None:
     """The approved version in force on ``on`` (none: the items entered by hand or awarded)."""
     return (contract.versions.filter(status=PriceListVersion.Status.APPROVED,
@@ -340,11 +445,11 @@ def bring_into_effect(contract: Contract, today: date) -> PriceListVersion | Non
 
 def _apply(version: PriceListVersion) -> dict[str, int]:
     """The version's rows become the contract's items, in the database (a million rows never
-    pass through Python objects): items on it are updated or added, their tiers replaced;
-    items not on it are removed unless an order or the award refers to them."""
+    pass through Python objects): items on it are updated or added (a withdrawn one comes
+    back into force), their tiers replaced; items not on it are withdrawn."""
     contract = version.contract
     item_t, row_t, tier_t = (m._meta.db_table for m in (ContractItem, PriceListRow, Tier))
-    # The same text as services._search_document: the item's words, then the contract's.
+    # The same text as services.search_document: the item's words, then the contract's.
     suffix = "".join(f" {x}" for x in (contract.category, contract.supplier, contract.title)
                      if x)  # fmt: skip
     document = ("r.sku || ' ' || r.description || CASE WHEN r.category <> '' THEN ' ' || "
@@ -358,7 +463,8 @@ def _apply(version: PriceListVersion) -> dict[str, int]:
     update = (
         f"UPDATE {item_t} SET description = r.description, unit = r.unit, "  # noqa: S608
         "category = r.category, unit_price = r.unit_price, list_price = r.list_price, "
-        f"search_document = {document} FROM {row_t} r WHERE r.version_id = %s AND {same}"
+        f"withdrawn_on = NULL, search_document = {document} FROM {row_t} r "
+        f"WHERE r.version_id = %s AND {same}"
     )
     insert = (
         f"INSERT INTO {item_t} (contract_id, sku, description, unit, category, "  # noqa: S608
@@ -385,22 +491,92 @@ def _apply(version: PriceListVersion) -> dict[str, int]:
             (Tier(item_id=ids[sku], min_quantity=Decimal(q), unit_price=Decimal(p))
              for _, sku, text in chunk
              for q, p in (t.split(":") for t in text.split(";"))), batch_size=BATCH)  # fmt: skip
-    gone = ContractItem.objects.filter(contract=contract).exclude(
-        sku__in=version.rows.values("sku")).filter(
-        order_lines__isnull=True, solicitation_item__isnull=True)  # fmt: skip
-    Tier.objects.filter(item__in=gone).delete()
-    removed = gone.delete()[1].get(ContractItem._meta.label, 0)
-    return {"added": added, "updated": updated, "removed": removed}
+    # Left off the new list: withdrawn, never deleted. Orders, sales reports (a quarter is
+    # reported after the list changed), the award and baseline prices keep naming it.
+    withdrawn = ContractItem.objects.filter(IN_FORCE, contract=contract).exclude(
+        sku__in=version.rows.values("sku")).update(withdrawn_on=version.effective_on)
+    return {"added": added, "updated": updated, "withdrawn": withdrawn}
 
 
 @transaction.atomic
+def import_version(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
+                   file_name: str = "", today: date | None = None,
+                   progress: Callable[[int], None] | None = None) -> PriceListVersion:  # fmt: skip
+    """The agency's own import: a version approved at once and in force today."""
+    require(user, Action.CONTRACT_EDIT, contract.agency)
+    today = today or timezone.localdate()
+    version = upload_version(user=user, contract=contract, data=data, file_name=file_name,
+                             effective_on=today, today=today, progress=progress)  # fmt: skip
+    return version_approve(user=user, version=version, today=today)
+
+
 def import_price_list(*, user: Any, contract: Contract, data: bytes | str | IO[bytes],
                       file_name: str = "") -> int:  # fmt: skip
-    """The agency's own import: a version approved at once and in force today. Returns the
-    number of items."""
-    require(user, Action.CONTRACT_EDIT, contract.agency)
+    """:func:`import_version`, returning the number of items."""
+    return import_version(user=user, contract=contract, data=data,
+                          file_name=file_name).row_count  # fmt: skip
+
+
+# Large files in the background ------------------------------------------------------------
+
+PRICE_LIST_UPLOAD = "price_list_upload"  # the job kind (jobs.py)
+
+
+def inline_bytes() -> int:
+    """Files up to this size are checked while the uploader waits; larger ones (a national
+    list of a million rows takes minutes) by a background job with a progress page."""
+    return int(getattr(settings, "EDCOOP_PRICE_LIST_INLINE_BYTES", 2_000_000))
+
+
+@transaction.atomic
+def upload_queue(*, user: Any, contract: Contract, data: bytes, file_name: str,
+                 effective_on: date | None, back_url: str = "") -> Job:  # fmt: skip
+    """Keep the file and queue its check: :func:`upload_version` (``effective_on`` given)
+    or, for the agency's own import, :func:`import_version` (None: in force today), run by
+    the job as the user who uploaded. Who may, the date and the name are checked now, the
+    rows by the job (the same code as a small file's); the job's page shows the progress,
+    then the version made or the line-numbered refusals."""
+    from edcoop.core.jobs import job_start
+
     today = timezone.localdate()
-    version = upload_version(user=user, contract=contract, data=data, file_name=file_name,
-                             effective_on=today, today=today)  # fmt: skip
-    version_approve(user=user, version=version, today=today)
-    return version.row_count
+    if effective_on is None:
+        require(user, Action.CONTRACT_EDIT, contract.agency)
+        _check_upload(user, contract, today, file_name, today)
+    else:
+        _check_upload(user, contract, effective_on, file_name, today)
+    if not data:
+        raise ValidationError({"file": "The file is empty: the first line names the columns."})
+    upload = PriceListUpload.objects.create(
+        contract=contract, file_name=file_name[:200], effective_on=effective_on,
+        content=data, size=len(data), uploaded_on=today,
+        uploaded_by=user if getattr(user, "pk", None) else None)  # fmt: skip
+    job = job_start(
+        kind=PRICE_LIST_UPLOAD, user=user, agency_id=contract.agency_id,
+        title=f"Price list {file_name[:80] or 'upload'} for {contract.number}",
+        params={"upload_id": upload.pk, "contract_id": contract.pk, "back_url": back_url})
+    upload.job = job
+    upload.save(update_fields=["job"])
+    audit.record("price_list.queue", contract, changes={
+        "file": [None, upload.file_name], "bytes": [None, upload.size],
+        "effective_on": [None, effective_on.isoformat() if effective_on else "today"],
+        "job": [None, job.pk]})  # fmt: skip
+    return job
+
+
+def estimate_rows(data: bytes) -> int:
+    """About how many rows a file has, for the progress bar: a CSV's lines, an XLSX sheet's
+    stated size (0: not known)."""
+    if not tabular.is_xlsx(data[:4]):
+        return data.count(b"\n")
+    try:
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            return int(book.worksheets[0].max_row or 0) if book.worksheets else 0
+        finally:
+            book.close()
+    except Exception:  # a damaged workbook: the check itself says why
+        return 0

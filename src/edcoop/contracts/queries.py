@@ -24,6 +24,7 @@ from edcoop.members.models import Agency, Institution, Supplier
 
 from . import eligibility, search_index
 from .models import (
+    IN_FORCE,
     STATUS_LABELS,
     Contract,
     ContractDocument,
@@ -141,7 +142,7 @@ def catalogue(
     # The contracts as a list of ids, not a subquery: PostgreSQL then reads the full-text
     # index once, rather than once per contract.
     ids = list(contracts.values_list("pk", flat=True))
-    items = ContractItem.objects.filter(contract_id__in=ids).order_by("pk")
+    items = ContractItem.objects.filter(IN_FORCE, contract_id__in=ids).order_by("pk")
     items = keyword_filter(items, keyword[:MAX_KEYWORD])
     # One pass over at most COUNT_CAP matches gives the count ("1,000+" is all a page needs;
     # counting every match of a common word over a million items is what would be slow), the

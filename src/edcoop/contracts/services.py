@@ -178,7 +178,7 @@ def eligibility_set(*, user: Any, contract: Contract, areas: Iterable[ServiceAre
 # Price lists --------------------------------------------------------------------------------
 
 
-def _search_document(contract: Contract, fields: Mapping[str, Any]) -> str:
+def search_document(contract: Contract, fields: Mapping[str, Any]) -> str:
     return " ".join(str(x) for x in (fields.get("sku", ""), fields.get("description", ""),
                                      fields.get("category", ""), contract.category,
                                      contract.supplier, contract.title) if x)  # fmt: skip
@@ -217,7 +217,8 @@ def item_save(*, user: Any, contract: Contract, sku: str, description: str, unit
         for name, value in fields.items():
             setattr(item, name, value)
     item.unit_price, item.list_price = price, listed
-    item.search_document = _search_document(contract, fields)
+    item.withdrawn_on = None  # saved by hand: on the list in force again
+    item.search_document = search_document(contract, fields)
     item.full_clean(exclude=["contract", "solicitation_item"])
     item.save()
     item.tiers.all().delete()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
@@ -31,6 +32,7 @@ from .forms import (
     SearchForm,
 )
 from .models import (
+    IN_FORCE,
     STATUS_LABELS,
     Contract,
     ContractDocument,
@@ -116,8 +118,10 @@ def contract_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "agency": agency, "contract": contract, "status": status,
         "status_label": STATUS_LABELS[status], "checklist": queries.checklist(
             contract, institution, today), "institution": institution,
-        "items": contract.items.prefetch_related("tiers").order_by("sku")[:500],
-        "item_count": contract.items.count(), "discounts": contract.discounts.all(),
+        "items": contract.items.filter(IN_FORCE).prefetch_related("tiers").order_by("sku")[:500],
+        "item_count": contract.items.filter(IN_FORCE).count(),
+        "withdrawn_count": contract.items.exclude(IN_FORCE).count(),
+        "discounts": contract.discounts.all(),
         "documents": contract.documents.defer("content"),
         "renewals": contract.renewals.all(),
         "adopted": set(contract.adoptions.values_list("institution_id", flat=True)),
@@ -209,7 +213,7 @@ def order_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("contracts:order", slug, order.pk)
     return render(request, "contracts/order_new.html", {
         "agency": agency, "contract": contract, "form": form, "discount": discount,
-        "items": contract.items.prefetch_related("tiers").order_by("sku")[:200],
+        "items": contract.items.filter(IN_FORCE).prefetch_related("tiers").order_by("sku")[:200],
     })  # fmt: skip
 
 
@@ -441,14 +445,19 @@ def fee_payment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                                          for k, v in form.errors.items()))  # fmt: skip
         return redirect("contracts:report", slug, invoice.report_id)
     try:
-        fees.fee_payment_record(user=request.user, invoice=invoice, **form.cleaned_data)
+        payment = fees.fee_payment_record(user=request.user, invoice=invoice,
+                                          **form.cleaned_data)  # fmt: skip
     except ValidationError as exc:
         messages.error(request, " ".join(f"{k}: {' '.join(v)}"
                                          for k, v in exc.message_dict.items()))  # fmt: skip
     else:
         invoice.refresh_from_db()
         done = f"; paid in full on {formatting.day(invoice.paid_on)}" if invoice.paid_on else ""
-        messages.success(request, f"Payment recorded on {invoice.number}{done}.")
+        # Sent twice (a double click): the answer is the first one's, and nothing more is
+        # recorded.
+        twice = " (the form was sent twice; it is recorded once)" if payment.repeated else ""
+        messages.success(request, f"Payment of {formatting.money(payment.amount)} recorded on "
+                                  f"{invoice.number}{twice}{done}.")  # fmt: skip
     return redirect("contracts:report", slug, invoice.report_id)
 
 
@@ -514,10 +523,18 @@ def price_list_import(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     contract = _contract(request, agency, pk)
     form = PriceListForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            written = pricelists.import_price_list(
-                user=request.user, contract=contract, data=form.cleaned_data["file"]
-            )
+            if upload.size > MAX_PRICE_FILE:
+                raise ValidationError({"file": "A price-list file is at most 200 MB."})
+            if upload.size > pricelists.inline_bytes():  # minutes of work: a job, with progress
+                job = pricelists.upload_queue(
+                    user=request.user, contract=contract, data=upload.read(),
+                    file_name=upload.name or "", effective_on=None,
+                    back_url=reverse("contracts:contract", args=[slug, pk]))  # fmt: skip
+                return redirect("job", slug, job.pk)
+            written = pricelists.import_price_list(user=request.user, contract=contract,
+                                                   data=upload, file_name=upload.name or "")
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -613,6 +630,12 @@ def price_versions(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             if upload.size > MAX_PRICE_FILE:
                 raise ValidationError({"file": "A price-list file is at most 200 MB."})
+            if upload.size > pricelists.inline_bytes():  # minutes of work: a job, with progress
+                job = pricelists.upload_queue(
+                    user=request.user, contract=contract, data=upload.read(),
+                    file_name=upload.name or "", effective_on=form.cleaned_data["effective_on"],
+                    back_url=reverse("contracts:price_versions", args=[slug, pk]))  # fmt: skip
+                return redirect("job", slug, job.pk)
             version = pricelists.upload_version(
                 user=request.user, contract=contract, data=upload, file_name=upload.name,
                 effective_on=form.cleaned_data["effective_on"])  # fmt: skip
