@@ -258,7 +258,10 @@ def _xlsx_rows(stream: IO[bytes], required: Sequence[str], optional: Sequence[st
         if header is None:
             raise _refuse(f"The first sheet ({name!r}) is empty: the first sheet is read, "
                           "and its first row names the columns.")  # fmt: skip
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+    except ValidationError:
+        raise
+    except Exception:  # openpyxl's own, the XML parser's (a SyntaxError), a shared string
+        # past the list (IndexError), a cell address with no row: a damaged file, not a 500
         raise _refuse("The workbook is damaged and cannot be read to the end.") from None
     finally:
         book.close()
