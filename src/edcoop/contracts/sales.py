@@ -48,6 +48,8 @@ MAX_ERRORS = 200
 FEE_TERMS_DAYS = 30
 QTY = column(SalesReportLine, "quantity", minimum=Decimal("0.0001"))
 PRICE = column(SalesReportLine, "unit_price")
+AMOUNT = column(SalesReportLine, "amount")
+TOTAL = column(SalesReport, "total_sales")
 
 
 def quarter_start(year: int, quarter: int) -> date:
@@ -139,10 +141,19 @@ def parse_rows(
         else:
             if not first <= day <= last:
                 problems.append(f"invoice_date: {day.isoformat()} is outside {year} Q{quarter}")
+        if len(parsed) == 2 and pricing.extend(parsed["quantity"],
+                                               parsed["unit_price"]) > AMOUNT.largest:
+            # Each number fits its column; their product may not fit the line's amount.
+            problems.append(f"quantity x unit_price: the amount is too large: at most "
+                            f"{AMOUNT.largest:,} a line")  # fmt: skip
         if problems or member is None:
             errors.append(f"{where}: " + "; ".join(problems))
             continue
         rows.append(Row(n, member, sku, parsed["quantity"], parsed["unit_price"], day))
+    total = sum((r.amount for r in rows), Decimal(0))
+    if not errors and total > TOTAL.largest:
+        errors.append(f"the sales total {total:,} is too large: a quarter's report holds at "
+                      f"most {TOTAL.largest:,}")  # fmt: skip
     if errors:
         raise ValidationError({"rows": errors})
     return rows
