@@ -11,6 +11,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from edcoop.core.inputs import EARLIEST_YEAR, LATEST_YEAR
+
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -38,7 +40,16 @@ def parse_period(text: str) -> date:
     match = _PERIOD.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError({"period": f"{text!r} is not a month; write it as YYYY-MM."})
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    return _month(int(match.group(1)), int(match.group(2)), text)
+
+
+def _month(year: int, month: int, text: str) -> date:
+    """The month, in the years dates are taken (year 0 is no date; 9999's fiscal year ends in
+    10000)."""
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValidationError({"period": f"{text[:40]!r}: the year must be between "
+                                         f"{EARLIEST_YEAR} and {LATEST_YEAR}."})  # fmt: skip
+    return date(year, month, 1)
 
 
 _MONTH_WORDS = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$")
@@ -55,14 +66,13 @@ def parse_month_typed(text: str) -> date:
         name = words.group(1).lower()
         found = [m for full, m in _MONTHS.items() if full.startswith(name)]
         if len(name) >= 3 and len(found) == 1:
-            return date(int(words.group(2)), found[0], 1)
+            return _month(int(words.group(2)), found[0], text)
     elif slash and 1 <= int(slash.group(1)) <= 12:
-        return date(int(slash.group(2)), int(slash.group(1)), 1)
-    try:
+        return _month(int(slash.group(2)), int(slash.group(1)), text)
+    if _PERIOD.match(value):
         return parse_period(value)
-    except ValidationError:
-        raise ValidationError({"period": f"{text[:40]!r} is not a month; write it as YYYY-MM "
-                               "(e.g. 2026-11) or Nov 2026."}) from None
+    raise ValidationError({"period": f"{text[:40]!r} is not a month; write it as YYYY-MM "
+                           "(e.g. 2026-11) or Nov 2026."})
 
 
 def period_label(period: date) -> str:
