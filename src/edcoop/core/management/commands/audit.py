@@ -92,6 +92,7 @@ class Command(BaseCommand):
     def export(self, slug: str, since_text: str, until_text: str, out: Path) -> None:
         from datetime import date
 
+        from edcoop.core.inputs import moment_problem
         from edcoop.governance import audit_files
 
         agency = agency_arg(slug)
@@ -102,6 +103,9 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"{name}: give a date as YYYY-MM-DD, not {text[:40]!r}",
                                    returncode=2) from None  # fmt: skip
+            # As the Audit page's form: 9999-12-31's next day overflowed into a traceback.
+            if problem := moment_problem(days[name]):
+                raise CommandError(f"{name}: the date {problem}", returncode=2)
         since, until = days["--from"], days["--to"]
         if until < since:
             raise CommandError("--to: the period ends before it starts", returncode=2)
