@@ -541,7 +541,9 @@ def portal_award(request: HttpRequest, slug: str, sid: int, pk: int) -> HttpResp
         ).select_related("solicitation")
     )
     s = response.solicitation
-    award = s.awards.exclude(status__in=["recommended", "approved"]).first()
+    # The notice makes an award the respondents' to read; a recommendation or approval
+    # cancelled before its notice never was, and stays the agency's.
+    award = s.awards.filter(noticed_at__isnull=False).first()
     if award is None:
         raise Http404("No notice of award yet.")
     outcome = awarding.outcome_for(award, response, evaluation.standings(s).get(response.pk))
