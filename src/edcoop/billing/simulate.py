@@ -76,7 +76,7 @@ def _int(value: Any, where: str, low: int, high: int) -> int:
 def _period(value: Any, where: str) -> date:
     text = _text(value, where)
     parts = text.split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) != 4:
         raise EngineError(f"{where} {text!r} is not a month (YYYY-MM)")
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12 or year < 1900:

@@ -154,13 +154,10 @@ def adopt(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     contract = _contract(request, agency, pk)
     if request.method != "POST":
         return redirect("contracts:contract", slug, pk)
-    mine = {i.pk: i for i in queries.buyer_institutions(request.user, agency,
-                                                        Action.CONTRACT_ADOPT)}  # fmt: skip
-    institution = mine.get(
-        int(request.POST.get("institution", "0") or 0)
-        if str(request.POST.get("institution", "")).isdigit()
-        else 0
-    )
+    # Matched as text: "\u00b2".isdigit() is True, yet int("\u00b2") fails.
+    mine = {str(i.pk): i for i in queries.buyer_institutions(request.user, agency,
+                                                             Action.CONTRACT_ADOPT)}  # fmt: skip
+    institution = mine.get(str(request.POST.get("institution", "")))
     if institution is None:
         raise Http404("No such institution.")
     try:
@@ -274,9 +271,13 @@ def order_step(request: HttpRequest, slug: str, pk: int, step: str) -> HttpRespo
         elif step == "receive":
             # One field per line (``received-<line id>``, the total received so far); a form
             # without them receives every line in full.
-            given = {int(k.removeprefix("received-")): v[:40] for k, v in request.POST.items()
-                     if k.startswith("received-") and k.removeprefix("received-").isdigit()
-                     and len(k) < 40}  # fmt: skip
+            keys = {k.removeprefix("received-"): v[:40] for k, v in request.POST.items()
+                    if k.startswith("received-")}  # fmt: skip
+            # ASCII digits only: "\u00b2".isdigit() is True, yet int("\u00b2") fails.
+            given = {int(k): v for k, v in keys.items()
+                     if k.isascii() and k.isdigit() and len(k) < 31}  # fmt: skip
+            if len(given) != len(keys):
+                raise ValidationError({"received": "A line is not on this order."})
             orders.order_receive(user=request.user, order=order, received=given or None)
         else:
             STEPS[step](user=request.user, order=order)

@@ -239,7 +239,8 @@ def award_recommend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if method not in ("lowest_price", "optimal"):
             method = "lowest_price"
         raw_limit = (request.POST.get("max_suppliers") or "").strip()
-        limit = int(raw_limit) if raw_limit.isdigit() and 0 < int(raw_limit) <= 2000 else None
+        digits = raw_limit.isascii() and raw_limit.isdigit()  # '²'.isdigit(), int('²') fails
+        limit = int(raw_limit) if digits and 0 < int(raw_limit) <= 2000 else None
         # The ties offered are those of the award the officer is about to recommend.
         inputs, engine_result = awarding.compute(
             s, method=method, multiple_award=bool(multiple),

@@ -41,7 +41,8 @@ class Command(BaseCommand):
         institution = None
         member = options["member"].strip()
         if member:
-            q = Q(beds_code=member) | (Q(pk=int(member)) if member.isdigit() else Q())
+            digits = member.isascii() and member.isdigit()  # int("\u00b2") fails
+            q = Q(beds_code=member) | (Q(pk=int(member)) if digits else Q())
             institution = Institution.objects.filter(q, agency=agency).first()
             if institution is None:
                 raise CommandError(f"--member: no member {member!r} in {agency.slug}",
