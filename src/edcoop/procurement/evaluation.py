@@ -465,7 +465,7 @@ def scores_save(
             evaluator=evaluator, response=response, criterion=criterion
         ).first()
         if old is None:
-            old_value = None
+            old_value, old_comment = None, ""
             score = Score.objects.create(
                 evaluator=evaluator,
                 response=response,
@@ -474,17 +474,23 @@ def scores_save(
                 comment=comment,
             )
         else:
-            old_value = old.score
+            old_value, old_comment = old.score, old.comment
             old.score, old.comment = value, comment
             old.save(update_fields=["score", "comment"])
             score = old
+        # The comment is part of the evaluation record: a rewritten one is a write too.
+        changes: dict[str, Any] = {}
         if old_value != value:
+            changes["score"] = [old_value, value]
+        if old_comment != comment:
+            changes["comment"] = [old_comment or None, comment or None]
+        if changes:
             audit.record(
                 "score.save",
                 score,
                 agency_id=solicitation.agency_id,
                 label=f"{evaluator.user} on {response.supplier}, {criterion.name}",
-                changes={"score": [old_value, value]},
+                changes=changes,
             )
         out.append(score)
     _start(locked(solicitation), user)
