@@ -4,6 +4,7 @@ page uses: server-side sorting, pagination and CSV export (see docs/ui.md)."""
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from . import formatting, permissions
 from .charts import Bar, bar_chart
@@ -294,15 +296,33 @@ _FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _LEADING = " \t\r\n\x0b\x0c\u00a0\u3000"
 
 
+# The control characters XML 1.0 cannot hold (tab and line breaks it can): an XLSX cell
+# with one cannot be written at all, so a supplier named "Acme\x07" broke every export.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def spreadsheet_cell(value: Any) -> Any:
     """Defuse spreadsheet formulas: a cell a user typed must never run in a spreadsheet.
     A text cell that starts with a line break or tab, or whose first visible character is a
-    formula sign, is written with a leading apostrophe, which spreadsheets show as text."""
+    formula sign, is written with a leading apostrophe, which spreadsheets show as text.
+    A control character no spreadsheet file can hold is written as U+FFFD."""
     if isinstance(value, str) and value:
+        value = _NOT_XML.sub("\ufffd", value)
         visible = value.lstrip(_LEADING)
         if value[0] in "\t\r\n" or visible[:1] in _FORMULA_SIGNS:
             return "'" + value
     return "" if value is None else value
+
+
+# What a sheet's name may not hold (Excel's rule, which openpyxl enforces): a solicitation
+# numbered "IFB 2026/04" made its tabulation's workbook a 500.
+_SHEET_NAME = re.compile(r"[\\/?*\[\]:\x00-\x1f]")
+
+
+def _attachment(filename: str, suffix: str) -> str:
+    """The download's header, whatever the name holds (quotes, line breaks, accents)."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", filename)
+    return content_disposition_header(True, f"{name}.{suffix}") or "attachment"
 
 
 def export_response(
@@ -317,18 +337,18 @@ def export_response(
 
         # Write-only: rows stream out, so a long list does not sit in memory twice.
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=filename[:31])
+        sheet = workbook.create_sheet(title=_SHEET_NAME.sub("-", filename)[:31])
         sheet.append(list(header))
         for row in rows:
             sheet.append([_xlsx_cell(sheet, v) for v in row])
         response = HttpResponse(
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        response["Content-Disposition"] = _attachment(filename, "xlsx")
         workbook.save(response)
         return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = _attachment(filename, "csv")
     response.write("\ufeff")  # Excel reads UTF-8 only with the byte-order mark
     writer = csv.writer(response)
     writer.writerow(header)
