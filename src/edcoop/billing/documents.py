@@ -151,6 +151,14 @@ RATE_FORMAT = '"$"#,##0.00##'
 PERCENT_FORMAT = "0.00%"
 
 
+def _typed(value: Any) -> Any:
+    """Text someone typed (a member's own PO number, an address) as a workbook cell: openpyxl
+    writes a string starting with "=" as a live formula; the exports' defusing applies."""
+    from edcoop.core.views import spreadsheet_cell
+
+    return spreadsheet_cell(value) if isinstance(value, str) else value
+
+
 def invoice_workbook(invoice: Invoice) -> bytes:
     """The invoice as an XLSX: the header a reader needs, the lines with money and percent
     formats, totals, payments applied and the balance; frozen column headings."""
@@ -176,7 +184,7 @@ def invoice_workbook(invoice: Invoice) -> bytes:
         ("Terms", p.terms),
     ]
     for label, value in head:
-        ws.append([label, value])
+        ws.append([label, _typed(value)])
         ws.cell(ws.max_row, 1).font = bold
         if value is not None and hasattr(value, "year"):
             ws.cell(ws.max_row, 2).number_format = "mmm d, yyyy"
@@ -191,7 +199,7 @@ def invoice_workbook(invoice: Invoice) -> bytes:
         ln: InvoiceLine = r["line"]
         shown = bool(r["quantity"])
         ws.append([
-            ln.description,
+            _typed(ln.description),
             ln.quantity if shown else None,
             ln.service.unit if shown else None,
             ln.basis,
@@ -214,16 +222,16 @@ def invoice_workbook(invoice: Invoice) -> bytes:
         totals.append((f"{what} applied {formatting.day(a.applied_on)}", -a.amount))
     totals.append(("Balance due", amounts.balance))
     for label, value in totals:
-        ws.append([label, None, None, None, None, None, value])
+        ws.append([_typed(label), None, None, None, None, None, value])
         ws.cell(ws.max_row, 1).font = bold
         ws.cell(ws.max_row, 7).font = bold
         ws.cell(ws.max_row, 7).number_format = MONEY_FORMAT
     if p.payment_instructions or p.remit_to:
         ws.append([])
-        ws.append(["Remit to", ", ".join(p.remit_to)])
+        ws.append(["Remit to", _typed(", ".join(p.remit_to))])
         ws.cell(ws.max_row, 1).font = bold
         if p.payment_instructions:
-            ws.append(["How to pay", " ".join(_lines(p.payment_instructions))])
+            ws.append(["How to pay", _typed(" ".join(_lines(p.payment_instructions)))])
             ws.cell(ws.max_row, 1).font = bold
     for col, width in zip("ABCDEFG", (48, 12, 10, 34, 10, 12, 16), strict=True):
         ws.column_dimensions[col].width = width
