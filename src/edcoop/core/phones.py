@@ -53,4 +53,15 @@ class PhoneField(models.CharField):
         # Only here (full_clean), not in to_python: queries and saves of a row stored before
         # the check must not fail.
         value = super().clean(value, model_instance)
-        return phone_normalize(value, label=str(self.verbose_name)) if value else value
+        if not value:
+            return value
+        written = phone_normalize(value, label=str(self.verbose_name))
+        if self.max_length is not None and len(written) > self.max_length:
+            # The one way of writing it can be longer than what was typed ("ext" becomes
+            # "ext. ", a country code gains spaces): never more than the column holds.
+            raise ValidationError(
+                f"The {self.verbose_name} “{value[:40]}” is {len(written)} characters once "
+                f"written out ({written}); at most {self.max_length} are kept.",
+                code="max_length",
+            )
+        return written
