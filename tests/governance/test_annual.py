@@ -104,9 +104,9 @@ def test_workbook_holds_the_same_figures(year: Any, posted: Any) -> None:  # noq
     _money_in_year(year)
     report = annual.annual_report(year.tenant.agency, 2027)
     book = load_workbook(BytesIO(report_files.annual_xlsx(report)))
-    assert book.sheetnames == ["Summary", "Services", "Members", "Procurement",
-                               "Contract purchases", "Compliance", "Flags resolved",
-                               "Savings"]  # fmt: skip
+    assert book.sheetnames == ["Summary", "Services", "Utilisation", "Members", "Procurement",
+                               "Contract purchases", "Admin fees", "Compliance",
+                               "Flags resolved", "Savings"]  # fmt: skip
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=5, values_only=True)}
     assert D(str(summary["Invoiced"])) == report.total("invoiced")
     assert D(str(summary["Payments received during the year"])) == D("100.00")
@@ -197,3 +197,129 @@ def test_contract_purchases_and_their_savings(year: Any, posted: Any) -> None:  
     assert other.contracts == []  # another member's orders are not in its report
     tables = {t.title: t for t in annual.tables(mine)}
     assert tables["Contract purchases"].totals[4] == D("41.00")
+
+
+# Utilisation and admin fees (the agency's report), hand-worked -------------------------------
+
+
+def _fee_year(north: Any) -> None:
+    """Two contracts at a 2% admin fee, their sales reports and the suppliers' payments:
+
+    ======================  ==========  ==========  ======================================
+    what                    day         FY          fee
+    ======================  ==========  ==========  ======================================
+    C-FEE-1 2026 Q1 filed   2026-05-01  2026        1,000 reams x $3.90 = $3,900: $78.00
+    payment CHK 1           2026-06-15  2026        $50.00 on it
+    payment CHK 2           2026-07-10  2027        $28.00 on it (paid in full)
+    C-FEE-1 2026 Q3 filed   2026-11-20  2027        500 x $3.90 = $1,950: $39.00
+    payment CHK 3           2026-11-25  2027        $20.00 on it
+    C-FEE-1 Q1 amended      2026-11-26  2027        800 x $3.90 = $3,120: $62.40, so -$15.60
+    C-FEE-2 2026 Q3 filed   2026-10-20  2027        100 x $10.00 = $1,000: $20.00, unpaid
+    ======================  ==========  ==========  ======================================
+    """
+    from tests.contracts.conftest import make_contract
+
+    from edcoop.contracts import fees, sales
+    from edcoop.contracts import services as contract_services
+
+    officer, rep = north.users["procurement_officer"], north.users["supplier_rep"]
+    office = north.users["business_office"]
+    one = make_contract(north, number="C-FEE-1", starts_on=date(2026, 1, 1),
+                        solicited_on=date(2025, 10, 1), awarded_on=date(2025, 12, 1))
+    two = make_contract(north, number="C-FEE-2", title="Toner")
+    for contract, sku in ((one, "CP-8511"), (two, "TN-1")):
+        contract_services.item_save(user=officer, contract=contract, sku=sku,
+                                    description=sku, unit="each", unit_price="3.90")  # fmt: skip
+
+    def rows(sku: str, qty: str, price: str, day: str) -> list[dict[str, str]]:
+        return [{"member": str(north.institution.pk), "sku": sku, "quantity": qty,
+                 "unit_price": price, "invoice_date": day}]  # fmt: skip
+
+    q1 = sales.report_file(user=rep, contract=one, year=2026, quarter=1,
+                           rows=rows("CP-8511", "1000", "3.90", "2026-02-03"),
+                           today=date(2026, 5, 1))  # fmt: skip
+    fees.fee_payment_record(user=office, invoice=q1.fee_invoice, amount="50.00",
+                            received_on=date(2026, 6, 15), reference="CHK 1")  # fmt: skip
+    fees.fee_payment_record(user=office, invoice=q1.fee_invoice, amount="28.00",
+                            received_on=date(2026, 7, 10), reference="CHK 2")  # fmt: skip
+    q3 = sales.report_file(user=rep, contract=one, year=2026, quarter=3,
+                           rows=rows("CP-8511", "500", "3.90", "2026-08-03"),
+                           today=date(2026, 11, 20))  # fmt: skip
+    fees.fee_payment_record(user=office, invoice=q3.fee_invoice, amount="20.00",
+                            received_on=date(2026, 11, 25), reference="CHK 3")  # fmt: skip
+    sales.report_amend(user=rep, report=q1, rows=rows("CP-8511", "800", "3.90", "2026-02-03"),
+                       reason="200 reams returned", today=date(2026, 11, 26))  # fmt: skip
+    sales.report_file(user=rep, contract=two, year=2026, quarter=3,
+                      rows=rows("TN-1", "100", "10.00", "2026-09-03"),
+                      today=date(2026, 10, 20))  # fmt: skip
+
+
+def test_utilisation_and_admin_fees_equal_their_records(year: Any, posted: Any) -> None:  # noqa: F811
+    from edcoop.contracts.models import AdminFeeInvoice, AdminFeePayment
+    from edcoop.services import services as svc
+
+    north = year.tenant
+    agency = north.agency
+    # The year before: district A took part in instructional technology and used 4 devices.
+    svc.subscription_set(user=year.admin, institution=year.a, service=year.s["usage"],
+                         fiscal_year=2026, quantity=D("12"))  # fmt: skip
+    svc.usage_record(user=year.admin, institution=year.a, service=year.s["usage"],
+                     period=date(2026, 3, 1), quantity=D("4"))  # fmt: skip
+    _fee_year(north)
+    report = annual.annual_report(agency, 2027)
+
+    # Utilisation: both districts subscribe to every service; instructional technology
+    # (capacity 100 devices) used 1 + 2 = 3 devices, 3% of its capacity.
+    use = {u.code: u for u in report.utilisation}
+    tech = use["500.100"]
+    assert (tech.members, tech.members_before, tech.used, tech.used_before) == (2, 1, 3, 4)
+    assert tech.capacity == D("100") and tech.of_capacity == D("0.03")
+    assert use["300.010"].used == D("10") and use["300.010"].of_capacity is None
+    assert report.utilisation_members == (2, 1)
+    charges = aid.net_charges(agency, 2027)
+    by_code = {s.code: s.pk for s in year.s.values()}
+    for u in report.utilisation:  # each service's charges are the ledger's
+        assert u.charges == sum(v for (_, sid), v in charges.items() if sid == by_code[u.code])
+        assert u.charges_before == 0
+    tables = {t.title: t for t in annual.tables(report)}
+    assert tables["Utilisation"].totals[9] == sum(charges.values()) == report.total("charges")
+    assert annual.show(tech.of_capacity, "percent") == "3%"
+
+    # Admin fees, by hand (see _fee_year).
+    fees = {f.number: f for f in report.fees}
+    one, two = fees["C-FEE-1"], fees["C-FEE-2"]
+    assert (one.invoices, one.owed_before, one.invoiced, one.paid, one.owed) == (
+        2, D("28.00"), D("23.40"), D("48.00"), D("3.40"))
+    assert (two.invoices, two.owed_before, two.invoiced, two.paid, two.owed) == (
+        1, D("0.00"), D("20.00"), D("0.00"), D("20.00"))
+    totals = tables["Admin fees"].totals
+    assert totals[3:] == [3, D("28.00"), D("43.40"), D("48.00"), D("23.40")]
+    # The totals are the records' sums: invoices issued and payments received in the year.
+    start, end = report.start, report.end
+    issued = AdminFeeInvoice.objects.filter(agency=agency, issued_on__range=(start, end))
+    received = AdminFeePayment.objects.filter(invoice__agency=agency,
+                                              received_on__range=(start, end))  # fmt: skip
+    assert totals[5] == sum(i.amount for i in issued)
+    assert totals[6] == sum(p.amount for p in received)
+    open_at_end = (sum(i.amount for i in AdminFeeInvoice.objects.filter(agency=agency))
+                   - sum(p.amount for p in AdminFeePayment.objects.all()))  # fmt: skip
+    assert totals[7] == open_at_end
+    summary = {row[0]: row[1] for row in tables["Summary"].rows}
+    assert summary["Admin fees invoiced to suppliers (net of adjustments)"] == D("43.40")
+    assert summary["Admin fees received from suppliers"] == D("48.00")
+    # The year before ends where this one starts.
+    before = {f.number: f for f in annual.annual_report(agency, 2026).fees}["C-FEE-1"]
+    assert (before.invoiced, before.paid, before.owed) == (D("78.00"), D("50.00"), D("28.00"))
+
+    # Both files carry the tables and a chart of each.
+    html = report_files.annual_html(report)
+    assert "Members taking part, by service" in html and "Admin fees by contract" in html
+    book = load_workbook(BytesIO(report_files.annual_xlsx(report)))
+    fee_rows = list(book["Admin fees"].iter_rows(min_row=5, values_only=True))
+    assert fee_rows[-1][0] == "Total" and D(str(fee_rows[-1][7])) == D("23.40")
+    assert book["Admin fees"]._charts and book["Utilisation"]._charts
+    assert book["Utilisation"].cell(row=5, column=9).number_format == "0.0%"
+    # A member's report has neither: both are the agency's business.
+    mine = annual.annual_report(agency, 2027, year.a)
+    assert mine.utilisation == [] and mine.fees == []
+    assert {"Utilisation", "Admin fees"}.isdisjoint(t.title for t in annual.tables(mine))

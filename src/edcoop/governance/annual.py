@@ -8,7 +8,12 @@ Every figure is read from the ledgers that own it, never recomputed here:
 - payments and credits received in the year, and the position at year end:
   ``billing.statements`` (``payments_by_member``, ``credits_by_member``, ``statement``,
   ``receivables``), as of the last day of the year less as of the day before it began;
-- usage and subscriptions: the services app's records for the year's months;
+- usage and subscriptions: the services app's records for the year's months; utilisation
+  (agency report) sets each service's members, units and charges against the year before
+  and against its recorded capacity;
+- admin fees (agency report): the admin fee invoices the contracts app issued on suppliers'
+  sales reports and the payments recorded against them (``AdminFeeInvoice``,
+  ``AdminFeePayment``), per contract: owed at the start, invoiced, paid, owed at the end;
 - procurement: solicitations published in the year, their responses (counted, never read)
   and, for a member, the quantities it committed in demand surveys;
 - savings: the agency's published savings studies for the year (``selectors.study_result``).
@@ -53,6 +58,48 @@ class ServiceLine:
     @property
     def net(self) -> Decimal:
         return self.charges - self.aid
+
+
+@dataclass
+class UtilisationLine:
+    """One service's use in the year against the year before and its capacity."""
+
+    code: str
+    name: str
+    unit: str
+    members: int = 0  # members taking part: subscribed, used or charged in the year
+    members_before: int = 0  # the same in the year before
+    used: Decimal = ZERO
+    used_before: Decimal = ZERO
+    capacity: Decimal | None = None  # most units a year (the service's record; None: no limit)
+    charges: Decimal = ZERO
+    charges_before: Decimal = ZERO
+
+    @property
+    def of_capacity(self) -> Decimal | None:
+        """The share of the capacity used (a fraction), where a capacity is recorded."""
+        if not self.capacity:
+            return None
+        return self.used / self.capacity
+
+
+@dataclass
+class FeeLine:
+    """One contract's admin fees: owed at the start of the year, invoiced to the supplier in
+    the year (adjustments net: an amended sales report's credit is negative), payments
+    received in the year, and owed at the end (negative: a credit owed to the supplier)."""
+
+    number: str
+    title: str
+    supplier: str
+    invoices: int = 0  # issued in the year
+    owed_before: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    @property
+    def owed(self) -> Decimal:
+        return self.owed_before + self.invoiced - self.paid
 
 
 @dataclass
@@ -133,6 +180,9 @@ class AnnualReport:
     receivable_open: Decimal = ZERO
     unapplied: Decimal = ZERO
     resolved: list[Any] = field(default_factory=list)  # FlagReviews recorded in the year
+    utilisation: list[UtilisationLine] = field(default_factory=list)  # agency report only
+    utilisation_members: tuple[int, int] = (0, 0)  # distinct members: this year, the year before
+    fees: list[FeeLine] = field(default_factory=list)  # agency report only
 
     @property
     def title(self) -> str:
@@ -202,6 +252,90 @@ def _services(
             aid=aid_by_code.get(s.code, ZERO), members=members.get(s.pk, 0),
         ))  # fmt: skip
     return rows
+
+
+def _participants(
+    agency: Agency, fiscal_year: int, charges: dict[tuple[int, int], Decimal]
+) -> tuple[dict[int, set[int]], dict[int, Decimal]]:
+    """Per service, the members taking part in the year (a subscription, usage or a charge),
+    and the units used."""
+    who: dict[int, set[int]] = defaultdict(set)
+    for service_id, inst in Subscription.objects.filter(
+        agency=agency, fiscal_year=fiscal_year, quantity__gt=0
+    ).values_list("service_id", "institution_id"):
+        who[service_id].add(inst)
+    periods = fiscal_year_periods(fiscal_year, agency.fiscal_year_start_month)
+    used: dict[int, Decimal] = defaultdict(Decimal)
+    for service_id, inst, quantity in (
+        UsageRecord.objects.filter(agency=agency, period__in=periods)
+        .values("service_id", "institution_id").annotate(t=Sum("quantity"))
+        .values_list("service_id", "institution_id", "t")
+    ):  # fmt: skip
+        used[service_id] += quantity
+        if quantity:
+            who[service_id].add(inst)
+    for (inst, service_id), amount in charges.items():
+        if amount:
+            who[service_id].add(inst)
+    return who, used
+
+
+def _utilisation(
+    agency: Agency, fiscal_year: int, charges: dict[tuple[int, int], Decimal]
+) -> tuple[list[UtilisationLine], tuple[int, int]]:
+    """Each service's members, units and charges in the year against the year before and
+    its capacity; with the distinct members taking part in any service, each year."""
+    before_charges = billing_aid.net_charges(agency, fiscal_year - 1)
+    who, used = _participants(agency, fiscal_year, charges)
+    who_before, used_before = _participants(agency, fiscal_year - 1, before_charges)
+    by_service: dict[int, Decimal] = defaultdict(Decimal)
+    for (_, service_id), amount in charges.items():
+        by_service[service_id] += amount
+    by_service_before: dict[int, Decimal] = defaultdict(Decimal)
+    for (_, service_id), amount in before_charges.items():
+        by_service_before[service_id] += amount
+    ids = set(who) | set(who_before) | set(by_service) | set(by_service_before)
+    rows = [
+        UtilisationLine(
+            code=s.code, name=s.name, unit=s.unit, members=len(who.get(s.pk, ())),
+            members_before=len(who_before.get(s.pk, ())), used=used.get(s.pk, ZERO),
+            used_before=used_before.get(s.pk, ZERO), capacity=s.capacity,
+            charges=by_service.get(s.pk, ZERO), charges_before=by_service_before.get(s.pk, ZERO),
+        )
+        for s in Service.objects.filter(agency=agency, pk__in=ids).order_by("code")
+    ]  # fmt: skip
+    distinct = (len(set[int]().union(*who.values())),
+                len(set[int]().union(*who_before.values())))
+    return rows, distinct
+
+
+def _fees(agency: Agency, start: date, end: date) -> list[FeeLine]:
+    """Per contract, the admin fees owed at the start of the year, invoiced and paid in it
+    (the contracts app's fee invoices and payments, as recorded: nothing recomputed)."""
+    from edcoop.contracts.models import AdminFeeInvoice, AdminFeePayment
+
+    out: dict[int, FeeLine] = {}
+    invoices = AdminFeeInvoice.objects.filter(agency=agency, issued_on__lte=end)
+    for pk, number, title, supplier, issued_on, amount in invoices.values_list(
+        "report__contract_id", "report__contract__number", "report__contract__title",
+        "supplier__legal_name", "issued_on", "amount",
+    ).order_by("issued_on", "pk"):  # fmt: skip
+        line = out.setdefault(pk, FeeLine(number, title, supplier))
+        if issued_on < start:
+            line.owed_before += amount
+        else:
+            line.invoiced += amount
+            line.invoices += 1
+    for pk, received_on, amount in AdminFeePayment.objects.filter(
+        invoice__agency=agency, received_on__lte=end
+    ).values_list("invoice__report__contract_id", "received_on", "amount"):  # fmt: skip
+        line = out[pk]  # a payment is on an invoice issued on or before it
+        if received_on < start:
+            line.owed_before -= amount
+        else:
+            line.paid += amount
+    return sorted((f for f in out.values() if f.owed_before or f.invoices or f.paid or f.owed),
+                  key=lambda f: f.number)  # fmt: skip
 
 
 def _members(
@@ -411,6 +545,10 @@ def annual_report(
         aid_estimated=any(s.estimate for m in aid.members for s in m.services) or aid.rule is None,
         aid_year=aid.aid_year, balance=ZERO,
     )  # fmt: skip
+    if institution is None:
+        report.utilisation, report.utilisation_members = _utilisation(agency, fiscal_year,
+                                                                      charges)  # fmt: skip
+        report.fees = _fees(agency, start, end)
     if institution is not None:
         position = statements.statement(institution, end)
         report.balance = position.balance
@@ -427,7 +565,8 @@ def annual_report(
 @dataclass
 class Table:
     """One of the report's tables: the page, the PDF and the workbook all draw from it.
-    ``kinds`` say how each column is written: text, money, quantity, ratio, date, count."""
+    ``kinds`` say how each column is written: text, money, quantity, ratio, percent, date,
+    count."""
 
     title: str
     header: list[str]
@@ -456,6 +595,8 @@ def show(value: Any, kind: str) -> str:
         return formatting.quantity(value)
     if kind == "ratio":
         return formatting.number(value, 4)
+    if kind == "percent":
+        return formatting.percent(value, 1)
     if kind == "date":
         return formatting.day(value)
     return formatting.blank(value)  # a number in a text column too: never str(Decimal) "0E+1"
@@ -465,6 +606,11 @@ def tables(report: AnnualReport) -> list[Table]:
     """The report's tables, in the order they are printed."""
     member = report.institution is not None
     t = report.totals
+    fee_rows: list[list[Any]] = [] if member else [
+        ["Admin fees invoiced to suppliers (net of adjustments)",
+         sum((f.invoiced for f in report.fees), ZERO)],
+        ["Admin fees received from suppliers", sum((f.paid for f in report.fees), ZERO)],
+    ]  # fmt: skip
     out = [
         Table(
             "Summary",
@@ -485,6 +631,7 @@ def tables(report: AnnualReport) -> list[Table]:
                 ],
                 ["Patronage allocated for the year", report.patronage],
                 [f"Owed at {formatting.day(report.end)} (negative: in credit)", report.balance],
+                *fee_rows,
             ],
         ),
         Table(
@@ -521,6 +668,23 @@ def tables(report: AnnualReport) -> list[Table]:
         ),
     ]
     if not member:
+        before = f"FY{report.fiscal_year - 1}"
+        u = report.utilisation
+        out.append(Table(
+            "Utilisation",
+            ["Code", "Service", "Unit", "Members", f"Members {before}", "Used",
+             f"Used {before}", "Capacity", "Share of capacity used", "Charges",
+             f"Charges {before}"],
+            ["text", "text", "text", "count", "count", "quantity", "quantity", "quantity",
+             "percent", "money", "money"],
+            [[x.code, x.name, x.unit, x.members, x.members_before, x.used, x.used_before,
+              x.capacity, x.of_capacity, x.charges, x.charges_before] for x in u],
+            ["Total (members: distinct)", "", "", report.utilisation_members[0],
+             report.utilisation_members[1], None, None, None, None,
+             sum((x.charges for x in u), ZERO), sum((x.charges_before for x in u), ZERO)]
+            if u else None,
+        ))  # fmt: skip
+    if not member:
         out.append(Table(
             "Members",
             ["Member", "Charges", "Invoiced", "Credit memos", "Debit memos",
@@ -551,6 +715,20 @@ def tables(report: AnnualReport) -> list[Table]:
          sum((c.total for c in report.contracts), ZERO),
          sum((c.savings for c in report.contracts), ZERO), None] if report.contracts else None,
     ))  # fmt: skip
+    if not member:
+        fees = report.fees
+        out.append(Table(
+            "Admin fees",
+            ["Contract", "Title", "Supplier", "Invoices", "Owed at start of year", "Invoiced",
+             "Paid", "Owed at end of year"],
+            ["text", "text", "text", "count", "money", "money", "money", "money"],
+            [[f.number, f.title, f.supplier, f.invoices, f.owed_before, f.invoiced, f.paid,
+              f.owed] for f in fees],
+            ["Total", "", "", sum(f.invoices for f in fees),
+             sum((f.owed_before for f in fees), ZERO), sum((f.invoiced for f in fees), ZERO),
+             sum((f.paid for f in fees), ZERO), sum((f.owed for f in fees), ZERO)]
+            if fees else None,
+        ))  # fmt: skip
     out.append(Table(
         "Compliance",
         ["Flag raised", "Subject", "When", "Amount", "Evidence", "Resolution"],
