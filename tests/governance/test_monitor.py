@@ -100,6 +100,68 @@ def test_a_group_is_flagged_exactly_when_some_12_months_pass_the_threshold(rows)
         assert all(x.amount <= THRESHOLD for x in f.purchases) or f.kind == "over_threshold"
 
 
+def brute_force(purchases, method_for):
+    """The reference: for each order, its window rebuilt from every earlier order of its
+    group (quadratic); an order joins the open split while its window holds one of the
+    split's orders."""
+    groups = {}
+    for x in purchases:
+        groups.setdefault(x.group, []).append(x)
+    out = []
+    for group in sorted(groups, key=repr):
+        rows = sorted(groups[group], key=lambda x: (x.day, repr(x.key)))
+        split = None
+        for i, x in enumerate(rows):
+            if method_for(x.amount, x.day) == Method.SEALED_BIDS:
+                out.append(("over_threshold", [x.key], x.amount))
+                continue
+            window = [y for y in rows[: i + 1] if (x.day - y.day).days < 365
+                      and method_for(y.amount, y.day) != Method.SEALED_BIDS]  # fmt: skip
+            total = sum((y.amount for y in window), D(0))
+            if len(window) < 2 or method_for(total, x.day) != Method.SEALED_BIDS:
+                continue
+            if split is not None and set(split[1]) & {y.key for y in window}:
+                split[1].append(x.key)
+                split[2] = total
+                continue
+            split = ["split", [y.key for y in window], total]
+            out.append(split)
+    return [tuple(f) for f in out]
+
+
+def switching(amount: D, day: date) -> Method:
+    """A threshold that changes on an effective date ($20,000, then $25,000 from 2026)."""
+    return Method.SEALED_BIDS if amount > (THRESHOLD if day.year < 2026 else D("25000")) \
+        else Method.QUOTES  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 900), st.integers(1, 3_000_000), st.integers(0, 2),
+                          st.integers(0, 1)), max_size=40),
+       st.sampled_from([over_20k, switching]))  # fmt: skip
+def test_the_sliding_window_finds_what_the_brute_force_finds(rows, method_for):
+    start = date(2025, 1, 1)
+    purchases = [p(i, start + timedelta(days=d), f"{c / 100:.2f}", (m, 1, ("paper", "milk")[k]))
+                 for i, (d, c, m, k) in enumerate(rows)]  # fmt: skip
+    found = monitor.aggregate_flags(purchases, method_for)
+    assert [(f.kind, [x.key for x in f.purchases], f.total) for f in found] == \
+        brute_force(purchases, method_for)  # fmt: skip
+
+
+def test_a_long_run_of_small_orders_is_one_flag():
+    """Daily $100 orders for two years: one pattern, one flag holding every order (not a
+    new flag, listing a year of orders, for each day of the second year); a pause of more
+    than a year starts a new one."""
+    d = date(2025, 1, 1)
+    rows = [p(i, d + timedelta(days=i), "100.00") for i in range(730)]
+    rows += [p(1000 + i, d + timedelta(days=1200 + i), "100.00") for i in range(250)]
+    found = monitor.aggregate_flags(rows, over_20k)
+    assert [(f.kind, [x.key for x in f.purchases], f.total) for f in found] == \
+        brute_force(rows, over_20k)  # fmt: skip
+    assert [len(f.purchases) for f in found] == [730, 250]
+    assert found[0].total == D("36500.00") and found[1].total == D("25000.00")
+
+
 # On the records --------------------------------------------------------------------------------
 
 

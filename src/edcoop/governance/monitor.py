@@ -106,30 +106,45 @@ def aggregate_flags(
 ) -> list[AggregateFlag]:
     """For each group, in date order: an order whose own amount needs sealed bids is over
     the threshold; the first time the orders of the 12 months up to an order need sealed
-    bids together though none does alone, those orders are a likely split (one flag per
-    group and window: later orders join the same flag while the window holds them)."""
+    bids together though none does alone, those orders are a likely split. Later orders
+    whose 12 months still need sealed bids join that flag while their window still holds
+    one of its orders (a member ordering every week for years is one pattern, one flag);
+    a new flag begins only once every order of the last one has left the window. Each
+    order is in at most one flag.
+
+    One pass per group over its orders sorted by date, with a sliding window: the orders
+    that each need less than sealed bids, from the first within 12 months of the current
+    one, and their running sum. ``method_for`` is asked once per order for its own amount
+    and once for the window's sum: O(n log n) in all (the sort)."""
     by_group: dict[tuple[Any, ...], list[Purchase]] = defaultdict(list)
     for p in purchases:
         by_group[p.group].append(p)
     out: list[AggregateFlag] = []
     for group in sorted(by_group, key=repr):
         rows = sorted(by_group[group], key=lambda p: (p.day, repr(p.key)))
+        small: list[Purchase] = []  # the orders that alone need less, in date order
+        first = 0  # the window's first order in ``small``
+        total = Decimal(0)  # the window's sum
         split: AggregateFlag | None = None
-        for i, p in enumerate(rows):
-            alone = method_for(p.amount, p.day)
-            if alone == Method.SEALED_BIDS:
+        split_last = -1  # where the open split's last order is in ``small``
+        for p in rows:
+            if method_for(p.amount, p.day) == Method.SEALED_BIDS:
                 out.append(AggregateFlag("over_threshold", [p], p.amount))
                 continue
-            window = [q for q in rows[: i + 1] if (p.day - q.day).days < WINDOW_DAYS
-                      and method_for(q.amount, q.day) != Method.SEALED_BIDS]  # fmt: skip
-            total = sum((q.amount for q in window), Decimal(0))
-            if len(window) < 2 or method_for(total, p.day) != Method.SEALED_BIDS:
+            small.append(p)
+            total += p.amount
+            while (p.day - small[first].day).days >= WINDOW_DAYS:
+                total -= small[first].amount
+                first += 1
+            if len(small) - first < 2 or method_for(total, p.day) != Method.SEALED_BIDS:
                 continue
-            if split is not None and split.purchases[0] in window:
+            if split is not None and split_last >= first:
                 split.purchases.append(p)
                 split.total = total
+                split_last = len(small) - 1
                 continue
-            split = AggregateFlag("split", window, total)
+            split = AggregateFlag("split", small[first:], total)
+            split_last = len(small) - 1
             out.append(split)
     return out
 
@@ -166,28 +181,53 @@ def competition_needed(decision: Any, funding: str) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Order:
+    """A purchase order as the monitor reads it: values, not a model instance (each order's
+    contract, supplier and member are shared records, not copies per order)."""
+
+    pk: int
+    number: str
+    institution_id: int
+    institution: str  # the member's name
+    contract: Any  # one instance per contract, shared by its orders
+    ordered_on: date
+    total: Decimal
+    funding: str
+    kind: str
+
+
 def purchase_flags(agency: Agency, institution: Institution | None = None) -> list[Flag]:
-    from edcoop.contracts.models import Contract, PurchaseOrder
+    from edcoop.contracts.models import Contract, PurchaseOrder, status_for
 
     from . import selectors
 
     rules = selectors.rules_for(agency)
     orders = (PurchaseOrder.objects.filter(agency=agency)
-              .exclude(status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED])
-              .select_related("contract__solicitation", "contract__supplier", "institution")
-              .prefetch_related("contract__renewals"))  # fmt: skip
+              .exclude(status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]))
     if institution is not None:
         orders = orders.filter(institution=institution)
+    contracts = {c.pk: c for c in Contract.objects.filter(pk__in=orders.values("contract_id"))
+                 .select_related("solicitation", "supplier").prefetch_related("renewals")}
+    ends = {pk: c.current_end() for pk, c in contracts.items()}
+    members = {pk: (name, state) for pk, name, state in Institution.objects.filter(
+        pk__in=orders.values("institution_id")).values_list("pk", "name", "state")}
     flags: list[Flag] = []
     engine_rows: list[Purchase] = []
-    by_key: dict[int, Any] = {}
+    by_key: dict[int, _Order] = {}
     states: dict[int, str] = {}
-    for order in orders:
-        contract = order.contract
-        state = order.institution.state or agency.state
-        status = contract.status_on(order.ordered_on, 0)
+    fields = ("pk", "number", "institution_id", "contract_id", "ordered_on", "total", "funding",
+              "kind")
+    for pk, number, member_id, contract_id, day, total, funding, kind in (
+            orders.values_list(*fields).iterator(chunk_size=5000)):  # fmt: skip
+        contract = contracts[contract_id]
+        name, member_state = members[member_id]
+        order = _Order(pk, number, member_id, name, contract, day, total, funding, kind)
+        state = member_state or agency.state
+        status = status_for(contract.starts_on, ends[contract_id], contract.terminated_on,
+                            order.ordered_on, 0)
         if status in ("expired", "terminated", "upcoming"):
-            end = contract.current_end()
+            end = ends[contract_id]
             why = {"expired": f"the contract's term ended on {formatting.day(end)}",
                    "terminated": f"the contract was terminated on "
                                  f"{formatting.day(contract.terminated_on)}",
@@ -197,7 +237,7 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
                 "expired_contract", f"Order {order.number} under {contract.number}",
                 [f"Ordered on {formatting.day(order.ordered_on)} for "
                  f"{formatting.money(order.total)}; {why}."],
-                _order_url(agency, order), order.institution_id, order.institution.name,
+                _order_url(agency, order), order.institution_id, order.institution,
                 order.ordered_on, order.total,
             ))  # fmt: skip
         if (order.kind == Contract.Kind.PUBLIC_WORK and contract.source == Contract.Source.EXTERNAL
@@ -208,7 +248,7 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
                  f"{formatting.money(order.total)}: a public work bought under "
                  f"{contract.number}, awarded by {contract.lead_agency or 'another agency'}, "
                  f"by a member in {state}.", f"{PIGGYBACK_BARRED[state]}."],
-                _order_url(agency, order), order.institution_id, order.institution.name,
+                _order_url(agency, order), order.institution_id, order.institution,
                 order.ordered_on, order.total,
             ))  # fmt: skip
         if competitively_solicited(contract):
@@ -220,7 +260,7 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
             (order.institution_id, contract.supplier_id, contract.category.strip().lower(),
              order.funding, order.kind),
             order.ordered_on, order.total,
-        ))  # fmt: skip
+        ))
 
     def decision(state: str, funding: str, kind: str, amount: Decimal, day: date) -> Any:
         try:
@@ -277,9 +317,9 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
             if rule_names:
                 lines.append(f"Rules that decided ({state}): {rule_names}.")
             flags.append(Flag(
-                found.kind, f"{first.institution.name}: {contract.supplier}, "
+                found.kind, f"{first.institution}: {contract.supplier}, "
                 f"{contract.category or 'no category'}", lines, _order_url(agency, first),
-                first.institution_id, first.institution.name, last, found.total,
+                first.institution_id, first.institution, last, found.total,
             ))  # fmt: skip
     return flags
 
