@@ -131,3 +131,37 @@ def test_contracts_from_the_award_and_what_was_ordered_under_them(north, bid, cl
     ]
     type(order).objects.filter(pk=order.pk).update(sent_at=later - timedelta(days=29))
     assert ocds.package([north.agency], since=later)["releases"] == []
+
+
+def test_main_procurement_category_comes_from_the_records(north, bid):
+    """goods / works / services: from the contracts made from the process, else its category
+    when that names the kind, else the agency's contracts in the same category, else goods."""
+    from datetime import date
+
+    from tests.contracts.conftest import make_contract
+
+    from edcoop.procurement.models import Solicitation
+
+    def tender():
+        package = ocds.package([north.agency])
+        assert ocds.validate(package) == []
+        return package["releases"][0]["tender"]
+
+    assert tender()["mainProcurementCategory"] == "goods"  # nothing says otherwise
+    assert "additionalProcurementCategories" not in tender()
+    # The agency's own service contracts in the bid's category ("Paper") classify it.
+    other = make_contract(north, number="C-PAPER-SVC", kind="service",
+                          starts_on=date(2026, 7, 1))  # fmt: skip
+    assert tender()["mainProcurementCategory"] == "services"
+    # A category that names the kind decides before the agency's other contracts do.
+    Solicitation.objects.filter(pk=bid.pk).update(category="Public works")
+    assert tender()["mainProcurementCategory"] == "works"
+    # The contracts made from the process decide first; a second kind is an additional one.
+    made = make_contract(north, number="C-FROM-BID", kind="commodity")
+    type(made).objects.filter(pk=made.pk).update(solicitation=bid, source="award")
+    type(other).objects.filter(pk=other.pk).update(solicitation=bid, source="award")
+    second = make_contract(north, number="C-FROM-BID-2", kind="commodity")
+    type(second).objects.filter(pk=second.pk).update(solicitation=bid, source="award")
+    found = tender()
+    assert found["mainProcurementCategory"] == "goods"
+    assert found["additionalProcurementCategories"] == ["services"]

@@ -43,6 +43,12 @@ _STATUS = {"draft": "planning", "published": "active", "closed": "active", "open
            "under_evaluation": "active", "awarded": "complete",
            "cancelled": "cancelled"}  # fmt: skip
 _METHOD = {"ifb": "open", "rfp": "open", "rfq": "limited"}
+# The procurementCategory codelist (closed) for each kind of purchase (``Contract.Kind``).
+_CATEGORY = {"commodity": "goods", "public_work": "works", "service": "services"}
+# A solicitation's category that names the kind itself (the whole text, in any case).
+_NAMED = {"goods": "goods", "commodity": "goods", "commodities": "goods",
+          "commodities (goods)": "goods", "works": "works", "public work": "works",
+          "public works": "works", "services": "services", "service": "services"}  # fmt: skip
 _CRITERIA = {"ifb": "priceOnly", "rfp": "ratedCriteria", "rfq": "priceOnly"}
 
 
@@ -59,6 +65,32 @@ def _number(value: Decimal | None) -> float | int | None:
 
 def _party_id(kind: str, pk: int) -> str:
     return f"edcoop-{kind}-{pk}"
+
+
+def procurement_categories(s: Solicitation) -> tuple[str, list[str]]:
+    """The process's ``mainProcurementCategory`` (goods, works or services) and any others
+    (``additionalProcurementCategories``), from what the records say, in this order:
+
+    1. the kind of the contracts made from it (commodity: goods; public work: works;
+       service: services), the most common first;
+    2. its category, when that names the kind itself ("Services", "Public works", "Goods");
+    3. the kind of the agency's contracts in the same category (its own classification);
+    4. goods, the cooperative bid's usual object, when nothing says otherwise."""
+    from collections import Counter
+
+    from edcoop.contracts.models import Contract
+
+    kinds = Counter(s.contracts.values_list("kind", flat=True))
+    category = " ".join(s.category.split())
+    if not kinds and category.lower() in _NAMED:
+        return _NAMED[category.lower()], []
+    if not kinds and category:
+        kinds = Counter(Contract.objects.filter(agency_id=s.agency_id, category__iexact=category)
+                        .values_list("kind", flat=True))  # fmt: skip
+    order = list(_CATEGORY)
+    ranked = sorted(kinds, key=lambda k: (-kinds[k], order.index(k) if k in order else 9))
+    found = list(dict.fromkeys(_CATEGORY[k] for k in ranked if k in _CATEGORY))
+    return (found[0], found[1:]) if found else ("goods", [])
 
 
 def settings_for(agency: Agency) -> PublicationSettings:
@@ -120,11 +152,13 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
          "unit": {"name": i.unit}}
         for i in s.items.select_related("lot").order_by("lot__number", "number", "pk")
     ]  # fmt: skip
+    main_category, more_categories = procurement_categories(s)
     tender: dict[str, Any] = {
         "id": s.number, "title": s.title, "description": s.description or None,
         "status": _STATUS[s.status], "procuringEntity": buyer,
         "procurementMethod": _METHOD[s.kind], "procurementMethodDetails": s.get_kind_display(),
-        "mainProcurementCategory": "goods", "awardCriteria": _CRITERIA[s.kind],
+        "mainProcurementCategory": main_category,
+        "additionalProcurementCategories": more_categories, "awardCriteria": _CRITERIA[s.kind],
         "submissionMethod": ["electronicSubmission"],
         "tenderPeriod": {"startDate": _iso(s.published_at), "endDate": _iso(s.responses_due_at)},
         "items": items, "hasEnquiries": s.questions.filter(answered_at__isnull=False).exists(),
