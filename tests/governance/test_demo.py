@@ -21,6 +21,21 @@ def test_demo_governance():
                                                         "ocds-edcoop-lakes-LK-2026-03"}  # fmt: skip
     sealed = next(r for r in package["releases"] if r["ocid"].endswith("LK-2027-01"))
     assert "bids" not in sealed
+    # Every process's category is on the closed codelist, derived from the records: the
+    # demo's bids are all for supplies (paper, milk, custodial supplies), so goods.
+    categories = {r["ocid"]: r["tender"]["mainProcurementCategory"] for r in package["releases"]}
+    assert set(categories.values()) <= {"goods", "works", "services"}
+    assert categories["ocds-edcoop-lakes-LK-2026-03"] == "goods"
+    # A contract made from a bid for a service makes it a services process, still valid.
+    from edcoop.contracts.models import Contract
+
+    made = Contract.objects.filter(solicitation__number="LK-2026-03", agency=lakes)
+    assert made.exists()
+    made.update(kind="service")
+    again = ocds.package([lakes])
+    assert ocds.validate(again) == []
+    assert next(r for r in again["releases"] if r["ocid"].endswith("LK-2026-03"))[
+        "tender"]["mainProcurementCategory"] == "services"  # fmt: skip
     # The published study computes, shows a district that pays more before aid, and reads
     # publicly.
     study = SavingsStudy.objects.get(agency=lakes)
@@ -30,6 +45,16 @@ def test_demo_governance():
     assert any(r.saving_before_aid < 0 for r in result.districts)
     public = Client().get("/a/lakes/transparency/").content.decode()
     assert "FY2027 adopted budget" in public and "LK-2026-03" in public
+    # The portal shows the BOCES's bids, tabulations, awards and contracts.
+    assert "LK-2027-01" in public  # open now
+    for empty in ("No bids have been opened yet", "No award has been announced yet",
+                  "No contract is in force"):  # fmt: skip
+        assert empty not in public
+    from edcoop.procurement.models import Solicitation
+
+    past = Solicitation.objects.get(agency=lakes, number="LK-2026-03")
+    tabulation = Client().get(f"/a/lakes/bids/{past.pk}/tabulation/")
+    assert tabulation.status_code == 200 and b"LK-2026-03" in tabulation.content
     page = Client().get(f"/a/lakes/studies/{study.pk}/")
     assert page.status_code == 200 and b"Saving after aid" in page.content
     # $12,000 of copy paper: the BOCES's own policy decides (written quotes).
@@ -65,6 +90,27 @@ def test_demo_annual_report_audit_export_and_monitor():
     auditor.force_login(get_user_model().objects.get(username="auditor@lakes.example.org"))
     pdf = auditor.get("/a/lakes/reports/annual/?year=2027&format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # A member's report: Alder's finance officer downloads a PDF whose totals are Alder's
+    # ledger (the year's charges net of memos, and what it owes at year end).
+    from tests.billing.test_invoice_document import pdf_text
+
+    from edcoop.billing import statements
+    from edcoop.core import formatting
+    from edcoop.governance import report_files
+    from edcoop.members.models import Institution
+
+    alder = Institution.objects.get(agency=lakes, name="Alder Creek CSD")
+    mine = annual.annual_report(lakes, 2027, alder)
+    charges = sum(v for (i, _), v in aid.net_charges(lakes, 2027).items() if i == alder.pk)
+    assert mine.total("charges") == charges > 0
+    assert mine.balance == statements.statement(alder, mine.end).balance
+    finance = Client()
+    finance.force_login(get_user_model().objects.get(username="finance@alder.example.org"))
+    own = finance.get("/a/lakes/reports/annual/?year=2027&format=pdf")
+    assert own.status_code == 200 and own.content.startswith(b"%PDF")
+    text = pdf_text(report_files.annual_html(mine))
+    assert "Alder Creek CSD" in text and formatting.money(charges) in text
+    assert formatting.money(mine.balance) in text
     # The audit export names the auditor's verification of the trail.
     verification = audit_files.verification_for(lakes, date(2000, 1, 1), date(2100, 1, 1))
     assert verification.verification.startswith("intact")
