@@ -121,8 +121,9 @@ class UsageOut(Schema):
 
 class UsageIn(In):
     institution_id: int
-    service: str = Field(..., description="The service's code, e.g. 601.010.")
-    period: str = Field(..., description="The month, YYYY-MM.", examples=["2026-11"])
+    service: str = Field(..., max_length=20, description="The service's code, e.g. 601.010.")
+    period: str = Field(..., max_length=20, description="The month, YYYY-MM.",
+                        examples=["2026-11"])
     quantity: api_decimal(QUANTITY, "37.5")  # type: ignore[valid-type]
     external_ref: str = Field("", max_length=100, description="Idempotency key (recommended).")
     note: str = Field("", max_length=300)

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from edcoop.core.inputs import NOTE, STATEMENT, long_text
 from edcoop.members.models import Agency, Institution, ServiceArea, Supplier
 
 
@@ -109,7 +110,7 @@ class Contract(models.Model):
     title = models.CharField(max_length=200)
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="contracts")
     category = models.CharField(max_length=100)
-    description = models.TextField(blank=True, max_length=5000)
+    description = long_text(STATEMENT, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.COMMODITY)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EXTERNAL)
     solicitation = models.ForeignKey(
@@ -322,7 +323,7 @@ class PriceListVersion(models.Model):
         related_name="+",
     )  # fmt: skip
     decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True, help_text="Why it was rejected.")
+    reason = long_text(NOTE, blank=True, help_text="Why it was rejected.")
     applied_at = models.DateTimeField(
         null=True, blank=True, help_text="When its items became the contract's items."
     )

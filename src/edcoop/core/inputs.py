@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 
 # A deadline, a payment date or a decision outside these years is a typo; the bounds also
@@ -47,6 +47,24 @@ def moment_problem(value: Any) -> str | None:
     return None
 
 
+# Free text by what it holds, so the same kind of text has the same limit everywhere.
+ADDRESS = 500  # an address, a remit-to
+NOTE = 2_000  # a reason, a note, a finding, a short statement
+STATEMENT = 5_000  # a description, specifications, a question, a comment
+LONG = 10_000  # an answer, a study, a decision
+DOCUMENT = 20_000  # a solicitation's description, an addendum, a protest's grounds
+
+
+def long_text(limit: int, verbose_name: str | None = None,
+              **kwargs: Any) -> models.TextField[Any, Any]:  # fmt: skip
+    """A free-text column with a declared limit, kept on every path: a form built on it gets
+    ``maxlength`` and "At most N characters." in its hint, ``full_clean`` (every service's
+    save) refuses longer text naming the field, and an API body bound to it (``In.columns``)
+    declares ``maxLength`` and refuses longer text with a 422. Never cut."""
+    kwargs.update(max_length=limit, validators=[MaxLengthValidator(limit)])
+    return models.TextField(verbose_name, **kwargs)
+
+
 def column_length(models_: tuple[type[models.Model], ...], name: str) -> int | None:
     """The max_length of the first of ``models_`` with a text column called ``name``."""
     for model in models_:
@@ -55,9 +73,17 @@ def column_length(models_: tuple[type[models.Model], ...], name: str) -> int | N
         except Exception:  # noqa: S112 (FieldDoesNotExist: try the next model)
             continue
         length = getattr(field, "max_length", None)
-        if isinstance(field, models.CharField) and length:
+        if isinstance(field, models.CharField | models.TextField) and length:
             return int(length)
     return None
+
+
+def limit(model: type[models.Model], name: str) -> int:
+    """The declared length limit of ``model``'s text column ``name`` (for a form's field)."""
+    length = column_length((model,), name)
+    if length is None:
+        raise LookupError(f"{model.__name__}.{name} declares no length limit")
+    return length
 
 
 def _capital(text: str) -> str:

@@ -11,9 +11,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from edcoop.core.inputs import LONG, NOTE, long_text
 from edcoop.members.models import Agency
 
 from .compliance import FUNDING, KINDS, Method
+
+RULE_SOURCE = 4_000  # a rule's citation and notes (the form said so first)
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -53,7 +56,7 @@ class ComplianceRule(models.Model):
                                 validators=[MinValueValidator(Decimal(0))])  # fmt: skip
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
-    source = models.TextField()
+    source = long_text(RULE_SOURCE)
     source_url = models.URLField(blank=True, max_length=300)
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,7 +112,7 @@ class SavingsStudy(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="savings_studies")
     title = models.CharField(max_length=200)
     service_name = models.CharField(max_length=200, help_text="e.g. Central Business Office")
-    description = models.TextField(blank=True, max_length=10000)
+    description = long_text(LONG, blank=True)
     fiscal_year = models.PositiveSmallIntegerField(
         help_text="The year whose RWADA, enrollment and aid ratios the study uses."
     )
@@ -229,7 +232,7 @@ class PublicDocument(models.Model):
     posted_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True,
                                   related_name="+")  # fmt: skip
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.TextField(blank=True, max_length=2000)
+    withdrawn_reason = long_text(NOTE, blank=True)
 
     class Meta:
         ordering = ["kind", "-fiscal_year", "-posted_at", "pk"]
@@ -257,7 +260,7 @@ class FlagReview(models.Model):
     )
     raised_on = models.DateField(null=True, blank=True)
     decision = models.CharField(max_length=12, choices=Decision.choices)
-    note = models.TextField(max_length=2000)
+    note = long_text(NOTE)
     reviewed_on = models.DateField()
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -25,6 +25,7 @@ from edcoop.api.pagination import Pages
 from edcoop.api.schemas import KEEP, Clearable, In, Money, Ratio, null_is_empty, plain
 from edcoop.core import permissions
 from edcoop.core.decimals import api_decimal, column
+from edcoop.core.inputs import NOTE
 from edcoop.core.permissions import Action
 
 from . import services
@@ -165,7 +166,7 @@ class ApproveIn(In):
 
 
 class DeclineIn(In):
-    reason: str
+    reason: str = Field(max_length=NOTE)
 
 
 class MembershipStatusIn(In):
@@ -320,7 +321,7 @@ class SupplierPatch(In):
 
 class SupplierStatusIn(In):
     status: Supplier.Status
-    reason: str = ""
+    reason: str = Field("", max_length=NOTE)
 
 
 # Agencies --------------------------------------------------------------------------------

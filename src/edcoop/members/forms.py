@@ -16,9 +16,17 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from edcoop.core.decimals import BoundedDecimalField, column
-from edcoop.core.inputs import CheckedInputsMixin
+from edcoop.core.inputs import NOTE, CheckedInputsMixin, limit
 
-from .models import US_STATES, Institution, Membership, MembershipYear, ServiceArea, Supplier
+from .models import (
+    US_STATES,
+    Agency,
+    Institution,
+    Membership,
+    MembershipYear,
+    ServiceArea,
+    Supplier,
+)
 
 STATE_CHOICES = [("", "Choose a state"), *US_STATES]
 KIND_CHOICES = [("", "Choose a kind"), *Institution.Kind.choices]
@@ -97,7 +105,8 @@ class JoinForm(EdCoopForm):
     )
     contact_phone = forms.CharField(label="Your phone", max_length=40, required=False)
     notes = forms.CharField(
-        label="Anything we should know", widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label="Anything we should know", widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=limit(Membership, "notes"),
     )
 
     # WCAG 1.3.5: the browser may fill in the person's own details (autocomplete tokens).
@@ -181,6 +190,7 @@ class ApproveForm(EdCoopForm):
 class ReasonForm(EdCoopForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE,
         help_text="Recorded in the audit trail.",
     )
 
@@ -248,7 +258,7 @@ class InstitutionForm(EdCoopForm):
     beds_code = forms.CharField(label="NY BEDS code", max_length=12, required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     billing_address = forms.CharField(
-        label="Billing address", required=False, max_length=500,
+        label="Billing address", required=False, max_length=limit(Institution, "billing_address"),
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
         help_text="Where invoices go, one line per line: office, street, city, state, ZIP.",
     )  # fmt: skip
@@ -274,17 +284,19 @@ class AgencySettingsForm(EdCoopForm):
     phone = forms.CharField(max_length=40, required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     address = forms.CharField(
-        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False, max_length=limit(Agency, "address"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Printed on the letterhead, one line per line.",
     )  # fmt: skip
     tax_id = forms.CharField(label="Tax ID (EIN)", max_length=20, required=False)
     remit_to = forms.CharField(
-        label="Remit to", required=False, max_length=500,
+        label="Remit to", required=False, max_length=limit(Agency, "remit_to"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Where members send payments (blank: the address).",
     )  # fmt: skip
     payment_instructions = forms.CharField(
-        label="How to pay", required=False, max_length=2000,
+        label="How to pay", required=False,
+        max_length=limit(Agency, "payment_instructions"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Payee, ACH details, what to write on the check.",
     )  # fmt: skip
@@ -306,7 +318,8 @@ class AgencySettingsForm(EdCoopForm):
     )  # fmt: skip
     remove_logo = forms.BooleanField(label="Remove the logo", required=False)
     membership_terms = forms.CharField(
-        label="What membership costs", required=False, max_length=2000,
+        label="What membership costs", required=False,
+        max_length=limit(Agency, "membership_terms"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown on the home page, your agency's page and the application form "
         "(blank: they say nothing about cost).",

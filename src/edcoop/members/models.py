@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from edcoop.core.inputs import ADDRESS, NOTE, long_text
 from edcoop.core.phones import PhoneField
 
 US_STATES = [
@@ -60,17 +61,17 @@ class Agency(models.Model):
     email = models.EmailField(blank=True)
     accepting_applications = models.BooleanField(default=True)
     # The agency's own facts, printed on its pages and documents (never one sentence for all).
-    address = models.TextField(blank=True, help_text="Street address, one line per line.")
+    address = long_text(ADDRESS, blank=True, help_text="Street address, one line per line.")
     phone = PhoneField(blank=True)
     tax_id = models.CharField(
         "tax ID (EIN)", max_length=20, blank=True, help_text="Printed on invoices when set."
     )
-    remit_to = models.TextField(
-        "remit to", blank=True,
+    remit_to = long_text(
+        ADDRESS, "remit to", blank=True,
         help_text="Where members send payments, one line per line (blank: the address).",
     )  # fmt: skip
-    payment_instructions = models.TextField(
-        blank=True, help_text="How to pay: payee, ACH details, what to write on the check."
+    payment_instructions = long_text(
+        NOTE, blank=True, help_text="How to pay: payee, ACH details, what to write on the check."
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         "payment terms (days)", default=30,
@@ -84,8 +85,8 @@ class Agency(models.Model):
         blank=True, default=b"", editable=False,
         help_text="The letterhead's logo, re-encoded as PNG (members.logos.clean_logo).",
     )  # fmt: skip
-    membership_terms = models.TextField(
-        blank=True,
+    membership_terms = long_text(
+        NOTE, blank=True,
         help_text="What membership costs and commits a member to, as the home page and the "
         "application form state it (blank: the pages say nothing about cost).",
     )
@@ -276,9 +277,10 @@ class Institution(models.Model):
     )
     website = models.URLField(blank=True)
     # Billing facts the agency keeps for this member (printed on invoices, snapshot on issue).
-    billing_address = models.TextField(
-        blank=True, help_text="Where invoices go: business office, street, city, state, ZIP."
-    )
+    billing_address = long_text(
+        ADDRESS, blank=True,
+        help_text="Where invoices go: business office, street, city, state, ZIP.",
+    )  # fmt: skip
     account_number = models.CharField(max_length=30, blank=True)
     purchase_order = models.CharField(
         "purchase order number", max_length=40, blank=True,
@@ -355,7 +357,7 @@ class Membership(models.Model):
     contact_title = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = PhoneField(blank=True)
-    notes = models.TextField(blank=True)
+    notes = long_text(NOTE, blank=True)
 
     class Meta:
         ordering = ["institution__name"]
@@ -620,7 +622,7 @@ class SupplierChangeRequest(models.Model):
         related_name="+",
     )  # fmt: skip
     decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = long_text(NOTE, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

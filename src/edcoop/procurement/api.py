@@ -38,7 +38,16 @@ from . import (
     selectors,
     timing,
 )
-from .models import Addendum, LineItem, Lot, Question, Response, Solicitation, StatusChange
+from .models import (
+    Addendum,
+    Document,
+    LineItem,
+    Lot,
+    Question,
+    Response,
+    Solicitation,
+    StatusChange,
+)
 
 router = Router(tags=["procurement"])
 
@@ -157,7 +166,8 @@ class AddendumIn(In):
 
 class StatusIn(In):
     columns = (StatusChange,)
-    status: str = Field(description="under_evaluation or cancelled (awarded: by the final award)")
+    status: str = Field(max_length=20,
+                        description="under_evaluation or cancelled (awarded: by the final award)")
     note: str = ""
 
 
@@ -219,12 +229,17 @@ class SpendDiscountIn(In):
 
 
 class AttachmentIn(In):
+    columns = (Document,)  # a file's name and type, bounded as a solicitation document's
+    # A file of at most MAX_ATTACHMENT_BYTES, in base64.
+    lengths = {"content_base64": -(-files.MAX_ATTACHMENT_BYTES // 3) * 4}
     filename: str
     content_type: str = "application/octet-stream"
     content_base64: str
 
 
 class ResponseIn(In):
+    columns = (Response,)  # the idempotency key
+    lengths = {"alternates": responses.RESPONSE_TEXT, "exceptions": responses.RESPONSE_TEXT}
     supplier_id: int
     lines: list[LineIn]
     spend_discounts: list[SpendDiscountIn] = Field(
@@ -651,8 +666,8 @@ class AwardOut(Schema):
 
 
 class RecommendIn(In):
-    method: str = Field("lowest_price", description="lowest_price or optimal (IFB); best_value "
-                                                    "(RFP)")  # fmt: skip
+    method: str = Field("lowest_price", max_length=20,
+                        description="lowest_price or optimal (IFB); best_value (RFP)")
     basis: str = Field(max_length=4000)
     multiple_award: bool = False
     tie_choices: dict[str, str] = Field(

@@ -11,13 +11,27 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from edcoop.core.decimals import BoundedDecimalField, Bounds, column
+from edcoop.core.inputs import NOTE, limit
 from edcoop.members.forms import EdCoopForm
 from edcoop.members.models import Institution
 
 from . import timing
 from .files import Upload
-from .models import ATTESTATIONS, DemandCommitment, LineItem, Lot, Solicitation
-from .responses import LineInput, ResponseInput
+from .models import (
+    ATTESTATIONS,
+    Addendum,
+    Award,
+    DemandCommitment,
+    Finding,
+    LineItem,
+    Lot,
+    Protest,
+    Question,
+    Score,
+    Solicitation,
+    StatusChange,
+)
+from .responses import RESPONSE_TEXT, LineInput, ResponseInput
 
 WEIGHT = Bounds(5, 2, Decimal("0.01"), Decimal("100"))
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -75,7 +89,8 @@ class SolicitationForm(AgencyTimesForm):
     lead_agency = forms.CharField(
         max_length=200, required=False, help_text="Leave empty when your agency is the lead agent."
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                  max_length=limit(Solicitation, "description"))
     eligibility = forms.ChoiceField(choices=Solicitation.Eligibility.choices)
     eligible_kinds = forms.MultipleChoiceField(
         label="Eligible institution kinds", choices=Institution.Kind.choices, required=False,
@@ -117,7 +132,8 @@ class ItemForm(EdCoopForm):
     number = forms.CharField(label="Item number", max_length=20, help_text="e.g. 1.01")
     description = forms.CharField(max_length=300)
     unit = forms.CharField(max_length=40, help_text="e.g. case, gallon, each")
-    specifications = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    specifications = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                     max_length=limit(LineItem, "specifications"))
     # A text field, not type="number": "1,200" is kept as typed when refused, never blanked.
     estimated_quantity = BoundedDecimalField(
         bounds=column(LineItem, "estimated_quantity", minimum=Decimal("0")),
@@ -144,7 +160,8 @@ class DocumentEditForm(EdCoopForm):
 
 class AddendumForm(AgencyTimesForm):
     title = forms.CharField(max_length=200)
-    body = forms.CharField(label="Text of the addendum", widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(label="Text of the addendum", widget=forms.Textarea(attrs={"rows": 6}),
+                           max_length=limit(Addendum, "body"))
     new_responses_due_at = LocalDateTimeField(
         label="New response deadline", required=False, help_text="Only to extend the deadline."
     )
@@ -159,19 +176,23 @@ class AnswerForm(EdCoopForm):
     public_text = forms.CharField(
         label="Question as published",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit(Question, "public_text"),
         help_text="Remove anything that names the supplier.",
     )
-    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}),
+                             max_length=limit(Question, "answer"))
 
 
 class QuestionForm(EdCoopForm):
     text = forms.CharField(label="Your question", widget=forms.Textarea(attrs={"rows": 5}),
+                           max_length=limit(Question, "text"),
                            help_text="Published with the answer to every supplier, without "
                                      "your company's name.")  # fmt: skip
 
 
 class NoteForm(EdCoopForm):
-    note = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           max_length=limit(StatusChange, "note"))
 
 
 def _file(upload: Any) -> Upload:
@@ -192,11 +213,13 @@ class ResponseForm(EdCoopForm):
     alternates = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=RESPONSE_TEXT,
         help_text="Alternate products you offer, with their prices.",
     )
     exceptions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=RESPONSE_TEXT,
         help_text="Any exception you take to the specifications.",
     )
     attestations = forms.MultipleChoiceField(
@@ -331,6 +354,7 @@ class FindingForm(EdCoopForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=limit(Finding, "reason"),
         help_text="Required to override the proposed finding; a negative finding's reason "
         "goes into the notice of award.",
     )
@@ -350,12 +374,14 @@ class RecommendForm(EdCoopForm):
     basis = forms.CharField(
         label="Basis of the recommendation",
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit(Award, "basis"),
         help_text="What the board reads: the award basis, the findings, the ties.",
     )
     tie_reason = forms.CharField(
         label="How the ties were resolved",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE,
     )
 
     def __init__(
@@ -392,19 +418,22 @@ class ApproveForm(EdCoopForm):
 
 
 class ReasonForm(EdCoopForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=limit(Award, "cancelled_reason"))
 
 
 class ProtestForm(EdCoopForm):
     grounds = forms.CharField(
-        label="Grounds of the protest", widget=forms.Textarea(attrs={"rows": 6})
+        label="Grounds of the protest", widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=limit(Protest, "grounds"),
     )
 
 
 class ProtestDecisionForm(EdCoopForm):
     outcome = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
     decision = forms.CharField(
-        label="Decision and reasons", widget=forms.Textarea(attrs={"rows": 4})
+        label="Decision and reasons", widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit(Protest, "decision"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -457,6 +486,7 @@ class ScoreForm(EdCoopForm):
             self.fields[f"comment_{c.pk}"] = forms.CharField(
                 label=f"Comment on {c.name}",
                 required=False,
+                max_length=limit(Score, "comment"),
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
         self.criteria = criteria

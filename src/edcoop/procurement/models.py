@@ -16,7 +16,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from edcoop.core.inputs import DOCUMENT, LONG, NOTE, STATEMENT, long_text
 from edcoop.members.models import Agency, Institution, Supplier
+
+AWARD_BASIS = 4_000  # what the board reads (the API said so first)
 
 # Certifications a solicitation may require of every response.
 ATTESTATIONS = {
@@ -55,7 +58,7 @@ class Solicitation(models.Model):
     lead_agency = models.CharField(
         max_length=200, blank=True, help_text="The lead agent that receives and opens responses."
     )
-    description = models.TextField(blank=True)
+    description = long_text(DOCUMENT, blank=True)
     eligibility = models.CharField(
         max_length=20, choices=Eligibility.choices, default=Eligibility.SERVICE_AREA
     )
@@ -103,7 +106,7 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     by_label = models.CharField(max_length=200)
-    note = models.TextField(blank=True)
+    note = long_text(NOTE, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -145,7 +148,7 @@ class LineItem(models.Model):
     number = models.CharField(max_length=20)
     description = models.CharField(max_length=300)
     unit = models.CharField(max_length=40)
-    specifications = models.TextField(blank=True)
+    specifications = long_text(STATEMENT, blank=True)
     estimated_quantity = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
@@ -211,7 +214,7 @@ class Addendum(models.Model):
     solicitation = models.ForeignKey(Solicitation, on_delete=models.CASCADE, related_name="addenda")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = long_text(DOCUMENT)
     issued_at = models.DateTimeField()
     new_responses_due_at = models.DateTimeField(null=True, blank=True)
 
@@ -236,10 +239,11 @@ class Question(models.Model):
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    text = models.TextField()
+    text = long_text(STATEMENT)
     asked_at = models.DateTimeField()
-    public_text = models.TextField(blank=True, help_text="The question as published (anonymised).")
-    answer = models.TextField(blank=True)
+    public_text = long_text(STATEMENT, blank=True,
+                            help_text="The question as published (anonymised).")
+    answer = long_text(LONG, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -436,7 +440,7 @@ class Finding(models.Model):
     proposed = models.BooleanField(help_text="What the product's own checks found.")
     proposed_reasons = models.JSONField(default=list, blank=True)
     decided = models.BooleanField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = long_text(NOTE, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -480,11 +484,11 @@ class Evaluator(models.Model):
                              related_name="evaluations")  # fmt: skip
     added_at = models.DateTimeField()
     coi_attested_at = models.DateTimeField(null=True, blank=True)
-    coi_statement = models.TextField(blank=True)
+    coi_statement = long_text(STATEMENT, blank=True)
     # "I have a conflict": the evaluator loses access to the responses and their scores stop
     # counting; the officer sees the description and replaces them.
     conflict_declared_at = models.DateTimeField(null=True, blank=True)
-    conflict_description = models.TextField(blank=True)
+    conflict_description = long_text(STATEMENT, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -511,7 +515,7 @@ class Score(models.Model):
         max_digits=4, decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
     )  # fmt: skip
-    comment = models.TextField(blank=True)
+    comment = long_text(STATEMENT, blank=True)
 
     class Meta:
         ordering = ["evaluator", "response", "criterion"]
@@ -549,7 +553,8 @@ class Award(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices)
     status = models.CharField(max_length=20, choices=Status.choices,
                               default=Status.RECOMMENDED)  # fmt: skip
-    basis = models.TextField(help_text="The recommendation and its basis, as the board reads it.")
+    basis = long_text(AWARD_BASIS,
+                      help_text="The recommendation and its basis, as the board reads it.")
     multiple_award = models.BooleanField(default=False)
     total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     baseline_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -568,7 +573,7 @@ class Award(models.Model):
     noticed_at = models.DateTimeField(null=True, blank=True)
     standstill_ends_at = models.DateTimeField(null=True, blank=True)
     final_at = models.DateTimeField(null=True, blank=True)
-    cancelled_reason = models.TextField(blank=True)
+    cancelled_reason = long_text(NOTE, blank=True)
 
     class Meta:
         ordering = ["solicitation", "-recommended_at", "-pk"]
@@ -627,9 +632,9 @@ class Protest(models.Model):
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, related_name="+")  # fmt: skip
     filed_at = models.DateTimeField()
-    grounds = models.TextField()
+    grounds = long_text(DOCUMENT)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    decision = models.TextField(blank=True)
+    decision = long_text(LONG, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

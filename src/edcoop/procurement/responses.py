@@ -23,6 +23,7 @@ from edcoop.core.decimals import (
     column,
     parse_decimal,
 )
+from edcoop.core.inputs import STATEMENT
 from edcoop.core.permissions import Action, require
 from edcoop.members.models import Supplier
 
@@ -39,6 +40,8 @@ from .models import (
 )
 
 MAX_ATTACHMENTS = 10
+# A response's alternates and exceptions: sealed with the bid, so bounded here, not by a column.
+RESPONSE_TEXT = STATEMENT
 
 # Responses -----------------------------------------------------------------------------------
 
@@ -197,6 +200,12 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
         discounts = _spend_discounts(data.spend_discounts)
     except ValidationError as e:
         bad.setdefault("spend_discounts", []).extend(e.messages)
+    for key in ("alternates", "exceptions"):
+        text = getattr(data, key).strip()
+        if len(text) > RESPONSE_TEXT:
+            bad.setdefault(key, []).append(
+                f"At most {RESPONSE_TEXT:,} characters; this is {len(text):,}."
+            )
     if bad:
         raise ValidationError(bad)
     attestations = sorted(set(data.attestations))

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from edcoop.core.inputs import STATEMENT, long_text
 from edcoop.members.models import Agency, Institution
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -71,7 +72,7 @@ class Service(models.Model):
     name = models.CharField(max_length=200)
     coser_group = models.CharField("CoSer group", max_length=4, choices=CoSerGroup.choices)
     category = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
+    description = long_text(STATEMENT, blank=True)
     unit = models.CharField("unit of measure", max_length=50, default="unit")
     aidable = models.BooleanField(default=True)
     capacity = models.DecimalField(
