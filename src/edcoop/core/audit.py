@@ -172,11 +172,17 @@ def head_signed(head: AuditHead) -> bool:
 
 
 def _lock_head() -> AuditHead:
+    # The head row's lock serialises appenders: one statement on every audited write.
+    head = AuditHead.objects.select_for_update().filter(pk=1).order_by().first()
+    if head is not None:
+        return head
     if connection.vendor == "postgresql":
-        # Serialises appenders even before the head row exists (first event after a flush).
+        # No head row yet (the first event, or after a flush): nothing to lock, so appenders
+        # queue on an advisory lock instead, and the one that waited sees the row its
+        # predecessor made (read committed: the read after the wait sees that commit).
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x0EDC00A0])
-    head = AuditHead.objects.select_for_update().filter(pk=1).order_by().first()
+        head = AuditHead.objects.select_for_update().filter(pk=1).order_by().first()
     if head is None:
         head = AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
     return head
