@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import sql
 from django.utils import timezone
 
 from . import auditkeys
@@ -225,12 +226,44 @@ def record(
             key_id=auditkeys.signing_key().id,
         )
         event.hash = compute_hash(event)
-        event.save(force_insert=True)
         head.last_seq = event.seq
         head.last_hash = event.hash
         sign_head(head)
-        head.save(update_fields=["last_seq", "last_hash", "key_id", "mac"])
+        _append(event, head)
     return event
+
+
+_HEAD_FIELDS = ["last_seq", "last_hash", "key_id", "mac"]
+
+
+def _append(event: AuditEvent, head: AuditHead) -> None:
+    """Insert ``event`` and save the new ``head``. On PostgreSQL in one statement (a
+    data-modifying WITH): the trail costs every audited write a round trip less."""
+    if connection.vendor != "postgresql":
+        event.save(force_insert=True)
+        head.save(update_fields=_HEAD_FIELDS)
+        return
+    meta = AuditEvent._meta
+    query = sql.InsertQuery(AuditEvent)
+    query.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field],
+                        [event])  # fmt: skip
+    [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+    table, pk = connection.ops.quote_name(meta.db_table), meta.pk.column
+    head_table = connection.ops.quote_name(AuditHead._meta.db_table)
+    assignments = ", ".join(f"{name} = %s" for name in _HEAD_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS ({insert} RETURNING {table}.{pk}) UPDATE {head_table} "  # noqa: S608
+            f"SET {assignments} "
+            f"FROM e WHERE {head_table}.id = %s RETURNING e.{pk}",
+            [*params, *(getattr(head, name) for name in _HEAD_FIELDS), head.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - the head row was locked by _lock_head
+        raise RuntimeError("The audit chain's head row is missing.")
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def record_create(action: str, obj: models.Model, **kwargs: Any) -> AuditEvent:
