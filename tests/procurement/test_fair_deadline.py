@@ -1,8 +1,9 @@
 """A submission is judged by the moment the server received it, not by when it got its turn.
 
-The queue is simulated inside the submission's transaction, after the supplier's row lock
-and just before the deadline is decided: the server clock moves on by eight seconds, as it
-would for a request queued behind fifty others."""
+The queue is simulated inside the submission's transaction, at the status read that decides
+whether it is still open (on PostgreSQL the same statement takes the supplier's row lock):
+the server clock moves on by eight seconds, as it would for a request queued behind fifty
+others."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from .conftest import DUE, Clock, items
 
 pytestmark = pytest.mark.django_db
 QUEUE = timedelta(seconds=8)
-STATUS_READ = re.compile(r'SELECT \S*status"?( AS "status")? FROM "?procurement_solicitation"? ')
+# The status read (on PostgreSQL with the supplier's lock: its name columns after the status).
+STATUS_READ = re.compile(
+    r'SELECT \S*status"?( AS "status")?(, [\w."]+)* FROM "?procurement_solicitation"? '
+)
 
 
 class Arrival:

@@ -291,12 +291,13 @@ def _may_respond(user: Any, solicitation: Solicitation, supplier: Supplier) -> N
                                           "may respond."})  # fmt: skip
 
 
-def _open_for_responses(solicitation: Solicitation, now: datetime) -> None:
-    # The status as it is now, read with a share lock: submissions do not wait for each
-    # other here, but the opening's update waits for those in flight, and one that comes
-    # after the opening sees it. A response that arrived before the deadline is still
-    # received when the scheduled close (open-due) ran while it waited, not after the opening.
-    if _status_shared(solicitation) not in (S.PUBLISHED, S.CLOSED):
+def _open_for_responses(solicitation: Solicitation, now: datetime, status: str) -> None:
+    # ``status`` is the status as it is now, read with a share lock under the supplier's
+    # (``_lock_supplier``): submissions do not wait for each other there, but the opening's
+    # update waits for those in flight, and one that comes after the opening sees it. A
+    # response that arrived before the deadline is still received when the scheduled close
+    # (open-due) ran while it waited, not after the opening.
+    if status not in (S.PUBLISHED, S.CLOSED):
         raise ValidationError({"__all__": "This solicitation is not open for responses."})
     if not timing.is_on_time(solicitation.responses_due_at, now):
         due = timing.utc_to_local(solicitation.agency, solicitation.responses_due_at)  # type: ignore[arg-type]
@@ -337,24 +338,34 @@ def _attach(response: Response, blobs: Iterable[tuple[dict[str, Any], bytes]]) -
         )
 
 
-def _status_shared(solicitation: Solicitation) -> str:
+# PostgreSQL: the supplier's row locked and the solicitation's status under a share lock, in
+# one round trip. The supplier's row is locked first (the locking clauses' order), as when
+# these were two statements, so a submission never holds the share lock while it queues
+# behind the same supplier's other request (an opening waiting on it would deadlock them).
+_SOLICITATION_T, _SUPPLIER_T = Solicitation._meta.db_table, Supplier._meta.db_table
+_LOCK_SQL = (
+    f"SELECT sol.status, sup.legal_name, sup.dba FROM {_SOLICITATION_T} sol, "  # noqa: S608
+    f"{_SUPPLIER_T} sup WHERE sol.id = %s AND sup.id = %s "
+    "FOR UPDATE OF sup FOR SHARE OF sol"
+)
+
+
+def _lock_supplier(supplier: Supplier, solicitation: Solicitation) -> tuple[str, str, str]:
+    """One writer per supplier at a time: revisions and retries queue here. Returns its
+    legal name and DBA as they are now, from the row locked, and the solicitation's status
+    as it is now (see ``_open_for_responses``)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT status FROM procurement_solicitation WHERE id = %s FOR SHARE",
-                [solicitation.pk],
-            )
+            cursor.execute(_LOCK_SQL, [solicitation.pk, supplier.pk])
             row = cursor.fetchone()
-        return str(row[0]) if row else ""
+        if row is None:
+            raise Supplier.DoesNotExist("No such supplier or solicitation.")
+        return str(row[1]), str(row[2]), str(row[0])
     # SQLite: the transaction already holds the database's write lock.
-    return str(Solicitation.objects.filter(pk=solicitation.pk).order_by()
-               .values_list("status", flat=True).first() or "")  # fmt: skip
-
-
-def _lock_supplier(supplier: Supplier) -> tuple[str, str]:
-    """One writer per supplier at a time: revisions and retries queue here. Returns its
-    legal name and DBA as they are now, from the row locked."""
-    return Supplier.objects.select_for_update().values_list("legal_name", "dba").get(pk=supplier.pk)
+    legal_name, dba = Supplier.objects.values_list("legal_name", "dba").get(pk=supplier.pk)
+    status = (Solicitation.objects.filter(pk=solicitation.pk).order_by()
+              .values_list("status", flat=True).first())  # fmt: skip
+    return legal_name, dba, str(status or "")
 
 
 @transaction.atomic
@@ -364,9 +375,9 @@ def response_save_draft(
 ) -> Response:  # fmt: skip
     """Keep work in progress (sealed like a submission). Nothing is checked for completeness."""
     _may_respond(user, solicitation, supplier)
-    _lock_supplier(supplier)
+    *_, status = _lock_supplier(supplier, solicitation)
     now = timing.now()
-    _open_for_responses(solicitation, now)
+    _open_for_responses(solicitation, now, status)
     draft = Response.objects.filter(solicitation=solicitation, supplier=supplier,
                                     status=Response.Status.DRAFT).first()  # fmt: skip
     if draft is None:
@@ -409,7 +420,7 @@ def response_submit(
     receipt's time. Without it (commands, the demo), now.
     """
     _may_respond(user, solicitation, supplier)
-    legal_name, dba = _lock_supplier(supplier)
+    legal_name, dba, status = _lock_supplier(supplier, solicitation)
     key = idempotency_key.strip()[:100]
     # Under the supplier's lock, in one round trip: its versions of this solicitation and
     # whatever its idempotency key already made (possibly for another solicitation).
@@ -429,7 +440,7 @@ def response_submit(
                                               "solicitation; send a new key."})  # fmt: skip
     now = received_at if received_at is not None else timing.now()
     if previous is None:
-        _open_for_responses(solicitation, now)
+        _open_for_responses(solicitation, now, status)
     blobs: list[tuple[dict[str, Any], bytes]]
     try:
         if data is None:
@@ -518,9 +529,9 @@ def response_submit(
 @transaction.atomic
 def response_withdraw(*, user: Any, solicitation: Solicitation, supplier: Supplier) -> Response:
     _may_respond(user, solicitation, supplier)
-    _lock_supplier(supplier)
+    *_, status = _lock_supplier(supplier, solicitation)
     now = timing.now()
-    _open_for_responses(solicitation, now)
+    _open_for_responses(solicitation, now, status)
     current = Response.objects.filter(solicitation=solicitation, supplier=supplier,
                                       is_current=True).first()  # fmt: skip
     if current is None:
