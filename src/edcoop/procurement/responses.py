@@ -32,7 +32,9 @@ from .files import Upload, check_upload, content_type_of
 from .lifecycle import S
 from .models import (
     ATTESTATIONS,
+    Addendum,
     BidLine,
+    LineItem,
     Lot,
     Response,
     ResponseAttachment,
@@ -127,26 +129,44 @@ class _Item:
     lot: Lot
 
 
-def _items(solicitation: Solicitation) -> dict[int, _Item]:
-    """The solicitation's items with their lots, read as plain values: every submission
-    reads them, and building model instances cost more than the rest of the check."""
+# The items with their lots (in the lots' and items' order) and the addenda issued (id NULL,
+# number in the lot_id column, title in the description's), in one round trip.
+_ITEM_T, _LOT_T, _ADDENDUM_T = (LineItem._meta.db_table, Lot._meta.db_table,
+                                 Addendum._meta.db_table)  # fmt: skip
+_ITEMS_SQL = (
+    f"SELECT i.id, i.number, i.description, i.lot_id, l.number, l.award_basis FROM {_ITEM_T} i "  # noqa: S608
+    f"JOIN {_LOT_T} l ON l.id = i.lot_id WHERE i.solicitation_id = %s "
+    "UNION ALL SELECT NULL, NULL, a.title, a.number, NULL, NULL "
+    f"FROM {_ADDENDUM_T} a WHERE a.solicitation_id = %s "
+    "ORDER BY 5, 2, 1"
+)
+
+
+def _items(solicitation: Solicitation) -> tuple[dict[int, _Item], dict[int, str]]:
+    """The solicitation's items with their lots, and its addenda (number: title), read as
+    plain values in one statement: every submission reads them, and building model
+    instances or a second query cost more than the rest of the check."""
     lots: dict[int, Lot] = {}
     items = {}
-    rows = solicitation.items.order_by("lot__number", "number", "pk").values_list(
-        "pk", "number", "description", "lot_id", "lot__number", "lot__award_basis"
-    )
+    issued = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEMS_SQL, [solicitation.pk, solicitation.pk])
+        rows = cursor.fetchall()
     for pk, number, description, lot_id, lot_number, basis in rows:
+        if pk is None:
+            issued[int(lot_id)] = description
+            continue
         lot = lots.get(lot_id)
         if lot is None:
             lot = lots[lot_id] = Lot(pk=lot_id, number=lot_number, award_basis=basis)
         items[pk] = _Item(pk, number, description, lot_id, lot)
-    return items
+    return items, dict(sorted(issued.items()))
 
 
 def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: bool,
                attachments: Sequence[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """Parse and check a response; ``complete`` adds the rules a submission must meet."""
-    items = _items(solicitation)
+    items, issued = _items(solicitation)
     lines = []
     seen: set[int] = set()
     # Every price and tier of the form is judged in one round, each under its own field.
@@ -212,7 +232,6 @@ def _normalise(solicitation: Solicitation, data: ResponseInput, *, complete: boo
     unknown = [a for a in attestations if a not in ATTESTATIONS]
     if unknown:
         raise ValidationError({"attestations": f"Unknown attestation(s): {', '.join(unknown)}."})
-    issued = dict(solicitation.addenda.order_by("number").values_list("number", "title"))
     acks = sorted({int(n) for n in data.acknowledged_addenda})
     bad_acks = [n for n in acks if n not in issued]
     if bad_acks:
