@@ -225,3 +225,25 @@ def test_withdraw_through_the_api(north, bid):
     assert Response.objects.get().status == "withdrawn"
     again = api.post(url + "/withdraw", {"supplier_id": north.supplier.pk})
     assert again.status_code == 400 and "no submitted response" in again.json()["detail"]
+
+
+def test_a_representative_submits_only_for_its_own_supplier(north, nation, bid):
+    """The supplier named in the body is looked up in the caller's scope: its own
+    representative gets the receipt; another supplier's representative, one of another
+    agency, or a supplier id of another agency gets 404; staff may not bid (403)."""
+    from .conftest import second_supplier
+
+    other, other_rep = second_supplier(north)
+    url = f"/agencies/north/solicitations/{bid.pk}/responses"
+    mine = _body(north, bid, {"2.01": "0.2875"})
+    rep, second = _api_for(north.users["supplier_rep"]), _api_for(other_rep)
+    assert second.post(url, mine).status_code == 404
+    assert _api_for(nation.users["supplier_rep"]).post(url, mine).status_code == 404
+    assert rep.post(url, {**mine, "supplier_id": nation.supplier.pk}).status_code == 404
+    assert _api_for(north.users["procurement_officer"]).post(url, mine).status_code == 403
+    assert not Response.objects.exists()
+    assert second.post(url, {**mine, "supplier_id": other.pk}).status_code == 201
+    assert rep.post(url, mine).status_code == 201
+    assert sorted(Response.objects.values_list("supplier_id", flat=True)) == sorted(
+        [north.supplier.pk, other.pk]
+    )

@@ -198,7 +198,9 @@ def assignments(user: Any, agency: Agency) -> list[RoleAssignment]:
     if agency.pk not in cache:
         from edcoop.members.models import RoleAssignment
 
-        held = list(RoleAssignment.objects.filter(user=user, agency=agency))
+        # With the supplier a representative acts for: ``supplier_for`` answers from it.
+        held = list(RoleAssignment.objects.filter(user=user, agency=agency)
+                    .select_related("supplier"))  # fmt: skip
         cache[agency.pk] = [] if _staff_and_supplier({ra.role for ra in held}) else held
     return cache[agency.pk]
 
@@ -335,6 +337,17 @@ def suppliers_for(user: Any, agency: Agency) -> QuerySet[Supplier]:
         return qs
     own = [ra.supplier_id for ra in assignments(user, agency) if ra.supplier_id]
     return qs.filter(pk__in=own)
+
+
+def supplier_for(user: Any, agency: Agency, supplier_id: int) -> Supplier:
+    """``get_or_404(suppliers_for(user, agency), pk=supplier_id)``. For a supplier named by
+    one of the user's own roles there (a representative acting for its supplier: every bid
+    submission) that is the supplier read with the roles, so no query of its own."""
+    for ra in assignments(user, agency):
+        supplier = ra.supplier if ra.supplier_id == supplier_id else None
+        if supplier is not None and supplier.agency_id == agency.pk:
+            return supplier
+    return get_or_404(suppliers_for(user, agency), pk=supplier_id)
 
 
 def jobs_for(user: Any, agency: Agency) -> QuerySet[Job]:

@@ -357,8 +357,7 @@ def _staff_solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitati
 
 
 def _supplier(request: HttpRequest, agency: Agency, supplier_id: int) -> Supplier:
-    qs = permissions.suppliers_for(lookups.caller(request), agency)
-    return permissions.get_or_404(qs, pk=supplier_id)
+    return permissions.supplier_for(lookups.caller(request), agency, supplier_id)
 
 
 def _detail(s: Solicitation) -> dict[str, Any]:
