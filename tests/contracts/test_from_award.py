@@ -102,3 +102,46 @@ def test_committed_against_purchased(north: Any, three: Any, clock: Any) -> None
     mine = [r for r in rows if r.member == north.institution.name and r.sku == line.item.number]
     assert [(r.committed, r.purchased) for r in mine] == [(Decimal(40), Decimal(25))]
     assert any(t.sku == line.item.number and t.purchased == Decimal(25) for t in pooled)
+
+
+def test_the_awarded_price_stays_the_ceiling_after_a_lower_version(
+    north: Any, three: Any, clock: Any  # noqa: F811
+) -> None:
+    """Awarded at 10.00; an approved version lowers it to 9.00; a later version may go back
+    to 10.00, not to 10.01 (refused naming the line and the ceiling)."""
+    from edcoop.contracts import pricelists
+    from edcoop.procurement.models import AwardLine
+
+    officer = north.users["procurement_officer"]
+    solicitation, _second, third = _final(north, three, clock)
+    line = next(x for x in awarding.final_award_lines(solicitation)
+                if x.supplier_id == third.pk and x.rank == "primary")  # fmt: skip
+    AwardLine.objects.filter(pk=line.pk).update(unit_price=Decimal("10.00"))
+    today = clock.now.date()
+    contract = services.contract_from_award(
+        user=officer, solicitation=solicitation, supplier=third, number="C-CEIL",
+        starts_on=today, ends_on=today + timedelta(days=365))  # fmt: skip
+    sku = line.item.number
+    others = "".join(f"{i.sku},{i.description},{i.unit},{i.unit_price}\n"
+                     for i in contract.items.exclude(sku=sku))  # fmt: skip
+    header = "sku,description,unit,unit_price\n"
+
+    def version(price: str) -> Any:
+        body = f"{header}{sku},{line.item.description},{line.item.unit},{price}\n{others}"
+        return pricelists.upload_version(user=officer, contract=contract, data=body,
+                                         effective_on=today, today=today)  # fmt: skip
+
+    lowered = pricelists.version_approve(user=officer, version=version("9.00"), today=today)
+    assert lowered.status == "approved"
+    assert contract.items.get(sku=sku).unit_price == Decimal("9.00")
+    back = version("10.00")
+    assert pricelists.version_diff(back).over_award == 0
+    assert pricelists.version_approve(user=officer, version=back, today=today).status == (
+        "approved")
+    assert contract.items.get(sku=sku).unit_price == Decimal("10.00")
+    with pytest.raises(ValidationError) as refused:
+        version("10.01")
+    said = str(refused.value)
+    assert "line 2" in said.lower() and "10.01" in said and "10.0000" in said
+    assert contract.versions.count() == 2
+    assert contract.items.get(sku=sku).awarded_price == Decimal("10.00")

@@ -251,6 +251,15 @@ class ContractItem(models.Model):
         blank=True,
         related_name="contract_items",
     )
+    awarded_price = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The unit price the item was awarded at (an item made from an EdCoop award): "
+        "the ceiling of every price-list version, which never changes it.",
+    )
     # What keyword search reads: description, SKU, category and the supplier's name.
     search_document = models.TextField(blank=True, editable=False)
     withdrawn_on = models.DateField(

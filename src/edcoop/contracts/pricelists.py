@@ -125,7 +125,8 @@ def _check(row: tabular.Row, awarded: dict[str, Decimal]) -> PriceListRow:
             problems.append(str(exc))
         sku = row.get("sku")
         if sku in awarded and price > awarded[sku]:
-            problems.append(f"unit_price: above the awarded price {awarded[sku]}")
+            problems.append(f"unit_price: {price} is above the awarded price {awarded[sku]}, "
+                            "the ceiling of every version")  # fmt: skip
     if problems or price is None:
         raise ValueError("; ".join(problems))
     return PriceListRow(line=row.number, sku=row["sku"], description=row["description"],
@@ -134,10 +135,15 @@ def _check(row: tabular.Row, awarded: dict[str, Decimal]) -> PriceListRow:
 
 
 def _awarded(contract: Contract) -> dict[str, Decimal]:
+    """Each awarded item's ceiling: the price it was awarded at, not its current price (an
+    approved version that lowered a price does not lower the ceiling of the next)."""
     if contract.source != Contract.Source.AWARD:
         return {}
-    from_award = contract.items.filter(solicitation_item__isnull=False)
-    return dict(from_award.values_list("sku", "unit_price"))
+    from_award = contract.items.filter(AWARDED)
+    return dict(from_award.values_list("sku", "awarded_price"))
+
+
+AWARDED = Q(solicitation_item__isnull=False, awarded_price__isnull=False)
 
 
 def _digest(data: bytes | str | IO[bytes]) -> str:
@@ -273,10 +279,10 @@ def version_diff(version: PriceListVersion) -> Diff:
     added = rows.exclude(sku__in=items.values("sku"))
     removed = items.exclude(sku__in=rows.values("sku"))
     same = items.filter(sku=OuterRef("sku"))
-    award = every.filter(sku=OuterRef("sku"), solicitation_item__isnull=False)
+    award = every.filter(AWARDED, sku=OuterRef("sku"))
     compared = rows.annotate(
         old_price=Subquery(same.values("unit_price")[:1], output_field=PRICE_FIELD),
-        awarded=Subquery(award.values("unit_price")[:1], output_field=PRICE_FIELD),
+        awarded=Subquery(award.values("awarded_price")[:1], output_field=PRICE_FIELD),
     )
     changed = compared.exclude(old_price=None).exclude(old_price=F("unit_price"))
     increases = changed.filter(unit_price__gt=F("old_price"))

@@ -403,7 +403,8 @@ def contract_from_award(*, user: Any, solicitation: Any, supplier: Supplier, num
                          description=line.item.description, unit=line.item.unit,
                          unit_price=line.unit_price, category=contract.category,
                          tiers=tiers)  # fmt: skip
-        ContractItem.objects.filter(pk=item.pk).update(solicitation_item=line.item)
+        ContractItem.objects.filter(pk=item.pk).update(solicitation_item=line.item,
+                                                       awarded_price=line.unit_price)
     audit.record("contract.from_award", contract, changes={
         "solicitation": [None, solicitation.number], "award": [None, award.pk],
         "items": [None, len(lines)]})  # fmt: skip
