@@ -140,7 +140,8 @@ def _awarded(contract: Contract) -> dict[str, Decimal]:
     if contract.source != Contract.Source.AWARD:
         return {}
     from_award = contract.items.filter(AWARDED)
-    return dict(from_award.values_list("sku", "awarded_price"))
+    return {sku: price for sku, price in from_award.values_list("sku", "awarded_price")
+            if price is not None}  # fmt: skip
 
 
 AWARDED = Q(solicitation_item__isnull=False, awarded_price__isnull=False)
