@@ -26,7 +26,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contracts", "0010_price_list_upload"),
+        ("contracts", "0011_text_limits"),
         ("procurement", "0008_evaluator_conflict"),
     ]
 
