@@ -1,5 +1,6 @@
 """An admin fee invoice and an approved purchase order keep the letterhead they were issued
-with; a draft order prints the agency's settings as they are now."""
+with; a draft order prints the agency's settings as they are now. An admin fee invoice also
+keeps the supplier's name and e-mail it was issued to."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 import pytest
 from tests.billing.test_invoice_document import pdf_text
 from tests.billing.test_letterhead_frozen import NOVEMBER, OCTOBER, logo_in, png, settle
+from tests.web.conftest import client_for
 
 from edcoop.contracts import fees, orders, sales
 from edcoop.contracts.models import Contract, ContractItem, PurchaseOrder
 from edcoop.contracts.pdf import order_html
+from edcoop.members.models import Supplier
 
 pytest.importorskip("weasyprint")
 
@@ -33,6 +36,25 @@ def test_an_admin_fee_invoice_keeps_its_letterhead(north: Any, paper: Contract,
     assert pdf_text(after) == text
     assert logo_in(after) == logo_in(before)
     assert "Lockbox 77" not in after and "ACH to" not in after
+
+
+def test_an_admin_fee_invoice_keeps_its_bill_to(north: Any, paper: Contract,
+                                                ream: ContractItem) -> None:  # fmt: skip
+    Supplier.objects.filter(pk=paper.supplier_id).update(
+        legal_name="Empire Paper Supply LLC", dba="", email="ar@empirepaper.test")
+    paper.refresh_from_db()
+    report = sales.report_file(user=north.users["supplier_rep"], contract=paper, year=2026,
+                               quarter=3, rows=[], today=date(2026, 10, 5))  # fmt: skip
+    Supplier.objects.filter(pk=paper.supplier_id).update(
+        legal_name="Keystone Office Holdings Inc", email="billing@keystone.test")
+    invoice = report.fee_invoice
+    invoice.refresh_from_db()
+    text = pdf_text(fees.fee_invoice_html(invoice))
+    assert "Empire Paper Supply LLC" in text and "ar@empirepaper.test" in text
+    assert "Keystone" not in text and "billing@keystone.test" not in text
+    office = client_for(north.users["business_office"])
+    page = office.get(f"/a/north/sales-reports/{report.pk}/").content.decode()
+    assert "to Empire Paper Supply LLC" in page
 
 
 def test_a_purchase_order_keeps_the_letterhead_it_was_approved_with(

@@ -140,7 +140,7 @@ def fee_invoice_html(invoice: AdminFeeInvoice) -> str:
     return document_html("contracts/fee_invoice_pdf.html", {
         "invoice": invoice, "agency": invoice.agency, "letterhead": letterhead,
         "report": report, "contract": report.contract, "supplier": supplier,
-        "bill_to": [supplier.legal_name, *([supplier.email] if supplier.email else [])],
+        "bill_to": invoice.bill_to_lines,  # as issued
         "remit_to": letterhead.remit_to_lines,
         "payments": list(invoice.payments.order_by("received_on", "pk")),
         "paid": paid(invoice), "open": open_amount(invoice),

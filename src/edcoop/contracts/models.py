@@ -679,6 +679,9 @@ class AdminFeeInvoice(models.Model):
         "members.LetterheadVersion", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", help_text="The agency's letterhead as issued.",
     )  # fmt: skip
+    # Copied from the supplier when issued (its legal name over its e-mail): a sent invoice
+    # never changes when the supplier is renamed or changes its e-mail later.
+    bill_to = models.TextField(blank=True, help_text="Who the invoice was issued to, as issued.")
 
     class Meta:
         ordering = ["-issued_on", "-pk"]
@@ -688,6 +691,17 @@ class AdminFeeInvoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def bill_to_lines(self) -> list[str]:
+        """The bill-to as issued (the supplier's current one only for a row that has none)."""
+        text = self.bill_to or supplier_bill_to(self.supplier)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def supplier_bill_to(supplier: Supplier) -> str:
+    """What an admin fee invoice bills: the supplier's legal name over its e-mail."""
+    return "\n".join(p for p in (supplier.legal_name, supplier.email) if p)
 
 
 class AdminFeePayment(models.Model):

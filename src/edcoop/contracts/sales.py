@@ -40,6 +40,7 @@ from .models import (
     SalesReportLine,
     add_months,
     quarter_end,
+    supplier_bill_to,
 )
 
 COLUMNS = ["member", "sku", "quantity", "unit_price", "invoice_date"]
@@ -227,7 +228,8 @@ def _file(user: Any, contract: Contract, year: int, quarter: int, checked: Seque
         number=_fee_number(contract.agency, today.year), sales=total,
         fee_pct=pct, amount=pricing.fee(total, pct) - invoiced,
         issued_on=today, due_on=today + timedelta(days=FEE_TERMS_DAYS),
-        letterhead=LetterheadVersion.issue(contract.agency))  # fmt: skip
+        letterhead=LetterheadVersion.issue(contract.agency),
+        bill_to=supplier_bill_to(contract.supplier))  # fmt: skip
     changes: dict[str, Any] = {
         "contract": [None, contract.number], "quarter": [None, f"{year} Q{quarter}"],
         "lines": [None, len(checked)], "total_sales": [None, total]}  # fmt: skip
