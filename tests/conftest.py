@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.db import connection, transaction
+from tests import snapshot
 
 from edcoop.core import guards
 from edcoop.members import services
@@ -29,6 +31,48 @@ def _fast_passwords(settings: Any) -> None:
 
 
 PASSWORD = "correct horse battery staple"
+
+
+# The demo installation, built once per session ---------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_snapshot(request: Any, django_db_blocker: Any) -> snapshot.Snapshot | None:
+    """The test database as migrations left it, taken before any test empties it (a flush
+    removes the rows migrations load, e.g. the shipped compliance rules): ``demo_db`` builds
+    the demo on it, as `make demo` builds on a migrated database. Taken only when a test
+    collected asks for ``demo_db``."""
+    if not any("demo_db" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        return None
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        return snapshot.take()
+
+
+_DEMO: dict[str, snapshot.Snapshot] = {}
+
+
+@pytest.fixture
+def demo_db(transactional_db: None, _migrated_snapshot: snapshot.Snapshot | None) -> None:
+    """The demo installation (`make demo`'s), in the database for this test alone.
+
+    ``demo.build()`` costs about a minute, so it runs once per session, in the first test
+    that asks, on the migrated database; the built database is taken (tests/snapshot.py) and
+    every later test gets it back whole before it starts. The test is transactional (the
+    live server reads what it writes) and the database is emptied after it as after any
+    transactional test, so no test sees what another wrote."""
+    from edcoop import demo
+
+    built = _DEMO.get("demo")
+    if built is not None:
+        built.restore()
+        return
+    if _migrated_snapshot is not None:
+        _migrated_snapshot.restore()
+    demo.build()
+    if hasattr(mail, "outbox"):
+        mail.outbox.clear()  # the build's own mail is nobody's test
+    _DEMO["demo"] = snapshot.take()
 
 
 @contextmanager

@@ -88,6 +88,12 @@ class Page:
 
 
 @pytest.fixture
+def demo_data(demo_db: None) -> None:
+    """The demo installation, as `make demo` builds it: built once per session and given
+    back whole to each test (``demo_db``, tests/conftest.py)."""
+
+
+@pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(10_000)

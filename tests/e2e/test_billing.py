@@ -6,9 +6,6 @@ memos); a member's finance officer opens its invoice and statement."""
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import pytest
 
 from edcoop import demo
 from edcoop.billing.models import BillingRun, Invoice
@@ -17,11 +14,6 @@ from edcoop.core import audit
 from .conftest import Page, assert_accessible, login
 
 PASSWORD = demo.PASSWORD
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_business_office_posts_november_and_a_member_reads_its_bill(page: Page, demo_data):

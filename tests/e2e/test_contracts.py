@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
-
-import pytest
 
 from edcoop import demo
 from edcoop.contracts.models import PurchaseOrder, SalesReport
@@ -17,11 +14,6 @@ from edcoop.contracts.models import PurchaseOrder, SalesReport
 from .conftest import Page, assert_accessible, login
 
 PASSWORD = demo.PASSWORD
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_buyer_orders_at_the_tier_price_and_the_cooperative_reads_its_reports(

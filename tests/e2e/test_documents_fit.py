@@ -5,9 +5,6 @@ pictures of each role's home and of the statement for `make screenshots`."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import pytest
 
 from edcoop import demo
 from edcoop.members.models import Institution
@@ -38,11 +35,6 @@ CHART_PROBLEMS = """() => {
   }
   return out;
 }"""
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_tabulation_chart_role_homes_and_statement_fit(page: Page, demo_data: None) -> None:

@@ -5,9 +5,6 @@ board's approval of the recommended copy-paper award and reads its report."""
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import pytest
 
 from edcoop import demo
 from edcoop.procurement.models import Award, Evaluator
@@ -15,11 +12,6 @@ from edcoop.procurement.models import Award, Evaluator
 from .conftest import Page, assert_accessible, login
 
 PASSWORD = demo.PASSWORD
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_officer_finishes_scoring_and_sees_the_committee(page: Page, demo_data):

@@ -7,7 +7,6 @@ pages look as a newcomer sees them after `make demo`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -19,11 +18,6 @@ from edcoop.members.models import Membership
 from .conftest import Page, assert_accessible, login
 
 PASSWORD = demo.PASSWORD
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_anonymous_visitor_applies_for_membership_with_the_keyboard(page: Page, demo_data):

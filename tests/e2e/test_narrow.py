@@ -3,8 +3,6 @@ inside named regions that are tab stops only while they scroll, and axe finds no
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from edcoop import demo
@@ -23,11 +21,6 @@ REGIONS = """() => Array.from(document.querySelectorAll('.table-scroll')).map(r 
   role: r.getAttribute('role'),
   named: !!(r.getAttribute('aria-label') || r.getAttribute('aria-labelledby')),
 }))"""
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 @pytest.fixture

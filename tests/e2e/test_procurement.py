@@ -5,9 +5,6 @@ console shows the sealed register."""
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import pytest
 
 from edcoop import demo
 from edcoop.procurement.models import Response
@@ -15,11 +12,6 @@ from edcoop.procurement.models import Response
 from .conftest import Page, assert_accessible, login
 
 PASSWORD = demo.PASSWORD
-
-
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def test_supplier_submits_a_response_with_the_keyboard(page: Page, demo_data):
