@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from edcoop import demo
 from edcoop.contracts import queries, sales
 from edcoop.contracts.models import Contract, PatronageYear, PurchaseOrder, SalesReport
 from edcoop.core import audit
 from edcoop.members.models import Institution
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_tells_the_contracts_story() -> None:
-    demo.build()
+def test_demo_tells_the_contracts_story(demo_db: None) -> None:
     assert audit.verify() == []
     buyer = get_user_model().objects.get(username="buyer@alder.example.org")
     alder = Institution.objects.get(name="Alder Creek CSD")

@@ -1,18 +1,14 @@
 """`make demo`'s governance story: an OCDS export that validates, a published CBO study, the
 BOCES's own quote ladder."""
 
-import pytest
 from django.test import Client
 
-from edcoop import demo
 from edcoop.governance import ocds, selectors, services
 from edcoop.governance.models import SavingsStudy
 from edcoop.members.models import Agency
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_governance():
-    demo.build()
+def test_demo_governance(demo_db: None):
     lakes = Agency.objects.get(slug="lakes")
     # The full OCDS export of every agency validates against the official schema.
     package = ocds.package(Agency.objects.all())
@@ -66,20 +62,12 @@ def test_demo_governance():
     assert "lakes-policy-6700-written-quotes" in [r["key"] for r in check["decided_by"]]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_annual_report_audit_export_and_monitor():
-    import importlib
+def test_demo_annual_report_audit_export_and_monitor(demo_db: None):
     from datetime import date
-
-    from django.apps import apps
-
-    # A transactional test before this one flushed the shipped rules the migration loads.
-    importlib.import_module("edcoop.governance.migrations.0002_default_rules").load(apps, None)
 
     from edcoop.billing import aid
     from edcoop.governance import annual, audit_files, monitor
 
-    demo.build()
     lakes = Agency.objects.get(slug="lakes")
     # The FY2027 annual report's charges are the ledger's, and the PDF prints.
     report = annual.annual_report(lakes, 2027)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
-from edcoop import demo
 from edcoop.core import audit
 from edcoop.procurement import evaluation, selectors
 from edcoop.procurement.models import Finding, Solicitation
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_has_a_sealed_bid_and_an_opened_tabulation():
-    demo.build()
+def test_demo_has_a_sealed_bid_and_an_opened_tabulation(demo_db: None):
     assert audit.verify() == []
     # A supplier's own change of certifications waits for the agency's decision.
     from edcoop.members.models import SupplierChangeRequest
