@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from tests.api.conftest import BASE, Api, _api_for
@@ -73,6 +74,29 @@ def test_same_key_with_different_content_is_409(north, bid, clock):
                            content_type="application/json",
                            headers={**api._headers(), "Idempotency-Key": "k-9"})  # fmt: skip
     assert same.status_code == 201 and same.json() == first.json()
+    assert Response.objects.count() == 1
+
+
+def test_a_key_in_the_header_longer_than_its_column_is_refused_never_cut(north, bid, clock):
+    # Two keys sharing their first 100 characters are two requests: cutting them to fit made
+    # a genuine revision collide with the first (409). Past the column it is refused.
+    from datetime import timedelta
+
+    api = _api_for(north.users["supplier_rep"])
+    url = BASE + f"/agencies/north/solicitations/{bid.pk}/responses"
+
+    def send(price: str, key: str) -> Any:
+        return api.client.post(url, json.dumps(_body(north, bid, {"2.01": price})),
+                               content_type="application/json",
+                               headers={**api._headers(), "Idempotency-Key": key})  # fmt: skip
+
+    at_limit = send("0.2875", "k" * 100)
+    assert at_limit.status_code == 201, at_limit.content
+    clock.set(clock.now + timedelta(seconds=3))
+    longer = send("0.2700", "k" * 100 + "-revision-2")
+    assert longer.status_code == 400
+    assert longer.json()["errors"] == {"idempotency_key": ["At most 100 characters of text "
+                                                           "(111 sent)."]}  # fmt: skip
     assert Response.objects.count() == 1
 
 

@@ -618,7 +618,7 @@ def fee_payment(request: HttpRequest, slug: str, invoice_id: int,
         payment = fees.fee_payment_record(user=user, invoice=invoice, amount=payload.amount,
                                           received_on=payload.received_on,
                                           reference=payload.reference,
-                                          request_key=key[:200])  # fmt: skip
+                                          request_key=key)  # fmt: skip
     except fees.KeyConflict as exc:
         raise HttpError(409, " ".join(exc.messages)) from None
     invoice.refresh_from_db()

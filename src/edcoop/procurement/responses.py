@@ -109,6 +109,7 @@ def _receipt(response: Response, envelope: sealing.Envelope) -> Receipt:
 PRICE = column(BidLine, "unit_price")
 # A spend discount's percent: above 0, below 100, at most 2 places (the award engine's).
 PERCENT = Bounds(5, 2, Decimal(0), Decimal(100))
+KEY_LENGTH = Response._meta.get_field("idempotency_key").max_length or 100
 MAX_DISCOUNT_STEPS = 20
 
 
@@ -439,8 +440,12 @@ def response_submit(
     receipt's time. Without it (commands, the demo), now.
     """
     _may_respond(user, solicitation, supplier)
+    key = idempotency_key.strip()
+    if len(key) > KEY_LENGTH:
+        # Never cut: two keys sharing their first 100 characters are different requests.
+        raise ValidationError({"idempotency_key": f"At most {KEY_LENGTH} characters of text "
+                                                  f"({len(key)} sent)."})  # fmt: skip
     legal_name, dba, status = _lock_supplier(supplier, solicitation)
-    key = idempotency_key.strip()[:100]
     # Under the supplier's lock, in one round trip: its versions of this solicitation and
     # whatever its idempotency key already made (possibly for another solicitation).
     mine = (
