@@ -33,7 +33,7 @@ from .models import (
     PurchaseOrderLine,
 )
 from .pricelists import Priceable, item_for, price_book
-from .services import number, refusals
+from .services import next_in_series, number, refusals
 
 S = PurchaseOrder.Status
 MAX_LINES = 500
@@ -201,11 +201,7 @@ def not_positive(value: Any) -> bool:
 
 def _next_number(agency: Agency, year: int) -> str:
     Agency.objects.select_for_update().filter(pk=agency.pk).first()  # serialises numbering
-    prefix = f"PO-{year}-"
-    last = (PurchaseOrder.objects.filter(agency=agency, number__startswith=prefix)
-            .order_by("-number").values_list("number", flat=True).first())  # fmt: skip
-    seq = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{seq:05d}"
+    return next_in_series(PurchaseOrder.objects.filter(agency=agency), f"PO-{year}-")
 
 
 @transaction.atomic

@@ -42,6 +42,7 @@ from .models import (
     quarter_end,
     supplier_bill_to,
 )
+from .services import next_in_series
 
 COLUMNS = ["member", "sku", "quantity", "unit_price", "invoice_date"]
 MAX_ROWS = 1_000_000
@@ -168,10 +169,7 @@ def read_file(data: bytes | str | IO[bytes]) -> list[tabular.Row]:
 
 def _fee_number(agency: Agency, year: int) -> str:
     Agency.objects.select_for_update().filter(pk=agency.pk).first()
-    prefix = f"AF-{year}-"
-    last = (AdminFeeInvoice.objects.filter(agency=agency, number__startswith=prefix)
-            .order_by("-number").values_list("number", flat=True).first())  # fmt: skip
-    return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:05d}"
+    return next_in_series(AdminFeeInvoice.objects.filter(agency=agency), f"AF-{year}-")
 
 
 @transaction.atomic

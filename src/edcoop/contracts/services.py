@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from edcoop.core import audit
@@ -42,6 +43,16 @@ def number(value: Any, model: type[Model], field: str, name: str | None = None,
         return parse_decimal(value, column(model, field, **range_))
     except DecimalInputError as exc:
         raise ValidationError({name or field: f"{str(exc)[:1].upper()}{str(exc)[1:]}."}) from None
+
+
+def next_in_series(rows: QuerySet[Any], prefix: str) -> str:
+    """The next number of a gapless series ``PREFIX00001``, ``PREFIX00002``...: one past the
+    highest, compared as numbers (the longest first, then as text), so ``99999`` is followed
+    by ``100000`` and not by a repeat. The caller serialises numbering (locks the agency)."""
+    last = (rows.filter(number__startswith=prefix)
+            .order_by(Length("number").desc(), "-number")
+            .values_list("number", flat=True).first())  # fmt: skip
+    return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:05d}"
 
 
 # Contracts -----------------------------------------------------------------------------------
