@@ -411,11 +411,11 @@ def sample(crawl: Crawl) -> list[tuple[str, Seen, int]]:
 
 
 @pytest.fixture
-def demo_data(transactional_db: Any, settings: Any) -> None:
+def demo_data(demo_db: None, settings: Any) -> None:
+    # The session's demo build (tests/conftest.py), given back whole to this test.
     for name in dir(django_settings):
         if name.startswith("EDCOOP_RATE_"):
             setattr(settings, name, "1000000/h")  # crawl the pages, not the limiter
-    demo.build()
 
 
 def browse(

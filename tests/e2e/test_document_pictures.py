@@ -8,9 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from edcoop import demo
 from edcoop.billing.models import Invoice
 
 from .conftest import SHOTS, WCAG_TAGS
@@ -18,9 +15,6 @@ from .conftest import SHOTS, WCAG_TAGS
 LETTER = {"width": 816, "height": 1056}  # 8.5 x 11 inches at 96 pixels an inch
 
 
-@pytest.fixture
-def demo_data(transactional_db: Any) -> None:
-    demo.build()
 
 
 def picture(browser: Any, html: str, name: str) -> str:
