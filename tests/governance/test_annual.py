@@ -88,6 +88,8 @@ def test_pdf_is_tagged_on_the_agencys_paper(year: Any, posted: Any) -> None:  # 
     assert pdf.startswith(b"%PDF") and b"/StructTreeRoot" in objects
     assert b"/MarkInfo" in objects and b"/Lang" in objects
     assert re.search(rb"/MediaBox \[0 0 612 792\]", objects)  # US Letter by default
+    # The wide tables (participation, utilisation) turn sideways rather than run off the page.
+    assert re.search(rb"/MediaBox \[0 0 792 612\]", objects)
     # The invoice's letterhead and footer (billing's one document pipeline).
     from tests.billing.test_invoice_document import pdf_text
 
@@ -98,6 +100,7 @@ def test_pdf_is_tagged_on_the_agencys_paper(year: Any, posted: Any) -> None:  # 
     agency.save()
     a4 = pdf_objects(report_files.annual_pdf(report))
     assert re.search(rb"/MediaBox \[0 0 595\.\d+ 841\.\d+\]", a4)
+    assert re.search(rb"/MediaBox \[0 0 841\.\d+ 595\.\d+\]", a4)
 
 
 def test_workbook_holds_the_same_figures(year: Any, posted: Any) -> None:  # noqa: F811
