@@ -23,6 +23,7 @@ from edcoop.procurement.models import Solicitation
 # Text the product writes itself (copies, logs, indexes), never typed into a field.
 WRITTEN_BY_THE_PRODUCT = {
     "billing.Invoice.bill_to", "billing.Invoice.remit_to",  # copied when issued
+    "contracts.AdminFeeInvoice.bill_to",  # copied from the supplier when issued
     "billing.Invoice.payment_instructions", "billing.AidRule.unconfirmed",  # seeded rules
     "members.LetterheadVersion.address", "members.LetterheadVersion.remit_to",  # copied
     "members.LetterheadVersion.payment_instructions",
