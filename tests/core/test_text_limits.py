@@ -24,6 +24,8 @@ from edcoop.procurement.models import Solicitation
 WRITTEN_BY_THE_PRODUCT = {
     "billing.Invoice.bill_to", "billing.Invoice.remit_to",  # copied when issued
     "contracts.AdminFeeInvoice.bill_to",  # copied from the supplier when issued
+    "contracts.PurchaseOrder.bill_to", "contracts.PurchaseOrder.vendor",  # copied when
+    "contracts.PurchaseOrder.contract_text",  # approved, from bounded fields
     "billing.Invoice.payment_instructions", "billing.AidRule.unconfirmed",  # seeded rules
     "members.LetterheadVersion.address", "members.LetterheadVersion.remit_to",  # copied
     "members.LetterheadVersion.payment_instructions",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -534,6 +536,19 @@ class PurchaseOrder(models.Model):
         "members.LetterheadVersion", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", help_text="The agency's letterhead as approved (none: a draft).",
     )  # fmt: skip
+    # Copied when the order is approved (issued), like an invoice's bill-to: an approved order
+    # prints the member, the supplier and the contract as they stood then, so renaming or
+    # moving any of them later never rewrites an order already sent (empty: a draft, which
+    # prints their current facts; see ``orders.printed``).
+    bill_to = models.TextField(
+        blank=True, help_text="The member that ordered, as approved: name over its address."
+    )
+    vendor = models.TextField(
+        blank=True, help_text="The supplier, as approved: legal name, d/b/a, e-mail, phone."
+    )
+    contract_text = models.TextField(
+        blank=True, help_text="The contract, as approved: number, title, lead agency."
+    )
 
     class Meta:
         ordering = ["-ordered_on", "-pk"]
@@ -549,6 +564,22 @@ class PurchaseOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Approved is issued: what the order was issued with never changes (its status and
+        # delivery stamps move on). The database refuses the same (contracts.guards).
+        if self.pk:
+            stored = (PurchaseOrder.objects.filter(pk=self.pk).exclude(status=self.Status.DRAFT)
+                      .values(*ISSUED_ORDER_FIELDS).first())  # fmt: skip
+            if stored and any(stored[f] != getattr(self, f) for f in ISSUED_ORDER_FIELDS):
+                raise ValidationError("An approved purchase order keeps what it was issued "
+                                      "with; cancel it and issue a new one.")  # fmt: skip
+        super().save(*args, **kwargs)
+
+
+# What an approved order was issued with (its number, date, total and every printed copy).
+ISSUED_ORDER_FIELDS = ("number", "ordered_on", "total", "bill_to", "vendor", "contract_text",
+                       "letterhead_id")  # fmt: skip
 
 
 class PurchaseOrderLine(models.Model):

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from edcoop.billing.documents import bill_to_text
 from edcoop.core import audit, formatting
 from edcoop.core.inputs import moment_problem
 from edcoop.core.permissions import Action, can, require
@@ -273,17 +274,78 @@ def _locked(order: PurchaseOrder, *allowed: str) -> PurchaseOrder:
 
 def _move(order: PurchaseOrder, to: str, stamp: str | None, **extra: Any) -> PurchaseOrder:
     before = order.status
+    changes: dict[str, Any] = {"status": [before, to]}
     order.status = to
     fields = ["status"]
     if stamp:
         setattr(order, stamp, timezone.now())
         fields.append(stamp)
     for name, value in extra.items():
+        if isinstance(value, str) and value != getattr(order, name):
+            changes[name] = [getattr(order, name), value]  # the copies and notes, audited
         setattr(order, name, value)
         fields.append(name)
     order.save(update_fields=fields)
-    audit.record(f"order.{to}", order, changes={"status": [before, to]})
+    audit.record(f"order.{to}", order, changes=changes)
     return order
+
+
+# What an order prints of the member, the supplier and the contract -----------------------
+# Copied onto the order when it is approved (``order_approve``); a draft prints them live.
+
+
+def order_bill_to(institution: Institution) -> str:
+    """The member that orders, as its invoices name it: its name over its billing address."""
+    return bill_to_text(institution)
+
+
+def vendor_text(supplier: Supplier) -> str:
+    """The supplier an order goes to: legal name, d/b/a, e-mail and phone, one a line."""
+    dba = supplier.dba.strip()
+    return "\n".join(p for p in (
+        supplier.legal_name, f"d/b/a {dba}" if dba and dba != supplier.legal_name else "",
+        supplier.email, supplier.phone) if p)  # fmt: skip
+
+
+def contract_text(contract: Contract) -> str:
+    """The contract an order is placed under, as one phrase: number and title, and the lead
+    agency and its solicitation when another agency awarded it."""
+    text = f"{contract.number} {contract.title}".strip()
+    if contract.lead_agency:
+        ref = f", {contract.solicitation_reference}" if contract.solicitation_reference else ""
+        text += f" (lead agency {contract.lead_agency}{ref})"
+    return text
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What an order's PDF and page print of the parties: as approved, or live for a draft."""
+
+    bill_to: list[str]
+    vendor: list[str]
+    contract: str
+
+    @property
+    def member(self) -> str:
+        return self.bill_to[0] if self.bill_to else ""
+
+    @property
+    def supplier(self) -> str:
+        return self.vendor[0] if self.vendor else ""
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def printed(order: PurchaseOrder) -> Printed:
+    """The copies kept when the order was approved; a draft (or an order approved before
+    copies were kept and never backfilled) prints the current facts."""
+    if order.status != S.DRAFT and order.bill_to:
+        return Printed(_lines(order.bill_to), _lines(order.vendor), order.contract_text)
+    contract = order.contract
+    return Printed(_lines(order_bill_to(order.institution)),
+                   _lines(vendor_text(contract.supplier)), contract_text(contract))  # fmt: skip
 
 
 @transaction.atomic
@@ -302,9 +364,13 @@ def order_approve(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
     why = contract_refusals(order.contract, order.institution, timezone.localdate())
     if why:
         raise ValidationError({"contract": " ".join(why)})
-    # Approved is issued: the order prints the agency's letterhead as it stands now.
+    # Approved is issued: the order keeps the agency's letterhead, the member's bill-to, the
+    # supplier and the contract as they stand now, and prints those from here on.
+    contract = order.contract
     return _move(order, S.APPROVED, "approved_at", approved_by=user,
-                 letterhead=LetterheadVersion.issue(order.agency))
+                 letterhead=LetterheadVersion.issue(order.agency),
+                 bill_to=order_bill_to(member), vendor=vendor_text(contract.supplier),
+                 contract_text=contract_text(contract))  # fmt: skip
 
 
 @transaction.atomic

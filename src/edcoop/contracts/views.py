@@ -246,7 +246,7 @@ def order_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     scope = {"institution": order.institution}
     return render(request, "contracts/order.html", {
         "agency": agency, "order": order, "lines": order.lines.select_related("item"),
-        "needs_finance": orders.needs_finance(order),
+        "printed": orders.printed(order), "needs_finance": orders.needs_finance(order),
         "short": order.status in ("received", "closed") and orders.shortfall(order),
         "threshold": ContractSettings.of(agency).approval_threshold,
         "baselines": orders.BASELINE_LABELS, "cancel_form": ReasonForm(),
