@@ -1,10 +1,9 @@
 """Issue 11: what used to be cut off at 1280 px (the tabulation's last supplier column, the
 member billing chart's labels and the values its budget markers struck through), and the
-pictures of each role's home and of the statement for `make screenshots`."""
+pictures of each role's home for `make screenshots` (the statement's, drawn from its PDF, is
+in test_document_pictures.py)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from edcoop import demo
 from edcoop.members.models import Institution
@@ -37,7 +36,7 @@ CHART_PROBLEMS = """() => {
 }"""
 
 
-def test_tabulation_chart_role_homes_and_statement_fit(page: Page, demo_data: None) -> None:
+def test_tabulation_chart_and_role_homes_fit(page: Page, demo_data: None) -> None:
     page.goto("/a/lakes/bids/")
     page.get_by_role("link", name="Bid tabulation of LK-2026-03").click()
     assert_accessible(page, "public-tabulation")
@@ -51,13 +50,7 @@ def test_tabulation_chart_role_homes_and_statement_fit(page: Page, demo_data: No
     assert_accessible(page, "billing-member-staff")
     assert page.page.evaluate(CHART_PROBLEMS) == []
 
-    # The statement as its PDF lays it out (the same HTML; Chromium draws the picture).
-    from edcoop.billing.pdf import statement_html
-
-    page.page.goto("about:blank")  # no site CSP over the document's own <style>
-    page.page.set_content(statement_html(alder, date(2026, 11, 25)))
-    assert "Amount due" in page.page.locator("body").inner_text()
-    assert_accessible(page, "billing-statement-pdf")
+    # The statement's picture is its real PDF: test_document_pictures.py.
 
     for user, shot in [
         ("purchasing@lakes.example.org", "home-procurement-officer"),
