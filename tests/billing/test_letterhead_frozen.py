@@ -168,9 +168,10 @@ def test_the_migration_freezes_documents_issued_before_letterheads_were_kept(
                                 ordered_on=date(2026, 11, 2)) for _ in range(3)]  # fmt: skip
     for order in made[:2]:
         orders.order_approve(user=buyer, order=order)
-    with owner_bypass():  # an approved order refuses it since: as before the migration
+    # As before the migration, which ran before an approved order refused such changes.
+    with owner_bypass():
         PurchaseOrder.objects.update(letterhead=None)
-    freeze_letterheads(apps, "contracts.PurchaseOrder", Q(approved_at__isnull=False))
+        freeze_letterheads(apps, "contracts.PurchaseOrder", Q(approved_at__isnull=False))
     kept = dict(PurchaseOrder.objects.values_list("pk", "letterhead"))
     assert kept[made[0].pk] == kept[made[1].pk] is not None and kept[made[2].pk] is None
     assert LetterheadVersion.objects.get(pk=kept[made[0].pk]).name == north.agency.name

@@ -11,10 +11,10 @@ def backfill(apps, schema_editor):
     approved = order_model.objects.exclude(status="draft").select_related(
         "institution", "contract", "contract__supplier")
     for order in approved:
-        order.bill_to = order_bill_to(order.institution)
-        order.vendor = vendor_text(order.contract.supplier)
-        order.contract_text = contract_text(order.contract)
-        order.save(update_fields=["bill_to", "vendor", "contract_text"])
+        order_model.objects.filter(pk=order.pk).update(
+            bill_to=order_bill_to(order.institution),
+            vendor=vendor_text(order.contract.supplier),
+            contract_text=contract_text(order.contract))
 
 
 def install_guards(apps, schema_editor):
