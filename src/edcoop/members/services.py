@@ -622,6 +622,14 @@ CONTACT_SALT = "edcoop.supplier.contact"
 CONTACT_LINK_DAYS = 3
 
 
+def contact_confirm_path(request: SupplierChangeRequest) -> str:
+    """The path of the confirmation link mailed for a contact change (signed, so the link
+    alone names the request)."""
+    token = signing.dumps({"r": request.pk}, salt=CONTACT_SALT)
+    return reverse("members:supplier_contact_confirm",
+                   args=[request.supplier.agency.slug, token])  # fmt: skip
+
+
 def _contact_change_request(*, user: Any, supplier: Supplier, email: str) -> None:
     field = Supplier._meta.get_field("email")
     email = field.clean(email, supplier).lower()
@@ -634,10 +642,7 @@ def _contact_change_request(*, user: Any, supplier: Supplier, email: str) -> Non
     )  # fmt: skip
     audit.record("supplier.contact_request", request,
                  changes=audit.diff(request.before, request.after))  # fmt: skip
-    token = signing.dumps({"r": request.pk}, salt=CONTACT_SALT)
-    link = settings.EDCOOP_BASE_URL + reverse(
-        "members:supplier_contact_confirm", args=[supplier.agency.slug, token]
-    )
+    link = settings.EDCOOP_BASE_URL + contact_confirm_path(request)
     agency, old = supplier.agency, supplier.email
     body = (
         f"A representative of {supplier.legal_name} asked {agency.name} to send its notices "
