@@ -15,7 +15,7 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation(demo_db: None):
     # A supplier's own change of certifications waits for the agency's decision.
     from edcoop.members.models import SupplierChangeRequest
 
-    pending = SupplierChangeRequest.objects.get(status="pending")
+    pending = SupplierChangeRequest.objects.get(status="pending", kind="profile")
     assert "Local business" in pending.described and "local" not in pending.supplier.certifications
     current = Solicitation.objects.get(number="LK-2027-01")
     assert current.status == "published" and current.is_sealed
@@ -65,3 +65,28 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation(demo_db: None):
     assert b"Total by evaluator" in page and b"Jordan Kim" in page
     sealed = client.get(reverse("procurement:tabulation", args=["lakes", current.pk]))
     assert sealed.status_code == 404 and b"38.40" not in sealed.content
+
+
+def test_demo_has_the_officers_next_steps(demo_db: None):
+    """Every state the console has a page for is in the demo: a question to answer, a
+    protest to decide, a draft (lots, items, criteria, a document) whose demand survey is
+    open, proposals with attachments, and a supplier's contact change to confirm."""
+    from edcoop.members.models import SupplierChangeRequest
+    from edcoop.procurement import timing
+    from edcoop.procurement.models import ResponseAttachment
+
+    current = Solicitation.objects.get(number="LK-2027-01")
+    assert current.questions.filter(answered_at__isnull=True).count() == 1
+    award = Solicitation.objects.get(number="LK-2026-08").awards.get()
+    assert award.status == "noticed" and award.standstill_ends_at > timing.now()
+    protest = award.protests.get()
+    assert protest.outcome == "" and protest.supplier.dba == "Empire Paper"
+    draft = Solicitation.objects.get(number="LK-2027-02")
+    assert draft.status == "draft" and draft.survey_deadline > timing.now()
+    assert (draft.lots.count(), draft.items.count(), draft.criteria.count(),
+            draft.documents.count()) == (2, 4, 3, 1)  # fmt: skip
+    assert draft.items.filter(commitments__isnull=False).distinct().count() == 2
+    rfp = Solicitation.objects.get(number="LK-2026-07")
+    assert ResponseAttachment.objects.filter(response__solicitation=rfp).count() == 2
+    contact = SupplierChangeRequest.objects.get(status="pending", kind="contact")
+    assert contact.after == {"email": "contracts@ctp.example.com"}

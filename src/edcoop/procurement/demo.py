@@ -10,7 +10,13 @@
   NECP's spend discount makes it cheaper than the lowest price per lot (Empire); the report
   shows the discount and what pooling saved each district.
 - LK-2026-07 custodial supply management program: an RFP opened two weeks ago whose
-  committee is mid-evaluation (one evaluator submitted, the officer still scoring).
+  committee is mid-evaluation (one evaluator submitted, the officer still scoring); each
+  proposal carries its technical proposal as an attachment.
+- LK-2026-08 rock salt and ice melt: opened, awarded by the board and noticed two days ago;
+  Empire Paper protested in the stand-still period and the protest waits for a decision.
+- LK-2027-02 science classroom supplies: an RFP still a draft (lots, items, criteria, a
+  document), its demand survey open to the districts (Alder Creek has answered).
+- LK-2027-01 also has a supplier's question not answered yet.
 
 The past bid is built with the services' clock set back to its dates, so every rule (no
 late bids, opening after the deadline) holds exactly as it did then.
@@ -95,6 +101,8 @@ def build(logins: list[Any]) -> None:
     _rfp_mid_evaluation(agency, officer, reps, empire, necp)
     _paper_recommended(agency, officer, admin, reps, empire, necp)
     _current_bid(agency, officer, admin, reps, empire, dairy, necp)
+    _salt_protested(agency, officer, admin, reps, empire, necp)
+    _science_draft(agency, officer)
 
 
 def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
@@ -169,6 +177,10 @@ def _current_bid(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
     publication.addendum_issue(user=officer, solicitation=s, title="Delivery sites",
                             body="Milk is delivered to each school building listed below, "
                             "Tuesdays and Fridays before 7:00 AM.")  # fmt: skip
+    # Asked today: waiting for the officer's answer (the console shows it to answer).
+    questions.question_ask(user=reps["necp"], solicitation=s, supplier=necp,
+                           text="May legal-size paper (item 1.02) ship from a second "
+                           "warehouse, on a separate delivery?")  # fmt: skip
     responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
                              data=_offer(s, {"1.01": ("38.40", [("5000", "37.95")]),
                                              "1.02": "44.10", "1.03": "61.75"}, [1]),
@@ -278,6 +290,13 @@ def _award_past_bid(agency: Agency, officer: Any, admin: Any) -> None:
         awarding.finalize_due()
 
 
+def _proposal(name: str) -> Upload:
+    slug = name.lower().replace(" ", "-")
+    return Upload(f"{slug}-technical-proposal.txt", "text/plain",
+                  f"{name}: technical proposal for the custodial supply management program "
+                  "(ordering portal, stocking, usage reports).\n".encode())  # fmt: skip
+
+
 def _rfp_mid_evaluation(agency: Agency, officer: Any, reps: dict[str, Any],
                         empire: Supplier, necp: Supplier) -> None:  # fmt: skip
     """An RFP opened two weeks ago; its committee is scoring."""
@@ -308,9 +327,11 @@ def _rfp_mid_evaluation(agency: Agency, officer: Any, reps: dict[str, Any],
         s = publication.solicitation_publish(user=officer, solicitation=s)
     with _clock(start + timedelta(days=20)):
         responses.response_submit(user=reps["necp"], solicitation=s, supplier=necp,
-                                 data=_offer(s, {"1": "48500.00"}, []))  # fmt: skip
+                                 data=_offer(s, {"1": "48500.00"}, []),
+                                 uploads=[_proposal("NECP")])  # fmt: skip
         responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
-                                 data=_offer(s, {"1": "52900.00"}, []))  # fmt: skip
+                                 data=_offer(s, {"1": "52900.00"}, []),
+                                 uploads=[_proposal("Empire Paper")])  # fmt: skip
     with _clock(due + timedelta(minutes=30)):
         opening.solicitation_open(user=officer, solicitation=s)
     evaluator = get_user_model().objects.get(username="evaluator@lakes.example.org")
@@ -433,3 +454,111 @@ def _paper_recommended(
             "earns, less the spend discount the award reaches. Goes to the board on its next "
             "agenda.",
         )
+
+
+def _salt_protested(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
+                    empire: Supplier, necp: Supplier) -> None:  # fmt: skip
+    """An IFB awarded and noticed two days ago; the losing bidder's protest is pending."""
+    now = timing.now()
+    start = now - timedelta(days=40)
+    due = now - timedelta(days=20)
+    with _clock(start):
+        s = drafting.solicitation_create(
+            user=officer, agency=agency, number="LK-2026-08",
+            title="Rock salt and ice melt", kind="ifb", category="Grounds",
+            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
+            required_attestations=["non_collusion", "debarment"],
+            questions_due_at=due - timedelta(days=7), responses_due_at=due,
+            opening_at=due + timedelta(minutes=30),
+        )  # fmt: skip
+        lot = drafting.lot_add(user=officer, solicitation=s, title="Ice control",
+                               award_basis="all_or_none")  # fmt: skip
+        for number, description, unit, qty in [
+            ("1.01", "Rock salt, bulk, delivered and stockpiled", "ton", "1400"),
+            ("1.02", "Calcium chloride ice melt, 50 lb bag", "bag", "2600"),
+        ]:
+            drafting.item_add(user=officer, lot=lot, number=number, description=description,
+                              unit=unit, estimated_quantity=D(qty))  # fmt: skip
+        s = publication.solicitation_publish(user=officer, solicitation=s)
+    with _clock(start + timedelta(days=12)):
+        responses.response_submit(
+            user=reps["necp"], solicitation=s, supplier=necp,
+            data=_offer(s, {"1.01": "71.40", "1.02": "16.90"}, []),
+            uploads=[Upload("necp-ice-melt-safety-data-sheet.txt", "text/plain",
+                            b"NECP calcium chloride ice melt: safety data sheet.\n")],
+        )  # fmt: skip
+        responses.response_submit(
+            user=reps["empire"], solicitation=s, supplier=empire,
+            data=_offer(s, {"1.01": "69.95", "1.02": "17.80"}, []),
+        )  # fmt: skip
+    with _clock(due + timedelta(minutes=30)):
+        s = opening.solicitation_open(user=officer, solicitation=s)
+    with _clock(due + timedelta(days=3)):
+        for finding in evaluation.findings_propose(user=officer, solicitation=s):
+            evaluation.finding_decide(user=officer, finding=finding, value=finding.proposed,
+                                      reason="" if finding.proposed else "As checked.")  # fmt: skip
+        award = awarding.award_recommend(
+            user=officer, solicitation=s, method="lowest_price",
+            basis="All-or-none lot: lowest total among complete, responsive bids from "
+            "responsible suppliers.",
+        )  # fmt: skip
+    with _clock(now - timedelta(days=5)):
+        award = awarding.award_approve(
+            user=admin, award=award, board_resolution="2026-11-19-2",
+            board_date=(now - timedelta(days=5)).astimezone(agency.zone).date(),
+        )  # fmt: skip
+    with _clock(now - timedelta(days=2)):
+        award = awarding.award_notice(user=officer, award=award)
+    with _clock(now - timedelta(days=1)):
+        awarding.protest_file(
+            user=reps["empire"], award=award, supplier=empire,
+            grounds="Our rock salt price per ton is the lowest; the all-or-none lot should "
+            "not have outweighed it, and NECP's ice melt does not meet the 50 lb bag "
+            "specification.",
+        )  # fmt: skip
+
+
+def _science_draft(agency: Agency, officer: Any) -> None:
+    """An RFP being drafted while the districts say how much they would buy."""
+    now = timing.now()
+    today = now.astimezone(agency.zone).date()
+    due_day = today + timedelta(days=45)
+    ymd = (due_day.year, due_day.month, due_day.day)
+    s = drafting.solicitation_create(
+        user=officer, agency=agency, number="LK-2027-02",
+        title="Science classroom supplies and lab equipment", kind="rfp",
+        category="Instructional supplies",
+        description="Consumables and equipment for middle and high school science rooms, "
+        "delivered to each building; proposals are scored on the catalogue, service and price.",
+        eligible_kinds=[Institution.Kind.PUBLIC_K12],
+        required_attestations=["non_collusion", "debarment"],
+        survey_deadline=now + timedelta(days=10),
+        questions_due_at=_local(agency, *ymd, 12) - timedelta(days=10),
+        responses_due_at=_local(agency, *ymd, 14),
+        opening_at=_local(agency, *ymd, 14, 30),
+    )  # fmt: skip
+    consumables = drafting.lot_add(user=officer, solicitation=s, title="Consumables")
+    equipment = drafting.lot_add(user=officer, solicitation=s, title="Lab equipment",
+                                 award_basis="per_lot")  # fmt: skip
+    for lot, number, description, unit in [
+        (consumables, "1.01", "Nitrile gloves, medium", "box of 100"),
+        (consumables, "1.02", "Filter paper, 11 cm", "pack of 100"),
+        (equipment, "2.01", "Digital balance, 0.01 g, 400 g capacity", "each"),
+        (equipment, "2.02", "Compound microscope, LED, 40-1000x", "each"),
+    ]:
+        drafting.item_add(user=officer, lot=lot, number=number, description=description,
+                          unit=unit)  # fmt: skip
+    for name, weight, is_price in [("Catalogue breadth and quality", "35", False),
+                                   ("Delivery and service", "25", False),
+                                   ("Price", "40", True)]:  # fmt: skip
+        drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
+                               is_price=is_price)  # fmt: skip
+    drafting.document_add(user=officer, solicitation=s, title="Scope of work (draft)",
+                          upload=Upload("LK-2027-02-scope.txt", "text/plain",
+                                        b"Lakes Region BOCES LK-2027-02: scope of work, "
+                                        b"draft for the districts' review.\n"))  # fmt: skip
+    alder = Institution.objects.get(agency=agency, name="Alder Creek CSD")
+    admin = get_user_model().objects.get(username="admin@lakes.example.org")
+    items = {i.number: i.pk for i in s.items.all()}
+    demand.demand_commit(user=admin, solicitation=s, institution=alder,
+                         quantities={items["1.01"]: D(120), items["2.01"]: D(6)})  # fmt: skip
