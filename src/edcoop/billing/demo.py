@@ -7,9 +7,9 @@ that withdrew in March, records management stopped in January, actual costs ente
 deficit assessed on the network pool, one absorbed, a surplus on speech therapy), the
 true-up posted with refunds as credit memos (applied, or carried as two districts chose),
 the year closed, and the BOCES-aid estimate on it. FY2027 is open through November 2026:
-July to October posted, November's usage recorded and ready to bill, the school psychologist
-pool billing its summer months by last year's shares and the curriculum pool deferring them,
-a district that paid ahead holding unapplied credit.
+July to October posted, November's usage recorded and its draft run computed, the school
+psychologist pool billing its summer months by last year's shares and the curriculum pool
+deferring them, a district that paid ahead holding unapplied credit.
 """
 
 from __future__ import annotations
@@ -294,6 +294,9 @@ def build_billing(agency: Agency) -> None:
     if line is not None:
         ledger.memo_issue(user=None, line=line, amount=min(D("18.50"), line.amount),
                           reason="One stop billed on a snow day")  # fmt: skip
+    # The business office has computed November's draft run (last, on every input above); it
+    # posts it at the end of the month, from the run's page.
+    billing_run_compute(user=None, agency=agency, period=date(2026, 11, 1))
 
 
 def _budgets(services: dict, subs: list[tuple[Institution, str, D]], fiscal_year: int) -> None:
