@@ -34,7 +34,7 @@ def test_demo_governance(demo_db: None):
         "tender"]["mainProcurementCategory"] == "services"  # fmt: skip
     # The published study computes, shows a district that pays more before aid, and reads
     # publicly.
-    study = SavingsStudy.objects.get(agency=lakes)
+    study = SavingsStudy.objects.get(agency=lakes, status="published")
     result, problems = selectors.study_result(study)
     assert problems == [] and len(result.districts) == 8
     assert result.shared == study.shared_cost
@@ -53,6 +53,10 @@ def test_demo_governance(demo_db: None):
     assert tabulation.status_code == 200 and b"LK-2026-03" in tabulation.content
     page = Client().get(f"/a/lakes/studies/{study.pk}/")
     assert page.status_code == 200 and b"Saving after aid" in page.content
+    # Its revision over ten districts is a draft (not public).
+    revision = SavingsStudy.objects.get(agency=lakes, status="draft")
+    assert revision.copied_from == study and revision.districts.count() == 10
+    assert Client().get(f"/a/lakes/studies/{revision.pk}/").status_code == 404
     # $12,000 of copy paper: the BOCES's own policy decides (written quotes).
     check = services.compliance_check(
         agency=lakes, jurisdiction="NY", funding="local", kind="commodity", amount="12000",

@@ -1,5 +1,6 @@
 """Demo governance for Lakes Region BOCES: its own quote ladder beside the shipped rules, a
-published Central Business Office savings study over eight of its component districts, and
+published Central Business Office savings study over eight of its component districts (and
+its revision over ten, still a draft), and
 what the auditor and the compliance monitor find: a refused attempt to read a sealed bid, a
 district's orders split under a contract nobody bid, a public work piggybacked on a county's
 contract, and a verification of the audit trail
@@ -55,16 +56,19 @@ def build(agency: Agency) -> None:
     rng = random.Random(2027)  # noqa: S311 - demo figures, not secrets
     rows = {}
     for inst in districts:
-        fte = Decimal(rng.choice(["2.0", "2.5", "3.0", "3.5", "4.0", "5.0"]))
-        rows[inst.pk] = {
-            "fte": fte, "salary": Decimal(rng.randrange(54_000, 71_000, 500)),
-            "benefits_pct": Decimal(rng.choice(["38.5", "41.0", "44.2", "47.0"])),
-            "software": Decimal(rng.randrange(9_000, 38_000, 250)),
-            "audit_findings": Decimal(rng.choice([0, 0, 4_500, 12_000])),
-            "other": Decimal(rng.randrange(1_000, 9_000, 100)),
-        }  # fmt: skip
+        rows[inst.pk] = _in_house(rng)
     services.study_set_districts(user=office, study=study, rows=rows)
     services.study_publish(user=office, study=study)
+    # The council asked for the same study with two more districts: a revision, still a draft.
+    revision = services.study_copy(
+        user=office, study=study, title="A shared Central Business Office for ten districts"
+    )
+    more = Institution.objects.filter(
+        agency=agency, kind=Institution.Kind.PUBLIC_K12,
+        membership__status=Membership.Status.ACTIVE, membership__component=True,
+    ).exclude(pk__in=rows).order_by("name")[:2]  # fmt: skip
+    services.study_set_districts(user=office, study=revision,
+                                 rows={**rows, **{inst.pk: _in_house(rng) for inst in more}})
     budget = (
         "Lakes Region BOCES: FY2027 budget adopted by the component boards at the annual "
         "meeting, April 2026.\nAdministrative budget  $2,412,000.00\nCapital budget  "
@@ -86,6 +90,18 @@ def build(agency: Agency) -> None:
         upload=Upload("lakes-fy2026-audit-report.txt", "text/plain", report.encode()),
     )  # fmt: skip
     _monitor_story(agency)
+
+
+def _in_house(rng: random.Random) -> dict[str, Decimal]:
+    """A district's in-house business office costs (demo figures)."""
+    return {
+        "fte": Decimal(rng.choice(["2.0", "2.5", "3.0", "3.5", "4.0", "5.0"])),
+        "salary": Decimal(rng.randrange(54_000, 71_000, 500)),
+        "benefits_pct": Decimal(rng.choice(["38.5", "41.0", "44.2", "47.0"])),
+        "software": Decimal(rng.randrange(9_000, 38_000, 250)),
+        "audit_findings": Decimal(rng.choice([0, 0, 4_500, 12_000])),
+        "other": Decimal(rng.randrange(1_000, 9_000, 100)),
+    }
 
 
 def _monitor_story(agency: Agency) -> None:
