@@ -44,6 +44,9 @@ def test_demo_tells_the_contracts_story(demo_db: None) -> None:
     assert paper not in queries.catalogue(user=buyer, agency=alder.agency,
                                           institution=outside).contracts  # fmt: skip
     assert Contract.objects.get(number="LK-C-2026-03").source == "award"
+    # The milk contract needs each district's adoption before an order: none has yet.
+    milk = Contract.objects.get(number="LK-C-2026-02")
+    assert milk.requires_adoption and not milk.adoptions.exists()
 
     tech = Contract.objects.get(number="NEPC-2025-014")
     report = (SalesReport.objects.filter(contract=tech, version=1)

@@ -3,7 +3,8 @@
 - Lakes Region BOCES: the copy-paper contract of a GML §119-o cooperative bid (its
   participating districts only), every document on file; Alder Creek's buyer has received
   one order at the 100-ream tier and has a larger one waiting for the finance officer; the
-  custodial contract made from the final award of LK-2026-03.
+  custodial contract made from the final award of LK-2026-03; a milk contract each
+  district's board must adopt before ordering (none has yet).
 - The national cooperative: a technology contract open to members anywhere, its supplier's
   quarterly sales reports (one quarter missing), their admin fee invoices (the first paid in
   two parts, the second in part), the first report amended with its fee adjustment, and last
@@ -103,6 +104,29 @@ def _lakes(agency: Agency, today: date) -> None:
     del big, finance  # waits for the finance officer: the demo's next step
     _price_list_update(paper, today)
     _from_award(agency, officer, start)
+    _milk(agency, officer, start)
+
+
+def _milk(agency: Agency, officer: Any, start: date) -> None:
+    """A contract each district's board adopts before ordering: no district has yet."""
+    dairy = Supplier.objects.get(agency=agency, legal_name="Finger Lakes Dairy Cooperative")
+    milk = services.contract_create(
+        user=officer, agency=agency, supplier=dairy, number="LK-C-2026-02",
+        title="Milk and dairy products", category="Food service",
+        description="Delivered to each school kitchen twice a week. Each district's board "
+        "adopts the contract by resolution before its first order.",
+        lead_agency=agency.name, solicitation_reference="LK-2026-02 (IFB)",
+        solicitation_method="IFB (sealed bid)", solicited_on=add_months(start, -4),
+        awarded_on=add_months(start, -2), starts_on=start,
+        ends_on=add_months(start, 12) - timedelta(days=1), renewal_options=2,
+        admin_fee_pct="0", scope="service_area", eligible_kinds=["public_k12"],
+        requires_adoption=True,
+    )  # fmt: skip
+    for sku, text, unit, price in [("MLK-1P", "Milk, 1% white, half pint", "half pint", "0.2810"),
+                                   ("MLK-CH", "Milk, fat-free chocolate, half pint",
+                                    "half pint", "0.3050")]:  # fmt: skip
+        services.item_save(user=officer, contract=milk, sku=sku, description=text, unit=unit,
+                           unit_price=price, category="Dairy")  # fmt: skip
 
 
 def _price_list_update(paper: Contract, today: date) -> None:
