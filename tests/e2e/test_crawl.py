@@ -25,11 +25,10 @@ Two depths, both fixed (a failure reproduces: same demo, same order, same choice
   links and forms) have opened it, a download once it has answered; then every page
   pattern is opened twice, at 375 px by one login and at 1280 px by another, preferably of
   the other agency, both chosen from the pattern's name so the logins rotate over the
-  patterns. The sample is bounded by
-  count, not by the clock: at most ``MAX_REQUESTS`` discovery requests and
-  ``MAX_VISITS`` browser visits. A product that outgrows either fails the test saying so
-  (raise the bound with a new measurement in docs/performance.md); it never passes having
-  checked less.
+  patterns. The sample is bounded by count, not by the clock: at most ``MAX_REQUESTS``
+  discovery requests and ``MAX_VISITS`` browser visits. A product that outgrows either
+  fails the test saying so (raise the bound with a new measurement in docs/performance.md);
+  it never passes having checked less.
 - ``make crawl`` (``EDCOOP_CRAWL=full``) opens every page of every login at 320, 375 and
   1280 px; ``EDCOOP_CRAWL=off`` skips the test.
 
