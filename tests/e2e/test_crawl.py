@@ -22,13 +22,16 @@ Two depths, both fixed (a failure reproduces: same demo, same order, same choice
 - ``make test`` runs the **sample** (``EDCOOP_CRAWL`` unset or ``sample``): discovery stops
   following a pattern once enough logins (of both agencies where both have it, and one of
   the login's own audience: staff, member, supplier or public, whose pages show different
-  links and forms) have opened it, a download once it has answered; then every page
-  pattern is opened twice, at 375 px by one login and at 1280 px by another, preferably of
-  the other agency, both chosen from the pattern's name so the logins rotate over the
-  patterns. The sample is bounded by count, not by the clock: at most ``MAX_REQUESTS``
-  discovery requests and ``MAX_VISITS`` browser visits. A product that outgrows either
-  fails the test saying so (raise the bound with a new measurement in docs/performance.md);
-  it never passes having checked less.
+  links and forms) have opened it, a download once it has answered; past that it still
+  follows a few records of each pattern in states not seen yet (up to ``INSTANCES`` per
+  agency and audience, and the first linked from each kind of page: a draft run links to
+  draft invoices, the invoice list to issued ones); then every page pattern is opened
+  twice, at 375 px by one login and at 1280 px by another, preferably of the other agency,
+  both chosen from the pattern's name so the logins rotate over the patterns. The sample
+  is bounded by count, not by the clock: at most ``MAX_REQUESTS`` discovery requests and
+  ``MAX_VISITS`` browser visits. A product that outgrows either fails the test saying so
+  (raise the bound with a new measurement in docs/performance.md); it never passes having
+  checked less.
 - ``make crawl`` (``EDCOOP_CRAWL=full``) opens every page of every login at 320, 375 and
   1280 px; ``EDCOOP_CRAWL=off`` skips the test.
 
@@ -165,6 +168,10 @@ class Crawl:
     instances: dict[tuple[str, str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    # (pattern, the pattern of the page linking to it, who): one URL of a pattern is followed
+    # from each kind of page that links to it (a draft run links to draft invoices, the
+    # invoice list to issued ones, and only those show the memo form).
+    via: set[tuple[str, str, str]] = field(default_factory=set)
 
     def enough(self, route: str, audience: str) -> bool:
         """The sample has what it needs of ``route`` for a login of ``audience``: its
@@ -181,19 +188,29 @@ class Crawl:
         agencies = {agency_of(seen.url) for _, seen in who}
         return len(who) >= ENOUGH_OPENERS or (len(who) >= 2 and {"lakes", "nation"} <= agencies)
 
-    def wanted(self, mine: list[Seen], route: str, url: str, audience: str) -> bool:
-        """Whether a login of ``audience`` that has fetched ``mine`` of ``route`` fetches
-        ``url``. Full: up to ``FOLLOW_PER_PATTERN`` of each pattern. Sample: that too until
-        the pattern has enough openers, and after it a URL nobody of its audience fetched yet
-        while the pattern has fewer than ``INSTANCES`` in its agency for that audience
-        (records in other states show other links)."""
+    def who(self, login: Login) -> str:
+        return login.username if self.full else login.audience
+
+    def wanted(self, mine: list[Seen], route: str, url: str, login: Login, source: str) -> bool:
+        """Whether ``login``, having fetched ``mine`` of ``route``, fetches ``url``, linked
+        from a page of pattern ``source``. Full: up to ``FOLLOW_PER_PATTERN`` of each
+        pattern, and the first linked from each other pattern. Sample: that too until the
+        pattern has enough openers; after it, a URL nobody of the login's audience fetched
+        yet while the pattern has fewer than ``INSTANCES`` in its agency for that audience
+        or is the first linked from ``source`` (records in other states show other links)."""
+        audience = login.audience
         if len(mine) < FOLLOW_PER_PATTERN and not self.enough(route, audience):
             return True
-        if self.full or (audience, url) in self.fetched or route in self.downloads:
+        if route in self.downloads:
             return False
-        return len(self.instances[route, agency_of(url), audience]) < INSTANCES
+        first_via = (route, source, self.who(login)) not in self.via
+        if self.full:
+            return first_via
+        if (audience, url) in self.fetched:
+            return False
+        return len(self.instances[route, agency_of(url), audience]) < INSTANCES or first_via
 
-    def get(self, login: Login, url: str, route: str) -> Any:
+    def get(self, login: Login, url: str, route: str, source: str = "") -> Any:
         self.requests += 1
         if not self.full and self.requests > MAX_REQUESTS:
             raise Bounded(
@@ -201,6 +218,7 @@ class Crawl:
                 "grew; raise MAX_REQUESTS with a new measurement in docs/performance.md"
             )
         self.fetched.add((login.audience, url))
+        self.via.add((route, source, self.who(login)))
         self.instances[route, agency_of(url), login.audience].add(url)
         started = time.monotonic()
         answer = login.client.get(url)
@@ -315,21 +333,22 @@ def discover(crawl: Crawl, login: Login, starts: list[str]) -> None:
     """Follow every link from ``starts`` as ``login``: record the URLs seen per pattern, who
     opened each page, the downloads, and the patterns of the POST forms shown (actions)."""
     pages: dict[str, list[Seen]] = crawl.found.setdefault(login.username, defaultdict(list))
-    queue = deque(starts)
+    # Each URL with the pattern of the page that links to it ("" for a start).
+    queue: deque[tuple[str, str]] = deque((url, "") for url in starts)
     first = set(starts)
     done: set[str] = set()
     while queue:
-        url = queue.popleft()
+        url, source = queue.popleft()
         path = urlsplit(url).path
         route = route_of(path)
         if url in done or route is None or excluded(route):
             continue
-        if url not in first and not crawl.wanted(pages[route], route, url, login.audience):
+        if url not in first and not crawl.wanted(pages[route], route, url, login, source):
             continue
         done.add(url)
-        answer = crawl.get(login, url, route)
+        answer = crawl.get(login, url, route, source)
         if answer.status_code in (301, 302):
-            queue.appendleft(answer["Location"])
+            queue.appendleft((answer["Location"], source))
             first.add(answer["Location"])  # where a start leads is a start
             continue
         ctype = answer.get("Content-Type", "")
@@ -351,14 +370,14 @@ def discover(crawl: Crawl, login: Login, starts: list[str]) -> None:
             crawl.openers[route].append((login.username, seen))
             crawl.audiences[route].add(login.audience)
         html = answer.content.decode()
-        queue += links(html)
+        queue += ((link, route) for link in links(html))
         for method, action in form_actions(html, path):
             action_route = route_of(urlsplit(action).path)
             if action_route is None:
                 continue
             if method == "post":
                 crawl.actions.add(action_route)
-            queue.append(action)  # an action answers GET with 405 or shows its page
+            queue.append((action, route))  # an action answers GET with 405 or shows its page
 
 
 def logins() -> list[Login]:
