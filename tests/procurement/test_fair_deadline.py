@@ -126,3 +126,20 @@ def test_a_submission_costs_a_bounded_number_of_queries(north: Any, bid: Any, cl
     # head); 12 on SQLite, which writes those apart. The issue measured 24.
     cap = 10 if connection.vendor == "postgresql" else 12
     assert len(sent) <= cap, "\n".join(s[:120] for s in sent)
+
+
+def test_the_submission_reads_what_the_full_read_does(north: Any, bid: Any) -> None:
+    """Its raw read with four agency columns gives the same solicitation, and an agency whose
+    other columns load on demand with their true values; another agency's slug finds none."""
+    from edcoop.members.models import Agency
+    from edcoop.procurement.responses import solicitation_to_respond
+
+    lean = solicitation_to_respond("north", bid.pk)
+    assert lean is not None
+    full = Solicitation.objects.select_related("agency").get(pk=bid.pk)
+    for f in Solicitation._meta.concrete_fields:
+        assert getattr(lean, f.attname) == getattr(full, f.attname), f.name
+    for f in Agency._meta.concrete_fields:
+        assert getattr(lean.agency, f.attname) == getattr(full.agency, f.attname), f.name
+    Agency.objects.create(slug="south", name="South BOCES")
+    assert solicitation_to_respond("south", bid.pk) is None

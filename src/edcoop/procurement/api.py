@@ -339,10 +339,13 @@ def _agency(request: HttpRequest, slug: str) -> Agency:
     return found
 
 
-def _solicitation(request: HttpRequest, slug: str, sid: int) -> Solicitation:
-    # The agency and the solicitation in one read (the submission path's first); then the
-    # rule of permissions.solicitations_for for that row: 404 for what the caller may not see.
-    s = (Solicitation.objects.select_related("agency").filter(agency__slug=slug, pk=sid)
+def _solicitation(request: HttpRequest, slug: str, sid: int, *,
+                  to_respond: bool = False) -> Solicitation:  # fmt: skip
+    # The agency and the solicitation in one read; then the rule of
+    # permissions.solicitations_for for that row: 404 for what the caller may not see.
+    # ``to_respond``: the submission path's read, cut to the agency columns it uses.
+    s = (responses.solicitation_to_respond(slug, sid) if to_respond
+         else Solicitation.objects.select_related("agency").filter(agency__slug=slug, pk=sid)
          .order_by().first())  # fmt: skip
     if s is None:
         _agency(request, slug)  # "No such agency." when that is what is missing
@@ -543,7 +546,7 @@ def response_submit(request: HttpRequest, slug: str, sid: int, payload: Response
     """Submit (or revise) a sealed response. Send an ``idempotency_key`` (or the
     ``Idempotency-Key`` header) so a retried request creates one response, not two: the same
     key with the same content returns the first receipt (201); with different content, 409."""
-    s = _solicitation(request, slug, sid)  # checks the caller's role in the agency
+    s = _solicitation(request, slug, sid, to_respond=True)  # checks the caller's role in the agency
     agency = s.agency
     supplier = _supplier(request, agency, payload.supplier_id)
     uploads = []
