@@ -93,3 +93,36 @@ def test_inactive_and_anonymous_users_can_do_nothing(north):
     admin.is_active = False
     assert not can(admin, A.AGENCY_CONSOLE, north.agency)
     assert not can(AnonymousUser(), A.AGENCY_CONSOLE, north.agency)
+
+
+def test_the_roles_read_gives_what_the_orm_gives(north, nation):
+    """Every permission stands on this read (raw SQL, for speed): for each user and agency it
+    must give the ORM's rows, suppliers with every column converted as the ORM does."""
+    from edcoop.members.models import RoleAssignment, Supplier
+
+    north.supplier.certifications = ["MWBE", "SDVOB"]
+    north.supplier.save()
+    rep = north.users["supplier_rep"]
+    RoleAssignment.objects.create(user=rep, agency=nation.agency, role="supplier_rep",
+                                  supplier=nation.supplier)  # fmt: skip
+    checked = 0
+    for tenant in (north, nation):
+        for user in {*north.users.values(), *nation.users.values()}:
+            got = permissions._read_assignments(user.pk, tenant.agency.pk)
+            want = list(RoleAssignment.objects.filter(user=user, agency=tenant.agency)
+                        .select_related("supplier"))  # fmt: skip
+            assert sorted(ra.pk for ra in got) == sorted(ra.pk for ra in want)
+            for ra in got:
+                for f in RoleAssignment._meta.concrete_fields:
+                    assert getattr(ra, f.attname) == getattr(RoleAssignment.objects.get(pk=ra.pk),
+                                                             f.attname)  # fmt: skip
+                if ra.supplier_id is None:
+                    assert ra.supplier is None
+                    continue
+                checked += 1
+                row = Supplier.objects.get(pk=ra.supplier_id)
+                for f in Supplier._meta.concrete_fields:
+                    assert getattr(ra.supplier, f.attname) == getattr(row, f.attname), f.name
+    assert checked == 3  # north's rep in north, the same rep in nation, nation's rep
+    [own] = permissions._read_assignments(rep.pk, north.agency.pk)
+    assert own.supplier.certifications == ["MWBE", "SDVOB"]  # JSON read back as a list

@@ -196,13 +196,61 @@ def assignments(user: Any, agency: Agency) -> list[RoleAssignment]:
         return []
     cache: dict[int, list[RoleAssignment]] = user.__dict__.setdefault(_CACHE_ATTR, {})
     if agency.pk not in cache:
-        from edcoop.members.models import RoleAssignment
 
         # With the supplier a representative acts for: ``supplier_for`` answers from it.
-        held = list(RoleAssignment.objects.filter(user=user, agency=agency)
-                    .select_related("supplier"))  # fmt: skip
+        held = _read_assignments(user.pk, agency.pk)
         cache[agency.pk] = [] if _staff_and_supplier({ra.role for ra in held}) else held
     return cache[agency.pk]
+
+
+_ROLES_READ: dict[str, tuple[str, list[str], list[str], list[Any]]] = {}
+
+
+def _read_assignments(user_id: int, agency_id: int) -> list[RoleAssignment]:
+    """``RoleAssignment.objects.filter(user, agency).select_related("supplier")``, its SQL
+    written once per database kind: every request that checks a permission reads this, and
+    Django compiling the query cost more than running it (issue 9). Rows become model
+    instances the ORM's way (``from_db``, each field's database converters)."""
+    from django.db import connection
+
+    from edcoop.members.models import RoleAssignment, Supplier
+
+    if connection.vendor not in _ROLES_READ:
+        quote = connection.ops.quote_name
+        role_fields = list(RoleAssignment._meta.concrete_fields)
+        supplier_fields = list(Supplier._meta.concrete_fields)
+        columns = [f"r.{quote(str(f.column))}" for f in role_fields] + [
+            f"s.{quote(str(f.column))}" for f in supplier_fields
+        ]
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(RoleAssignment._meta.db_table)} r "  # noqa: S608
+            f"LEFT JOIN {quote(Supplier._meta.db_table)} s ON s.id = r.supplier_id "
+            "WHERE r.user_id = %s AND r.agency_id = %s"
+        )
+        converters = []
+        for f in role_fields + supplier_fields:
+            col = f.get_col(f.model._meta.db_table)
+            converters.append((col, connection.ops.get_db_converters(col)
+                               + f.get_db_converters(connection)))  # fmt: skip
+        names = [f.attname for f in role_fields], [f.attname for f in supplier_fields]
+        _ROLES_READ[connection.vendor] = (sql, *names, converters)
+    sql, role_names, supplier_names, converters = _ROLES_READ[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, agency_id])
+        rows = cursor.fetchall()
+    out = []
+    split = len(role_names)
+    for row in rows:
+        values = []
+        for value, (col, convert) in zip(row, converters, strict=True):
+            for c in convert:
+                value = c(value, col, connection)
+            values.append(value)
+        ra = RoleAssignment.from_db(connection.alias, role_names, values[:split])
+        supplier = Supplier.from_db(connection.alias, supplier_names, values[split:])
+        ra.supplier = supplier if ra.supplier_id is not None else None
+        out.append(ra)
+    return out
 
 
 def _staff_and_supplier(roles: set[str]) -> bool:
