@@ -45,10 +45,16 @@ def test_a_polyglot_logo_keeps_only_its_pixels(north: Any) -> None:
     (b"", "empty"),  # a 0-byte file
     (_png_header(100_000, 100_000), "not a PNG or JPEG"),  # a decompression bomb
     (_png_header(4000, 4001), "at most 4000"),
-    # (A truncated image is not here: weasyprint, once imported, sets Pillow's process-wide
-    # LOAD_TRUNCATED_IMAGES, after which Pillow pads it instead of refusing it.)
+    # Cut short: refused although weasyprint, once imported, sets Pillow's process-wide
+    # LOAD_TRUNCATED_IMAGES, after which Pillow itself would pad it with grey.
+    (image("PNG", (200, 80))[:-30], "cut short"),
+    (image("JPEG", (200, 80))[:-30], "cut short"),
 ])  # fmt: skip
 def test_hostile_logos_are_refused_by_name(north: Any, data: bytes, reason: str) -> None:
+    import weasyprint  # noqa: F401 (as in production: the cut-short cases must survive it)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
     client = _admin()
     client.force_login(north.users["agency_admin"])
     sent = client.post(URL, {**form(), "logo": upload(data)})

@@ -48,6 +48,8 @@ def clean_logo(data: bytes) -> bytes:
         raise refuse(f"The image is {width} x {height} pixels; at most {MAX_SIDE} either way.")
     if width < MIN_SIDE or height < MIN_SIDE:
         raise refuse(f"The image is {width} x {height} pixels; at least {MIN_SIDE} either way.")
+    if not _complete(kind, data):
+        raise refuse("The image is damaged and cannot be read: the file is cut short.")
     try:
         with Image.open(BytesIO(data)) as image:
             image.load()
@@ -58,6 +60,29 @@ def clean_logo(data: bytes) -> bytes:
     out = BytesIO()
     pixels.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _complete(kind: str, data: bytes) -> bool:
+    """Whether the file holds its whole image. Pillow would say so while decoding, but
+    WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which
+    a file cut short is padded with grey instead of refused; so the check is made here."""
+    from PIL import Image
+
+    if kind == "PNG":
+        try:  # every chunk's CRC, up to IEND
+            with Image.open(BytesIO(data)) as image:
+                image.verify()
+        except (OSError, ValueError, SyntaxError):
+            return False
+        return True
+    # JPEG: walk the segments to the first scan (skipping an EXIF thumbnail's own end
+    # marker), then the scan must reach the end-of-image marker.
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        if data[pos + 1] == 0xDA:
+            return b"\xff\xd9" in data[pos:]
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return False
 
 
 def data_uri(png: bytes) -> str:
