@@ -571,15 +571,38 @@ class PurchaseOrder(models.Model):
         if self.pk:
             stored = (PurchaseOrder.objects.filter(pk=self.pk).exclude(status=self.Status.DRAFT)
                       .values(*ISSUED_ORDER_FIELDS).first())  # fmt: skip
-            if stored and any(stored[f] != getattr(self, f) for f in ISSUED_ORDER_FIELDS):
-                raise ValidationError("An approved purchase order keeps what it was issued "
-                                      "with; cancel it and issue a new one.")  # fmt: skip
+            changed = [f for f in ISSUED_ORDER_FIELDS
+                       if stored is not None and stored[f] != getattr(self, f)]  # fmt: skip
+            if stored is not None and changed:
+                raise ValidationError(
+                    f"Purchase order {stored['number']} was approved: it keeps what it was "
+                    f"issued with ({', '.join(changed)}); cancel it and issue a new one.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        # An issued order is never removed: cancelling it is the change that exists (the
+        # database refuses the DELETE too, for QuerySet.delete and raw SQL).
+        issued_order_refuses(self.pk, "be deleted; cancel it instead")
+        return super().delete(*args, **kwargs)
 
-# What an approved order was issued with (its number, date, total and every printed copy).
-ISSUED_ORDER_FIELDS = ("number", "ordered_on", "total", "bill_to", "vendor", "contract_text",
+
+# What an approved order was issued with: to whom and under what (agency, member, contract,
+# funding, kind), its number, date, total and every printed copy. Its status, stamps, notes
+# (a cancellation's reason) and who made or approved it are not: those move on.
+ISSUED_ORDER_FIELDS = ("agency_id", "institution_id", "contract_id", "funding", "kind",
+                       "number", "ordered_on", "total", "bill_to", "vendor", "contract_text",
                        "letterhead_id")  # fmt: skip
+
+
+def issued_order_refuses(order_id: int | None, what: str) -> None:
+    """Refuse, naming the order, when the order ``order_id`` is past draft (issued)."""
+    if order_id is None:
+        return
+    row = (PurchaseOrder.objects.filter(pk=order_id).exclude(status=PurchaseOrder.Status.DRAFT)
+           .values("number", "status").first())  # fmt: skip
+    if row:
+        raise ValidationError(f"Purchase order {row['number']} is {row['status']}: an issued "
+                              f"order cannot {what}.")  # fmt: skip
 
 
 class PurchaseOrderLine(models.Model):
@@ -619,6 +642,30 @@ class PurchaseOrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.order.number}: {self.description}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The lines are what an approved order was issued with: none added, none changed
+        # once it is past draft; only the goods received are recorded on them. The database
+        # refuses the same (contracts.guards).
+        if self.pk is None or kwargs.get("force_insert"):
+            issued_order_refuses(self.order_id, "gain lines")
+        else:
+            stored = (PurchaseOrderLine.objects.filter(pk=self.pk)
+                      .values(*FROZEN_LINE_FIELDS).first())  # fmt: skip
+            if stored is not None:
+                changed = [f for f in FROZEN_LINE_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    issued_order_refuses(stored["order_id"],
+                                         f"have its lines changed ({', '.join(changed)})")
+                if stored["order_id"] != self.order_id:
+                    issued_order_refuses(self.order_id, "gain lines")
+            else:
+                issued_order_refuses(self.order_id, "gain lines")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        issued_order_refuses(self.order_id, "lose lines")
+        return super().delete(*args, **kwargs)
+
     def saving(self) -> Decimal | None:
         """Against the line's baseline (capped for a typed list price); None: no baseline."""
         from . import savings
@@ -626,6 +673,14 @@ class PurchaseOrderLine(models.Model):
         return savings.line_saving(savings.Line(
             "", "", 0, self.baseline_method, self.quantity, self.unit_price,
             self.baseline_price, self.saving_cap))  # fmt: skip
+
+
+# What an approved order's line was issued with: every column but the goods received
+# (``orders.order_receive`` records those on a sent or received order).
+FROZEN_LINE_FIELDS = ("id", "order_id", "item_id", "description", "category", "list_price",
+                      "quantity", "unit_price", "tier_min", "amount", "baseline_price",
+                      "baseline_method", "saving_cap")  # fmt: skip
+LINE_FIELDS_THAT_MOVE = ("received_quantity",)
 
 
 class SalesReport(models.Model):
