@@ -212,6 +212,11 @@ class OrderLineOut(Schema):
         return obj.item.sku if obj.item_id else None
 
 
+def _issued(order: PurchaseOrder, copy: str) -> str | None:
+    """A copy kept at approval; None for a draft (and a draft cancelled, which kept none)."""
+    return copy if order.status != PurchaseOrder.Status.DRAFT and order.bill_to else None
+
+
 class OrderOut(Schema):
     id: int
     number: str
@@ -223,11 +228,34 @@ class OrderOut(Schema):
     kind: str
     total: Money
     needs_finance_approval: bool
+    # What the order was issued with, copied at approval and never changed after (its PDF
+    # prints these); null on a draft, which prints the member, supplier and contract live.
+    bill_to: str | None = Field(
+        ..., description="Approved orders: the member as issued, its name over its billing "
+        "address, one a line. Null for a draft.")  # fmt: skip
+    vendor: str | None = Field(
+        ..., description="Approved orders: the supplier as issued: legal name, d/b/a, "
+        "e-mail, phone, one a line. Null for a draft.")  # fmt: skip
+    contract_text: str | None = Field(
+        ..., description="Approved orders: the contract as issued: number, title and lead "
+        "agency. Null for a draft.")  # fmt: skip
     lines: list[OrderLineOut]
 
     @staticmethod
     def resolve_needs_finance_approval(obj: PurchaseOrder) -> bool:
         return orders.needs_finance(obj)
+
+    @staticmethod
+    def resolve_bill_to(obj: PurchaseOrder) -> str | None:
+        return _issued(obj, obj.bill_to)
+
+    @staticmethod
+    def resolve_vendor(obj: PurchaseOrder) -> str | None:
+        return _issued(obj, obj.vendor)
+
+    @staticmethod
+    def resolve_contract_text(obj: PurchaseOrder) -> str | None:
+        return _issued(obj, obj.contract_text)
 
     @staticmethod
     def resolve_lines(obj: PurchaseOrder) -> list[Any]:
