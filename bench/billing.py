@@ -33,11 +33,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench-billing.sqlite3'}"
+import _database
+
+_database.use("billing")
 PERIOD = date(2026, 9, 1)
 
 
@@ -104,20 +102,13 @@ def _django() -> None:
 
 
 def phase_load(members: int, services_n: int) -> dict:
-    _django()
-    from django.core.management import call_command
+    _database.fresh()
     from django.db import connection
     from django.utils import timezone
 
     from edcoop.members.models import Agency, Institution, Membership, MembershipYear
     from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 
-    if connection.vendor == "sqlite":
-        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
-        connection.close()
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
     now = timezone.now()
     t0 = time.perf_counter()
     agency = Agency.objects.create(slug="bench", name="Bench BOCES", kind="regional", state="NY")

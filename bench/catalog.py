@@ -23,17 +23,14 @@ import os
 import random
 import resource
 import statistics
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench-catalog.sqlite3'}"
+import _database
+
+_database.use("catalog")
 
 KINDS = ["public_k12", "charter", "private_k12", "community_college", "public_university",
          "private_university", "municipality"]  # fmt: skip
@@ -70,19 +67,13 @@ def peak_mib() -> float:
 
 
 def load(items_n: int, rng: random.Random, words: list[str]) -> dict:
-    from django.core.management import call_command
     from django.db import connection
 
     from edcoop.contracts import search_index
     from edcoop.contracts.models import Contract, ContractItem
     from edcoop.members.models import Agency, Institution, Membership, ServiceArea, Supplier
 
-    if connection.vendor == "sqlite":
-        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
-        connection.close()
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
+    _database.fresh()
     t0 = time.perf_counter()
     agency = Agency.objects.create(slug="bench", name="Bench Cooperative", kind="national",
                                    state="MN")  # fmt: skip

@@ -48,6 +48,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import _database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
@@ -95,15 +97,6 @@ def environment(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
                 "EDCOOP_SSL_REDIRECT": "false",
                 "DATABASE_URL": os.environ.get("DATABASE_URL", PG_DEFAULT)}  # fmt: skip
     return env
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(suppliers: int, window: float, lead: float) -> dict[str, Any]:
@@ -530,10 +523,7 @@ def main() -> None:
     env = environment(args, tmp)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "edcoop.settings"
-    if not args.sqlite:
-        fresh_database(env["DATABASE_URL"])
-    subprocess.run([sys.executable, "-m", "edcoop.cli", "migrate", "-v", "0"], check=True,
-                   env=os.environ | env)  # fmt: skip
+    _database.fresh()  # PostgreSQL's dropped and made again; the SQLite file is new anyway
     started = time.time()
     # The rush starts once the server is ready after seeding (a generous allowance).
     lead = 45.0

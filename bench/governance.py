@@ -36,11 +36,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench-governance.sqlite3'}"
+import _database
+
+_database.use("governance")
 
 CATEGORIES = ["Paper", "Custodial", "Food", "Technology", "Furniture", "Science", "Art",
               "Athletics", "Office", "Library"]  # fmt: skip
@@ -62,27 +60,10 @@ def _django() -> None:
 
 
 def phase_load(members: int, orders: int, seed: int) -> dict:
-    _django()
-    from django.core.management import call_command
-    from django.db import connection
-
+    _database.fresh()  # a new database: the rule table the migrations ship is loaded
     from edcoop.contracts.models import Contract, PurchaseOrder
     from edcoop.members.models import Agency, Institution, Supplier
 
-    if connection.vendor == "sqlite":
-        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
-        connection.close()
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-        # flush empties the shipped rule table the migration loaded: load it again.
-        import importlib
-
-        from django.apps import apps
-
-        importlib.import_module("edcoop.governance.migrations.0002_default_rules").load(
-            apps, None
-        )
     rng = random.Random(seed)
     t0 = time.perf_counter()
     agency = Agency.objects.create(slug="bench", name="Bench BOCES", kind="regional", state="NY")

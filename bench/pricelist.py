@@ -21,17 +21,15 @@ import argparse
 import os
 import random
 import resource
-import sys
 import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench-pricelist.sqlite3'}"
+import _database
+
+ROOT = _database.ROOT
+_database.use("pricelist")
 
 
 def peak_mib() -> float:
@@ -82,7 +80,6 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -98,12 +95,7 @@ def main() -> None:
     write_file(path, args.rows, rng, xlsx=args.xlsx)
     print(f"wrote {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - t:.1f} s")  # fmt: skip
-    if connection.vendor == "sqlite":
-        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
-        connection.close()
-    call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
+    _database.fresh()
     with audit.acting_as(audit.SYSTEM):
         agency = Agency.objects.create(slug="bench", name="Bench Cooperative", kind="national",
                                        state="MN")  # fmt: skip
