@@ -5,6 +5,7 @@ values, TRUE/FALSE, NUL, huge cells, zip bombs) without writing anything."""
 from __future__ import annotations
 
 import io
+import tracemalloc
 import zipfile
 from datetime import date
 from typing import Any
@@ -171,3 +172,45 @@ def test_reader_rows_and_limits() -> None:
         list(tabular.read_table("a,z\n1,2\n", required=["a"], max_rows=1))
     with pytest.raises(ValidationError, match="UTF-8"):
         list(tabular.read_table(b"a\n\xff\n", required=["a"], max_rows=1))
+
+
+def _streamed_book(rows: int) -> bytes:
+    """As bench/pricelist.py and other programs write one: openpyxl's write-only mode, which
+    states no sheet size (no ``<dimension>``) and keeps text inline (no shared strings)."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Prices")
+    sheet.append(COLUMNS[:4])
+    for i in range(rows):
+        sheet.append([f"SKU-{i:07d}", f"Item {i}", "each", "4.10"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _reading_peak(data: bytes) -> tuple[int, int]:
+    """Rows read and the most memory Python held at once while reading them (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in tabular.read_table(data, required=COLUMNS[:4],
+                                                  max_rows=1_000_000))  # fmt: skip
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_workbook_is_read_in_memory_that_does_not_grow_with_its_rows() -> None:
+    # openpyxl's read-only sheet parsed such a workbook twice (once at opening, for the size
+    # it does not state) and left each parsed row in the XML tree: about 100 bytes a row,
+    # 100 MB for a million-row price list. Ten times the rows must not cost more memory.
+    small, large = _streamed_book(2_000), _streamed_book(20_000)
+    (n_small, peak_small), (n_large, peak_large) = _reading_peak(small), _reading_peak(large)
+    assert (n_small, n_large) == (2_000, 20_000)
+    assert peak_large < peak_small + 400_000, (peak_small, peak_large)
+
+
+def test_the_progress_total_of_a_workbook_is_its_stated_size_or_unknown() -> None:
+    stated = workbook(COLUMNS[:4], *[[f"A-{i}", "Pens", "box", 1] for i in range(30)])
+    assert pricelists.estimate_rows(stated) == 31  # the sheet's <dimension>: A1:D31
+    assert pricelists.estimate_rows(_streamed_book(30)) == 0  # none stated: not read to count
+    assert pricelists.estimate_rows(b"PK\x03\x04 not really") == 0
+    assert pricelists.estimate_rows(b"sku,description\nA,b\n") == 2

@@ -15,8 +15,10 @@ one set of rules:
   or TRUE/FALSE is a problem of its row, named with its column: callers list every bad row
   and write nothing (all or nothing is theirs to keep);
 - XLSX numbers come back as plain text (``3.9``, never ``3.9E+0``), dates as ``YYYY-MM-DD``;
-- XLSX is streamed (openpyxl's read-only mode): memory stays flat whatever the row count;
-  a workbook whose parts unpack to more than ``MAX_UNPACKED`` bytes is refused before any
+- XLSX is streamed (openpyxl's row parser, each row let go once read, see ``_Sheet``):
+  memory stays flat whatever the row count, except for a shared-strings table (Excel keeps
+  a workbook's distinct texts there), which openpyxl reads whole before the first row; a
+  workbook whose parts unpack to more than ``MAX_UNPACKED`` bytes is refused before any
   is unpacked (a "zip bomb" is a few KB that unpacks to gigabytes).
 
 Structural problems (not UTF-8, not a workbook, missing columns, too many rows) raise a
@@ -173,10 +175,8 @@ def _check_zip(stream: IO[bytes]) -> None:
                       "reads; save it as CSV, or split it.")  # fmt: skip
 
 
-def _cell_text(name: str, cell: Any, max_cell: int) -> tuple[str, str | None]:
+def _cell_text(name: str, value: Any, kind: str, max_cell: int) -> tuple[str, str | None]:
     """A cell's value as the text a CSV would hold, or a problem."""
-    value = cell.value
-    kind = getattr(cell, "data_type", "n")
     if value is None:
         return "", None
     if kind == "f":
@@ -206,40 +206,101 @@ def _cell_text(name: str, cell: Any, max_cell: int) -> tuple[str, str | None]:
     return ("", problem) if problem else (text.strip(), None)
 
 
+class _Sheet:
+    """The workbook's first worksheet, its rows parsed one at a time and then let go.
+
+    openpyxl's read-only worksheet is not used: opening one parses the whole sheet once to
+    find its size when the sheet does not state it (openpyxl's own write-only files, among
+    others, do not), and its parser leaves every parsed row, emptied, in the XML tree, so
+    memory grew with the row count on both passes (about 100 bytes a row: 100 MB for a
+    million). Here the workbook's parts (strings, styles, the list of sheets) are read as
+    openpyxl reads them, and the sheet's rows by openpyxl's own row parser (the same cell
+    types, dates and formulas), each row removed from the tree once it is read."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(stream, read_only=True, data_only=False)
+        self.archive = reader.archive
+        try:
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            sheets = [(sheet, rel) for sheet, rel in reader.parser.find_sheets()
+                      if rel.target in reader.valid_files
+                      and "chartsheet" not in rel.Type]  # fmt: skip
+        except BaseException:
+            self.archive.close()
+            raise
+        self.title: str | None = sheets[0][0].name if sheets else None
+        self._path = sheets[0][1].target if sheets else ""
+        self._strings = reader.shared_strings
+        self._book = reader.wb
+
+    def rows(self) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+        """Each row's number and its cells from column A, as (value, openpyxl's data type);
+        a column the row skips is (None, "n")."""
+        from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
+        from openpyxl.xml.functions import iterparse
+
+        book = self._book
+        with self.archive.open(self._path) as source:
+            parser = WorkSheetParser(source, self._strings, data_only=False, epoch=book.epoch,
+                                     date_formats=book._date_formats,
+                                     timedelta_formats=book._timedelta_formats)  # fmt: skip
+            data = None
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    if element.tag == DATA_TAG:
+                        data = element
+                    continue
+                if element.tag != ROW_TAG:
+                    continue
+                number, parsed = parser.parse_row(element)
+                # The row leaves the tree (not only emptied); openpyxl's note of a row's
+                # height or style is not wanted either.
+                (data if data is not None else element).clear()
+                parser.row_dimensions.clear()
+                cells: list[tuple[Any, str]] = [(None, "n")] * max(
+                    (c["column"] for c in parsed), default=0)  # fmt: skip
+                for c in parsed:
+                    cells[c["column"] - 1] = (c["value"], c["data_type"])
+                yield number, cells
+
+    def close(self) -> None:
+        self.archive.close()
+
+
 def _xlsx_rows(stream: IO[bytes], required: Sequence[str], optional: Sequence[str] | None,
                max_rows: int, max_cell: int) -> Iterator[Row]:  # fmt: skip
-    import openpyxl
-
     _check_zip(stream)
     try:
-        book = openpyxl.load_workbook(stream, read_only=True, data_only=False)
+        sheet = _Sheet(stream)
     except Exception:  # openpyxl raises KeyError, ValueError, zipfile errors...
         raise _refuse("The file starts like an XLSX workbook but is not one (or is "
                       "password-protected).") from None  # fmt: skip
     try:
-        if not book.worksheets:
+        if sheet.title is None:
             raise _refuse("The workbook has no sheet.")
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # the stored size may lie; read what is there
         name = sheet.title
-        rows = sheet.iter_rows()
-        number = 0
         header: list[str] | None = None
         count = 0
-        for cells in rows:
-            number = _row_number(cells, number)
+        for number, cells in sheet.rows():
             if header is None:
-                if not any(c.value not in (None, "") for c in cells):
-                    raise _refuse(f"sheet {name!r} row {number}: the first row names the "
+                if number != 1 or not any(value not in (None, "") for value, _ in cells):
+                    raise _refuse(f"sheet {name!r} row 1: the first row names the "
                                   "columns (the first sheet is read)")  # fmt: skip
-                header = _header([c.value for c in cells], f"sheet {name!r} row {number}",
+                header = _header([value for value, _ in cells], f"sheet {name!r} row {number}",
                                  required, optional)  # fmt: skip
                 continue
             row = Row(number, f"row {number}", {name_: "" for name_ in header if name_})
             blank = True
-            for cell, col in zip(cells, [*header, *[""] * max(0, len(cells) - len(header))],
-                                 strict=False):  # fmt: skip
-                text, problem = _cell_text(col or "(no column)", cell, max_cell)
+            for (value, kind), col in zip(
+                    cells, [*header, *[""] * max(0, len(cells) - len(header))],
+                    strict=False):  # fmt: skip
+                text, problem = _cell_text(col or "(no column)", value, kind, max_cell)
                 if text or problem:
                     blank = False
                 if problem:
@@ -264,12 +325,35 @@ def _xlsx_rows(stream: IO[bytes], required: Sequence[str], optional: Sequence[st
         # past the list (IndexError), a cell address with no row: a damaged file, not a 500
         raise _refuse("The workbook is damaged and cannot be read to the end.") from None
     finally:
-        book.close()
+        sheet.close()
 
 
-def _row_number(cells: Sequence[Any], previous: int) -> int:
-    for cell in cells:
-        row = getattr(cell, "row", None)
-        if row:
-            return int(row)
-    return previous + 1
+def stated_rows(source: bytes | IO[bytes]) -> int:
+    """The last row a workbook's first sheet states in its ``<dimension>`` (0 when it states
+    none, or when the file is not a workbook): read from the sheet's head, never its rows,
+    so a progress bar learns its total without a pass over a million rows."""
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.xml.functions import iterparse
+
+    stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        _check_zip(stream)
+        sheet = _Sheet(stream)
+    except Exception:  # not a workbook: the check itself says why
+        return 0
+    try:
+        if sheet.title is None:
+            return 0
+        with sheet.archive.open(sheet._path) as part:
+            for _, element in iterparse(part, events=("start",)):
+                if element.tag == DIMENSION_TAG:
+                    last = element.get("ref", "").rpartition(":")[2]
+                    digits = "".join(ch for ch in last if ch.isdigit())
+                    return int(digits) if digits else 0
+                if element.tag == DATA_TAG:
+                    return 0
+    except Exception:  # damaged: the check itself says why
+        return 0
+    finally:
+        sheet.close()
+    return 0
