@@ -4,11 +4,14 @@ one else's contract is reachable."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from edcoop.contracts import orders, pricelists
@@ -148,3 +151,21 @@ def get_user(username: str) -> Any:
     from tests.conftest import make_user
 
     return make_user(username)
+
+
+def test_the_diff_and_approval_ask_not_exists_never_not_in(
+    north: Any, paper: Contract, ream: ContractItem
+) -> None:
+    # PostgreSQL runs NOT IN (SELECT ...) as a hash only while the subquery fits in work_mem
+    # (about 100,000 SKUs at the default 4 MB); a million-row list was compared row by row
+    # with every row and its diff never ended. NOT EXISTS is an anti-join at any size.
+    v = _upload(north, paper, "CP-9000,Toner,each,60,Toner,,\n")
+    with CaptureQueriesContext(connection) as queries:
+        diff = pricelists.version_diff(v)
+        pricelists.version_approve(user=north.users["procurement_officer"], version=v)
+    assert (diff.added, diff.removed) == (1, 1)
+    assert [i.sku for i in diff.removed_items] == ["CP-8511"]
+    assert ContractItem.objects.get(sku="CP-8511").withdrawn_on == TODAY
+    not_in = [q["sql"] for q in queries.captured_queries
+              if re.search(r"NOT \([^()]*\bIN \(SELECT", q["sql"])]  # fmt: skip
+    assert not not_in

@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from edcoop.core import audit, formatting, tabular
@@ -277,8 +277,12 @@ def version_diff(version: PriceListVersion) -> Diff:
     every = ContractItem.objects.filter(contract=version.contract_id)
     items = every.filter(IN_FORCE)  # a withdrawn item listed again counts as added
     rows = version.rows.all()
-    added = rows.exclude(sku__in=items.values("sku"))
-    removed = items.exclude(sku__in=rows.values("sku"))
+    # NOT EXISTS, never NOT IN (subquery): PostgreSQL runs NOT IN as a hash only while the
+    # subquery's SKUs fit in work_mem (4 MB by default: about 100,000 of them); past that it
+    # compares each row with every row, and a million-row diff never ends. NOT EXISTS is an
+    # anti-join, hashed or not, on either engine.
+    added = rows.filter(~Exists(items.filter(sku=OuterRef("sku"))))
+    removed = items.filter(~Exists(rows.filter(sku=OuterRef("sku"))))
     same = items.filter(sku=OuterRef("sku"))
     award = every.filter(AWARDED, sku=OuterRef("sku"))
     compared = rows.annotate(
@@ -500,8 +504,9 @@ def _apply(version: PriceListVersion) -> dict[str, int]:
              for q, p in (t.split(":") for t in text.split(";"))), batch_size=BATCH)  # fmt: skip
     # Left off the new list: withdrawn, never deleted. Orders, sales reports (a quarter is
     # reported after the list changed), the award and baseline prices keep naming it.
-    withdrawn = ContractItem.objects.filter(IN_FORCE, contract=contract).exclude(
-        sku__in=version.rows.values("sku")).update(withdrawn_on=version.effective_on)
+    listed = version.rows.filter(sku=OuterRef("sku"))  # NOT EXISTS: see version_diff
+    withdrawn = ContractItem.objects.filter(IN_FORCE, ~Exists(listed), contract=contract).update(
+        withdrawn_on=version.effective_on)
     return {"added": added, "updated": updated, "withdrawn": withdrawn}
 
 
