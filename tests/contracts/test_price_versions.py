@@ -169,3 +169,20 @@ def test_the_diff_and_approval_ask_not_exists_never_not_in(
     not_in = [q["sql"] for q in queries.captured_queries
               if re.search(r"NOT \([^()]*\bIN \(SELECT", q["sql"])]  # fmt: skip
     assert not not_in
+
+
+def test_a_large_list_leaves_fresh_planner_statistics(
+    north: Any, paper: Contract, ream: ContractItem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without them (autovacuum late or off) PostgreSQL took a million freshly staged rows for
+    # a few hundred and planned the diff's anti-join as a nested loop over every item: hours.
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's concern here")
+    monkeypatch.setattr(pricelists, "BATCH", 2)  # "large": more rows than one batch
+    with CaptureQueriesContext(connection) as queries:
+        v = _upload(north, paper, "CP-8511,Copy paper,ream,4.20,Paper,,\n"
+                                  "CP-9000,Toner,each,60,Toner,,\n"
+                                  "CP-9001,Pens,box,5,Pens,,\n")  # fmt: skip
+        pricelists.version_approve(user=north.users["procurement_officer"], version=v)
+    assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")] == [
+        "ANALYZE contracts_pricelistrow", "ANALYZE contracts_contractitem"]  # fmt: skip
