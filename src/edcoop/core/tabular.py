@@ -212,7 +212,7 @@ class _Sheet:
     openpyxl's read-only worksheet is not used: opening one parses the whole sheet once to
     find its size when the sheet does not state it (openpyxl's own write-only files, among
     others, do not), and its parser leaves every parsed row, emptied, in the XML tree, so
-    memory grew with the row count on both passes (about 100 bytes a row: 100 MB for a
+    memory grew with the row count on both passes (about 150 bytes a row: 150 MB for a
     million). Here the workbook's parts (strings, styles, the list of sheets) are read as
     openpyxl reads them, and the sheet's rows by openpyxl's own row parser (the same cell
     types, dates and formulas), each row removed from the tree once it is read."""
