@@ -214,7 +214,7 @@ class OrderLineOut(Schema):
 
 def _issued(order: PurchaseOrder, copy: str) -> str | None:
     """A copy kept at approval; None for a draft (and a draft cancelled, which kept none)."""
-    return copy if order.status != PurchaseOrder.Status.DRAFT and order.bill_to else None
+    return copy if orders.has_copies(order) else None
 
 
 class OrderOut(Schema):

@@ -294,11 +294,6 @@ def _move(order: PurchaseOrder, to: str, stamp: str | None, **extra: Any) -> Pur
 # Copied onto the order when it is approved (``order_approve``); a draft prints them live.
 
 
-def order_bill_to(institution: Institution) -> str:
-    """The member that orders, as its invoices name it: its name over its billing address."""
-    return bill_to_text(institution)
-
-
 def vendor_text(supplier: Supplier) -> str:
     """The supplier an order goes to: legal name, d/b/a, e-mail and phone, one a line."""
     dba = supplier.dba.strip()
@@ -338,13 +333,18 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def has_copies(order: PurchaseOrder) -> bool:
+    """Whether the order holds the copies kept at its approval (a draft, or a draft
+    cancelled, holds none)."""
+    return order.status != S.DRAFT and bool(order.bill_to)
+
+
 def printed(order: PurchaseOrder) -> Printed:
-    """The copies kept when the order was approved; a draft (or an order approved before
-    copies were kept and never backfilled) prints the current facts."""
-    if order.status != S.DRAFT and order.bill_to:
+    """The copies kept when the order was approved; a draft prints the current facts."""
+    if has_copies(order):
         return Printed(_lines(order.bill_to), _lines(order.vendor), order.contract_text)
     contract = order.contract
-    return Printed(_lines(order_bill_to(order.institution)),
+    return Printed(_lines(bill_to_text(order.institution)),
                    _lines(vendor_text(contract.supplier)), contract_text(contract))  # fmt: skip
 
 
@@ -369,7 +369,7 @@ def order_approve(*, user: Any, order: PurchaseOrder) -> PurchaseOrder:
     contract = order.contract
     return _move(order, S.APPROVED, "approved_at", approved_by=user,
                  letterhead=LetterheadVersion.issue(order.agency),
-                 bill_to=order_bill_to(member), vendor=vendor_text(contract.supplier),
+                 bill_to=bill_to_text(member), vendor=vendor_text(contract.supplier),
                  contract_text=contract_text(contract))  # fmt: skip
 
 

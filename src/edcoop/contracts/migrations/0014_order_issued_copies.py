@@ -5,14 +5,15 @@ def backfill(apps, schema_editor):
     """Orders approved before these copies were kept get the member's, the supplier's and
     the contract's facts as they stand now: the best record left of what they printed (they
     printed the current values until now), and from here on they stay as they are."""
-    from edcoop.contracts.orders import contract_text, order_bill_to, vendor_text
+    from edcoop.billing.documents import bill_to_text
+    from edcoop.contracts.orders import contract_text, vendor_text
 
     order_model = apps.get_model("contracts", "PurchaseOrder")
     approved = order_model.objects.exclude(status="draft").select_related(
         "institution", "contract", "contract__supplier")
     for order in approved:
         order_model.objects.filter(pk=order.pk).update(
-            bill_to=order_bill_to(order.institution),
+            bill_to=bill_to_text(order.institution),
             vendor=vendor_text(order.contract.supplier),
             contract_text=contract_text(order.contract))
 
