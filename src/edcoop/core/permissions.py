@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -211,8 +212,6 @@ def _read_assignments(user_id: int, agency_id: int) -> list[RoleAssignment]:
     written once per database kind: every request that checks a permission reads this, and
     Django compiling the query cost more than running it (issue 9). Rows become model
     instances the ORM's way (``from_db``, each field's database converters)."""
-    from django.db import connection
-
     from edcoop.members.models import RoleAssignment, Supplier
 
     if connection.vendor not in _ROLES_READ:
