@@ -62,3 +62,17 @@ def fresh() -> str:
         raise SystemExit(f"the benchmarks run on SQLite or PostgreSQL, not {connection.vendor}")
     call_command("migrate", verbosity=0)
     return connection.vendor
+
+
+def agency_with_districts(members: int):
+    """The agency the billing and governance benches load: a NY BOCES named ``bench`` with
+    ``members`` public K-12 districts (bulk-created, in name order). Returns (agency,
+    institutions)."""
+    from edcoop.members.models import Agency, Institution
+
+    agency = Agency.objects.create(slug="bench", name="Bench BOCES", kind="regional", state="NY")
+    institutions = Institution.objects.bulk_create(
+        Institution(agency=agency, name=f"District {i:05d}", kind="public_k12", state="NY")
+        for i in range(members)
+    )
+    return agency, institutions

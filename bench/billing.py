@@ -106,16 +106,12 @@ def phase_load(members: int, services_n: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from edcoop.members.models import Agency, Institution, Membership, MembershipYear
+    from edcoop.members.models import Membership, MembershipYear
     from edcoop.services.models import Service, ServiceYear, Subscription, UsageRecord
 
     now = timezone.now()
     t0 = time.perf_counter()
-    agency = Agency.objects.create(slug="bench", name="Bench BOCES", kind="regional", state="NY")
-    insts = Institution.objects.bulk_create(
-        Institution(agency=agency, name=f"District {i:05d}", kind="public_k12", state="NY")
-        for i in range(members)
-    )
+    agency, insts = _database.agency_with_districts(members)
     memberships = Membership.objects.bulk_create(
         Membership(agency=agency, institution=inst, status="active", component=True)
         for inst in insts

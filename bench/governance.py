@@ -62,15 +62,11 @@ def _django() -> None:
 def phase_load(members: int, orders: int, seed: int) -> dict:
     _database.fresh()  # a new database: the rule table the migrations ship is loaded
     from edcoop.contracts.models import Contract, PurchaseOrder
-    from edcoop.members.models import Agency, Institution, Supplier
+    from edcoop.members.models import Supplier
 
     rng = random.Random(seed)
     t0 = time.perf_counter()
-    agency = Agency.objects.create(slug="bench", name="Bench BOCES", kind="regional", state="NY")
-    insts = Institution.objects.bulk_create(
-        Institution(agency=agency, name=f"District {i:05d}", kind="public_k12", state="NY")
-        for i in range(members)
-    )
+    agency, insts = _database.agency_with_districts(members)
     suppliers = Supplier.objects.bulk_create(
         Supplier(agency=agency, legal_name=f"Supplier {i:02d} Inc.", tax_id=f"12-{i:07d}",
                  status="active")
