@@ -281,7 +281,7 @@ def _award_past_bid(agency: Agency, officer: Any, admin: Any) -> None:
         )  # fmt: skip
     with _clock(_local(agency, year, 10, 8, 19)):
         award = awarding.award_approve(
-            user=admin, award=award, board_resolution="2026-10-08-4",
+            user=admin, award=award, board_resolution=f"{year}-10-08-4",
             board_date=_local(agency, year, 10, 8, 19).astimezone(agency.zone).date(),
         )  # fmt: skip
     with _clock(_local(agency, year, 10, 9, 9)):
@@ -503,10 +503,10 @@ def _salt_protested(agency: Agency, officer: Any, admin: Any, reps: dict[str, An
             "responsible suppliers.",
         )  # fmt: skip
     with _clock(now - timedelta(days=5)):
+        met = (now - timedelta(days=5)).astimezone(agency.zone).date()
         award = awarding.award_approve(
-            user=admin, award=award, board_resolution="2026-11-19-2",
-            board_date=(now - timedelta(days=5)).astimezone(agency.zone).date(),
-        )  # fmt: skip
+            user=admin, award=award, board_resolution=f"{met:%Y-%m-%d}-2", board_date=met
+        )
     with _clock(now - timedelta(days=2)):
         award = awarding.award_notice(user=officer, award=award)
     with _clock(now - timedelta(days=1)):
