@@ -69,6 +69,19 @@ def test_member_report_is_the_members_statement(year: Any, posted: Any) -> None:
     assert "Members" not in titles  # a member's report never lists the other members
 
 
+def test_an_empty_figure_reads_as_a_dash_and_says_why(year: Any, posted: Any) -> None:  # noqa: F811
+    """Before year-end patronage is distributed the member's summary says so; no cell of the
+    page or PDF is left blank, which a business official would read as a printing fault."""
+    _money_in_year(year)
+    report = annual.annual_report(year.tenant.agency, 2027, year.a)
+    assert report.patronage is None
+    summary = annual.tables(report)[0]
+    cells = {row[0][0]: row[1][0] for row in summary.formatted()}
+    assert cells["Patronage allocated for the year (not distributed yet)"] == "\u2014"
+    assert all(text != "" for row in (t.formatted() for t in annual.tables(report))
+               for cells_ in row for text, _ in cells_)  # fmt: skip
+
+
 def pdf_objects(pdf: bytes) -> bytes:
     """The PDF's text with every compressed stream inflated (object streams included)."""
     out = [pdf]

@@ -588,7 +588,7 @@ class Table:
 
 def show(value: Any, kind: str) -> str:
     if value is None or value == "":
-        return ""
+        return formatting.DASH  # a figure that does not exist, never a blank a reader doubts
     if kind == "money":
         return formatting.money(value)
     if kind == "quantity":
@@ -629,7 +629,11 @@ def tables(report: AnnualReport) -> list[Table]:
                     "Saved on those purchases (against each line's baseline price)",
                     sum((c.savings for c in report.contracts), ZERO),
                 ],
-                ["Patronage allocated for the year", report.patronage],
+                [
+                    "Patronage allocated for the year"
+                    + (" (not distributed yet)" if report.patronage is None else ""),
+                    report.patronage,
+                ],
                 [f"Owed at {formatting.day(report.end)} (negative: in credit)", report.balance],
                 *fee_rows,
             ],
