@@ -32,6 +32,7 @@ from .lifecycle import S, locked, move
 from .models import (
     Award,
     AwardLine,
+    Finding,
     LineItem,
     ProcurementSettings,
     Protest,
@@ -270,6 +271,9 @@ def award_recommend(
                 "reason": tie_reason.strip(),
             }
         )
+    awarded = {a.supplier for a in (*result.awards, *result.secondary)}
+    awarded |= {choices[tie_key(tie)] for tie in result.ties}
+    responsible_now(solicitation, [inputs.responses[s] for s in sorted(awarded)])
     award = Award.objects.create(
         solicitation=solicitation,
         method=method,
@@ -303,6 +307,28 @@ def award_recommend(
     award.save(update_fields=["total"])
     _recorded(award, user, unpriced=[i.number for i in inputs.unpriced])
     return award
+
+
+def responsible_now(solicitation: Solicitation, responses: list[Response]) -> None:
+    """Refuse an award to a supplier that is debarred, suspended or otherwise not active
+    today (the award date) unless the officer decided it responsible against that very
+    proposal: a finding confirmed before the debarment (or no finding at all) is stale."""
+    found = {
+        f.response_id: f
+        for f in Finding.objects.filter(response__in=responses, kind=Finding.Kind.RESPONSIBLE)
+    }
+    for response in responses:
+        supplier = Supplier.objects.get(pk=response.supplier_id)
+        if supplier.status == Supplier.Status.ACTIVE:
+            continue
+        finding = found.get(response.pk)
+        if finding is not None and finding.decided is True and not finding.proposed:
+            continue  # the officer overrode a not-responsible proposal, with a reason
+        raise ValidationError({"__all__": (
+            f"{supplier} is {supplier.get_status_display().lower()} on "
+            f"{timing.now().astimezone(solicitation.agency.zone):%Y-%m-%d}: check the "
+            "responses again (findings) before the award."
+        )})  # fmt: skip
 
 
 def _tie_label(inputs: Inputs, tie: engine.Tie) -> str:
@@ -382,6 +408,7 @@ def _recommend_best_value(
             }
         )
     response = result.responses[winner.response]
+    responsible_now(solicitation, [response])
     award = Award.objects.create(
         solicitation=solicitation,
         method="best_value",
@@ -616,6 +643,8 @@ def award_finalize(*, user: Any, award: Award) -> Award:
         raise ValidationError({"__all__": "The stand-still period has not ended."})
     if award.protests.filter(outcome="").exists():
         raise ValidationError({"__all__": "A protest is pending: decide it first."})
+    responsible_now(award.solicitation, list(Response.objects.filter(
+        pk__in=award.lines.values("response_id")).order_by("pk")))  # fmt: skip
     award.status, award.final_at = A.FINAL, now
     award.save(update_fields=["status", "final_at"])
     audit.record("award.final", award, changes={"status": [A.NOTICED, A.FINAL]})
@@ -635,7 +664,10 @@ def finalize_due(*, now: Any = None) -> list[Award]:
     done = []
     for award in Award.objects.filter(status=A.NOTICED, standstill_ends_at__lte=now):
         if not award.protests.filter(outcome="").exists():
-            done.append(award_finalize(user=None, award=award))
+            try:
+                done.append(award_finalize(user=None, award=award))
+            except ValidationError:
+                continue  # an awarded supplier debarred since: the officer decides
     return done
 
 
