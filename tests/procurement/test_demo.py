@@ -93,3 +93,59 @@ def test_demo_has_the_officers_next_steps(demo_db: None):
     assert ResponseAttachment.objects.filter(response__solicitation=rfp).count() == 2
     contact = SupplierChangeRequest.objects.get(status="pending", kind="contact")
     assert contact.after == {"email": "contracts@ctp.example.com"}
+
+
+def test_demo_done_means_for_evaluation_and_award(demo_db: None):
+    """Issue 12's "Done means": the opened copy-paper bid has findings and an award
+    recommendation priced at the volume tiers with the saving shown; an awarded past RFP shows
+    its committee scores in its award report (the page and the PDF)."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from tests.billing.test_invoice_document import pdf_text
+
+    from edcoop.billing.pdf import document_html
+    from edcoop.core.formatting import money
+    from edcoop.procurement.views.evaluation import _report
+
+    officer = Client()
+    user = get_user_model().objects.get(username="purchasing@lakes.example.org")
+    officer.force_login(user)
+    paper = Solicitation.objects.get(number="LK-2026-05")
+    findings = Finding.objects.filter(response__solicitation=paper)
+    assert findings.count() == 2 * paper.responses.filter(is_current=True).count()
+    assert not findings.filter(decided__isnull=True).exists()
+    award = paper.awards.get()
+    assert (award.status, award.method) == ("recommended", "optimal")
+    # Each line is priced at the tier its pooled quantity earns, below the base price bid.
+    for line in award.lines.select_related("response"):
+        bid = line.response.bid_lines.get(item=line.item)
+        if bid.tiers:
+            assert line.unit_price < bid.unit_price
+            assert str(line.unit_price) in {str(Decimal(t["unit_price"])) for t in bid.tiers}
+    assert award.lines.filter(unit_price__lt=Decimal("38.75")).exists()
+    saving = award.baseline_total - award.total
+    assert saving > 0
+    report = officer.get(reverse("procurement:award", args=["lakes", paper.pk])).content.decode()
+    assert f"saving {money(saving)}" in report
+    assert "What pooling earned each member" in report
+    page = officer.get(reverse("procurement:evaluation", args=["lakes", paper.pk])).content
+    assert b"Responsive" in page or b"responsive" in page
+
+    rfp = Solicitation.objects.get(number="LK-2026-04")
+    assert (rfp.kind, rfp.status) == ("rfp", "awarded")
+    final = rfp.awards.get()
+    assert (final.status, final.method) == ("final", "best_value")
+    assert {ln.supplier.legal_name.split()[0] for ln in final.lines.all()} == {"Northeast"}
+    report = officer.get(reverse("procurement:award", args=["lakes", rfp.pk])).content.decode()
+    for shown in ("Committee scores", "83.82", "79.50", "2026-08-13-3", "Confirmed",
+                  "Fleet plan reviewed building by building."):  # fmt: skip
+        assert shown in report, shown
+    request = type("R", (), {"user": user})()
+    text = pdf_text(document_html("procurement/award_pdf.html",
+                                  _report(request, rfp.agency, rfp, final)))  # fmt: skip
+    for shown in ("Committee scores", "83.82", "79.50", "Bid tabulation", "Findings",
+                  "Ties and how they were resolved", "2026-08-13-3"):  # fmt: skip
+        assert shown.casefold() in text.casefold(), shown  # headings print in capitals
+    pdf = officer.get(reverse("procurement:award_pdf", args=["lakes", rfp.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

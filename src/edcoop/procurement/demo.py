@@ -5,6 +5,9 @@
 - LK-2026-03 custodial supplies: bid last autumn, publicly opened, evaluated (Empire Paper
   did not acknowledge the addendum: found non-responsive), recommended, approved by the board,
   noticed and final after the stand-still period; its tabulation shows the award.
+- LK-2026-04 managed print services: an RFP bid last summer, scored by a committee of two
+  (both attested and submitted), awarded on best value to NECP, approved by the board and final;
+  its award report shows the committee's scores.
 - LK-2026-05 copy paper (spring re-bid): districts' quantities pooled past the suppliers'
   volume tiers; opened, findings confirmed and the optimal award recommended to the board:
   NECP's spend discount makes it cheaper than the lowest price per lot (Empire); the report
@@ -98,6 +101,7 @@ def build(logins: list[Any]) -> None:
     }
     _past_bid(agency, officer, reps, empire, necp, dairy)
     _award_past_bid(agency, officer, admin)
+    _rfp_awarded(agency, officer, admin, reps, empire, necp)
     _rfp_mid_evaluation(agency, officer, reps, empire, necp)
     _paper_recommended(agency, officer, admin, reps, empire, necp)
     _current_bid(agency, officer, admin, reps, empire, dairy, necp)
@@ -288,6 +292,86 @@ def _award_past_bid(agency: Agency, officer: Any, admin: Any) -> None:
         award = awarding.award_notice(user=officer, award=award)
     with _clock(_local(agency, year, 10, 20, 9)):
         awarding.finalize_due()
+
+
+def _rfp_awarded(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
+                 empire: Supplier, necp: Supplier) -> None:  # fmt: skip
+    """LK-2026-04, an RFP of last summer: committee scores, best value, the board, final.
+
+    Price points: Empire 30.00 (the lowest price), NECP 30 x 58,900 / 62,400 = 28.32.
+    Consensus (mean of two): NECP 8, 7.5, 8.5 -> 32 + 15 + 8.5 + 28.32 = 83.82;
+    Empire 6.5, 8.5, 6.5 -> 26 + 17 + 6.5 + 30 = 79.50. NECP is the best value."""
+    year = timing.now().astimezone(agency.zone).year - 1
+    with _clock(_local(agency, year, 7, 7, 9)):
+        s = drafting.solicitation_create(
+            user=officer, agency=agency, number="LK-2026-04",
+            title="Managed print services", kind="rfp", category="Technology",
+            description="Copier fleet, maintenance, supplies and usage reporting for every "
+            "member district's buildings, priced as one annual program fee.",
+            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
+            required_attestations=["non_collusion", "debarment"],
+            questions_due_at=_local(agency, year, 7, 21, 12),
+            responses_due_at=_local(agency, year, 7, 28, 14),
+            opening_at=_local(agency, year, 7, 28, 14, 30),
+        )  # fmt: skip
+        lot = drafting.lot_add(user=officer, solicitation=s, title="Program")
+        drafting.item_add(user=officer, lot=lot, number="1", unit="year",
+                          description="Managed print program fee, all member districts",
+                          estimated_quantity=D("1"))  # fmt: skip
+        for name, weight, is_price in [("Service design and fleet", "40", False),
+                                       ("Transition and support", "20", False),
+                                       ("Experience and references", "10", False),
+                                       ("Price", "30", True)]:  # fmt: skip
+            drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
+                                   is_price=is_price)  # fmt: skip
+        s = publication.solicitation_publish(user=officer, solicitation=s)
+    with _clock(_local(agency, year, 7, 24, 11)):
+        responses.response_submit(user=reps["necp"], solicitation=s, supplier=necp,
+                                 data=_offer(s, {"1": "62400.00"}, []))  # fmt: skip
+        responses.response_submit(user=reps["empire"], solicitation=s, supplier=empire,
+                                 data=_offer(s, {"1": "58900.00"}, []))  # fmt: skip
+    with _clock(_local(agency, year, 7, 28, 14, 30)):
+        s = opening.solicitation_open(user=officer, solicitation=s)
+    evaluator = get_user_model().objects.get(username="evaluator@lakes.example.org")
+    with _clock(_local(agency, year, 7, 30, 10)):
+        for finding in evaluation.findings_propose(user=officer, solicitation=s):
+            evaluation.finding_decide(user=officer, finding=finding, value=finding.proposed,
+                                      reason="" if finding.proposed else "As checked.")  # fmt: skip
+        seats = [evaluation.evaluator_add(user=officer, solicitation=s, member=u)
+                 for u in (evaluator, officer)]  # fmt: skip
+        for seat in seats:
+            evaluation.coi_attest(user=seat.user, evaluator=seat)
+    criteria = list(s.criteria.filter(is_price=False).order_by("pk"))
+    marks = {  # per supplier: (evaluator's scores, officer's scores), in the criteria's order
+        necp.pk: ([8, 7, 9], [8, 8, 8]),
+        empire.pk: ([7, 9, 6], [6, 8, 7]),
+    }
+    with _clock(_local(agency, year, 8, 6, 15)):
+        for response in evaluation.scored_responses(s):
+            for seat, values in zip(seats, marks[response.supplier_id], strict=True):
+                evaluation.scores_save(
+                    user=seat.user, evaluator=seat, response=response,
+                    scores={c.pk: D(v) for c, v in zip(criteria, values, strict=True)},
+                    comments={criteria[0].pk: "Fleet plan reviewed building by building."}
+                    if seat.user == evaluator and response.supplier_id == necp.pk else None,
+                )  # fmt: skip
+        for seat in seats:
+            evaluation.scores_submit(user=seat.user, evaluator=seat)
+    with _clock(_local(agency, year, 8, 7, 10)):
+        award = awarding.award_recommend(
+            user=officer, solicitation=s, method="best_value",
+            basis="Best value: the highest consensus total of the evaluation committee (two "
+            "evaluators, each criterion scored independently, price points computed).",
+        )  # fmt: skip
+    with _clock(_local(agency, year, 8, 13, 19)):
+        award = awarding.award_approve(
+            user=admin, award=award, board_resolution="2026-08-13-3",
+            board_date=_local(agency, year, 8, 13, 19).astimezone(agency.zone).date(),
+        )  # fmt: skip
+    with _clock(_local(agency, year, 8, 14, 9)):
+        award = awarding.award_notice(user=officer, award=award)
+    with _clock(_local(agency, year, 8, 25, 9)):
+        awarding.award_finalize(user=officer, award=award)
 
 
 def _proposal(name: str) -> Upload:

@@ -589,6 +589,13 @@ class Award(models.Model):
     def agency_id(self) -> int:
         return self.solicitation.agency_id
 
+    @property
+    def saving(self) -> Decimal | None:
+        """What this award saves against the lowest-price award (negative: what a rule cost)."""
+        if self.baseline_total is None or self.total is None:
+            return None
+        return self.baseline_total - self.total
+
 
 class AwardLine(models.Model):
     """One item awarded to one supplier: primary, or secondary under a multiple award."""
