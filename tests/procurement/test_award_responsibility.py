@@ -23,8 +23,10 @@ def officer(north):
 
 
 def debar(north, supplier, status="debarred"):
-    member_services.supplier_set_status(user=north.users["agency_admin"], supplier=supplier,
-                                        status=status, reason="Convicted of bid rigging.")  # fmt: skip
+    member_services.supplier_set_status(
+        user=north.users["agency_admin"], supplier=supplier, status=status,
+        reason="Convicted of bid rigging.",
+    )  # fmt: skip
 
 
 def confirm_all(north, bid):
@@ -54,7 +56,7 @@ def test_a_supplier_debarred_after_the_findings_is_not_recommended(north, three,
 
 
 def test_unchecked_responses_cannot_carry_a_debarred_supplier_to_the_award(north, three, clock):  # noqa: F811
-    bid, second, third = three
+    bid, _second, third = three
     debar(north, third, "suspended")
     with pytest.raises(ValidationError, match="Third Paper Co is suspended"):
         awarding.award_recommend(
@@ -67,13 +69,15 @@ def test_unchecked_responses_cannot_carry_a_debarred_supplier_to_the_award(north
 def test_an_officers_override_of_a_debarment_stands(north, three, clock):  # noqa: F811
     """The officer may override the proposal with a reason (a debarment recorded in error):
     that is a decision on the current status, not a stale one."""
-    bid, second, third = three
+    bid, second, _third = three
     debar(north, second)
     confirm_all(north, bid)
     f = Finding.objects.get(response__supplier=second, kind="responsible")
     assert not f.proposed and "debarred" in f.proposed_reasons[0]
-    evaluation.finding_decide(user=officer(north), finding=f, value=True,
-                              reason="The debarment was entered for another Second Paper.")  # fmt: skip
+    evaluation.finding_decide(
+        user=officer(north), finding=f, value=True,
+        reason="The debarment was entered for another Second Paper.",
+    )  # fmt: skip
     _, result = awarding.compute(bid)
     award = awarding.award_recommend(
         user=officer(north), solicitation=bid, basis="Lowest.",
