@@ -523,13 +523,13 @@ def scores_submit(*, user: Any, evaluator: Evaluator) -> Evaluator:
 
 
 def may_see_committee_scores(user: Any, solicitation: Solicitation) -> bool:
-    """The officer and auditors always; an evaluator only once their own are submitted."""
-    agency = solicitation.agency
-    if can(user, Action.EVALUATION_MANAGE, agency) or can(user, Action.AUDIT_VIEW, agency):
-        return True
+    """The officer and auditors always, unless seated; an evaluator (an officer or the
+    agency administrator seated on the committee too) only once their own are submitted."""
     seat = committee_seat(user, solicitation)
-    return (seat is not None and seat.submitted_at is not None
-            and seat.conflict_declared_at is None)  # fmt: skip
+    if seat is not None:
+        return seat.submitted_at is not None and seat.conflict_declared_at is None
+    agency = solicitation.agency
+    return can(user, Action.EVALUATION_MANAGE, agency) or can(user, Action.AUDIT_VIEW, agency)
 
 
 def response_prices(solicitation: Solicitation) -> dict[int, Decimal]:
