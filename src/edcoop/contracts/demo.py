@@ -154,10 +154,20 @@ def _from_award(agency: Agency, officer: Any, start: date) -> None:
     lines = final_award_lines(bid) if bid is not None else []
     if not lines:
         return
-    services.contract_from_award(
+    contract = services.contract_from_award(
         user=officer, solicitation=bid, supplier=lines[0].supplier, number="LK-C-2026-03",
         starts_on=add_months(start, -6), ends_on=add_months(start, 6) - timedelta(days=1),
         renewal_options=2, admin_fee_pct="0", federal_terms=True)  # fmt: skip
+    # Alder Creek orders trash liners under it: the bid's OCDS release shows what members
+    # bought under the award (its contract's implementation), as totals.
+    alder = Institution.objects.get(agency=agency, name="Alder Creek CSD")
+    buyer = _user("buyer@alder.example.org")
+    on = min(timezone.localdate(), contract.ends_on) - timedelta(days=14)
+    liners = orders.order_create(user=buyer, institution=alder, contract=contract,
+                                 ordered_on=on, lines=[orders.LineInput("12", sku="1.01")],
+                                 notes="Trash liners for the high school.")  # fmt: skip
+    orders.order_approve(user=buyer, order=liners)
+    orders.order_send(user=buyer, order=liners)
 
 
 TECH = [
