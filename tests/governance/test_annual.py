@@ -339,3 +339,57 @@ def test_utilisation_and_admin_fees_equal_their_records(year: Any, posted: Any) 
     mine = annual.annual_report(agency, 2027, year.a)
     assert mine.utilisation == [] and mine.fees == []
     assert {"Utilisation", "Admin fees"}.isdisjoint(t.title for t in annual.tables(mine))
+
+
+def test_member_report_aid_and_net_cost_are_the_aid_estimates(year: Any, posted: Any) -> None:  # noqa: F811
+    agency = year.tenant.agency
+    for inst, ratio in ((year.a, "0.5000"), (year.b, "0.3600")):
+        aid.aid_ratio_set(user=year.admin, agency=agency, institution_id=inst.pk,
+                          aid_year=2028, ratio=D(ratio), data_years="test")  # fmt: skip
+    estimate = {m.institution_id: m for m in aid.aid_estimate(agency, 2027).members}
+    for member in (year.a, year.b):
+        mine = annual.annual_report(agency, 2027, member)
+        expected = estimate[member.pk].aid
+        assert mine.total("aid") == expected
+        assert mine.total("net") == mine.total("charges") - expected
+        summary = {t.title: t for t in annual.tables(mine)}["Services"]
+        assert summary.totals[6] == expected  # the Services table's aid column
+    assert all(estimate[m.pk].aid > 0 for m in (year.a, year.b))  # not a trivial 0 = 0
+
+
+def test_patronage_in_the_reports_is_the_years_allocation(year: Any, posted: Any) -> None:  # noqa: F811
+    from edcoop.contracts import patronage
+    from edcoop.contracts.models import PatronageAllocation
+
+    north = year.tenant
+    agency = north.agency
+    assert annual.annual_report(agency, 2027).patronage is None  # not distributed yet
+    _fee_year(north)  # sales reports: FY2027 purchases by north.institution
+    distributed = patronage.patronage_distribute(
+        user=north.users["business_office"], agency=agency, fiscal_year=2027,
+        net_income="5000.00", distributable="1200.00",
+    )  # fmt: skip
+    allocations = PatronageAllocation.objects.filter(year=distributed)
+    assert sum(a.amount for a in allocations) == D("1200.00")
+    whole = annual.annual_report(agency, 2027)
+    assert whole.patronage == D("1200.00")
+    summary = {row[0]: row[1] for row in {t.title: t for t in annual.tables(whole)}["Summary"].rows}
+    assert summary["Patronage allocated for the year"] == D("1200.00")
+    for member in north.institutions:
+        own = sum((a.amount for a in allocations if a.institution_id == member.pk), D("0"))
+        assert annual.annual_report(agency, 2027, member).patronage == own
+    book = load_workbook(BytesIO(report_files.annual_xlsx(whole)))
+    rows = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=5, values_only=True)}
+    assert D(str(rows["Patronage allocated for the year"])) == D("1200.00")
+
+
+def test_both_reports_carry_their_charts(year: Any, posted: Any) -> None:  # noqa: F811
+    agency = year.tenant.agency
+    mine = report_files.annual_html(annual.annual_report(agency, 2027, year.a))
+    assert mine.count('<figure class="report-chart">') == 1 and "<svg" in mine
+    assert "Charges by service" in mine and "Charges by member" not in mine
+    whole = report_files.annual_html(annual.annual_report(agency, 2027))
+    assert whole.count('<figure class="report-chart">') >= 3
+    assert "Charges by member" in whole and "Members taking part, by service" in whole
+    for report in (annual.annual_report(agency, 2027, year.a), annual.annual_report(agency, 2027)):
+        assert load_workbook(BytesIO(report_files.annual_xlsx(report)))["Services"]._charts
