@@ -241,3 +241,38 @@ def test_audit_export_command_writes_the_same_export(north, tmp_path, settings):
         call_command("audit", "export", "--agency", "north", "--from", "2000-01-01", "--to",
                      "2100-01-01", "--out", str(out), stdout=io.StringIO())  # fmt: skip
     assert err.value.returncode == 1 and "does not verify" in str(err.value)
+
+
+def test_the_trail_export_holds_exactly_the_days_asked_for_in_the_agencys_zone(
+    north, tmp_path, settings
+):
+    """Both days included, counted in the agency's time zone: an event one second before the
+    first day or at midnight after the last is not in the period; one at either edge is."""
+    from datetime import datetime, time, timedelta
+
+    import time_machine
+
+    settings.EDCOOP_CHECKPOINT_DIR = tmp_path
+    agency = north.agency
+    zone = agency.zone
+    first, last = date(2027, 3, 1), date(2027, 3, 31)
+    moments = {
+        "before the first day": datetime.combine(first, time.min, zone) - timedelta(seconds=1),
+        "the first day's midnight": datetime.combine(first, time.min, zone),
+        "the last day's last second": datetime.combine(last, time(23, 59, 59), zone),
+        "midnight after the last day": datetime.combine(last + timedelta(days=1), time.min, zone),
+    }
+    for label, moment in moments.items():
+        with time_machine.travel(moment, tick=False), audit.acting_as(audit.SYSTEM):
+            audit.record("test.moment", agency_id=agency.pk, label=label)
+    inside = {"the first day's midnight", "the last day's last second"}
+    events = [e.object_label for e in audit_files.period_events(agency, first, last)]
+    assert set(events) == inside
+    files = _files(audit_files.audit_trail_zip(agency, first, last))
+    rows = list(csv.reader(io.StringIO(files["events.csv"].decode("utf-8-sig"))))[1:]
+    assert {r[8] for r in rows} == inside
+    verification = json.loads(files["verification.json"])
+    assert verification["verification"].startswith("intact")
+    book = load_workbook(io.BytesIO(audit_files.audit_trail_xlsx(agency, first, last)))
+    labels = {r[8] for r in book["Events"].iter_rows(min_row=2, values_only=True)}
+    assert labels == inside
