@@ -177,9 +177,20 @@ def uncompeted(north):
     return contract
 
 
+def _linked(flags, slug="north"):
+    """Every flag links to a page of its agency's that exists, and shows its evidence."""
+    from django.urls import resolve
+
+    for flag in flags:
+        assert flag.url.startswith(f"/a/{slug}/"), (flag.kind, flag.url)
+        resolve(flag.url)  # raises Resolver404 for a link to nowhere
+        assert flag.evidence and all(flag.evidence), flag.kind
+    return flags
+
+
 def _purchase_flags(agency):
     """The flags on orders (the test contracts also owe sales reports)."""
-    return [f for f in monitor.flags_for(agency) if f.kind != "sales_report_missing"]
+    return _linked([f for f in monitor.flags_for(agency) if f.kind != "sales_report_missing"])
 
 
 def _buy(north, contract, qty, days_ago):
@@ -191,13 +202,14 @@ def _buy(north, contract, qty, days_ago):
 
 @pytest.mark.django_db
 def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, uncompeted):
-    _buy(north, uncompeted, "12", 40)
+    first = _buy(north, uncompeted, "12", 40)
     _buy(north, uncompeted, "9", 10)
     flags = _purchase_flags(north.agency)
     assert [f.kind for f in flags] == ["split"]
     assert flags[0].amount == D("21000.00")
     evidence = " ".join(flags[0].evidence)
     assert "$12,000.00" in evidence and "$9,000.00" in evidence and "C-SOLE" in evidence
+    assert flags[0].url == f"/a/north/orders/{first.pk}/"  # the pattern's first order
     # The same orders under a competitively bid contract are no flag at all.
     competed = make_contract(north, number="C-BID", starts_on=TODAY - timedelta(days=400),
                              ends_on=TODAY + timedelta(days=365))  # fmt: skip
@@ -209,12 +221,13 @@ def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, 
 
 @pytest.mark.django_db
 def test_an_order_placed_after_the_contract_ended_is_flagged(north, uncompeted):
-    _buy(north, uncompeted, "1", 10)
+    order = _buy(north, uncompeted, "1", 10)
     services.contract_terminate(user=north.users["procurement_officer"], contract=uncompeted,
                                 on=TODAY - timedelta(days=20), reason="Closed")  # fmt: skip
     flags = _purchase_flags(north.agency)
     assert [f.kind for f in flags] == ["expired_contract"]
     assert "terminated" in flags[0].evidence[0]
+    assert flags[0].url == f"/a/north/orders/{order.pk}/"
 
 
 @pytest.mark.django_db
@@ -272,6 +285,7 @@ def test_an_opening_before_its_time_is_caught_from_the_trail(north, bid, clock):
                  label=f"{response.supplier} response to {bid.number}")  # fmt: skip
     proof = monitor.opening_proof(north.agency)
     assert not proof.holds
+    _linked(proof.flags)
     assert "has not happened" in proof.flags[0].evidence[0]
 
 
@@ -282,6 +296,7 @@ def test_prices_in_clear_for_a_sealed_bid_are_caught(north, bid, clock):
     BidLine.objects.create(response=response, item=bid.items.first(), unit_price=D("1.00"))
     proof = monitor.opening_proof(north.agency)
     assert [f.subject for f in proof.flags] == [f"{bid.number}: contents in clear while sealed"]
+    _linked(proof.flags)
 
 
 @pytest.mark.django_db
@@ -303,6 +318,7 @@ def test_quarters_with_no_sales_report_are_flagged(north):
     assert len(flags) >= 3 and all("C-OLD" in f.subject for f in flags)
     assert all(f.on < TODAY for f in flags)
     assert f"{contract.supplier} has not filed" in flags[0].evidence[0]
+    assert {f.url for f in _linked(flags)} == {f"/a/north/contracts/{contract.pk}/"}
 
 
 @pytest.mark.django_db
@@ -324,7 +340,7 @@ def test_a_best_value_award_scored_without_attestation_is_flagged(north, bid, cl
     Award.objects.create(solicitation=bid, method=Award.Method.BEST_VALUE, basis="Scores",
                          recommended_at=now)  # fmt: skip
     flags = [f for f in monitor.flags_for(north.agency) if f.kind == "award_without_coi"]
-    assert len(flags) == 1
+    assert len(_linked(flags)) == 1
     assert flags[0].evidence == ["north-evaluator scored 1 criterion score(s) with no "
                                  "attestation on record."]  # fmt: skip
     unattested.coi_attested_at = now
