@@ -2,6 +2,7 @@
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -165,3 +166,51 @@ def test_main_procurement_category_comes_from_the_records(north, bid):
     found = tender()
     assert found["mainProcurementCategory"] == "goods"
     assert found["additionalProcurementCategories"] == ["services"]
+
+
+def _shared() -> Any:
+    """../shared beside the project's checkout, or beside the main checkout of a worktree."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    checkouts = [root]
+    dotgit = root / ".git"
+    if dotgit.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(dotgit.read_text().split(":", 1)[1].strip())
+        common = (gitdir / (gitdir / "commondir").read_text().strip()).resolve()
+        checkouts.append(common.parent)
+    for checkout in checkouts:
+        if (checkout.parent / "shared").is_dir():
+            return checkout.parent / "shared"
+    return root.parent / "shared"
+
+
+def test_the_schema_edcoop_validates_against_is_the_official_one():
+    """ocds.validate reads the copy shipped inside the package (installed sites have no
+    ../shared); it must be, byte for byte, the official OCDS 1.1 schema the project keeps in
+    ../shared/domain/ocds-1.1, and validation must resolve the release schema offline."""
+    from importlib import resources
+
+    official = _shared() / "domain" / "ocds-1.1"
+    if not official.is_dir():
+        pytest.skip(f"{official} is not beside this checkout")
+    shipped = resources.files("edcoop.governance") / "ocds_schema"
+    for name in ("release-package-schema.json", "release-schema.json"):
+        assert (shipped / name).read_bytes() == (official / name).read_bytes(), name
+    package, release = ocds._schemas()
+    assert package["id"].endswith("/1__1__5/release-package-schema.json")
+    assert release["id"].endswith("/1__1__5/release-schema.json")
+
+
+def test_validation_never_fetches_the_release_schema(north, bid, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("validation tried to use the network")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    package = ocds.package([north.agency])
+    assert ocds.validate(package) == []
+    package["releases"][0]["tender"]["status"] = "not-a-status"
+    assert any("tender/status" in p for p in ocds.validate(package))
