@@ -132,7 +132,7 @@ class SolicitationLine:
     published: date | None
     due: datetime | None
     opened: datetime | None
-    responses: int
+    responses: int | None  # None: a member's report before the opening (sealed)
     committed_items: int = 0  # member report: items it committed quantities to
     award: str = ""
 
@@ -414,10 +414,13 @@ def _solicitations(
     awards = {a.solicitation_id: a for a in Award.objects.filter(solicitation__in=qs)
               .exclude(status=Award.Status.CANCELLED)}  # fmt: skip
     rows = []
+    # A member's report is read by the member's own people, not the agency's staff: only
+    # what the public sees (no count of sealed responses, no award before its notice).
+    member = institution is not None
     for s in qs:
         award = awards.get(s.pk)
         label = ""
-        if award is not None:
+        if award is not None and not (member and award.noticed_at is None):
             label = award.get_status_display()
             if award.total is not None:
                 label += f", {formatting.money(award.total)}"
@@ -425,7 +428,8 @@ def _solicitations(
             number=s.number, title=s.title, kind=s.get_kind_display(),
             status=s.get_status_display(),
             published=s.published_at.astimezone(agency.zone).date() if s.published_at else None,
-            due=s.responses_due_at, opened=s.opened_at, responses=s.n,
+            due=s.responses_due_at, opened=s.opened_at,
+            responses=None if member and s.opened_at is None else s.n,
             committed_items=committed.get(s.pk, 0), award=label,
         ))  # fmt: skip
     return rows
