@@ -111,7 +111,7 @@ def main() -> None:
         started, cpu = time.perf_counter(), time.process_time()
         problem = parse_problem(data)
         parsed = time.perf_counter() - started
-        result = optimal(problem, time_limit=args.time_limit, gap=args.gap)
+        result = optimal(problem, time_limit=args.time_limit, gap=args.gap, started=started)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         suppliers = len({a.supplier for a in result.awards})
         split = len({a.item for a in result.awards}) != len(result.awards)

@@ -713,56 +713,70 @@ def _greedy(item: Item, bids: Sequence[Bid]
 # Optimal ----------------------------------------------------------------------------------
 
 
-def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0) -> AwardResult:
+def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
+            started: float | None = None) -> AwardResult:  # fmt: skip
     """The least-cost award the bids and rules allow (MILP, HiGHS), proven to within ``gap``
-    (relative; 0 = exactly, to the cent) unless ``time_limit`` seconds run out first."""
+    (relative; 0 = exactly, to the cent) unless ``time_limit`` seconds run out first.
+
+    ``time_limit`` is for the whole call, counted from ``started`` (a ``time.perf_counter()``
+    reading; the command passes the moment it began, so reading and parsing the input count
+    too): the best award found and its proven gap come back by then.
+    """
+    started = time.perf_counter() if started is None else started
+    # What follows the search (the result, its ties, the caller's output) gets a reserve.
+    deadline = started + time_limit - min(3.0, 0.05 * time_limit)
     baseline = lowest_price(problem)
     plan = _plan(problem, allow_splits=problem.rules.splits == "allowed")
     if plan.infeasible:
         return _infeasible("optimal", plan)
-    started = time.perf_counter()
-    deadline = started + time_limit
 
     def budget(share: float) -> float:
         # Each stage before the main search gets a share of what is left, at most 10 s.
-        return max(0.5, min(10.0, share * (deadline - time.perf_counter())))
+        return max(0.2, min(10.0, share * (deadline - time.perf_counter())))
 
-    formulation = _Formulation(plan)
     limit = problem.rules.max_suppliers
-    guide: dict[str, float] = {}
-    lp_bound = None
-    if limit is not None:
-        guide, lp_bound = formulation.relaxation(time_limit=budget(0.2))
-    start = _heuristic(plan, budget=budget(0.15), guide=guide)
-    if limit is not None:
-        # Polish: the best award among a few sets of suppliers (small MILPs): the heuristic's
-        # and the ones the relaxation uses most.
-        sets = []
-        if start is not None:
-            sets.append(frozenset(_suppliers_of(start)))
-        if guide:
-            top = frozenset(sorted(guide, key=lambda s: (-guide[s], s))[:limit])
-            if top not in sets:
-                sets.append(top)
-        best = (_exact_total(problem, start), start) if start is not None else None
-        for chosen in sets:
-            sub = _restrict(plan, set(chosen))
-            seed = (_remap(start, plan, sub) if start is not None
-                    and _suppliers_of(start) == chosen else None)  # fmt: skip
-            polished = _Formulation(sub).solve(time_limit=budget(0.2), gap=gap, start=seed)
-            if polished.assignment is not None:
-                found = _remap(polished.assignment, sub, plan)
-                total = _exact_total(problem, found)
-                if best is None or total < best[0]:
-                    best = (total, found)
-        start = best[1] if best is not None else None
-    left = max(1.0, deadline - time.perf_counter())
-    solved = formulation.solve(time_limit=left, gap=gap, start=start)
-    if solved.assignment is None and start is not None and solved.status != "infeasible":
-        # The search stopped before it took up the start: the start is the best award found.
-        solved = _Solved("solved", proven=False, bound=solved.bound, assignment=start)
-    if lp_bound is not None and (solved.bound is None or solved.bound < lp_bound):
-        solved.bound = lp_bound
+    involved = sorted({o.supplier for u in plan.units for o in u.options}
+                      | {b.supplier for u in plan.units if u.split
+                         for b in plan.bids_by_item[u.items[0].id]})  # fmt: skip
+    bound: float | None = None
+    lagrangian: _Lagrangian | None = None
+    search_plan = plan
+    if limit is not None and limit < len(involved):
+        start, lagrangian, closed = _limited_start(plan, involved, gap=gap, budget=budget)
+        bound = lagrangian.safe if lagrangian is not None and start is not None else None
+        if start is not None and closed:
+            # No award using a closed supplier beats the start: the search leaves them out.
+            search_plan = _restrict(plan, set(involved) - closed)
+    else:
+        start = _heuristic(plan, budget=budget(0.15))
+    proven_by_bound = False
+    if start is not None and bound is not None:
+        cents = int(_exact_total(problem, start) * 100)
+        proven_by_bound = cents <= 0 or (cents - math.ceil(bound - 1e-6)) / cents <= gap or (
+            cents - math.ceil(bound - 1e-6) < 1)  # fmt: skip
+    if proven_by_bound:
+        solved = _Solved("solved", proven=True, bound=bound, assignment=start)
+    else:
+        formulation = _Formulation(search_plan)
+        left = max(0.2, deadline - time.perf_counter())
+        if lagrangian is not None and start is not None and len(formulation.m.cost) > 1_000 * left:
+            # Too big for HiGHS to get past its first relaxation in the time left (it can
+            # overrun a short limit in presolve): the time tightens the bound instead.
+            upper = float(_exact_total(problem, start) * 100)
+            bound = lagrangian.improve(upper, deadline=deadline, rounds=1_000_000)
+            solved = _Solved("solved", proven=False, bound=None, assignment=None)
+        else:
+            seed = (
+                start if start is None or search_plan is plan else _remap(start, plan, search_plan)
+            )
+            solved = formulation.solve(time_limit=left, gap=gap, start=seed)
+        if solved.assignment is not None and search_plan is not plan:
+            solved.assignment = _remap(solved.assignment, search_plan, plan)
+        if solved.assignment is None and start is not None and solved.status != "infeasible":
+            # The search stopped before it took up the start: the start is the best award.
+            solved = _Solved("solved", proven=False, bound=solved.bound, assignment=start)
+        if bound is not None and (solved.bound is None or solved.bound < bound):
+            solved.bound = bound
     seconds = time.perf_counter() - started
     if solved.status == "infeasible":
         limit = problem.rules.max_suppliers
@@ -787,7 +801,7 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0) -> 
     cents = int(result.total * 100)
     floor = math.ceil(solved.bound - 1e-6) if solved.bound is not None else None
     result.gap = 0.0 if floor is None or cents <= 0 else max(0.0, (cents - floor) / cents)
-    if not solved.proven and result.gap > 0:
+    if not solved.proven and result.gap > gap:
         result.status = "time_limit"
     for unit, option in whole:
         alternatives = _equal_alternatives(problem, result, unit, option, whole)
@@ -1135,21 +1149,6 @@ class _Formulation:
                         values[seg.a] = float(line.amount * 100)
         return values
 
-    def relaxation(self, *, time_limit: float) -> tuple[dict[str, float], float | None]:
-        """How much of each supplier the LP relaxation uses (its o[s], then its share of
-        the units), to guide the heuristic's choice of suppliers; and the relaxation's
-        optimum, a lower bound on every award (None if the LP did not finish)."""
-        status, values, bound = self.m.solve(time_limit=time_limit, gap=0.0, relax=True)
-        if values is None:
-            return {}, None
-        mass: dict[str, float] = defaultdict(float)
-        for (_n, s), ys in self.y.items():
-            mass[s] += sum(values[y] for y in ys)
-        for seg in self.segments:
-            mass[seg.bid.supplier] += values[seg.z]
-        guide = {s: values[o] * 1e6 + mass[s] for s, o in self.opened.items()}
-        return guide, bound if status == "optimal" else None
-
     def solve(self, *, time_limit: float, gap: float, start: _Assignment | None = None
               ) -> _Solved:  # fmt: skip
         status, values, bound = self.m.solve(
@@ -1197,15 +1196,14 @@ def _quantum(quantity: Decimal) -> Decimal:
     return Decimal(1).scaleb(min(0, exponent))
 
 
-def _heuristic(plan: _Plan, *, budget: float, guide: Mapping[str, float] | None = None
-               ) -> _Assignment | None:  # fmt: skip
-    """A good feasible award fast, to start the MILP from.
+def _heuristic(plan: _Plan, *, budget: float) -> _Assignment | None:
+    """A good feasible award fast, to start the MILP from (in exact Decimal; :class:`_Search`
+    is the faster one under a supplier limit, when the cost table fits in memory).
 
-    The suppliers: the ``limit`` that the LP relaxation uses most (``guide``), else chosen
-    greedily; then one swapped in for one out while the exact total falls, within ``budget``
-    seconds. Each whole unit goes to the chosen supplier cheapest after the spend discount
-    its current award earns (repeated while that moves units); split items are filled from
-    the lowest price up.
+    The suppliers: the ``limit`` chosen greedily; then one swapped in for one out while the
+    exact total falls, within ``budget`` seconds. Each whole unit goes to the chosen supplier
+    cheapest after the spend discount its current award earns (repeated while that moves
+    units); split items are filled from the lowest price up.
     """
     started = time.perf_counter()
     problem = plan.problem
@@ -1262,12 +1260,9 @@ def _heuristic(plan: _Plan, *, budget: float, guide: Mapping[str, float] | None 
         _total, feasible, assignment = evaluate(frozenset(involved))
         return assignment if feasible else None
     open_: frozenset[str] = frozenset()
-    if guide:
-        open_ = frozenset(sorted(involved, key=lambda s: (-guide.get(s, 0.0), s))[:limit])
-    else:
-        for _ in range(limit):
-            best = min((evaluate(open_ | {s})[0], s) for s in involved if s not in open_)
-            open_ = open_ | {best[1]}
+    for _ in range(limit):
+        best = min((evaluate(open_ | {s})[0], s) for s in involved if s not in open_)
+        open_ = open_ | {best[1]}
     current = evaluate(open_)
     improved = True
     while improved and time.perf_counter() - started < budget:
@@ -1321,13 +1316,382 @@ def _remap(assignment: _Assignment, source: _Plan, target: _Plan) -> _Assignment
     return whole, list(assignment[1])
 
 
+# Large instances: a Lagrangian bound and a fast search over sets of suppliers -------------
+
+
+def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: Any
+                   ) -> tuple[_Assignment | None, _Lagrangian | None, set[str]]:  # fmt: skip
+    """Under a supplier limit: a good award, a lower bound on every award (cents) and the
+    suppliers no award better than that one can use.
+
+    Sets of ``limit`` suppliers: chosen greedily, then improved by swaps (:class:`_Search`);
+    again from the suppliers the Lagrangian bound favours; the best sets' awards made exact
+    by a small MILP over their suppliers alone; the bound tightened against the best award.
+    """
+    problem = plan.problem
+    limit = problem.rules.max_suppliers
+    assert limit is not None  # noqa: S101 - only called under a supplier limit
+    lagrangian = _Lagrangian(plan, involved)
+    whole = sum(1 for u in plan.units if not u.split)
+    if whole * len(involved) > _Search.MAX_CELLS:
+        start = _heuristic(plan, budget=budget(0.3))
+        if start is None:
+            return None, None, set()
+        upper = float(_exact_total(problem, start) * 100)
+        lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.3))
+        return start, lagrangian, lagrangian.closed(upper)
+    search = _Search(plan, involved)
+    open_: frozenset[str] = frozenset()
+    for _ in range(limit):
+        open_ = min(
+            (
+                (search.total(open_ | {s}, partial=True), open_ | {s})
+                for s in involved
+                if s not in open_
+            ),
+            key=lambda t: (t[0], sorted(t[1])),
+        )[1]
+    open_ = search.local(open_, involved, deadline=time.perf_counter() + budget(0.15))
+    upper = search.total(open_)
+    if not math.isfinite(upper):
+        return None, None, set()
+    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.25))
+    order = lagrangian.np.argsort(lagrangian.phi, kind="stable")[:limit]
+    favoured = frozenset(involved[int(k)] for k in order)
+    favoured = search.local(favoured, involved, deadline=time.perf_counter() + budget(0.15))
+    chosen = search.ranked()[0]
+    assignment = search.assignment(chosen)
+    assert assignment is not None  # noqa: S101 - ranked() lists complete awards only
+    best = (_exact_total(problem, assignment), assignment)
+    # The chosen suppliers' award made exact (spend discounts and all) by a small MILP.
+    sub = _restrict(plan, set(chosen))
+    polished = _Formulation(sub).solve(time_limit=budget(0.1), gap=gap / 10,
+                                       start=_remap(assignment, plan, sub))  # fmt: skip
+    if polished.assignment is not None:
+        exact = _remap(polished.assignment, sub, plan)
+        total = _exact_total(problem, exact)
+        if total < best[0]:
+            best = (total, exact)
+    upper = float(best[0] * 100)
+    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.2))
+    return best[1], lagrangian, lagrangian.closed(upper)
+
+
+class _Lagrangian:
+    """A lower bound on every award, from relaxing "each unit awarded once" (and "each split
+    item's quantity placed") with multipliers, improved by subgradient steps (numpy).
+
+    With multipliers lam[u] per whole unit and mu[i] per quantity step of a split item, the
+    relaxed problem falls apart by supplier: phi[s] = the least of (net cost - multipliers)
+    over what s could take, 0 for taking nothing. Net cost is at least gross x (1 - the
+    percent of the tier reached) less half a cent of discount rounding and half a cent per
+    split line; per tier that is a covering knapsack (the gross must reach the threshold),
+    bounded below by its LP (greedy by ratio). Split segments enter as divisible goods with
+    their lower quantity relaxed to 0. The bound is sum(lam) + sum(mu x quantity) + the
+    ``limit`` most negative phi[s]; forcing a supplier open instead of the last of those
+    bounds every award that uses it, which closes suppliers that cannot beat an award found.
+    Every value is in cents; the bound is lowered by a safety margin for float rounding.
+    """
+
+    def __init__(self, plan: _Plan, involved: Sequence[str]) -> None:
+        import numpy as np
+
+        self.np = np
+        self.involved = list(involved)
+        suppliers = {s.id: s for s in plan.problem.suppliers}
+        self.limit = plan.problem.rules.max_suppliers
+        whole = [u for u in plan.units if not u.split]
+        splits = [u.items[0] for u in plan.units if u.split]
+        n_whole = len(whole)
+        self.demand = np.ones(n_whole + len(splits))
+        # Goods: (group = supplier x tier, capacity, gross per unit, multiplier, 1 - percent).
+        raw: dict[str, list[tuple[float, float, int]]] = defaultdict(list)  # s -> goods
+        start = np.zeros(n_whole + len(splits))
+        start[:n_whole] = math.inf
+        for u, unit in enumerate(whole):
+            for option in unit.options:
+                cents = float(option.cost * 100)
+                raw[option.supplier].append((1.0, cents, u))
+                start[u] = min(start[u], cents)
+        lines: dict[str, int] = defaultdict(int)
+        for j, item in enumerate(splits):
+            quantum = _quantum(item.quantity)
+            needed = int(item.quantity / quantum)
+            cheapest = math.inf
+            for bid in plan.bids_by_item[item.id]:
+                lines[bid.supplier] += 1
+                cap = needed if bid.max_quantity is None else min(
+                    needed, int(bid.max_quantity // quantum))  # fmt: skip
+                steps = [(Decimal(0), bid.unit_price), *bid.tiers]
+                for minimum, price in steps:
+                    if max(1, math.ceil(minimum / quantum)) > cap:
+                        continue
+                    # In shares of the item (demand 1), so every multiplier has one scale.
+                    per_share = float(price * 100 * quantum) * needed
+                    raw[bid.supplier].append((cap / needed, per_share, n_whole + j))
+                    cheapest = min(cheapest, per_share)
+            start[n_whole + j] = cheapest if math.isfinite(cheapest) else 0.0
+        group: list[int] = []
+        room: list[float] = []
+        gross: list[float] = []
+        mult: list[int] = []
+        factor: list[float] = []
+        threshold: list[float] = []
+        owner: list[int] = []
+        for k, s in enumerate(self.involved):
+            tiers = [(Decimal(0), Decimal(0))]
+            tiers += [(d.min_total, d.percent) for d in suppliers[s].spend_discounts]
+            for minimum_total, percent in tiers:
+                g = len(threshold)
+                # Rounded split lines can reach a threshold half a cent each early.
+                threshold.append(max(0.0, float(minimum_total * 100) - 0.5 * lines[s]))
+                owner.append(k)
+                share = 1.0 - float(percent) / 100
+                for c, per, m in raw[s]:
+                    group.append(g)
+                    room.append(c)
+                    gross.append(per)
+                    mult.append(m)
+                    factor.append(share)
+        self.group = np.array(group, dtype=np.int64)
+        self.cap = np.array(room)
+        self.gross = np.array(gross)
+        self.mult = np.array(mult, dtype=np.int64)
+        self.factor = np.array(factor)
+        self.threshold = np.array(threshold)
+        self.owner = np.array(owner, dtype=np.int64)
+        self.n_groups = len(threshold)
+        self.start = np.where(np.isfinite(start), start, 0.0)
+        self.slack = 0.5 * (sum(lines.values()) + len(self.involved)) + 1.0
+        self.best = -math.inf
+        self.best_mult = self.start.copy()
+        self.phi = np.zeros(len(self.involved))
+
+    def evaluate(self, lam: Any) -> tuple[float, Any, Any]:
+        """(bound, subgradient, phi per supplier) at multipliers ``lam``."""
+        np = self.np
+        reduced = self.factor * self.gross - lam[self.mult]  # per unit of a good
+        take_all = reduced < 0
+        full = np.where(take_all, self.cap, 0.0)
+        neg_value = np.bincount(self.group, weights=reduced * full, minlength=self.n_groups)
+        neg_gross = np.bincount(self.group, weights=self.gross * full, minlength=self.n_groups)
+        short = np.maximum(0.0, self.threshold - neg_gross)  # gross still to reach
+        ratio = np.where(self.gross > 0, reduced / np.where(self.gross > 0, self.gross, 1.0),
+                         math.inf)  # fmt: skip
+        ratio = np.where(take_all, -math.inf, ratio)
+        order = np.lexsort((ratio, self.group))
+        g_sorted = self.group[order]
+        room = np.where(take_all[order], 0.0, (self.gross * self.cap)[order])
+        before = np.cumsum(room) - room
+        first = np.searchsorted(g_sorted, np.arange(self.n_groups))
+        offset = np.where(first < len(order), before[np.minimum(first, len(order) - 1)], 0.0)
+        before -= offset[g_sorted]
+        need = short[g_sorted]
+        part = np.where(room > 0, np.clip((need - before) / np.where(room > 0, room, 1.0),
+                                          0.0, 1.0), 0.0)  # fmt: skip
+        amount = np.zeros(len(order))
+        amount[order] = part * self.cap[order]
+        available = np.bincount(g_sorted, weights=room, minlength=self.n_groups)
+        value = neg_value + np.bincount(self.group, weights=reduced * amount,
+                                        minlength=self.n_groups)  # fmt: skip
+        value = np.where(available + 1e-6 * (1 + short) >= short, value, math.inf)
+        taken = full + amount
+        phi = np.full(len(self.involved), 0.0)
+        best_group = np.full(len(self.involved), -1)
+        for g in range(self.n_groups):
+            s = self.owner[g]
+            if value[g] < phi[s]:
+                phi[s], best_group[s] = value[g], g
+        chosen = np.argsort(phi, kind="stable")
+        if self.limit is not None:
+            chosen = chosen[: self.limit]
+        chosen = chosen[phi[chosen] < 0]
+        bound = float(lam @ self.demand + phi[chosen].sum())
+        used = np.isin(self.group, best_group[chosen])
+        placed = np.bincount(self.mult, weights=np.where(used, taken, 0.0),
+                             minlength=len(self.demand))  # fmt: skip
+        return bound, self.demand - placed, phi
+
+    def improve(self, upper: float, *, deadline: float, rounds: int = 2000) -> float:
+        """Subgradient steps toward ``upper`` (an award's total, cents) until the bound is
+        within a cent of it, the steps die out or ``deadline``; returns the safe bound."""
+        lam = self.best_mult.copy()
+        theta, stale = 1.0, 0
+        for _ in range(rounds):
+            if time.perf_counter() >= deadline:
+                break
+            bound, sub, phi = self.evaluate(lam)
+            if bound > self.best:
+                self.best, self.best_mult, self.phi, stale = bound, lam.copy(), phi, 0
+            else:
+                stale += 1
+                if stale >= 15:
+                    theta, stale = theta / 2, 0
+            norm = float(sub @ sub)
+            if norm == 0 or theta < 1e-4 or upper - self.best < 1.0:
+                break
+            lam = lam + theta * (upper - bound) / norm * sub
+        return self.safe
+
+    @property
+    def safe(self) -> float:
+        return self.best - self.slack - 1e-9 * abs(self.best)
+
+    def closed(self, upper: float) -> set[str]:
+        """Suppliers every award using which costs at least ``upper`` (cents)."""
+        if self.limit is None or self.limit >= len(self.involved) or not math.isfinite(self.best):
+            return set()
+        np = self.np
+        order = np.argsort(self.phi, kind="stable")
+        chosen = [int(k) for k in order[: self.limit] if self.phi[k] < 0]
+        if len(chosen) < self.limit:
+            return set()  # opening one more costs nothing in the relaxation
+        last = float(self.phi[chosen[-1]])
+        out = set()
+        for k, s in enumerate(self.involved):
+            if k not in chosen and self.safe - last + float(self.phi[k]) >= upper:
+                out.add(s)
+        return out
+
+
+class _Search:
+    """Sets of suppliers tried fast (numpy): each whole unit to the open supplier cheapest
+    after the spend discount its current award earns, repeated while that moves units; split
+    items filled from the lowest price up (Decimal, as :func:`_greedy`)."""
+
+    MAX_CELLS = 5_000_000
+
+    def __init__(self, plan: _Plan, involved: Sequence[str]) -> None:
+        import numpy as np
+
+        self.np = np
+        self.plan = plan
+        self.involved = list(involved)
+        self.index = {s: k for k, s in enumerate(self.involved)}
+        self.suppliers = {s.id: s for s in plan.problem.suppliers}
+        self.whole = [u for u in plan.units if not u.split]
+        self.splits = [u.items[0] for u in plan.units if u.split]
+        cost = np.full((len(self.whole), len(self.involved)), math.inf)
+        self.option: dict[tuple[int, int], _Option] = {}
+        for u, unit in enumerate(self.whole):
+            for option in unit.options:
+                k = self.index[option.supplier]
+                cost[u, k] = float(option.cost * 100)
+                self.option[u, k] = option
+        self.cost = cost
+        finite = cost[np.isfinite(cost)]
+        self.penalty = 10 * float(finite.max()) + 1 if finite.size else 1.0
+        self.cache: dict[tuple[frozenset[str], bool], tuple[float, _Assignment | None]] = {}
+        self.split_cache: dict[tuple[str, frozenset[str]], list[AwardLine] | None] = {}
+
+    def _split_lines(self, open_: frozenset[str]) -> tuple[list[AwardLine], int]:
+        """The split items' lines among ``open_``, and how many items they cannot fill."""
+        lines: list[AwardLine] = []
+        short = 0
+        for item in self.splits:
+            bids = [b for b in self.plan.bids_by_item[item.id] if b.supplier in open_]
+            key = (item.id, frozenset(b.supplier for b in bids))
+            if key not in self.split_cache:
+                got, tie, _ = _greedy(item, bids)
+                placed = sum((x.quantity for x in got), Decimal(0))
+                self.split_cache[key] = got if tie is None and placed == item.quantity else None
+            got_lines = self.split_cache[key]
+            if got_lines is None:
+                short += 1
+            else:
+                lines.extend(got_lines)
+        return lines, short
+
+    def total(self, open_: frozenset[str], *, partial: bool = False) -> float:
+        """The total (cents, approximately) of the award among ``open_``; infinite if it
+        leaves something out, unless ``partial``, which counts what is left out at a
+        penalty (to choose suppliers one by one)."""
+        key = (open_, partial)
+        if key not in self.cache:
+            self.cache[key] = self._evaluate(open_, partial)
+        return self.cache[key][0]
+
+    def assignment(self, open_: frozenset[str]) -> _Assignment | None:
+        self.total(open_)
+        return self.cache[open_, False][1]
+
+    def ranked(self) -> list[frozenset[str]]:
+        """The complete sets tried so far, best first."""
+        done = [(v[0], sorted(k[0]), k[0]) for k, v in self.cache.items()
+                if not k[1] and math.isfinite(v[0])]  # fmt: skip
+        return [k for _v, _n, k in sorted(done, key=lambda d: (d[0], d[1]))]
+
+    def _evaluate(self, open_: frozenset[str], partial: bool
+                  ) -> tuple[float, _Assignment | None]:  # fmt: skip
+        np = self.np
+        lines, short = self._split_lines(open_)
+        columns = sorted(self.index[s] for s in open_ if s in self.index)
+        if not columns:
+            return math.inf, None
+        cost = self.cost[:, columns]
+        covered = np.isfinite(cost).any(axis=1) if columns else np.zeros(len(self.whole), bool)
+        missing = short + int((~covered).sum())
+        if missing and not partial:
+            return math.inf, None
+        cost = np.where(np.isfinite(cost), cost, self.penalty)
+        base = np.zeros(len(columns))
+        for line in lines:
+            base[columns.index(self.index[line.supplier])] += float(line.amount * 100)
+        steps = [self.suppliers[self.involved[k]].spend_discounts for k in columns]
+        rate = np.zeros(len(columns))
+        best: tuple[float, Any] = (math.inf, None)
+        rows = np.arange(len(self.whole))
+        for _round in range(4):
+            pick = np.argmin(cost * (1 - rate), axis=1)
+            gross = base + np.bincount(pick[covered], weights=cost[rows, pick][covered],
+                                       minlength=len(columns))  # fmt: skip
+            net = missing * self.penalty
+            for k, g in enumerate(gross):
+                percent = 0.0
+                for step in steps[k]:
+                    if g >= float(step.min_total * 100):
+                        percent = float(step.percent) / 100
+                rate[k] = percent
+                net += g - math.floor(g * percent + 0.5)
+            if net >= best[0]:
+                break
+            best = (net, pick)
+        if missing:
+            return best[0], None
+        pick = best[1]
+        whole = [(unit, self.option[u, columns[int(pick[u])]])
+                 for u, unit in enumerate(self.whole)]  # fmt: skip
+        return best[0], (whole, lines)
+
+    def local(self, open_: frozenset[str], pool: Sequence[str], *, deadline: float
+              ) -> frozenset[str]:  # fmt: skip
+        """Swap one supplier of ``open_`` for one of ``pool`` while the total falls."""
+        current = self.total(open_)
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            best = (current, open_)
+            for out in sorted(open_):
+                for into in pool:
+                    if into in open_ or time.perf_counter() >= deadline:
+                        continue
+                    trial = open_ - {out} | {into}
+                    value = self.total(trial)
+                    if value < best[0]:
+                        best = (value, trial)
+            if best[0] < current:
+                current, open_, improved = best[0], best[1], True
+        return open_
+
+
 def solve(problem: Problem, *, method: str = "lowest_price", time_limit: float = 60.0,
-          gap: float = 0.0) -> AwardResult:  # fmt: skip
-    """The award by ``method`` ("lowest_price" or "optimal")."""
+          gap: float = 0.0, started: float | None = None) -> AwardResult:  # fmt: skip
+    """The award by ``method`` ("lowest_price" or "optimal"); ``time_limit`` seconds for the
+    whole call from ``started`` (``time.perf_counter()``; now if not given)."""
     if method == "lowest_price":
         return lowest_price(problem)
     if method == "optimal":
-        return optimal(problem, time_limit=time_limit, gap=gap)
+        return optimal(problem, time_limit=time_limit, gap=gap, started=started)
     raise ValueError(f"unknown method {method!r}")
 
 
