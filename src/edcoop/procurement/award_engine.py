@@ -800,8 +800,12 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
     assert result.total is not None  # noqa: S101 - _finish always sets it
     cents = int(result.total * 100)
     floor = math.ceil(solved.bound - 1e-6) if solved.bound is not None else None
-    result.gap = 0.0 if floor is None or cents <= 0 else max(0.0, (cents - floor) / cents)
-    if not solved.proven and result.gap > gap:
+    if floor is None:
+        # No bound proven (the search stopped first): no gap to claim, unless HiGHS proved it.
+        result.gap = 0.0 if solved.proven else None
+    else:
+        result.gap = 0.0 if cents <= 0 else max(0.0, (cents - floor) / cents)
+    if not solved.proven and (result.gap is None or result.gap > gap):
         result.status = "time_limit"
     for unit, option in whole:
         alternatives = _equal_alternatives(problem, result, unit, option, whole)
@@ -863,8 +867,10 @@ def _summary(result: AwardResult) -> str:
         parts.append(f"saving {_money(result.saving)} against the lowest-price award")
     if result.ties:
         parts.append(f"{len(result.ties)} tie(s) for the officer to resolve")
-    if result.status == "time_limit":
-        parts.append(f"time limit reached; proven within {result.gap or 0:.4%} of the optimum")
+    if result.status == "time_limit" and result.gap is None:
+        parts.append("time limit reached before any bound on the optimum was proven")
+    elif result.status == "time_limit":
+        parts.append(f"time limit reached; proven within {result.gap:.4%} of the optimum")
     return "; ".join(parts) + "." if parts else ""
 
 
