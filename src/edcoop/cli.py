@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+
+# When this run of the console script began (time.perf_counter()): commands with a time
+# limit (``edcoop award solve --time-limit``) count Django's start-up against it too.
+STARTED: float | None = None
 
 
 def main(argv: list[str] | None = None) -> None:
+    global STARTED  # one run per process
+    STARTED = time.perf_counter()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edcoop.settings")
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["serve"]:
