@@ -103,3 +103,37 @@ def test_an_award_shows_once_noticed(north: Any, bid: Any, clock: Any) -> None:
     award.save()
     body = anyone.get("/a/north/transparency/").content.decode()
     assert "Lowest responsive responsible bidder on every line." in body and "2026-41" in body
+
+
+def test_the_public_pages_cost_the_same_queries_for_more_bids(north: Any, clock: Any) -> None:
+    """Fast: the public records page and the bid list read a fixed number of queries, never one
+    (or more) per solicitation, award or document."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from tests.procurement.conftest import build_bid
+
+    from edcoop.procurement.models import Award
+
+    def cost() -> dict[str, int]:
+        out = {}
+        for url in ("/a/north/transparency/", "/a/north/bids/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client_for(None).get(url).status_code == 200
+            out[url] = len(queries.captured_queries)
+        return out
+
+    def more(number: str) -> None:
+        bid = build_bid(north, number=number)
+        now = timezone.now()
+        Award.objects.create(solicitation=bid, method=Award.Method.LOWEST_PRICE,
+                             basis=f"Low bid on {number}.", status="noticed",
+                             recommended_at=now, noticed_at=now)  # fmt: skip
+
+    more("IFB-2026-01")
+    one = cost()
+    for i in range(2, 6):
+        more(f"IFB-2026-0{i}")
+    assert cost() == one
+    body = client_for(None).get("/a/north/transparency/").content.decode()
+    assert all(f"Low bid on IFB-2026-0{i}." in body for i in range(1, 6))  # every award shown
