@@ -87,3 +87,25 @@ def test_bad_arguments():
         method("NY", "local", "furniture", "1")
     with pytest.raises(ValueError, match="negative"):
         method("NY", "local", "commodity", "-1")
+
+
+def test_the_federal_switch_is_on_2025_10_01_exactly():
+    def fed(amount, on):
+        return method("WY", "federal", "service", amount, on=on).method
+
+    last_old, first_new = date(2025, 9, 30), date(2025, 10, 1)
+    # The day before: micro-purchase up to $10,000, simplified acquisition up to $250,000.
+    assert fed("10000.00", last_old) == Method.MICRO_PURCHASE
+    assert fed("10000.01", last_old) == Method.QUOTES
+    assert fed("250000.00", last_old) == Method.QUOTES
+    assert fed("250000.01", last_old) == Method.SEALED_BIDS
+    # The day itself: $15,000 and $350,000.
+    assert fed("12000.00", last_old) == Method.QUOTES
+    assert fed("12000.00", first_new) == Method.MICRO_PURCHASE
+    assert fed("15000.00", first_new) == Method.MICRO_PURCHASE
+    assert fed("15000.01", first_new) == Method.QUOTES
+    assert fed("300000.00", first_new) == Method.QUOTES
+    assert fed("350000.00", first_new) == Method.QUOTES
+    decision = method("WY", "federal", "service", "350000.01", on=first_new)
+    assert decision.method == Method.SEALED_BIDS
+    assert [r.key for r in decision.decided_by] == ["us-2cfr200-formal-2025"]

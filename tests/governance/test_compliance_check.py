@@ -36,6 +36,12 @@ def test_command_prints_the_method_and_the_rule_as_json():
     text = run("--jurisdiction", "NY", "--funding", "local", "--kind", "commodity",
                "--amount", "20000.00")  # fmt: skip
     assert text.startswith("Quotations") and "ny-gml104b-purchase" in text
+    # The shipped table in the database switches 2 CFR 200's thresholds on 2025-10-01.
+    for on, expected, key in (("2025-09-30", "quotes", "us-2cfr200-small-2018"),
+                              ("2025-10-01", "micro_purchase", "us-2cfr200-micro-2025")):
+        federal = json.loads(run("--jurisdiction", "WY", "--funding", "federal", "--kind",
+                                 "commodity", "--amount", "12000.00", "--date", on, "--json"))
+        assert (federal["method"], federal["decided_by"][0]["key"]) == (expected, key), on
 
 
 @pytest.mark.parametrize(

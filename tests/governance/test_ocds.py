@@ -66,6 +66,9 @@ def test_command_and_api(north, nation, bid):
     with pytest.raises(CommandError) as caught:
         call_command("export", "ocds", "--agency", "north", "--since", "2026-13-01")
     assert caught.value.returncode == 2
+    later = StringIO()
+    call_command("export", "ocds", "--agency", "north", "--since", "2099-01-01", stdout=later)
+    assert json.loads(later.getvalue())["releases"] == []  # nothing changed since then
     api = Client()
     everything = api.get("/api/v1/ocds/releases").json()
     assert ocds.validate(everything) == []
