@@ -647,7 +647,10 @@ def lowest_price(problem: Problem) -> AwardResult:
     spend discount, so resolving a tie between bidders that can each take the whole quantity
     can only lower it.
     """
-    plan = _plan(problem, allow_splits=problem.rules.splits == "allowed")
+    return _lowest_price(problem, _plan(problem, allow_splits=problem.rules.splits == "allowed"))
+
+
+def _lowest_price(problem: Problem, plan: _Plan) -> AwardResult:
     if plan.infeasible:
         return _infeasible("lowest_price", plan)
     result = AwardResult("lowest_price", "optimal", None, None, 0.0)
@@ -724,9 +727,9 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
     """
     started = time.perf_counter() if started is None else started
     # What follows the search (the result, its ties, the caller's output) gets a reserve.
-    deadline = started + time_limit - min(3.0, 0.05 * time_limit)
-    baseline = lowest_price(problem)
+    deadline = started + time_limit - min(5.0, 0.08 * time_limit)
     plan = _plan(problem, allow_splits=problem.rules.splits == "allowed")
+    baseline = _lowest_price(problem, plan)
     if plan.infeasible:
         return _infeasible("optimal", plan)
 
@@ -757,9 +760,11 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
     if proven_by_bound:
         solved = _Solved("solved", proven=True, bound=bound, assignment=start)
     else:
-        formulation = _Formulation(search_plan)
         left = max(0.2, deadline - time.perf_counter())
-        if lagrangian is not None and start is not None and len(formulation.m.cost) > 1_000 * left:
+        # The MILP's size before it is built: a binary per option and spend-discount tier.
+        tiers = {s.id: len(s.spend_discounts) + 1 for s in problem.suppliers}
+        columns = sum(tiers[o.supplier] for u in search_plan.units for o in u.options)
+        if lagrangian is not None and start is not None and columns > 1_000 * left:
             # Too big for HiGHS to get past its first relaxation in the time left (it can
             # overrun a short limit in presolve): the time tightens the bound instead.
             upper = float(_exact_total(problem, start) * 100)
@@ -769,6 +774,8 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
             seed = (
                 start if start is None or search_plan is plan else _remap(start, plan, search_plan)
             )
+            formulation = _Formulation(search_plan)
+            left = max(0.2, deadline - time.perf_counter())
             solved = formulation.solve(time_limit=left, gap=gap, start=seed)
         if solved.assignment is not None and search_plan is not plan:
             solved.assignment = _remap(solved.assignment, search_plan, plan)
@@ -807,8 +814,9 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
         result.gap = 0.0 if cents <= 0 else max(0.0, (cents - floor) / cents)
     if not solved.proven and (result.gap is None or result.gap > gap):
         result.status = "time_limit"
+    standing = _Standing(problem, result)
     for unit, option in whole:
-        alternatives = _equal_alternatives(problem, result, unit, option, whole)
+        alternatives = _equal_alternatives(problem, standing, unit, option)
         if alternatives:
             tied = sorted([option, *alternatives], key=lambda o: o.supplier)
             result.ties.append(_tie("primary", unit, tied))
@@ -825,21 +833,34 @@ def _line_order(problem: Problem) -> Any:
     return lambda line: (position[line.item], line.supplier)
 
 
-def _equal_alternatives(problem: Problem, result: AwardResult, unit: _Unit, chosen: _Option,
-                        whole: Sequence[tuple[_Unit, _Option]]) -> list[_Option]:  # fmt: skip
+class _Standing:
+    """Each supplier's gross, lines and net in an award, computed once for the tie check."""
+
+    gross: dict[str, Decimal]
+    lines: dict[str, int]
+    net: dict[str, Decimal]
+
+    def __init__(self, problem: Problem, result: AwardResult) -> None:
+        self.gross = defaultdict(lambda: ZERO)
+        self.lines = defaultdict(int)
+        for line in result.awards:
+            self.gross[line.supplier] += line.amount
+            self.lines[line.supplier] += 1
+        self.net = {s: _net(problem, s, g) for s, g in self.gross.items()}
+
+
+def _net(problem: Problem, supplier_id: str, amount: Decimal) -> Decimal:
+    return amount - spend_discount(problem.supplier(supplier_id), amount)[1]
+
+
+def _equal_alternatives(problem: Problem, standing: _Standing, unit: _Unit, chosen: _Option
+                        ) -> list[_Option]:  # fmt: skip
     """Other bidders that could take ``unit`` instead of ``chosen`` within the rules and leave
     the total unchanged to the cent (one move at a time)."""
-    gross: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in result.awards:
-        gross[line.supplier] += line.amount
-    used = {line.supplier for line in result.awards}
+    gross, net = standing.gross, standing.net
+    used = set(gross)
     limit = problem.rules.max_suppliers
-    keeps_others = any(x.supplier == chosen.supplier for x in result.awards
-                       if x not in chosen.lines)  # fmt: skip
-
-    def net(supplier_id: str, amount: Decimal) -> Decimal:
-        return amount - spend_discount(problem.supplier(supplier_id), amount)[1]
-
+    keeps_others = standing.lines[chosen.supplier] > len(chosen.lines)
     out = []
     for option in unit.options:
         if option.supplier == chosen.supplier:
@@ -847,11 +868,10 @@ def _equal_alternatives(problem: Problem, result: AwardResult, unit: _Unit, chos
         adds = option.supplier not in used and keeps_others
         if limit is not None and adds and len(used) >= limit:
             continue
-        before = net(chosen.supplier, gross[chosen.supplier]) + net(
-            option.supplier, gross[option.supplier]
-        )
-        after = (net(chosen.supplier, gross[chosen.supplier] - chosen.cost)
-                 + net(option.supplier, gross[option.supplier] + option.cost))  # fmt: skip
+        before = net[chosen.supplier] + net.get(option.supplier, ZERO)
+        after = (_net(problem, chosen.supplier, gross[chosen.supplier] - chosen.cost)
+                 + _net(problem, option.supplier, gross.get(option.supplier, ZERO)
+                        + option.cost))  # fmt: skip
         if after == before:
             out.append(option)
     return out
