@@ -768,7 +768,7 @@ def award_preview(request: HttpRequest, slug: str, sid: int, method: str = "lowe
 def award_detail(request: HttpRequest, slug: str, sid: int) -> dict[str, Any]:
     s = _evaluated(request, slug, sid)
     award = awarding.live_award(s)
-    if award is None:
+    if award is None or not awarding.may_view_award(lookups.caller(request), award):
         raise Http404("No award.")
     return _award_out(award)
 

@@ -698,7 +698,11 @@ def discounts_of(award: Award) -> list[tuple[str, dict[str, str]]]:
 
 
 def may_view_award(user: Any, award: Award) -> bool:
-    return can(user, Action.SOLICITATION_VIEW, award.solicitation.agency)
+    """The agency's staff always; anyone else once the notice made the award public (a
+    recommendation or approval not noticed stays the agency's)."""
+    return award.noticed_at is not None or can(
+        user, Action.SOLICITATION_VIEW, award.solicitation.agency
+    )
 
 
 # Aggregation, shown --------------------------------------------------------------------------
