@@ -20,7 +20,10 @@ def test_officer_finishes_scoring_and_sees_the_committee(page: Page, demo_data):
     page.get_by_role("link", name="LK-2026-07", exact=True).click()
     page.get_by_role("link", name="Evaluation and award").click()
     assert_accessible(page, "evaluation-rfp")
-    assert "1 of 2 evaluator(s) submitted" in page.locator("main").inner_text()
+    # Seated on the committee, the officer sees who has submitted but no score before its own.
+    before = page.locator("main").inner_text()
+    assert "Jordan Kim: submitted" in before and "Consensus" not in before
+    assert "shown to you once you submit your own" in before
     page.get_by_role("link", name="My scoring").click()
     assert_accessible(page, "scoring")
     page.get_by_role("link", name=re.compile(r"^Score Empire")).click()
@@ -40,7 +43,8 @@ def test_officer_finishes_scoring_and_sees_the_committee(page: Page, demo_data):
     text = page.locator("main").inner_text()
     assert "2 of 2 evaluator(s) submitted" in text and "Consensus" in text
     assert_accessible(page, "evaluation-rfp-scored")
-    assert Evaluator.objects.filter(submitted_at__isnull=False).count() == 2
+    seats = Evaluator.objects.filter(solicitation__number="LK-2026-07")
+    assert seats.filter(submitted_at__isnull=False).count() == 2
 
 
 def test_board_approval_of_the_recommended_award(page: Page, demo_data):
