@@ -128,3 +128,36 @@ def test_every_demo_flag_links_to_its_record(demo_db: None) -> None:
         assert flag.evidence, flag.kind
         assert f'href="{flag.url}"' in page, flag.kind
         assert officer.get(flag.url).status_code == 200, (flag.kind, flag.url)
+
+
+def test_the_demo_auditor_exports_the_trail_and_each_procurement_file(demo_db: None) -> None:
+    import hashlib
+    import io
+    import zipfile
+
+    from django.utils import timezone
+
+    auditor = Client()
+    auditor.force_login(get_user_model().objects.get(username="auditor@lakes.example.org"))
+    today = timezone.localdate()
+    period = {"since": f"{today.year - 1}-01-01", "until": today.isoformat(), "format": "zip"}
+    trail = auditor.get("/a/lakes/audit/export/", period)
+    assert trail.status_code == 200 and trail["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(trail.content)) as archive:
+        verification = json.loads(archive.read("verification.json"))
+        assert archive.read("events.csv").count(b"\n") > 100
+    assert verification["verification"].startswith("intact")
+    for number in ("LK-2027-01", "LK-2026-03"):  # sealed now, and opened and awarded
+        s = Solicitation.objects.get(number=number)
+        got = auditor.get(f"/a/lakes/audit/solicitations/{s.pk}/file.zip")
+        assert got.status_code == 200, number
+        with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+            files = {name: archive.read(name) for name in archive.namelist()}
+        listed = json.loads(files["documents.json"])
+        assert len(listed) == s.documents.count(), number
+        assert listed or number == "LK-2026-03"  # the demo's past bid has no documents
+        for entry in listed:  # the documents themselves, as published
+            assert hashlib.sha256(files[entry["file"]]).hexdigest() == entry["sha256"]
+        manifest = json.loads(files["manifest.json"])
+        assert all(hashlib.sha256(files[n]).hexdigest() == h for n, h in manifest.items())
+        assert ("tabulation.csv" in files) is (not s.is_sealed), number
