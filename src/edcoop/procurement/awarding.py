@@ -733,3 +733,48 @@ def aggregation(award: Award) -> list[tuple[AwardLine, engine.AggregationEffect]
         if effect.participants:
             out.append((line, effect))
     return out
+
+
+
+@dataclass(frozen=True)
+class MemberSaving:
+    """One awarded line of an item a member committed quantities to, and what pooling earned
+    that member on it."""
+
+    award: Award
+    line: AwardLine
+    saving: engine.ParticipantSaving
+
+
+def pooling_of(institution: Any) -> list[MemberSaving]:
+    """What pooling earned one member on every public award (noticed or final) of an item it
+    committed quantities to in a demand survey: its own quantity at the tier it would earn
+    alone against the tier of the pooled quantity awarded, and the saving in money. Only the
+    member's own quantities; other members' stay theirs."""
+    from .models import BidLine, DemandCommitment
+
+    mine = {
+        c.item_id: c.quantity
+        for c in DemandCommitment.objects.filter(institution=institution, quantity__gt=0)
+    }
+    if not mine:
+        return []
+    lines = (
+        AwardLine.objects.filter(award__status__in=[A.NOTICED, A.FINAL],
+                                 rank=AwardLine.Rank.PRIMARY, item_id__in=list(mine))
+        .select_related("award__solicitation", "item", "supplier", "response")
+        .order_by("award__solicitation__number", "item__number", "pk")
+    )  # fmt: skip
+    out: list[MemberSaving] = []
+    for line in lines:
+        bid = BidLine.objects.filter(response=line.response, item=line.item).first()
+        if bid is None or line.quantity <= 0:
+            continue
+        effect = engine.aggregation_effect(
+            unit_price=bid.unit_price,
+            tiers=[(Decimal(t["min_quantity"]), Decimal(t["unit_price"])) for t in bid.tiers],
+            pooled_quantity=line.quantity,
+            commitments={institution.name: mine[line.item_id]},
+        )
+        out.extend(MemberSaving(line.award, line, p) for p in effect.participants)
+    return out

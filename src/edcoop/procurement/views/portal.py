@@ -4,6 +4,7 @@ demand surveys. Another supplier's or institution's pages are 404."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from edcoop.core.permissions import Action
 from edcoop.members.forms import ConfirmForm, add_service_errors
 from edcoop.members.models import Agency, Institution, Supplier
 
-from .. import demand, questions, responses, sealing, selectors, timing
+from .. import awarding, demand, questions, responses, sealing, selectors, timing
 from ..forms import DemandForm, QuestionForm, ResponseForm
 from ..models import Award, Response, Solicitation
 
@@ -205,11 +206,13 @@ def surveys(request: HttpRequest, slug: str, iid: int) -> HttpResponse:
     qs = Solicitation.objects.filter(
         agency=agency, survey_deadline__gt=timing.now(), status=Solicitation.Status.DRAFT
     ).order_by("survey_deadline")
+    pooling = awarding.pooling_of(institution)
     return render(
         request,
         "procurement/surveys.html",
-        {"agency": agency, "institution": institution, "surveys": qs},
-    )
+        {"agency": agency, "institution": institution, "surveys": qs, "pooling": pooling,
+         "pooling_total": sum((r.saving.saving for r in pooling), Decimal("0.00"))},
+    )  # fmt: skip
 
 
 @login_required
