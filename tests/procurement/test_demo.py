@@ -60,6 +60,12 @@ def test_demo_has_a_sealed_bid_and_an_opened_tabulation(demo_db: None):
     assert b"What pooling earned each member" in paper_report.content
     assert b"Spend discounts in the total: NECP 2.5% of" in paper_report.content
     page = officer.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
+    # The officer is seated on LK-2026-07 and has not submitted: no committee scores yet.
+    assert b"1 of 2 evaluator(s) submitted" not in page
+    assert b"shown to you once you submit your own" in page
+    admin = Client()  # not seated: the agency administrator sees the committee's table
+    admin.force_login(get_user_model().objects.get(username="admin@lakes.example.org"))
+    page = admin.get(reverse("procurement:evaluation", args=["lakes", rfp.pk])).content
     assert b"1 of 2 evaluator(s) submitted" in page
     evaluator = Client()
     evaluator.force_login(get_user_model().objects.get(username="evaluator@lakes.example.org"))
