@@ -54,7 +54,7 @@ def texts(value: Decimal) -> list[str]:
 
 FILTERS = Template(
     "{% load edcoop_ui %}{{ v|money }} {{ v|price }} {{ v|decimal:2 }} {{ v|decimal:0 }} "
-    "{{ v|quantity }} {{ v|quantity:'hours' }} {{ v|pct }} {{ v|dash }}"
+    "{{ v|quantity }} {{ v|quantity:'hours' }} {{ v|pct }} {{ v|share }} {{ v|dash }}"
 )
 
 
@@ -101,3 +101,11 @@ def test_csv_and_xlsx_downloads(values: list[Decimal]) -> None:
         # What Excel shows is the number in the cell's format: never General (which turns
         # 1E+20 and 1E-10 into exponents), never a scientific format.
         assert cell.number_format != "General" and "E" not in cell.number_format.upper()
+
+
+def test_the_solvers_gap_reads_as_a_percentage() -> None:
+    """HiGHS reports its gap as a float fraction; the award pages showed ``0.0000``."""
+    share = Template("{% load edcoop_ui %}{{ g|share }}")
+    assert share.render(Context({"g": 1.1e-05})) == "0.0011%"
+    assert share.render(Context({"g": 0.0})) == "0%"
+    assert share.render(Context({"g": 0.02298})) == "2.298%"

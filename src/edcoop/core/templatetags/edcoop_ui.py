@@ -61,6 +61,12 @@ def pct(value: Any, places: int = 2) -> str:
 
 
 @register.filter
+def share(value: Any, places: int = 4) -> str:
+    """A fraction as a percentage, as the solver reports its gap: ``0.000011`` -> ``0.0011%``."""
+    return formatting.percent(value, int(places))
+
+
+@register.filter
 def action_label(value: Any) -> str:
     """An audit action code in words: ``billing.run.post`` -> ``Billing run posted``."""
     return formatting.action_label(value)
