@@ -211,6 +211,8 @@ def test_contract_purchases_and_their_savings(year: Any, posted: Any) -> None:  
     assert (line.orders, line.total, line.savings) == (1, D("41.00"), D("23.90"))
     other = annual.annual_report(north.agency, fy, north.institutions[1])
     assert other.contracts == []  # another member's orders are not in its report
+    (whole,) = annual.annual_report(north.agency, fy).contracts  # the agency's: every member's
+    assert (whole.orders, whole.total, whole.savings) == (1, D("41.00"), D("23.90"))
     tables = {t.title: t for t in annual.tables(mine)}
     assert tables["Contract purchases"].totals[4] == D("41.00")
 
@@ -393,3 +395,34 @@ def test_both_reports_carry_their_charts(year: Any, posted: Any) -> None:  # noq
     assert "Charges by member" in whole and "Members taking part, by service" in whole
     for report in (annual.annual_report(agency, 2027, year.a), annual.annual_report(agency, 2027)):
         assert load_workbook(BytesIO(report_files.annual_xlsx(report)))["Services"]._charts
+
+
+def test_savings_in_the_reports_are_the_published_studies(year: Any, posted: Any) -> None:  # noqa: F811
+    from edcoop.governance import selectors, services
+
+    north = year.tenant
+    agency, office = north.agency, north.users["business_office"]
+    a, b = year.a, year.b
+    studies = {}
+    for status in ("published", "draft"):
+        study = services.study_create(
+            user=office, agency=agency, title=f"CBO ({status})", service_name="CBO",
+            fiscal_year=2027, basis="equal", shared_cost="90000", aidable=False,
+            sensitivity_pct="10",
+        )  # fmt: skip
+        services.study_set_districts(user=office, study=study, rows={
+            a.pk: {"fte": D("1"), "salary": D("60000"), "benefits_pct": D("40")},
+            b.pk: {"fte": D("0.5"), "salary": D("50000"), "software": D("5000")},
+        })  # fmt: skip
+        studies[status] = study
+    services.study_publish(user=office, study=studies["published"])
+    result, problems = selectors.study_result(studies["published"])
+    assert problems == [] and result is not None
+    (line,) = annual.annual_report(agency, 2027).savings  # the draft is not reported
+    assert (line.in_house, line.shared, line.saving_before_aid, line.saving_after_aid) == (
+        result.in_house, result.shared, result.saving_before_aid, result.saving_after_aid)
+    assert (line.in_house, line.saving_before_aid) == (D("114000.00"), D("24000.00"))
+    (mine,) = annual.annual_report(agency, 2027, b).savings
+    assert (mine.in_house, mine.shared, mine.saving_before_aid) == (
+        D("30000.00"), D("45000.00"), D("-15000.00"))  # b's own row: it would pay more
+    assert annual.annual_report(agency, 2026).savings == []  # another year's study is not
