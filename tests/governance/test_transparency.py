@@ -137,3 +137,31 @@ def test_the_public_pages_cost_the_same_queries_for_more_bids(north: Any, clock:
     assert cost() == one
     body = client_for(None).get("/a/north/transparency/").content.decode()
     assert all(f"Low bid on IFB-2026-0{i}." in body for i in range(1, 6))  # every award shown
+
+
+def test_a_visitor_writes_nothing(north: Any) -> None:
+    """Read-only: every write of the public pages asks a visitor to sign in, and nothing
+    changes."""
+    from edcoop.governance import services
+    from edcoop.governance.models import SavingsStudy
+
+    office = client_for(north.users["business_office"])
+    assert post(office).status_code == 302
+    document = PublicDocument.objects.get(agency=north.agency)
+    study = services.study_create(
+        user=north.users["business_office"], agency=north.agency, title="Study",
+        service_name="CBO", fiscal_year=2026, basis="equal", shared_cost="1000",
+        aidable=False, sensitivity_pct="10",
+    )  # fmt: skip
+    events = AuditEvent.objects.count()
+    visitor = client_for(None)
+    assert post(visitor).status_code == 302
+    for url in (f"/a/north/transparency/documents/{document.pk}/withdraw/",
+                "/a/north/studies/new/", f"/a/north/studies/{study.pk}/publish/",
+                f"/a/north/studies/{study.pk}/copy/", f"/a/north/studies/{study.pk}/edit/"):
+        answer = visitor.post(url, {"reason": "x", "title": "Mine", "service_name": "x"})
+        assert answer.status_code == 302 and "/accounts/login/" in answer["Location"], url
+    assert AuditEvent.objects.count() == events
+    assert PublicDocument.objects.filter(agency=north.agency).count() == 1
+    assert SavingsStudy.objects.get(pk=study.pk).status == "draft"
+    assert SavingsStudy.objects.count() == 1
