@@ -6,6 +6,7 @@ calendar."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -159,3 +160,49 @@ def test_an_evening_recommendation_is_approved_that_same_local_day(north, three,
         board_date=date(2026, 3, 12),
     )  # fmt: skip
     assert award.board_date == date(2026, 3, 12)
+
+
+@pytest.mark.parametrize(("line", "status", "needle"), [
+    ({"item_id": 999_999, "unit_price": "0.29"}, 400, "Item 999999 is not in this solicitation"),
+    ({"unit_price": "-0.29"}, 422, "cannot be negative"),
+    ({"unit_price": "abc"}, 422, "lines.0.unit_price"),
+    ({"unit_price": "0.29", "tiers": [{"min_quantity": "500", "unit_price": "0.28"},
+                                      {"min_quantity": "500", "unit_price": "0.27"}]},
+     400, "Item 2.01 (Milk 1% half pint): two tiers start at the same quantity"),
+])  # fmt: skip
+def test_the_api_refuses_bad_bid_input_naming_the_record(north, bid, line, status, needle):
+    """The engine's input reaches it from the API's responses: an unknown item, a negative or
+    non-numeric price, clashing tiers are refused naming the line (422 when the schema
+    refuses it, 400 when a rule does: docs/api.md, "Errors"), and nothing is stored."""
+    from tests.api.conftest import _api_for
+
+    from edcoop.procurement.models import Response
+
+    from .conftest import items
+
+    body = {"supplier_id": north.supplier.pk, "attestations": ["non_collusion"],
+            "lines": [{"item_id": items(bid)["2.01"].pk, **line}]}  # fmt: skip
+    r = _api_for(north.users["supplier_rep"]).post(
+        f"/agencies/north/solicitations/{bid.pk}/responses", body
+    )
+    assert r.status_code == status, r.content
+    assert needle in json.dumps(r.json(), ensure_ascii=False)
+    assert not Response.objects.exists()
+
+
+def test_a_lot_without_items_is_refused_at_publication_naming_it(north, clock):
+    """The engine refuses a lot without items (``lots[1] ('B'): the lot has no items``); the
+    product refuses it before the bid is published, naming the lot, so no award rests on it."""
+    from django.core.exceptions import ValidationError
+
+    from edcoop.procurement import drafting, publication
+
+    from .conftest import build_bid
+
+    officer = north.users["procurement_officer"]
+    s = build_bid(north, publish=False)
+    drafting.lot_add(user=officer, solicitation=s, title="Juice")
+    with pytest.raises(ValidationError, match=r"Lot 3 \(Juice\) has no line items"):
+        publication.solicitation_publish(user=officer, solicitation=s)
+    s.refresh_from_db()
+    assert s.status == "draft"

@@ -29,6 +29,12 @@ def _check_publishable(solicitation: Solicitation) -> None:
     problems: dict[str, str] = {}
     if not solicitation.items.exists():
         problems["items"] = "Add at least one line item before publishing."
+    empty = [lot for lot in solicitation.lots.all() if not lot.items.exists()]
+    if empty:
+        problems["lots"] = " ".join(
+            f"Lot {lot.number} ({lot.title}) has no line items: add one or delete the lot."
+            for lot in empty
+        )
     due, opening = solicitation.responses_due_at, solicitation.opening_at
     if due is None:
         problems["responses_due_at"] = "Set when responses are due."
