@@ -159,6 +159,12 @@ class StudyDistrict(models.Model):
                                 validators=[MinValueValidator(Decimal(0))])  # fmt: skip
     custom_share = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True,
                                        validators=[MinValueValidator(Decimal(0))])  # fmt: skip
+    # The member's figures the study was published with (its basis's weight and aid ratio),
+    # so a published study never changes when a member's year is corrected; empty on drafts.
+    published_weight = models.DecimalField(max_digits=16, decimal_places=4, null=True,
+                                           blank=True, editable=False)  # fmt: skip
+    published_aid_ratio = models.DecimalField(max_digits=5, decimal_places=4, null=True,
+                                              blank=True, editable=False)  # fmt: skip
 
     class Meta:
         ordering = ["study", "institution__name"]

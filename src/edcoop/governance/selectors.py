@@ -71,8 +71,17 @@ def study_inputs(study: SavingsStudy) -> tuple[list[DistrictInput], list[str]]:
     }  # fmt: skip
     inputs, problems = [], []
     for row in rows:
-        year = years.get(row.institution_id)
         name = row.institution.name
+        if study.published and row.published_weight is not None:
+            # Published: the figures it was published with, never today's.
+            inputs.append(DistrictInput(
+                key=row.institution_id, name=name, fte=row.fte, salary=row.salary,
+                benefits_pct=row.benefits_pct, software=row.software,
+                audit_findings=row.audit_findings, other=row.other,
+                weight=row.published_weight, aid_ratio=row.published_aid_ratio or Decimal(0),
+            ))  # fmt: skip
+            continue
+        year = years.get(row.institution_id)
         aid_ratio = year.aid_ratio if year is not None else None
         if study.aidable and aid_ratio is None:
             problems.append(f"{name} has no aid ratio for FY{study.fiscal_year}.")

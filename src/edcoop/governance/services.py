@@ -232,6 +232,12 @@ def study_publish(*, user: Any, study: SavingsStudy) -> SavingsStudy:
     _, problems = selectors.study_result(study)
     if problems:
         raise ValidationError({"__all__": " ".join(problems)})
+    inputs, _ = selectors.study_inputs(study)
+    kept = {d.key: d for d in inputs}
+    for row in study.districts.all():
+        row.published_weight = kept[row.institution_id].weight
+        row.published_aid_ratio = kept[row.institution_id].aid_ratio
+        row.save(update_fields=["published_weight", "published_aid_ratio"])
     study.status = SavingsStudy.Status.PUBLISHED
     study.published_at = timezone.now()
     study.save(update_fields=["status", "published_at"])
