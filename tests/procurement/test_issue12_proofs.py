@@ -206,3 +206,32 @@ def test_a_lot_without_items_is_refused_at_publication_naming_it(north, clock):
         publication.solicitation_publish(user=officer, solicitation=s)
     s.refresh_from_db()
     assert s.status == "draft"
+
+
+def test_no_tied_bidder_is_preselected_and_every_notice_carries_tabulation_and_portal(
+    north, three, clock, django_capture_on_commit_callbacks,  # noqa: F811
+):
+    from django.core import mail
+    from django.urls import reverse
+    from tests.web.conftest import client_for
+
+    bid, _second, third = three
+    officer = north.users["procurement_officer"]
+    evaluation.findings_propose(user=officer, solicitation=bid)
+    form = client_for(officer).get(reverse("procurement:award_recommend", args=["north", bid.pk]))
+    html = form.content.decode()
+    assert '<option value="" selected>Choose the bidder</option>' in html
+    assert html.count(" selected>") == html.count('<option value="" selected>')
+    award = recommended(north, bid, third)
+    award = awarding.award_approve(user=north.users["agency_admin"], award=award,
+                                   board_resolution="R-3", board_date=clock.now.date())  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        awarding.award_notice(user=officer, award=award)
+    notices = [m for m in mail.outbox if "Notice of award" in m.subject]
+    respondents = bid.responses.filter(is_current=True)
+    assert len(notices) == respondents.count() == 3
+    tabulation = reverse("procurement:tabulation", args=["north", bid.pk])
+    for response in respondents:
+        portal = reverse("procurement:award_notice", args=["north", response.supplier_id, bid.pk])
+        body = next(m.body for m in notices if f"{response.supplier}: " in m.body)
+        assert tabulation in body and portal in body and "protest in the portal until" in body
