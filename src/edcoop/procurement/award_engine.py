@@ -1364,7 +1364,7 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
         if start is None:
             return None, None, set()
         upper = float(_exact_total(problem, start) * 100)
-        lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.3))
+        lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.3), patient=False)
         return start, lagrangian, lagrangian.closed(upper)
     search = _Search(plan, involved)
     open_: frozenset[str] = frozenset()
@@ -1381,7 +1381,7 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
     upper = search.total(open_)
     if not math.isfinite(upper):
         return None, None, set()
-    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.25))
+    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.25), patient=False)
     order = lagrangian.np.argsort(lagrangian.phi, kind="stable")[:limit]
     favoured = frozenset(involved[int(k)] for k in order)
     favoured = search.local(favoured, involved, deadline=time.perf_counter() + budget(0.15))
@@ -1399,7 +1399,7 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
         if total < best[0]:
             best = (total, exact)
     upper = float(best[0] * 100)
-    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.2))
+    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.2), patient=False)
     return best[1], lagrangian, lagrangian.closed(upper)
 
 
@@ -1538,14 +1538,22 @@ class _Lagrangian:
                              minlength=len(self.demand))  # fmt: skip
         return bound, self.demand - placed, phi
 
-    def improve(self, upper: float, *, deadline: float, rounds: int = 2000) -> float:
+    def improve(self, upper: float, *, deadline: float, rounds: int = 2000,
+                patient: bool = True) -> float:  # fmt: skip
         """Subgradient steps toward ``upper`` (an award's total, cents) until the bound is
-        within a cent of it, the steps die out or ``deadline``; returns the safe bound."""
+        within a cent of it, the steps die out or ``deadline``; unless ``patient``, also once
+        50 steps close less than 1% of what is left between the bound and ``upper``. Returns
+        the safe bound."""
         lam = self.best_mult.copy()
         theta, stale = 1.0, 0
-        for _ in range(rounds):
+        mark = self.best
+        for step in range(rounds):
             if time.perf_counter() >= deadline:
                 break
+            if not patient and step and step % 50 == 0:
+                if self.best - mark < 0.01 * (upper - self.best):
+                    break
+                mark = self.best
             bound, sub, phi = self.evaluate(lam)
             if bound > self.best:
                 self.best, self.best_mult, self.phi, stale = bound, lam.copy(), phi, 0
