@@ -743,9 +743,11 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
                          for b in plan.bids_by_item[u.items[0].id]})  # fmt: skip
     bound: float | None = None
     lagrangian: _Lagrangian | None = None
+    search: _Search | None = None
     search_plan = plan
     if limit is not None and limit < len(involved):
-        start, lagrangian, closed = _limited_start(plan, involved, gap=gap, budget=budget)
+        start, lagrangian, closed, search = _limited_start(plan, involved, gap=gap,
+                                                           budget=budget)  # fmt: skip
         bound = lagrangian.safe if lagrangian is not None and start is not None else None
         if start is not None and closed:
             # No award using a closed supplier beats the start: the search leaves them out.
@@ -767,8 +769,21 @@ def optimal(problem: Problem, *, time_limit: float = 60.0, gap: float = 0.0,
         if lagrangian is not None and start is not None and columns > 1_000 * left:
             # Too big for HiGHS to get past its first relaxation in the time left (it can
             # overrun a short limit in presolve): the time tightens the bound instead.
-            upper = float(_exact_total(problem, start) * 100)
-            bound = lagrangian.improve(upper, deadline=deadline, rounds=1_000_000)
+            best = (_exact_total(problem, start), start)
+            # The next sets the search ranked, made exact (its ranking only approximates the
+            # spend discounts), in up to half the time left; the rest tightens the bound.
+            until = time.perf_counter() + (deadline - time.perf_counter()) / 2
+            for chosen in search.ranked()[1:12] if search is not None else []:
+                left = until - time.perf_counter()
+                assignment = search.assignment(chosen) if search is not None else None
+                if left < 1.0 or assignment is None:
+                    break
+                found = _polish(plan, assignment, gap=gap, time_limit=min(10.0, left / 2))
+                best = min(best, found, key=lambda b: b[0])
+            start = best[1]
+            lagrangian.theta = max(lagrangian.theta, 0.25)
+            bound = lagrangian.improve(float(best[0] * 100), deadline=deadline,
+                                       rounds=1_000_000)  # fmt: skip
             solved = _Solved("solved", proven=False, bound=None, assignment=None)
         else:
             seed = (
@@ -1346,9 +1361,10 @@ def _remap(assignment: _Assignment, source: _Plan, target: _Plan) -> _Assignment
 
 
 def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: Any
-                   ) -> tuple[_Assignment | None, _Lagrangian | None, set[str]]:  # fmt: skip
-    """Under a supplier limit: a good award, a lower bound on every award (cents) and the
-    suppliers no award better than that one can use.
+                   ) -> tuple[_Assignment | None, _Lagrangian | None, set[str],
+                              _Search | None]:  # fmt: skip
+    """Under a supplier limit: a good award, a lower bound on every award (cents), the
+    suppliers no award better than that one can use, and the search (for more sets later).
 
     Sets of ``limit`` suppliers: chosen greedily, then improved by swaps (:class:`_Search`);
     again from the suppliers the Lagrangian bound favours; the best sets' awards made exact
@@ -1362,10 +1378,10 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
     if whole * len(involved) > _Search.MAX_CELLS:
         start = _heuristic(plan, budget=budget(0.3))
         if start is None:
-            return None, None, set()
+            return None, None, set(), None
         upper = float(_exact_total(problem, start) * 100)
         lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.3), patient=False)
-        return start, lagrangian, lagrangian.closed(upper)
+        return start, lagrangian, lagrangian.closed(upper), None
     search = _Search(plan, involved)
     open_: frozenset[str] = frozenset()
     for _ in range(limit):
@@ -1380,7 +1396,7 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
     open_ = search.local(open_, involved, deadline=time.perf_counter() + budget(0.15))
     upper = search.total(open_)
     if not math.isfinite(upper):
-        return None, None, set()
+        return None, None, set(), None
     lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.25), patient=False)
     order = lagrangian.np.argsort(lagrangian.phi, kind="stable")[:limit]
     favoured = frozenset(involved[int(k)] for k in order)
@@ -1388,19 +1404,26 @@ def _limited_start(plan: _Plan, involved: Sequence[str], *, gap: float, budget: 
     chosen = search.ranked()[0]
     assignment = search.assignment(chosen)
     assert assignment is not None  # noqa: S101 - ranked() lists complete awards only
-    best = (_exact_total(problem, assignment), assignment)
-    # The chosen suppliers' award made exact (spend discounts and all) by a small MILP.
-    sub = _restrict(plan, set(chosen))
-    polished = _Formulation(sub).solve(time_limit=budget(0.1), gap=gap / 10,
+    best = _polish(plan, assignment, gap=gap, time_limit=budget(0.1))
+    upper = float(best[0] * 100)
+    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.2), patient=False)
+    return best[1], lagrangian, lagrangian.closed(upper), search
+
+
+def _polish(plan: _Plan, assignment: _Assignment, *, gap: float, time_limit: float
+            ) -> tuple[Decimal, _Assignment]:  # fmt: skip
+    """An award's suppliers' best award (spend discounts and all: the fast search only
+    approximates them), by a small MILP over those suppliers alone; (exact total, award)."""
+    best = (_exact_total(plan.problem, assignment), assignment)
+    sub = _restrict(plan, _suppliers_of(assignment))
+    polished = _Formulation(sub).solve(time_limit=time_limit, gap=gap / 10,
                                        start=_remap(assignment, plan, sub))  # fmt: skip
     if polished.assignment is not None:
         exact = _remap(polished.assignment, sub, plan)
-        total = _exact_total(problem, exact)
+        total = _exact_total(plan.problem, exact)
         if total < best[0]:
             best = (total, exact)
-    upper = float(best[0] * 100)
-    lagrangian.improve(upper, deadline=time.perf_counter() + budget(0.2), patient=False)
-    return best[1], lagrangian, lagrangian.closed(upper)
+    return best
 
 
 class _Lagrangian:
@@ -1490,6 +1513,7 @@ class _Lagrangian:
         self.start = np.where(np.isfinite(start), start, 0.0)
         self.slack = 0.5 * (sum(lines.values()) + len(self.involved)) + 1.0
         self.best = -math.inf
+        self.theta = 1.0
         self.best_mult = self.start.copy()
         self.phi = np.zeros(len(self.involved))
 
@@ -1545,7 +1569,7 @@ class _Lagrangian:
         50 steps close less than 1% of what is left between the bound and ``upper``. Returns
         the safe bound."""
         lam = self.best_mult.copy()
-        theta, stale = 1.0, 0
+        theta, stale = self.theta, 0  # the step size goes on where the last call left it
         mark = self.best
         for step in range(rounds):
             if time.perf_counter() >= deadline:
@@ -1565,6 +1589,7 @@ class _Lagrangian:
             if norm == 0 or theta < 1e-4 or upper - self.best < 1.0:
                 break
             lam = lam + theta * (upper - bound) / norm * sub
+        self.theta = theta
         return self.safe
 
     @property
