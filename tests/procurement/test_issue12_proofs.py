@@ -235,3 +235,28 @@ def test_no_tied_bidder_is_preselected_and_every_notice_carries_tabulation_and_p
         portal = reverse("procurement:award_notice", args=["north", response.supplier_id, bid.pk])
         body = next(m.body for m in notices if f"{response.supplier}: " in m.body)
         assert tabulation in body and portal in body and "protest in the portal until" in body
+
+
+def test_a_protest_decided_cancelled_cancels_the_award_and_nothing_becomes_final(
+    north, three, clock,  # noqa: F811
+):
+    bid, _second, third = three
+    officer = north.users["procurement_officer"]
+    award = recommended(north, bid, third)
+    award = awarding.award_approve(user=north.users["agency_admin"], award=award,
+                                   board_resolution="R-4", board_date=clock.now.date())  # fmt: skip
+    award = awarding.award_notice(user=officer, award=award)
+    protest = awarding.protest_file(
+        user=north.users["supplier_rep"], award=award, supplier=north.supplier,
+        grounds="Specs were unclear.",
+    )  # fmt: skip
+    awarding.protest_decide(
+        user=officer, protest=protest, outcome="cancelled",
+        decision="The specifications were ambiguous; the bid will be reissued.",
+    )  # fmt: skip
+    award.refresh_from_db()
+    assert award.status == "cancelled" and "reissued" in award.cancelled_reason
+    assert _events("award.cancel", award) == 1 and _events("protest.decide", protest) == 1
+    clock.set(award.standstill_ends_at + timedelta(days=1))
+    assert awarding.finalize_due() == []
+    assert awarding.final_award_lines(bid) == [] and awarding.live_award(bid) is None
