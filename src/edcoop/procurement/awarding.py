@@ -601,7 +601,8 @@ def protest_decide(*, user: Any, protest: Protest, outcome: str, decision: str) 
         changes={"outcome": [None, outcome], "decision": [None, decision]},
     )
     notify.protest_decided(protest)
-    if outcome != Protest.Outcome.UPHELD:
+    # An award the officer already cancelled keeps that cancellation and its reason.
+    if outcome != Protest.Outcome.UPHELD and award.status != A.CANCELLED:
         _cancel(
             award,
             f"Protest by {protest.supplier} {protest.get_outcome_display().lower()}: {decision}",
