@@ -217,3 +217,73 @@ def test_validation_never_fetches_the_release_schema(north, bid, monkeypatch):
     assert ocds.validate(package) == []
     package["releases"][0]["tender"]["status"] = "not-a-status"
     assert any("tender/status" in p for p in ocds.validate(package))
+
+
+def test_the_public_package_costs_the_same_queries_for_more_processes(north, clock):
+    """Fast, and no load lever for a visitor: the public release package reads a fixed number
+    of queries however many processes the agency published, each opened, awarded, with a
+    contract and orders under it (before: about 20 queries per release)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from tests.contracts.conftest import make_contract
+    from tests.procurement.conftest import NOW, approve
+
+    from edcoop.contracts import orders, services
+    from edcoop.procurement.models import Award, AwardLine
+
+    approve(north, north.supplier)
+
+    def more(i: int) -> None:
+        clock.set(NOW)
+        s = build_bid(north, number=f"IFB-2026-{i:02}")
+        receipt = submit(north, s, {"2.01": "0.2875"})
+        clock.set(OPENING)
+        opening.solicitation_open(user=None, solicitation=s)
+        now = timezone.now()
+        award = Award.objects.create(solicitation=s, method="lowest_price", status="noticed",
+                                     basis=f"Low bid on {s.number}", recommended_at=now,
+                                     noticed_at=now, total=Decimal("287.50"))  # fmt: skip
+        item = s.items.get(number="2.01")
+        AwardLine.objects.create(award=award, item=item, response_id=receipt.response_id,
+                                 supplier=north.supplier, quantity=Decimal("1000"),
+                                 unit_price=Decimal("0.2875"),
+                                 amount=Decimal("287.50"))  # fmt: skip
+        today = timezone.localdate()
+        contract = make_contract(north, number=f"C-{i:02}", starts_on=today - timedelta(days=10),
+                                 ends_on=today + timedelta(days=355))  # fmt: skip
+        type(contract).objects.filter(pk=contract.pk).update(solicitation=s, source="award")
+        services.item_save(user=north.users["procurement_officer"], contract=contract,
+                           sku="MILK", description="Milk", unit="each",
+                           unit_price="0.2875")  # fmt: skip
+        buyer = north.users["member_buyer"]
+        for _ in range(2):
+            line = orders.LineInput(quantity="1000", sku="MILK")
+            order = orders.order_create(user=buyer, institution=north.institution,
+                                        contract=contract, lines=[line])  # fmt: skip
+            orders.order_approve(user=buyer, order=order)
+            orders.order_send(user=buyer, order=order)
+
+    def cost() -> tuple[int, dict[str, Any]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get("/api/v1/ocds/releases", {"agency": "north"})
+        assert response.status_code == 200
+        return len(queries.captured_queries), response.json()
+
+    more(1)
+    one, package = cost()
+    (release,) = package["releases"]
+    assert {"award", "contract", "implementation"} <= set(release["tag"])
+    for i in range(2, 7):
+        more(i)
+    six, package = cost()
+    assert len(package["releases"]) == 6 and ocds.validate(package) == []
+    for release in package["releases"]:
+        (transaction,) = release["contracts"][0]["implementation"]["transactions"]
+        assert transaction["value"]["amount"] == 575  # both orders, in the quarter's total
+        assert release["bids"]["details"][0]["items"][0]["unitPrice"] == 0.2875
+        assert release["awards"][0]["items"][0]["unit"]["value"]["amount"] == 0.2875
+    assert six == one

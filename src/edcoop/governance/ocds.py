@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from edcoop.members.models import Agency
 from edcoop.procurement import evaluation
-from edcoop.procurement import selectors as procurement_selectors
-from edcoop.procurement.models import Solicitation
+from edcoop.procurement.models import Award, Solicitation
 
 from .models import PublicationSettings
 
@@ -76,17 +76,18 @@ def procurement_categories(s: Solicitation) -> tuple[str, list[str]]:
     2. its category, when that names the kind itself ("Services", "Public works", "Goods");
     3. the kind of the agency's contracts in the same category (its own classification);
     4. goods, the cooperative bid's usual object, when nothing says otherwise."""
+    return _categories(s, _loaded(s))
+
+
+def _categories(s: Solicitation, r: _Related) -> tuple[str, list[str]]:
     from collections import Counter
 
-    from edcoop.contracts.models import Contract
-
-    kinds = Counter(s.contracts.values_list("kind", flat=True))
+    kinds = Counter(c.kind for c in r.contracts)
     category = " ".join(s.category.split())
     if not kinds and category.lower() in _NAMED:
         return _NAMED[category.lower()], []
     if not kinds and category:
-        kinds = Counter(Contract.objects.filter(agency_id=s.agency_id, category__iexact=category)
-                        .values_list("kind", flat=True))  # fmt: skip
+        kinds = Counter(r.agency_kinds.get(category.upper(), []))
     order = list(_CATEGORY)
     ranked = sorted(kinds, key=lambda k: (-kinds[k], order.index(k) if k in order else 9))
     found = list(dict.fromkeys(_CATEGORY[k] for k in ranked if k in _CATEGORY))
@@ -124,19 +125,152 @@ def published_solicitations(
     return qs
 
 
+@dataclass
+class _Related:
+    """What a release reads besides the solicitation itself, read by ``_load`` for any number
+    of solicitations at once: a fixed number of queries, never some per release."""
+
+    prefix: str = ""
+    status_changes: list[datetime] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    documents: list[Any] = field(default_factory=list)
+    addenda: list[Any] = field(default_factory=list)
+    has_enquiries: bool = False
+    committed: int = 0
+    awards: list[Any] = field(default_factory=list)  # noticed ones, their lines read
+    contracts: list[Any] = field(default_factory=list)  # by pk, supplier and renewals read
+    agency_kinds: dict[str, list[str]] = field(default_factory=dict)  # category.upper(): kinds
+    last_sent: datetime | None = None  # of any order under its contracts
+    # contract pk: {(year, quarter): total} of its sent, received and closed orders
+    quarters: dict[int, dict[tuple[int, int], Decimal]] = field(default_factory=dict)
+    opened: list[Any] = field(default_factory=list)  # responses read at the opening
+    withdrawn: list[Any] = field(default_factory=list)
+    standings: dict[int, Any] = field(default_factory=dict)
+
+
+def _loaded(s: Solicitation) -> _Related:
+    related: _Related | None = getattr(s, "_ocds", None)
+    if related is None:
+        _load([s])
+        related = s._ocds  # type: ignore[attr-defined]
+    return related
+
+
+def _load(solicitations: list[Solicitation]) -> None:
+    """Read what the releases of ``solicitations`` need, a query per kind of record for all of
+    them, and keep it on each (``s._ocds``)."""
+    from edcoop.contracts.models import Contract, PurchaseOrder
+    from edcoop.procurement.models import (
+        Addendum,
+        AwardLine,
+        BidLine,
+        DemandCommitment,
+        Document,
+        LineItem,
+        Question,
+        Response,
+        StatusChange,
+    )
+
+    related = {s.pk: _Related() for s in solicitations}
+    if not related:
+        return
+    ids = list(related)
+    prefixes: dict[int, str] = {}
+    for s in solicitations:
+        if s.agency_id not in prefixes:
+            prefixes[s.agency_id] = settings_for(s.agency).prefix
+        related[s.pk].prefix = prefixes[s.agency_id]
+    for sid, at in StatusChange.objects.filter(solicitation_id__in=ids).values_list(
+            "solicitation_id", "at"):  # fmt: skip
+        related[sid].status_changes.append(at)
+    for item in (LineItem.objects.filter(solicitation_id__in=ids).select_related("lot")
+                 .order_by("lot__number", "number", "pk")):  # fmt: skip
+        related[item.solicitation_id].items.append(item)
+    for doc in Document.objects.filter(solicitation_id__in=ids):
+        related[doc.solicitation_id].documents.append(doc)
+    for addendum in Addendum.objects.filter(solicitation_id__in=ids):
+        related[addendum.solicitation_id].addenda.append(addendum)
+    for sid in (Question.objects.filter(solicitation_id__in=ids, answered_at__isnull=False)
+                .values_list("solicitation_id", flat=True).distinct()):  # fmt: skip
+        related[sid].has_enquiries = True
+    for sid, n in (DemandCommitment.objects.filter(item__solicitation_id__in=ids)
+                   .values("item__solicitation_id").annotate(n=Count("institution", distinct=True))
+                   .order_by().values_list("item__solicitation_id", "n")):  # fmt: skip
+        related[sid].committed = n
+    lines = AwardLine.objects.select_related("item", "response__supplier")
+    for award in (Award.objects.filter(solicitation_id__in=ids, noticed_at__isnull=False)
+                  .prefetch_related(Prefetch("lines", queryset=lines))):  # fmt: skip
+        related[award.solicitation_id].awards.append(award)
+    contracts: dict[int, int] = {}  # contract pk: its solicitation's
+    for c in (Contract.objects.filter(solicitation_id__in=ids).select_related("supplier")
+              .prefetch_related("renewals").order_by("pk")):  # fmt: skip
+        contracts[c.pk] = sid = c.solicitation_id or 0  # never empty: the filter says so
+        related[sid].contracts.append(c)
+    if contracts:
+        sent = (PurchaseOrder.objects.filter(contract_id__in=contracts)
+                .values("contract__solicitation_id").annotate(last=Max("sent_at")).order_by()
+                .values_list("contract__solicitation_id", "last"))  # fmt: skip
+        for sid, last in sent:
+            related[sid].last_sent = last
+        counted = [PurchaseOrder.Status.SENT, PurchaseOrder.Status.RECEIVED,
+                   PurchaseOrder.Status.CLOSED]  # fmt: skip
+        daily = (PurchaseOrder.objects.filter(contract_id__in=contracts, status__in=counted)
+                 .values("contract_id", "ordered_on").annotate(sum=Sum("total")).order_by()
+                 .values_list("contract_id", "ordered_on", "sum"))  # fmt: skip
+        for cid, day, total in daily:
+            quarters = related[contracts[cid]].quarters.setdefault(cid, {})
+            key = (day.year, (day.month - 1) // 3 + 1)
+            quarters[key] = quarters.get(key, Decimal(0)) + total
+    # The agency's own classification, for processes neither their contracts nor their
+    # category classify (``procurement_categories``, step 3).
+    wanted = Q()
+    for s in solicitations:
+        category = " ".join(s.category.split())
+        if not related[s.pk].contracts and category and category.lower() not in _NAMED:
+            wanted |= Q(agency_id=s.agency_id, category__iexact=category)
+    if wanted:
+        kinds: dict[tuple[int, str], list[str]] = {}
+        for agency_id, category, kind in Contract.objects.filter(wanted).values_list(
+                "agency_id", "category", "kind"):  # fmt: skip
+            kinds.setdefault((agency_id, category.upper()), []).append(kind)
+        for s in solicitations:
+            related[s.pk].agency_kinds = {c: k for (a, c), k in kinds.items() if a == s.agency_id}
+    # Bids: only of opened solicitations (nothing sealed is read).
+    opened = [s.pk for s in solicitations if not s.is_sealed]
+    if opened:
+        bid_lines = BidLine.objects.select_related("item")
+        evaluated = []
+        for r in (Response.objects.filter(solicitation_id__in=opened, responsive__isnull=False)
+                  .select_related("supplier")
+                  .prefetch_related(Prefetch("bid_lines", queryset=bid_lines))
+                  .order_by("supplier__legal_name", "pk")):  # fmt: skip
+            related[r.solicitation_id].opened.append(r)
+            if r.status == Response.Status.SUBMITTED and r.is_current:
+                evaluated.append(r)
+        standings = evaluation.standings_of(evaluated)
+        for r in evaluated:
+            related[r.solicitation_id].standings[r.pk] = standings[r.pk]
+        withdrawn = (Response.objects.filter(solicitation_id__in=opened,
+                                             status=Response.Status.WITHDRAWN)
+                     .select_related("supplier")
+                     .order_by("supplier__legal_name", "version", "pk"))  # fmt: skip
+        for r in withdrawn:
+            related[r.solicitation_id].withdrawn.append(r)
+    for s in solicitations:
+        s._ocds = related[s.pk]  # type: ignore[attr-defined]
+
+
 def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]:
     """The OCDS release of one published solicitation, as it stands now."""
     s = solicitation
+    r = _loaded(s)
     agency = s.agency
-    prefix = settings_for(agency).prefix
+    prefix = r.prefix
     changed = max(
-        filter(None, [s.published_at, s.opened_at,
-                      *s.status_changes.values_list("at", flat=True),
-                      *s.addenda.values_list("issued_at", flat=True),
-                      *s.awards.filter(noticed_at__isnull=False).values_list("noticed_at",
-                                                                              flat=True),
-                      *s.contracts.values_list("created_at", flat=True),
-                      *s.contracts.values_list("purchase_orders__sent_at", flat=True)]),
+        filter(None, [s.published_at, s.opened_at, *r.status_changes,
+                      *(a.issued_at for a in r.addenda), *(a.noticed_at for a in r.awards),
+                      *(c.created_at for c in r.contracts), r.last_sent]),
     )  # fmt: skip
     buyer = {"id": _party_id("agency", agency.pk), "name": s.lead_agency or agency.name}
     parties: dict[str, dict[str, Any]] = {
@@ -150,9 +284,9 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
     items = [
         {"id": i.number, "description": i.description, "quantity": _number(i.estimated_quantity),
          "unit": {"name": i.unit}}
-        for i in s.items.select_related("lot").order_by("lot__number", "number", "pk")
+        for i in r.items
     ]  # fmt: skip
-    main_category, more_categories = procurement_categories(s)
+    main_category, more_categories = _categories(s, r)
     tender: dict[str, Any] = {
         "id": s.number, "title": s.title, "description": s.description or None,
         "status": _STATUS[s.status], "procuringEntity": buyer,
@@ -161,18 +295,18 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         "additionalProcurementCategories": more_categories, "awardCriteria": _CRITERIA[s.kind],
         "submissionMethod": ["electronicSubmission"],
         "tenderPeriod": {"startDate": _iso(s.published_at), "endDate": _iso(s.responses_due_at)},
-        "items": items, "hasEnquiries": s.questions.filter(answered_at__isnull=False).exists(),
+        "items": items, "hasEnquiries": r.has_enquiries,
         "documents": [
             {"id": f"doc-{d.pk}", "documentType": "tenderNotice" if d.addendum_id is None
              else "clarifications", "title": d.title, "format": d.content_type,
              "datePublished": _iso(d.added_at),
              "url": base_url + reverse("procurement:document", args=[agency.slug, s.pk, d.pk])}
-            for d in s.documents.all()
+            for d in r.documents
         ],
         "amendments": [
             {"id": f"addendum-{a.number}", "date": _iso(a.issued_at),
              "rationale": f"Addendum {a.number}: {a.title}", "description": a.body}
-            for a in s.addenda.all()
+            for a in r.addenda
         ],
     }  # fmt: skip
     if s.questions_due_at:
@@ -195,8 +329,7 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         "tender": tender,
     }
     if s.survey_deadline is not None:
-        committed = s.items.filter(commitments__isnull=False).values(
-            "commitments__institution").distinct().count()  # fmt: skip
+        committed = r.committed
         out["planning"] = {
             "rationale": f"Demand survey: {committed} member(s) committed estimated annual "
                          "quantities; the items' quantities are their total.",
@@ -207,29 +340,28 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
         }  # fmt: skip
     if not s.is_sealed:
         details: list[dict[str, Any]] = []
-        standing = evaluation.standings(s)
-        for r in procurement_selectors.opened_responses(s):
-            party = _party_id("supplier", r.supplier_id)
-            parties.setdefault(party, {"id": party, "name": r.supplier_name, "roles": []})
+        for response in r.opened:
+            party = _party_id("supplier", response.supplier_id)
+            parties.setdefault(party, {"id": party, "name": response.supplier_name, "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
-            lines = list(r.bid_lines.select_related("item"))
-            mine = standing.get(r.pk)
+            lines = list(response.bid_lines.all())
+            mine = r.standings.get(response.pk)
             details.append({
-                "id": str(r.pk), "date": _iso(r.received_at),
+                "id": str(response.pk), "date": _iso(response.received_at),
                 "status": "valid" if mine is not None and mine.eligible else "disqualified",
-                "tenderers": [{"id": party, "name": r.supplier_name}],
+                "tenderers": [{"id": party, "name": response.supplier_name}],
                 "items": [{"id": b.item.number, "unitPrice": _number(b.unit_price)}
                           for b in lines],
             })  # fmt: skip
-        _awards(s, out, parties, tags)
-        _contracts(s, out, parties, tags)
+        _awards(s, r, out, parties, tags)
+        _contracts(s, r, out, parties, tags)
         # Withdrawn bids are listed, unopened: no items, no prices.
-        for r in procurement_selectors.unopened_responses(s).filter(status="withdrawn"):
-            party = _party_id("supplier", r.supplier_id)
-            parties.setdefault(party, {"id": party, "name": r.supplier_name, "roles": []})
+        for w in r.withdrawn:
+            party = _party_id("supplier", w.supplier_id)
+            parties.setdefault(party, {"id": party, "name": w.supplier_name, "roles": []})
             parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"tenderer"})
-            details.append({"id": str(r.pk), "date": _iso(r.received_at), "status": "withdrawn",
-                            "tenderers": [{"id": party, "name": r.supplier_name}]})  # fmt: skip
+            details.append({"id": str(w.pk), "date": _iso(w.received_at), "status": "withdrawn",
+                            "tenderers": [{"id": party, "name": w.supplier_name}]})  # fmt: skip
         opened = [d for d in details if d["status"] != "withdrawn"]
         tender["numberOfTenderers"] = len(opened)
         tender["tenderers"] = [d["tenderers"][0] for d in opened]
@@ -245,12 +377,11 @@ def release(solicitation: Solicitation, *, base_url: str = "") -> dict[str, Any]
 _AWARD_STATUS = {"noticed": "pending", "final": "active", "cancelled": "cancelled"}
 
 
-def _awards(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, Any]],
-            tags: list[str]) -> None:  # fmt: skip
+def _awards(s: Solicitation, r: _Related, out: dict[str, Any],
+            parties: dict[str, dict[str, Any]], tags: list[str]) -> None:  # fmt: skip
     """The awards section: each award made public (noticed), its suppliers and lines."""
     awards = []
-    for award in s.awards.filter(noticed_at__isnull=False).prefetch_related(
-            "lines__item", "lines__response"):  # fmt: skip
+    for award in r.awards:
         lines = [ln for ln in award.lines.all() if ln.rank == "primary"]
         suppliers = {}
         for ln in lines:
@@ -285,12 +416,12 @@ def _day(value: date | None, zone: Any) -> str | None:
     return None if value is None else _iso(datetime.combine(value, time.min, zone))
 
 
-def _contracts(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str, Any]],
-               tags: list[str]) -> None:  # fmt: skip
+def _contracts(s: Solicitation, r: _Related, out: dict[str, Any],
+               parties: dict[str, dict[str, Any]], tags: list[str]) -> None:  # fmt: skip
     """The contracts made from the published award, and their implementation: what members
     ordered under each, one transaction per calendar quarter (totals only: which member
     bought what stays the member's)."""
-    from edcoop.contracts.models import PurchaseOrder, quarter_end
+    from edcoop.contracts.models import quarter_end
 
     if not out.get("awards"):
         return
@@ -298,17 +429,11 @@ def _contracts(s: Solicitation, out: dict[str, Any], parties: dict[str, dict[str
     zone = s.agency.zone
     today = timezone.now().astimezone(zone).date()
     contracts = []
-    for c in s.contracts.select_related("supplier").prefetch_related("renewals").order_by("pk"):
+    for c in r.contracts:
         party = _party_id("supplier", c.supplier_id)
         parties.setdefault(party, {"id": party, "name": str(c.supplier), "roles": []})
         parties[party]["roles"] = sorted(set(parties[party]["roles"]) | {"supplier", "payee"})
-        quarters: dict[tuple[int, int], Decimal] = {}
-        for day, total in (PurchaseOrder.objects.filter(
-                contract=c, status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.RECEIVED,
-                                        PurchaseOrder.Status.CLOSED])
-                .values_list("ordered_on", "total")):  # fmt: skip
-            key = (day.year, (day.month - 1) // 3 + 1)
-            quarters[key] = quarters.get(key, Decimal(0)) + total
+        quarters = r.quarters.get(c.pk, {})
         transactions = [
             {"id": f"{c.number}-{y}Q{q}",
              "date": _day(min(quarter_end(y, q), today), zone),
@@ -349,11 +474,9 @@ def package(
 ) -> dict[str, Any]:  # fmt: skip
     """A release package of every published process of ``agencies``."""
     agencies = list(agencies)
-    releases = [
-        release(s, base_url=base_url)
-        for agency in agencies
-        for s in published_solicitations(agency, since)
-    ]
+    solicitations = [s for agency in agencies for s in published_solicitations(agency, since)]
+    _load(solicitations)
+    releases = [release(s, base_url=base_url) for s in solicitations]
     publisher = (
         {"name": agencies[0].name, "uri": agencies[0].website or base_url or None}
         if len(agencies) == 1 else {"name": "EdCoop", "uri": base_url or None}

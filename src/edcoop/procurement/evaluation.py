@@ -214,10 +214,15 @@ class Standing:
 def standings(solicitation: Solicitation) -> dict[int, Standing]:
     """Each evaluated response's standing: its findings where they exist (the officer's
     decision, else the proposal), else the opening's flag."""
+    return standings_of(evaluated_responses(solicitation))
+
+
+def standings_of(responses: list[Response]) -> dict[int, Standing]:
+    """``standings`` of evaluated responses already read (of any number of solicitations):
+    one query for their findings."""
     out: dict[int, Standing] = {}
-    responses = evaluated_responses(solicitation)
     findings: dict[int, dict[str, Finding]] = {}
-    for row in Finding.objects.filter(response__in=responses):
+    for row in Finding.objects.filter(response__in=[r.pk for r in responses]):
         findings.setdefault(row.response_id, {})[row.kind] = row
     for r in responses:
         mine = findings.get(r.pk, {})
