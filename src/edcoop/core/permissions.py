@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 
 if TYPE_CHECKING:
@@ -426,6 +427,28 @@ def solicitation_visible(user: Any, solicitation: Any) -> bool:
     return solicitation.published_at is not None or can(
         user, Action.SOLICITATION_VIEW, solicitation.agency
     )
+
+
+def audit_events_for(user: Any, agency: Agency) -> QuerySet[Any]:
+    """The agency's audit trail for those who may read it, less the committee scores the
+    reader may not see yet: a reader seated on an evaluation committee (an agency
+    administrator who also evaluates) sees no other evaluator's score on that solicitation
+    until its own are submitted, as on the evaluation pages -- never, after declaring a
+    conflict."""
+    from edcoop.core.models import AuditEvent
+    from edcoop.procurement.models import Evaluator, Score
+
+    require(user, Action.AUDIT_VIEW, agency)
+    qs = AuditEvent.objects.filter(agency_id=agency.pk)
+    closed = Evaluator.objects.filter(solicitation__agency=agency, user=user).filter(
+        Q(submitted_at__isnull=True) | Q(conflict_declared_at__isnull=False)
+    )
+    if not closed.exists():
+        return qs
+    hidden = (Score.objects.filter(evaluator__solicitation__in=closed.values("solicitation_id"))
+              .exclude(evaluator__user=user)
+              .annotate(key=Cast("pk", CharField())).values("key"))  # fmt: skip
+    return qs.exclude(object_type="procurement.score", object_id__in=hidden)
 
 
 def responses_for(user: Any, agency: Agency) -> QuerySet[Any]:

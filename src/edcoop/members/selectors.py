@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 
 from edcoop.core import permissions
 from edcoop.core.models import AuditEvent
-from edcoop.core.permissions import Action
 
 from .models import Agency, Membership, Supplier
 
@@ -67,8 +66,7 @@ def audit_events_for(
 ) -> QuerySet[AuditEvent]:
     """This agency's events, newest first (auditors and agency admins only), narrowed by
     action, actor, record and the agency's calendar days ``since``/``until`` (inclusive)."""
-    permissions.require(user, Action.AUDIT_VIEW, agency)
-    qs = AuditEvent.objects.filter(agency_id=agency.pk).order_by("-seq")
+    qs = permissions.audit_events_for(user, agency).order_by("-seq")
     if action:
         qs = qs.filter(action=action)
     if actor:
