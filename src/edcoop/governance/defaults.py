@@ -115,3 +115,16 @@ DEFAULT_RULES: list[dict[str, Any]] = [
                "required. [U: the example policy's text for this band is not confirmed]",
      "source_url": ""},
 ]  # fmt: skip
+
+
+# Piggybacking: using another government's contract (governance.models.PiggybackAuthority).
+DEFAULT_PIGGYBACK: list[dict[str, Any]] = [
+    {"jurisdiction": "NY", "effective_from": None, "effective_to": date(2026, 6, 30),
+     "name": "NY GML §103(16): purchases under another government's contract",
+     "source": "NY General Municipal Law §103(16): a political subdivision may purchase under "
+               "a contract let by another government to the lowest responsible bidder or on "
+               "best value consistent with §103; the authority sunsets June 30, 2026 unless "
+               "extended. It does not extend to public works (Lynch v. Maine-Endwell CSD, "
+               "2025). [U: the date the authority took effect is not given here]",
+     "source_url": GML_103},
+]  # fmt: skip

@@ -66,6 +66,21 @@ class RuleForm(EdCoopForm):
         return {name: getattr(row, name) for name in cls.base_fields if name != "key"}
 
 
+class PiggybackForm(EdCoopForm):
+    name = forms.CharField(max_length=200)
+    effective_from = forms.DateField(required=False, label="In force from",
+                                     help_text="Empty: not known (not checked).",
+                                     widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    effective_to = forms.DateField(
+        required=False, label="In force to (last day)",
+        help_text="The sunset. When the Legislature extends it, the new last day; empty: no end.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    source = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+                             help_text="The law, and the act that extended it.")  # fmt: skip
+    source_url = forms.URLField(required=False, max_length=300, assume_scheme="https")
+
+
 class StudyForm(EdCoopForm):
     title = forms.CharField(max_length=200)
     service_name = forms.CharField(max_length=200, label="Service",

@@ -94,6 +94,63 @@ class ComplianceRule(models.Model):
             raise ValidationError(problems)
 
 
+class PiggybackAuthority(models.Model):
+    """A state's authority for its members to buy under another government's contract
+    (piggybacking; New York: GML §103(16)), with the period it is in force and its source.
+
+    Rows without an agency are the shipped defaults (``governance.defaults``); an agency's
+    row for the same jurisdiction replaces the default for that agency (when the Legislature
+    extends the authority, the agency records the new end, or no end, and the law's source).
+    The monitor flags a piggybacked purchase ordered outside the period.
+    """
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    jurisdiction = models.CharField(max_length=2, help_text="A state's two-letter code.")
+    name = models.CharField(max_length=200)
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="First day in force; empty: not known (not checked)."
+    )
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="Last day in force (the sunset); empty: no end."
+    )
+    source = long_text(RULE_SOURCE)
+    source_url = models.URLField(blank=True, max_length=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["jurisdiction"]
+        verbose_name_plural = "piggybacking authorities"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "jurisdiction"], name="piggyback_once"),
+            models.UniqueConstraint(fields=["jurisdiction"], condition=Q(agency__isnull=True),
+                                    name="piggyback_default_once"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+    def in_force(self, on: Any) -> bool:
+        if self.effective_from is not None and on < self.effective_from:
+            return False
+        return self.effective_to is None or on <= self.effective_to
+
+    def clean(self) -> None:
+        problems: dict[str, str] = {}
+        if (self.effective_from is not None and self.effective_to is not None
+                and self.effective_to < self.effective_from):  # fmt: skip
+            problems["effective_to"] = "The authority cannot end before it starts."
+        if self.jurisdiction and not (self.jurisdiction.isascii() and self.jurisdiction.isupper()
+                                      and self.jurisdiction.isalpha()
+                                      and len(self.jurisdiction) == 2):  # fmt: skip
+            problems["jurisdiction"] = "Two capital letters: a state's code."
+        if not (self.source or "").strip():
+            problems["source"] = "Cite the law (and the act that extended it, if it did)."
+        if problems:
+            raise ValidationError(problems)
+
+
 class SavingsStudy(models.Model):
     """ "What if we share it?": districts' in-house cost of a service against its shared cost,
     before and after aid (engine: ``governance.savings``). Published studies are public and

@@ -11,6 +11,11 @@ must look at, each flag with its evidence and a link.
 - **Purchases under expired contracts**: orders placed outside the contract's term.
 - **Piggybacked public works**: a public work bought under a contract awarded by another
   government, by a member in a state that bars it (New York: GML §103(16)).
+- **Piggybacking authority lapsed**: a purchase under a contract awarded by another
+  government (not the agency's own, nor a §119-o cooperative bid), by a member in a state
+  whose piggybacking authority was not in force on the order's date (New York: GML
+  §103(16) sunsets 2026-06-30 unless extended). The authority's period and source are data
+  (``PiggybackAuthority``: shipped, and the agency records an extension).
 - Each order is checked against the rules for its own funding source and kind (the kind
   defaults from the contract's): federal funds add 2 CFR 200's thresholds, where anything over
   the micro-purchase threshold needs competition.
@@ -50,6 +55,8 @@ LABELS = {
     "sales_report_missing": "Sales report missing",
     "piggyback_public_work": "Public work bought under another government's contract "
                              "(piggybacking, barred for public works)",
+    "piggyback_lapsed": "Purchase under another government's contract after the piggybacking "
+                        "authority lapsed",
 }  # fmt: skip
 
 
@@ -170,6 +177,25 @@ PIGGYBACK_BARRED = {
 }  # fmt: skip
 
 
+def piggybacked(contract: Any, agency: Agency) -> bool:
+    """Is buying under ``contract`` piggybacking (using another government's contract)? Not
+    when the agency let it itself (through EdCoop, or recorded with itself as the lead agency)
+    nor when it is a GML §119-o cooperative bid its participants took part in."""
+    if contract.source != contract.Source.EXTERNAL or contract.participants_only:
+        return False
+    lead = " ".join(contract.lead_agency.split()).casefold()
+    return lead != " ".join(agency.name.split()).casefold()
+
+
+def _authority_period(authority: Any) -> str:
+    start = authority.effective_from
+    end = authority.effective_to
+    if start is None:
+        return f"in force until {formatting.day(end)}" if end else "in force with no end"
+    return f"in force from {formatting.day(start)} " + (
+        f"to {formatting.day(end)}" if end else "with no end")  # fmt: skip
+
+
 def competition_needed(decision: Any, funding: str) -> bool:
     """Does the purchase need a competitive solicitation its contract does not show? Sealed
     bids under any rule; with federal funds, anything a federal rule puts above the
@@ -203,6 +229,7 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
     from . import selectors
 
     rules = selectors.rules_for(agency)
+    authorities = selectors.piggyback_authorities(agency)
     orders = (PurchaseOrder.objects.filter(agency=agency)
               .exclude(status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]))
     if institution is not None:
@@ -248,6 +275,18 @@ def purchase_flags(agency: Agency, institution: Institution | None = None) -> li
                  f"{formatting.money(order.total)}: a public work bought under "
                  f"{contract.number}, awarded by {contract.lead_agency or 'another agency'}, "
                  f"by a member in {state}.", f"{PIGGYBACK_BARRED[state]}."],
+                _order_url(agency, order), order.institution_id, order.institution,
+                order.ordered_on, order.total,
+            ))  # fmt: skip
+        authority = authorities.get(state)
+        if (authority is not None and not authority.in_force(order.ordered_on)
+                and piggybacked(contract, agency)):  # fmt: skip
+            flags.append(Flag(
+                "piggyback_lapsed", f"Order {order.number} under {contract.number}",
+                [f"Ordered on {formatting.day(order.ordered_on)} for "
+                 f"{formatting.money(order.total)} under {contract.number}, awarded by "
+                 f"{contract.lead_agency or 'another government'}, by a member in {state}.",
+                 f"{authority.name}: {_authority_period(authority)}. {authority.source}"],
                 _order_url(agency, order), order.institution_id, order.institution,
                 order.ordered_on, order.total,
             ))  # fmt: skip

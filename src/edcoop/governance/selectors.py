@@ -13,7 +13,7 @@ from edcoop.members.models import Agency, Institution, MembershipYear
 
 from . import savings
 from .compliance import Method, Rule
-from .models import ComplianceRule, PublicDocument, SavingsStudy
+from .models import ComplianceRule, PiggybackAuthority, PublicDocument, SavingsStudy
 from .savings import DistrictInput, StudyResult
 
 
@@ -53,6 +53,18 @@ def jurisdictions(agency: Agency | None) -> list[str]:
 def key_taken(agency: Agency, key: str) -> bool:
     mine_or_shipped = Q(agency=agency) | Q(agency__isnull=True)
     return ComplianceRule.objects.filter(mine_or_shipped, key=key).exists()
+
+
+def piggyback_authorities(agency: Agency | None) -> dict[str, PiggybackAuthority]:
+    """The piggybacking authority in force for the agency, by jurisdiction: its own row where
+    it recorded one (an extension), else the shipped default. ``None``: the defaults alone."""
+    rows = PiggybackAuthority.objects.filter(Q(agency__isnull=True) | Q(agency=agency))
+    out: dict[str, PiggybackAuthority] = {}
+    for row in rows.order_by("jurisdiction"):
+        if row.agency_id is None and row.jurisdiction in out:
+            continue  # the agency's own row replaces the default, whichever comes first
+        out[row.jurisdiction] = row
+    return out
 
 
 # Savings studies ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .compliance import FUNDING, KINDS, NoRule, Rule, required_method
 from .models import (
     ComplianceRule,
     FlagReview,
+    PiggybackAuthority,
     PublicDocument,
     SavingsStudy,
     StudyDistrict,
@@ -130,6 +131,52 @@ def rule_reset(*, user: Any, agency: Agency, key: str) -> None:
         raise ValidationError({"key": "This agency has no rule of its own with that key."})
     gone = {f: [v, None] for f, v in audit.snapshot(row, RULE_FIELDS).items()}
     audit.record("compliance_rule.reset", row, agency_id=agency.pk, changes=gone)
+    row.delete()
+
+
+PIGGYBACK_FIELDS = ["name", "effective_from", "effective_to", "source", "source_url"]
+
+
+@transaction.atomic
+def piggyback_save(*, user: Any, agency: Agency, jurisdiction: str,
+                   **fields: Any) -> PiggybackAuthority:  # fmt: skip
+    """The agency's own record of the piggybacking authority in ``jurisdiction`` (e.g. the
+    Legislature extended it: the new end, or none, and the act): replaces the shipped one for
+    this agency. Same permission and audit as the rules."""
+    require(user, Action.COMPLIANCE_EDIT, agency)
+    unknown = set(fields) - set(PIGGYBACK_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    jurisdiction = (jurisdiction or "").strip().upper()
+    row = (PiggybackAuthority.objects.select_for_update()
+           .filter(agency=agency, jurisdiction=jurisdiction).first())  # fmt: skip
+    before = audit.snapshot(row, PIGGYBACK_FIELDS) if row else None
+    if row is None:
+        default = PiggybackAuthority.objects.filter(agency__isnull=True,
+                                                    jurisdiction=jurisdiction).first()  # fmt: skip
+        base = {f: getattr(default, f) for f in PIGGYBACK_FIELDS} if default else {}
+        row = PiggybackAuthority(agency=agency, jurisdiction=jurisdiction, **base)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    action = "piggyback_authority.update" if before else "piggyback_authority.create"
+    audit.record(action, row, agency_id=agency.pk,
+                 changes=audit.diff(before, audit.snapshot(row, PIGGYBACK_FIELDS)))  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def piggyback_reset(*, user: Any, agency: Agency, jurisdiction: str) -> None:
+    """Drop the agency's own record for ``jurisdiction``: the shipped one applies again."""
+    require(user, Action.COMPLIANCE_EDIT, agency)
+    row = (PiggybackAuthority.objects.select_for_update()
+           .filter(agency=agency, jurisdiction=jurisdiction).first())  # fmt: skip
+    if row is None:
+        raise ValidationError({"jurisdiction": "This agency has no record of its own for that "
+                                               "jurisdiction."})  # fmt: skip
+    gone = {f: [v, None] for f, v in audit.snapshot(row, PIGGYBACK_FIELDS).items()}
+    audit.record("piggyback_authority.reset", row, agency_id=agency.pk, changes=gone)
     row.delete()
 
 

@@ -26,6 +26,7 @@ from . import monitor as monitor_engine
 from .forms import (
     AuditExportForm,
     CheckForm,
+    PiggybackForm,
     PublicDocumentForm,
     RuleForm,
     StudyDistrictsForm,
@@ -49,6 +50,7 @@ def compliance(request: HttpRequest, slug: str) -> HttpResponse:
     rows = selectors.rule_rows(agency)
     return render(request, "governance/compliance.html", {
         "agency": agency, "form": form, "result": result, "rows": rows,
+        "piggybacking": list(selectors.piggyback_authorities(agency).values()),
         "can_edit": permissions.can(request.user, Action.COMPLIANCE_EDIT, agency),
     })  # fmt: skip
 
@@ -97,6 +99,42 @@ def rule_reset(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "The shipped rule applies again.")
+    return redirect("governance:compliance", slug)
+
+
+@login_required
+def piggyback_edit(request: HttpRequest, slug: str, jurisdiction: str) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.COMPLIANCE_EDIT)
+    row = selectors.piggyback_authorities(agency).get(jurisdiction)
+    if row is None:
+        raise Http404("No piggybacking authority is recorded for that jurisdiction.")
+    initial = {name: getattr(row, name) for name in services.PIGGYBACK_FIELDS}
+    form = PiggybackForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.piggyback_save(user=request.user, agency=agency,
+                                            jurisdiction=jurisdiction, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved: {saved.name}. It applies to {agency.name} only.")
+            return redirect("governance:compliance", slug)
+    return render(request, "governance/piggyback_edit.html", {
+        "agency": agency, "form": form, "row": row, "is_default": row.agency_id is None,
+    })  # fmt: skip
+
+
+@login_required
+def piggyback_reset(request: HttpRequest, slug: str, jurisdiction: str) -> HttpResponse:
+    agency = agency_or_404(request, slug, Action.COMPLIANCE_EDIT)
+    if request.method != "POST":
+        return redirect("governance:piggyback_edit", slug, jurisdiction)
+    try:
+        services.piggyback_reset(user=request.user, agency=agency, jurisdiction=jurisdiction)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The shipped record applies again.")
     return redirect("governance:compliance", slug)
 
 
