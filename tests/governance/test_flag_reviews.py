@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def uncompeted(north):
+    # The agency's own contract: another government's would also be piggybacking (GML §103(16)
+    # lapsed on 2026-06-30), a second flag on each order.
     contract = make_contract(north, number="C-SOLE", solicitation_method="", solicited_on=None,
-                             solicitation_reference="", starts_on=TODAY - timedelta(days=400),
+                             solicitation_reference="", lead_agency=north.agency.name,
+                             starts_on=TODAY - timedelta(days=400),
                              ends_on=TODAY + timedelta(days=365))  # fmt: skip
     services.item_save(user=north.users["procurement_officer"], contract=contract, sku="DESK",
                        description="Teacher desk", unit="each", unit_price="1000.00")  # fmt: skip

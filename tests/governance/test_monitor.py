@@ -167,9 +167,10 @@ def test_a_long_run_of_small_orders_is_one_flag():
 
 @pytest.fixture
 def uncompeted(north):
-    """A contract whose record shows no competitive solicitation, with a $1,000 item."""
+    """A contract of the agency's own whose record shows no competitive solicitation, with a
+    $1,000 item (another government's would also be piggybacking after NY's sunset)."""
     contract = make_contract(north, number="C-SOLE", solicitation_method="", solicited_on=None,
-                             solicitation_reference="",
+                             solicitation_reference="", lead_agency=north.agency.name,
                              starts_on=TODAY - timedelta(days=400),
                              ends_on=TODAY + timedelta(days=365))  # fmt: skip
     services.item_save(user=north.users["procurement_officer"], contract=contract, sku="DESK",
@@ -211,7 +212,8 @@ def test_split_orders_on_a_contract_nobody_bid_are_flagged_with_evidence(north, 
     assert "$12,000.00" in evidence and "$9,000.00" in evidence and "C-SOLE" in evidence
     assert flags[0].url == f"/a/north/orders/{first.pk}/"  # the pattern's first order
     # The same orders under a competitively bid contract are no flag at all.
-    competed = make_contract(north, number="C-BID", starts_on=TODAY - timedelta(days=400),
+    competed = make_contract(north, number="C-BID", lead_agency=north.agency.name,
+                             starts_on=TODAY - timedelta(days=400),
                              ends_on=TODAY + timedelta(days=365))  # fmt: skip
     services.item_save(user=north.users["procurement_officer"], contract=competed, sku="DESK",
                        description="Teacher desk", unit="each", unit_price="1000.00")  # fmt: skip
