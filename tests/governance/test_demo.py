@@ -109,7 +109,14 @@ def test_demo_annual_report_audit_export_and_monitor(demo_db: None):
     # The monitor: the split furniture orders, and the proof with the refused read.
     kinds = [f.kind for f in monitor.flags_for(lakes)]
     assert "split" in kinds and "read_before_opening" not in kinds
+    # The piggybacked contracts' three orders, all after GML §103(16)'s sunset (2026-06-30);
+    # the §119-o paper contract (Lakes its own lead) is not piggybacking.
+    lapsed = [f for f in monitor.flags_for(lakes) if f.kind == "piggyback_lapsed"]
+    assert sorted(f.subject.split(" under ")[1] for f in lapsed) == [
+        "LK-PB-2027-01", "LK-PB-2027-01", "LK-PB-2027-02"]
+    assert all("Jun 30, 2026" in f.evidence[1] for f in lapsed)
     proof = monitor.opening_proof(lakes)
     assert proof.holds and proof.refused and proof.events
     page = auditor.get("/a/lakes/compliance/monitor/").content.decode()
     assert "LK-PB-2027-01" in page and "Likely split purchase" in page
+    assert "after the piggybacking authority lapsed" in page

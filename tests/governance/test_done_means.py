@@ -123,7 +123,7 @@ def test_every_demo_flag_links_to_its_record(demo_db: None) -> None:
     officer.force_login(get_user_model().objects.get(username="purchasing@lakes.example.org"))
     page = officer.get("/a/lakes/compliance/monitor/").content.decode()
     flags = monitor.flags_for(lakes)
-    assert {"split", "piggyback_public_work"} <= {f.kind for f in flags}
+    assert {"split", "piggyback_public_work", "piggyback_lapsed"} <= {f.kind for f in flags}
     for flag in flags:
         assert flag.evidence, flag.kind
         assert f'href="{flag.url}"' in page, flag.kind
