@@ -23,7 +23,7 @@ def unload(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0009_text_limits'),
+        ('governance', '0010_study_published_figures'),
         ('members', '0008_text_limits'),
     ]
 
