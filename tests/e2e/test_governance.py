@@ -65,7 +65,9 @@ def test_member_reads_its_annual_report_and_downloads_the_pdf(page: Page, demo_d
     assert "Alder Creek CSD: annual report" in main
     assert "Cost net of aid" in main and "Birch Hollow" not in main  # its own figures only
     assert_accessible(page, "governance-annual-member")
-    with page.expect_download() as download:
+    # WeasyPrint draws the report's charts and tables: seconds on a loaded machine, more than
+    # the page's 10 s default for a click.
+    with page.expect_download(timeout=90_000) as download:
         page.get_by_role("link", name="PDF").click()
     path = download.value.path()
     with open(path, "rb") as pdf:
