@@ -98,40 +98,57 @@ RULE_FIELDS = [
 ]  # fmt: skip
 
 
+def _save_own(model: Any, names: list[str], *, agency: Agency, lookup: dict[str, Any],
+              fields: dict[str, Any], action: str) -> Any:  # fmt: skip
+    """The agency's own version of a shipped record (a rule, a piggybacking authority): the
+    first save copies the shipped one (``agency`` null, same ``lookup``) and changes
+    ``fields``; later saves change the agency's copy. Audited as ``action``.create/.update."""
+    unknown = set(fields) - set(names)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    row = model.objects.select_for_update().filter(agency=agency, **lookup).first()
+    before = audit.snapshot(row, names) if row else None
+    if row is None:
+        default = model.objects.filter(agency__isnull=True, **lookup).first()
+        base = {f: getattr(default, f) for f in names} if default else {}
+        row = model(agency=agency, **lookup, **base)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    audit.record(f"{action}.update" if before else f"{action}.create", row, agency_id=agency.pk,
+                 changes=audit.diff(before, audit.snapshot(row, names)))  # fmt: skip
+    return row
+
+
+def _reset_own(model: Any, names: list[str], *, agency: Agency, lookup: dict[str, Any],
+               action: str, missing: dict[str, str]) -> None:  # fmt: skip
+    """Drop the agency's own version: the shipped record applies again (``missing``: the
+    error when the agency has none). Audited as ``action``.reset with every field gone."""
+    row = model.objects.select_for_update().filter(agency=agency, **lookup).first()
+    if row is None:
+        raise ValidationError(missing)
+    gone = {f: [v, None] for f, v in audit.snapshot(row, names).items()}
+    audit.record(f"{action}.reset", row, agency_id=agency.pk, changes=gone)
+    row.delete()
+
+
 @transaction.atomic
 def rule_save(*, user: Any, agency: Agency, key: str, **fields: Any) -> ComplianceRule:
     """The agency's own version of rule ``key``: replaces the default with that key for this
     agency, or adds a new rule."""
     require(user, Action.COMPLIANCE_EDIT, agency)
-    unknown = set(fields) - set(RULE_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
-    row = ComplianceRule.objects.select_for_update().filter(agency=agency, key=key).first()
-    before = audit.snapshot(row, RULE_FIELDS) if row else None
-    if row is None:
-        default = ComplianceRule.objects.filter(agency__isnull=True, key=key).first()
-        base = {f: getattr(default, f) for f in RULE_FIELDS} if default else {}
-        row = ComplianceRule(agency=agency, key=key, **base)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    action = "compliance_rule.update" if before else "compliance_rule.create"
-    audit.record(action, row, agency_id=agency.pk,
-                 changes=audit.diff(before, audit.snapshot(row, RULE_FIELDS)))  # fmt: skip
-    return row
+    return _save_own(ComplianceRule, RULE_FIELDS, agency=agency, lookup={"key": key},
+                     fields=fields, action="compliance_rule")  # fmt: skip
 
 
 @transaction.atomic
 def rule_reset(*, user: Any, agency: Agency, key: str) -> None:
     """Drop the agency's own version of ``key``: the shipped default applies again."""
     require(user, Action.COMPLIANCE_EDIT, agency)
-    row = ComplianceRule.objects.select_for_update().filter(agency=agency, key=key).first()
-    if row is None:
-        raise ValidationError({"key": "This agency has no rule of its own with that key."})
-    gone = {f: [v, None] for f, v in audit.snapshot(row, RULE_FIELDS).items()}
-    audit.record("compliance_rule.reset", row, agency_id=agency.pk, changes=gone)
-    row.delete()
+    _reset_own(ComplianceRule, RULE_FIELDS, agency=agency, lookup={"key": key},
+               action="compliance_rule",
+               missing={"key": "This agency has no rule of its own with that key."})  # fmt: skip
 
 
 PIGGYBACK_FIELDS = ["name", "effective_from", "effective_to", "source", "source_url"]
@@ -144,40 +161,20 @@ def piggyback_save(*, user: Any, agency: Agency, jurisdiction: str,
     Legislature extended it: the new end, or none, and the act): replaces the shipped one for
     this agency. Same permission and audit as the rules."""
     require(user, Action.COMPLIANCE_EDIT, agency)
-    unknown = set(fields) - set(PIGGYBACK_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     jurisdiction = (jurisdiction or "").strip().upper()
-    row = (PiggybackAuthority.objects.select_for_update()
-           .filter(agency=agency, jurisdiction=jurisdiction).first())  # fmt: skip
-    before = audit.snapshot(row, PIGGYBACK_FIELDS) if row else None
-    if row is None:
-        default = PiggybackAuthority.objects.filter(agency__isnull=True,
-                                                    jurisdiction=jurisdiction).first()  # fmt: skip
-        base = {f: getattr(default, f) for f in PIGGYBACK_FIELDS} if default else {}
-        row = PiggybackAuthority(agency=agency, jurisdiction=jurisdiction, **base)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    action = "piggyback_authority.update" if before else "piggyback_authority.create"
-    audit.record(action, row, agency_id=agency.pk,
-                 changes=audit.diff(before, audit.snapshot(row, PIGGYBACK_FIELDS)))  # fmt: skip
-    return row
+    return _save_own(PiggybackAuthority, PIGGYBACK_FIELDS, agency=agency,
+                     lookup={"jurisdiction": jurisdiction}, fields=fields,
+                     action="piggyback_authority")  # fmt: skip
 
 
 @transaction.atomic
 def piggyback_reset(*, user: Any, agency: Agency, jurisdiction: str) -> None:
     """Drop the agency's own record for ``jurisdiction``: the shipped one applies again."""
     require(user, Action.COMPLIANCE_EDIT, agency)
-    row = (PiggybackAuthority.objects.select_for_update()
-           .filter(agency=agency, jurisdiction=jurisdiction).first())  # fmt: skip
-    if row is None:
-        raise ValidationError({"jurisdiction": "This agency has no record of its own for that "
-                                               "jurisdiction."})  # fmt: skip
-    gone = {f: [v, None] for f, v in audit.snapshot(row, PIGGYBACK_FIELDS).items()}
-    audit.record("piggyback_authority.reset", row, agency_id=agency.pk, changes=gone)
-    row.delete()
+    _reset_own(PiggybackAuthority, PIGGYBACK_FIELDS, agency=agency,
+               lookup={"jurisdiction": jurisdiction}, action="piggyback_authority",
+               missing={"jurisdiction": "This agency has no record of its own for that "
+                                        "jurisdiction."})  # fmt: skip
 
 
 # Savings studies ----------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -88,18 +91,27 @@ def rule_edit(request: HttpRequest, slug: str, key: str | None = None) -> HttpRe
     })  # fmt: skip
 
 
-@login_required
-def rule_reset(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+def _reset_own(request: HttpRequest, slug: str, reset: Any, done: str, edit: HttpResponse
+               ) -> HttpResponse:  # fmt: skip
+    """Going back to a shipped record (a rule, a piggybacking authority): POST only, then
+    the compliance page with what happened."""
     agency = agency_or_404(request, slug, Action.COMPLIANCE_EDIT)
     if request.method != "POST":
-        return redirect("governance:rule_edit", slug, key)
+        return edit
     try:
-        services.rule_reset(user=request.user, agency=agency, key=key)
+        reset(user=request.user, agency=agency)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The shipped rule applies again.")
+        messages.success(request, done)
     return redirect("governance:compliance", slug)
+
+
+@login_required
+def rule_reset(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    return _reset_own(request, slug, partial(services.rule_reset, key=key),
+                      "The shipped rule applies again.",
+                      redirect("governance:rule_edit", slug, key))  # fmt: skip
 
 
 @login_required
@@ -126,16 +138,10 @@ def piggyback_edit(request: HttpRequest, slug: str, jurisdiction: str) -> HttpRe
 
 @login_required
 def piggyback_reset(request: HttpRequest, slug: str, jurisdiction: str) -> HttpResponse:
-    agency = agency_or_404(request, slug, Action.COMPLIANCE_EDIT)
-    if request.method != "POST":
-        return redirect("governance:piggyback_edit", slug, jurisdiction)
-    try:
-        services.piggyback_reset(user=request.user, agency=agency, jurisdiction=jurisdiction)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The shipped record applies again.")
-    return redirect("governance:compliance", slug)
+    return _reset_own(request, slug,
+                      partial(services.piggyback_reset, jurisdiction=jurisdiction),
+                      "The shipped record applies again.",
+                      redirect("governance:piggyback_edit", slug, jurisdiction))  # fmt: skip
 
 
 # Savings studies ----------------------------------------------------------------------------
