@@ -144,14 +144,16 @@ def test_demo_done_means_for_evaluation_and_award(demo_db: None):
     assert (final.status, final.method) == ("final", "best_value")
     assert {ln.supplier.legal_name.split()[0] for ln in final.lines.all()} == {"Northeast"}
     report = officer.get(reverse("procurement:award", args=["lakes", rfp.pk])).content.decode()
-    for shown in ("Committee scores", "83.82", "79.50", "2026-08-13-3", "Confirmed",
+    board = final.board_resolution  # numbered for the day the board met, last August
+    assert board == f"{final.board_date:%Y-%m-%d}-3" and final.board_date.month == 8
+    for shown in ("Committee scores", "83.82", "79.50", board, "Confirmed",
                   "Fleet plan reviewed building by building."):  # fmt: skip
         assert shown in report, shown
     request = type("R", (), {"user": user})()
     text = pdf_text(document_html("procurement/award_pdf.html",
                                   _report(request, rfp.agency, rfp, final)))  # fmt: skip
     for shown in ("Committee scores", "83.82", "79.50", "Bid tabulation", "Findings",
-                  "Ties and how they were resolved", "2026-08-13-3"):  # fmt: skip
+                  "Ties and how they were resolved", board):  # fmt: skip
         assert shown.casefold() in text.casefold(), shown  # headings print in capitals
     pdf = officer.get(reverse("procurement:award_pdf", args=["lakes", rfp.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

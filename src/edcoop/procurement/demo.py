@@ -294,6 +294,30 @@ def _award_past_bid(agency: Agency, officer: Any, admin: Any) -> None:
         awarding.finalize_due()
 
 
+def _program_rfp(officer: Any, agency: Agency, *, number: str, title: str, category: str,
+                 description: str, fee: str, criteria: list[str], questions_due_at: Any,
+                 responses_due_at: Any, opening_at: Any) -> Solicitation:  # fmt: skip
+    """A published RFP for one yearly program fee, scored on two criteria of the agency's
+    choosing (40 and 20 points), experience and references (10) and price (30, computed)."""
+    s = drafting.solicitation_create(
+        user=officer, agency=agency, number=number, title=title, kind="rfp", category=category,
+        description=description, eligible_kinds=[Institution.Kind.PUBLIC_K12],
+        open_to_all_eligible=True, required_attestations=["non_collusion", "debarment"],
+        questions_due_at=questions_due_at, responses_due_at=responses_due_at,
+        opening_at=opening_at,
+    )  # fmt: skip
+    lot = drafting.lot_add(user=officer, solicitation=s, title="Program")
+    drafting.item_add(user=officer, lot=lot, number="1", unit="year", description=fee,
+                      estimated_quantity=D("1"))  # fmt: skip
+    first, second = criteria
+    for name, weight, is_price in [(first, "40", False), (second, "20", False),
+                                   ("Experience and references", "10", False),
+                                   ("Price", "30", True)]:  # fmt: skip
+        drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
+                               is_price=is_price)  # fmt: skip
+    return publication.solicitation_publish(user=officer, solicitation=s)
+
+
 def _rfp_awarded(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
                  empire: Supplier, necp: Supplier) -> None:  # fmt: skip
     """LK-2026-04, an RFP of last summer: committee scores, best value, the board, final.
@@ -303,28 +327,17 @@ def _rfp_awarded(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
     Empire 6.5, 8.5, 6.5 -> 26 + 17 + 6.5 + 30 = 79.50. NECP is the best value."""
     year = timing.now().astimezone(agency.zone).year - 1
     with _clock(_local(agency, year, 7, 7, 9)):
-        s = drafting.solicitation_create(
-            user=officer, agency=agency, number="LK-2026-04",
-            title="Managed print services", kind="rfp", category="Technology",
+        s = _program_rfp(
+            officer, agency, number="LK-2026-04", title="Managed print services",
+            category="Technology",
             description="Copier fleet, maintenance, supplies and usage reporting for every "
             "member district's buildings, priced as one annual program fee.",
-            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
-            required_attestations=["non_collusion", "debarment"],
+            fee="Managed print program fee, all member districts",
+            criteria=["Service design and fleet", "Transition and support"],
             questions_due_at=_local(agency, year, 7, 21, 12),
             responses_due_at=_local(agency, year, 7, 28, 14),
             opening_at=_local(agency, year, 7, 28, 14, 30),
         )  # fmt: skip
-        lot = drafting.lot_add(user=officer, solicitation=s, title="Program")
-        drafting.item_add(user=officer, lot=lot, number="1", unit="year",
-                          description="Managed print program fee, all member districts",
-                          estimated_quantity=D("1"))  # fmt: skip
-        for name, weight, is_price in [("Service design and fleet", "40", False),
-                                       ("Transition and support", "20", False),
-                                       ("Experience and references", "10", False),
-                                       ("Price", "30", True)]:  # fmt: skip
-            drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
-                                   is_price=is_price)  # fmt: skip
-        s = publication.solicitation_publish(user=officer, solicitation=s)
     with _clock(_local(agency, year, 7, 24, 11)):
         responses.response_submit(user=reps["necp"], solicitation=s, supplier=necp,
                                  data=_offer(s, {"1": "62400.00"}, []))  # fmt: skip
@@ -365,7 +378,7 @@ def _rfp_awarded(agency: Agency, officer: Any, admin: Any, reps: dict[str, Any],
         )  # fmt: skip
     with _clock(_local(agency, year, 8, 13, 19)):
         award = awarding.award_approve(
-            user=admin, award=award, board_resolution="2026-08-13-3",
+            user=admin, award=award, board_resolution=f"{year}-08-13-3",
             board_date=_local(agency, year, 8, 13, 19).astimezone(agency.zone).date(),
         )  # fmt: skip
     with _clock(_local(agency, year, 8, 14, 9)):
@@ -388,27 +401,16 @@ def _rfp_mid_evaluation(agency: Agency, officer: Any, reps: dict[str, Any],
     start = now - timedelta(days=45)
     due = now - timedelta(days=14)
     with _clock(start):
-        s = drafting.solicitation_create(
-            user=officer, agency=agency, number="LK-2026-07",
-            title="Custodial supply management program", kind="rfp", category="Custodial",
+        s = _program_rfp(
+            officer, agency, number="LK-2026-07", title="Custodial supply management program",
+            category="Custodial",
             description="A vendor-managed program for custodial supplies: ordering portal, "
             "stocking of each building's closet, usage reports per district.",
-            eligible_kinds=[Institution.Kind.PUBLIC_K12], open_to_all_eligible=True,
-            required_attestations=["non_collusion", "debarment"],
+            fee="Program management fee, all member districts",
+            criteria=["Program design and ordering portal", "Implementation and support"],
             questions_due_at=due - timedelta(days=7), responses_due_at=due,
             opening_at=due + timedelta(minutes=30),
         )  # fmt: skip
-        lot = drafting.lot_add(user=officer, solicitation=s, title="Program")
-        drafting.item_add(user=officer, lot=lot, number="1", unit="year",
-                          description="Program management fee, all member districts",
-                          estimated_quantity=D("1"))  # fmt: skip
-        for name, weight, is_price in [("Program design and ordering portal", "40", False),
-                                       ("Implementation and support", "20", False),
-                                       ("Experience and references", "10", False),
-                                       ("Price", "30", True)]:  # fmt: skip
-            drafting.criterion_add(user=officer, solicitation=s, name=name, weight=D(weight),
-                                   is_price=is_price)  # fmt: skip
-        s = publication.solicitation_publish(user=officer, solicitation=s)
     with _clock(start + timedelta(days=20)):
         responses.response_submit(user=reps["necp"], solicitation=s, supplier=necp,
                                  data=_offer(s, {"1": "48500.00"}, []),
