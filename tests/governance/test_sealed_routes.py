@@ -53,7 +53,7 @@ def test_no_governance_route_shows_a_sealed_price(north: Any, nation: Any, bid: 
         service_name="CBO", fiscal_year=2026, basis="equal", shared_cost="1000",
         aidable=False, sensitivity_pct="10",
     )  # fmt: skip
-    args = {"slug": "north", "pk": bid.pk, "key": "ny-gml103-purchase"}
+    args = {"slug": "north", "pk": bid.pk, "key": "ny-gml103-purchase", "jurisdiction": "NY"}
     study_routes = {"study", "study_edit", "study_districts", "study_publish", "study_copy"}
     checked = 0
     for pattern in _routes():

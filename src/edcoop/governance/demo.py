@@ -19,7 +19,7 @@ from django.utils import timezone
 from edcoop.members.models import Agency, Institution, Membership
 from edcoop.procurement.files import Upload
 
-from . import services
+from . import selectors, services
 
 
 def build(agency: Agency) -> None:
@@ -35,6 +35,15 @@ def build(agency: Agency) -> None:
         source="Board procurement policy 6700 under GML §104-b (adopted at the July 2024 "
                "reorganisation meeting): three written quotes from $5,000 up to the bidding "
                "threshold; verbal quotes below.",
+    )  # fmt: skip
+    # The BOCES keeps its own record of New York's piggybacking authority: counsel's reading
+    # of the sunset noted beside the statute (the end stays June 30, 2026, not extended).
+    shipped = selectors.piggyback_authorities(None)["NY"]
+    services.piggyback_save(
+        user=admin, agency=agency, jurisdiction="NY",
+        source=f"{shipped.source} Lakes Region BOCES counsel: no extension enacted yet; "
+               "members buy under another government's contract only after a bid of their own "
+               "or through a GML §119-o cooperative bid.",
     )  # fmt: skip
     districts = list(
         Institution.objects.filter(
