@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -19,7 +19,7 @@ from django.utils import timezone
 from edcoop.members.models import Agency, Institution, Membership
 from edcoop.procurement.files import Upload
 
-from . import selectors, services
+from . import services
 
 
 def build(agency: Agency) -> None:
@@ -38,12 +38,17 @@ def build(agency: Agency) -> None:
     )  # fmt: skip
     # The BOCES keeps its own record of New York's piggybacking authority: counsel's reading
     # of the sunset noted beside the statute (the end stays June 30, 2026, not extended).
-    shipped = selectors.piggyback_authorities(None)["NY"]
+    # Spelled out, not copied from the shipped row: a test's database may have been emptied
+    # of the rows the migrations load.
     services.piggyback_save(
         user=admin, agency=agency, jurisdiction="NY",
-        source=f"{shipped.source} Lakes Region BOCES counsel: no extension enacted yet; "
-               "members buy under another government's contract only after a bid of their own "
-               "or through a GML §119-o cooperative bid.",
+        name="New York GML §103(16): purchases under another government's contract",
+        effective_to=date(2026, 6, 30),
+        source="GML §103(16) lets a member use another government's contract let to the lowest "
+               "responsible bidder or on best value; the authority ends June 30, 2026 unless "
+               "extended. Lakes Region BOCES counsel: no extension enacted yet; members buy "
+               "under another government's contract only after a bid of their own or through a "
+               "GML §119-o cooperative bid.",
     )  # fmt: skip
     districts = list(
         Institution.objects.filter(
